@@ -1,0 +1,194 @@
+"""`gridmap check` and `gridmap fix`: validate and repair grid boundaries from files."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gridmap.cli import app
+from gridmap.cli.common import (
+    CodeField,
+    CrsOption,
+    LevelField,
+    LevelOption,
+    NameField,
+    ParentField,
+    PathsArgument,
+    console,
+    err_console,
+    field_mapping,
+    source_crs,
+    stage_progress,
+    user_errors,
+)
+from gridmap.io.boundaries import read_boundaries, read_outline
+from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
+from gridmap.services.repair import MergeStrategy, repair_boundaries
+
+
+class OutputFormat(StrEnum):
+    """How `gridmap check` prints its report."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command()
+@user_errors
+def check(
+    paths: PathsArgument,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for tools.")] = (
+        OutputFormat.TEXT
+    ),
+    output: Annotated[Path | None, typer.Option(help="Write every problem as a GeoJSON FeatureCollection.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write an offline HTML map with every problem highlighted.")] = None,
+    gap_width: Annotated[float, typer.Option(help="Open gaps narrower than this (m) count as gaps.")] = 1.0,
+    min_area: Annotated[float, typer.Option(help="Ignore overlaps/gaps smaller than this (m2).")] = 1.0,
+    sliver_width: Annotated[float, typer.Option(help="Features thinner than this (m) are slivers.")] = 2.0,
+    extent: Annotated[Path | None, typer.Option(help="Outer boundary the top level must cover exactly.")] = None,
+    households: Annotated[
+        Path | None, typer.Option(help="Household points (CSV with lon,lat or GeoJSON) to check coverage.")
+    ] = None,
+    households_min: Annotated[int, typer.Option(help="Fewest households a grid should have.")] = 0,
+    households_max: Annotated[int, typer.Option(help="Most households a grid should have.")] = 500,
+    strict: Annotated[bool, typer.Option(help="Fail on warnings (edge_mismatch, household limits) too.")] = False,
+    code_field: CodeField = "code",
+    name_field: NameField = "name",
+    parent_field: ParentField = "parent",
+    level_field: LevelField = "level",
+    level: LevelOption = None,
+    crs: CrsOption = None,
+) -> None:
+    """Check grid boundaries: geometry, codes, overlaps, gaps, nesting, slivers.
+
+    Exit status: 0 no errors, 1 errors found, 2 input could not be read.
+
+    Examples:
+
+      gridmap check data/boundaries/
+
+      gridmap check grids.gpkg --format json --output problems.geojson --html problems.html
+
+      gridmap check fujian.geojson --crs gcj02 --code-field adcode --level community
+    """
+    from gridmap.io.points import read_points
+
+    mapping = field_mapping(code_field, name_field, parent_field, level_field, level)
+    with stage_progress(output_format is OutputFormat.TEXT) as step:
+        step("reading")
+        boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs(crs))
+        outline = read_outline(extent, source_crs=source_crs(crs)) if extent else None
+        options = CheckOptions(
+            gap_width=gap_width,
+            min_area_m2=min_area,
+            sliver_width=sliver_width,
+            strict=strict,
+            extent=outline,
+            households=read_points(households) if households else None,
+            households_min=households_min,
+            households_max=households_max,
+        )
+        report = check_boundaries(boundary_input.frame, options, read_problems=boundary_input.problems, progress=step)
+        if output is not None:
+            step("writing problems")
+            _write_problems(report, output)
+        if html is not None:
+            from gridmap.maps.check_map import write_check_map
+
+            step("drawing the map")
+            write_check_map(boundary_input.frame, report, html)
+    if output_format is OutputFormat.JSON:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        _print_report(report, paths, html)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _write_problems(report: CheckReport, path: Path) -> None:
+    """Every problem as a GeoJSON feature (its properties as in the JSON report)."""
+    features = []
+    for problem in report.to_json()["problems"]:
+        geometry = problem.pop("geometry")
+        features.append({"type": "Feature", "geometry": geometry, "properties": problem})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"type": "FeatureCollection", "features": features}
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def _print_report(report: CheckReport, paths: list[Path], html: Path | None) -> None:
+    """A summary table by kind, then every problem, for people."""
+    summary = report.to_json()["summary"]
+    levels = ", ".join(f"{count} {name}" for name, count in summary["levels"].items())
+    console.print(f"Checked {report.features} features ({levels}) in {', '.join(map(str, paths))}")
+    if report.problems:
+        table = Table("kind", "severity", "count", title="Problems by kind")
+        for kind, count in summary["problems"].items():
+            severity = next(p.severity.value for p in report.problems if p.kind.value == kind)
+            table.add_row(kind, severity, str(count))
+        console.print(table)
+        for problem in report.problems:
+            colour = "red" if problem.severity.value == "error" else "yellow"
+            area = f" [{problem.area_m2:,.1f} m2]" if problem.area_m2 is not None else ""
+            console.print(f"[{colour}]{problem.kind.value}[/]{area} {problem.message}", highlight=False, soft_wrap=True)
+    if html is not None:
+        console.print(f"Map of the problems: {html}")
+    if report.ok:
+        console.print(
+            "[bold green]OK[/]: no errors" + (f" ({len(report.problems)} warnings)" if report.problems else "")
+        )
+    else:
+        err_console.print(f"[bold red]FAILED[/]: {report.errors} errors")
+
+
+@app.command()
+@user_errors
+def fix(
+    paths: PathsArgument,
+    out: Annotated[Path, typer.Option("--out", help="File to write (never the input); .geojson, .gpkg or .shp.")],
+    gap_width: Annotated[float, typer.Option(help="Fill gaps narrower than this (m); wider ones are reported.")] = 1.0,
+    snapping_distance: Annotated[
+        float, typer.Option(help="Snap vertices closer than this (m); -1 lets GEOS choose from the extent.")
+    ] = -1.0,
+    merge_strategy: Annotated[
+        MergeStrategy, typer.Option(help="Which neighbour an overlap goes to.")
+    ] = MergeStrategy.LONGEST_BORDER,
+    code_field: CodeField = "code",
+    name_field: NameField = "name",
+    parent_field: ParentField = "parent",
+    level_field: LevelField = "level",
+    level: LevelOption = None,
+    crs: CrsOption = None,
+) -> None:
+    """Repair overlaps, narrow gaps and children outside their parents; write a new file and say what moved.
+
+    Examples:
+
+      gridmap fix data/boundaries/broken/ --out fixed.geojson
+
+      gridmap fix grids.gpkg --out fixed.gpkg --gap-width 2 --merge-strategy max-area
+    """
+    mapping = field_mapping(code_field, name_field, parent_field, level_field, level)
+    with stage_progress() as step:
+        step("reading")
+        boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs(crs))
+        result = repair_boundaries(
+            boundary_input.frame,
+            out,
+            inputs=paths,
+            gap_width=gap_width,
+            snapping_distance=snapping_distance,
+            merge_strategy=merge_strategy,
+            progress=step,
+        )
+    table = Table("code", "level", "gained m2", "lost m2", title=f"What moved ({len(result.changes)} features changed)")
+    for change in result.changes:
+        table.add_row(change.code, change.level or "", f"{change.gained_m2:,.1f}", f"{change.lost_m2:,.1f}")
+    console.print(table)
+    for note in result.notes:
+        err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    console.print(f"Wrote {result.path}")

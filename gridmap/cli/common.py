@@ -1,0 +1,92 @@
+"""What every command shares: consoles, the error-to-exit-code rule, and the boundary-file options."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from gridmap.errors import GridmapError
+from gridmap.geo.hierarchy import Level, parse_level
+from gridmap.io.boundaries import FieldMapping, SourceCrs
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_INPUT_ERROR = 2
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def user_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn a GridmapError into a one-line message on stderr and exit status 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except GridmapError as err:
+            err_console.print(f"[bold red]gridmap:[/] {err.detail}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_INPUT_ERROR) from None
+
+    return wrapper
+
+
+@contextmanager
+def stage_progress(enabled: bool = True) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the current stage of a long job; yields the callback that advances it."""
+    if not enabled:
+        yield lambda _: None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("starting", total=None)
+        yield lambda stage: progress.update(task, description=stage)
+
+
+CodeField = Annotated[str, typer.Option(help="Property holding the feature code (e.g. adcode).")]
+NameField = Annotated[str, typer.Option(help="Property holding the name.")]
+ParentField = Annotated[str, typer.Option(help="Property holding the parent's code.")]
+LevelField = Annotated[
+    str, typer.Option(help="Property holding the level (community/grid/microgrid or 社区/网格/微网格).")
+]
+LevelOption = Annotated[
+    str | None, typer.Option("--level", help="Treat every feature as this level (community, grid, microgrid).")
+]
+CrsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--crs",
+        help="Coordinate system of the input when it does not declare one: wgs84 (default), gcj02 (Amap, "
+        "DataV, WeChat), bd09 (Baidu), cgcs2000, or EPSG:NNNN. Overrides the file's own declaration.",
+    ),
+]
+PathsArgument = Annotated[
+    list[Path], typer.Argument(help="Boundary files (.geojson, .gpkg, .shp) or folders of them.", show_default=False)
+]
+
+
+def field_mapping(
+    code_field: str, name_field: str, parent_field: str, level_field: str, level: str | None
+) -> FieldMapping:
+    """The FieldMapping the field options describe."""
+    forced: Level | None = None
+    if level is not None:
+        forced = parse_level(level)
+        if forced is None:
+            raise typer.BadParameter(f"unknown level {level!r}; use community, grid or microgrid", param_hint="--level")
+    return FieldMapping(
+        code_field=code_field, name_field=name_field, parent_field=parent_field, level_field=level_field, level=forced
+    )
+
+
+def source_crs(text: str | None) -> SourceCrs | None:
+    """The --crs option parsed, or None to use what the file declares."""
+    return SourceCrs.parse(text) if text else None

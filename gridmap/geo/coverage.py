@@ -1,0 +1,156 @@
+"""The coverage engine: overlaps, gaps, nesting, edge matching, slivers and cleaning.
+
+Every function takes geometries in a metric CRS (areas in m2, widths in m) as numpy arrays of shapely
+geometries and is vectorised: the expensive exact work is done only for features that a cheap test flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+GeometryArray = npt.NDArray[np.object_]
+IndexArray = npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Two features of one level whose interiors intersect."""
+
+    first: int
+    second: int
+    geometry: BaseGeometry
+    area_m2: float
+
+
+@dataclass(frozen=True)
+class Region:
+    """A polygonal region tied to one feature (the parent of a gap, the child reaching outside)."""
+
+    owner: int
+    geometry: BaseGeometry
+    area_m2: float
+
+
+def polygonal_parts(geometry: BaseGeometry, min_area: float) -> list[BaseGeometry]:
+    """The polygons inside `geometry` (of any type) with at least `min_area`."""
+    parts = shapely.get_parts(geometry)
+    polygons = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
+    if not len(polygons):
+        nested = parts[shapely.get_type_id(parts) == shapely.GeometryType.GEOMETRYCOLLECTION]
+        return [p for g in nested for p in polygonal_parts(g, min_area)]
+    return list(polygons[shapely.area(polygons) >= min_area])
+
+
+def flagged_edges(geometries: GeometryArray) -> GeometryArray:
+    """Per feature, the boundary linework that does not match its neighbours (empty when it all does)."""
+    edges: GeometryArray = shapely.coverage_invalid_edges(geometries, gap_width=0.0)
+    return edges
+
+
+def find_overlaps(geometries: GeometryArray, candidates: IndexArray, min_area: float) -> list[Overlap]:
+    """Pairs among `candidates` whose overlap covers at least `min_area` m2."""
+    if len(candidates) < 2:
+        return []
+    subset = geometries[candidates]
+    tree = shapely.STRtree(subset)
+    left, right = tree.query(subset, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    intersections = shapely.intersection(subset[left], subset[right])
+    overlaps = []
+    for a, b, shape in zip(left, right, intersections, strict=True):
+        parts = polygonal_parts(shape, min_area)
+        if parts:
+            merged = shapely.union_all(parts)
+            overlaps.append(Overlap(int(candidates[a]), int(candidates[b]), merged, float(merged.area)))
+    return overlaps
+
+
+def union_gaps(union: BaseGeometry, gap_width: float, min_area: float) -> list[BaseGeometry]:
+    """Gaps in a level's union: every hole, and open inlets narrower than `gap_width`."""
+    holes = [shapely.Polygon(ring) for polygon in shapely.get_parts(union) for ring in polygon.interiors]
+    pieces: list[BaseGeometry] = list(holes)
+    if gap_width > 0:
+        closed = shapely.buffer(
+            shapely.buffer(union, gap_width / 2.0, join_style="mitre"), -gap_width / 2.0, join_style="mitre"
+        )
+        pieces.extend(polygonal_parts(shapely.difference(closed, union), min_area))
+    if not pieces:
+        return []
+    return polygonal_parts(shapely.union_all(pieces), min_area)
+
+
+def level_union(geometries: GeometryArray, exact: bool) -> BaseGeometry:
+    """The union of one level: the fast coverage union when the level is a valid coverage."""
+    if exact:
+        return shapely.coverage_union_all(geometries)
+    return shapely.union_all(geometries)
+
+
+def outside_parents(
+    children: GeometryArray, parents: GeometryArray, parent_of: IndexArray, min_area: float
+) -> list[Region]:
+    """Children (with a parent, `parent_of` >= 0) whose part outside their parent is at least `min_area`."""
+    has_parent = np.flatnonzero(parent_of >= 0)
+    covered = shapely.covers(parents[parent_of[has_parent]], children[has_parent])
+    regions = []
+    for child in has_parent[~covered]:
+        outside = shapely.difference(children[child], parents[parent_of[child]])
+        parts = polygonal_parts(outside, min_area)
+        if parts:
+            merged = shapely.union_all(parts)
+            regions.append(Region(int(child), merged, float(merged.area)))
+    return regions
+
+
+def uncovered_in_parents(
+    children: GeometryArray,
+    parents: GeometryArray,
+    parent_of: IndexArray,
+    min_area: float,
+    suspects: IndexArray,
+) -> list[Region]:
+    """Parts of each parent not covered by its children, at least `min_area` each.
+
+    A parent is examined exactly when its children's areas fall short of its own, or when it is in
+    `suspects` (parents with overlapping or escaping children, whose areas cannot be trusted).
+    """
+    has_parent = parent_of >= 0
+    child_area = np.bincount(parent_of[has_parent], weights=shapely.area(children[has_parent]), minlength=len(parents))
+    deficit = shapely.area(parents) - child_area
+    examine = np.union1d(np.flatnonzero(deficit >= min_area), suspects)
+    order = np.argsort(parent_of, kind="stable")
+    sorted_parents = parent_of[order]
+    regions = []
+    for parent in examine:
+        lo, hi = np.searchsorted(sorted_parents, [parent, parent + 1])
+        mine = children[order[lo:hi]]
+        covered = shapely.union_all(mine) if len(mine) else shapely.Polygon()
+        for part in polygonal_parts(shapely.difference(parents[parent], covered), min_area):
+            regions.append(Region(int(parent), part, float(part.area)))
+    return regions
+
+
+def thin_features(geometries: GeometryArray, width: float) -> IndexArray:
+    """Features narrower than `width` m everywhere (erosion by width/2 leaves nothing)."""
+    perimeter = shapely.length(geometries)
+    mean_width = np.where(perimeter > 0, 2.0 * shapely.area(geometries) / np.maximum(perimeter, 1e-12), 0.0)
+    candidates = np.flatnonzero(mean_width < width)
+    eroded = shapely.buffer(geometries[candidates], -width / 2.0)
+    thin: IndexArray = candidates[shapely.is_empty(eroded)]
+    return thin
+
+
+def clean_coverage(
+    geometries: GeometryArray, *, snapping_distance: float, gap_width: float, merge_strategy: str
+) -> GeometryArray:
+    """GEOS's coverage cleaner: overlaps merged into one neighbour, gaps narrower than gap_width filled."""
+    cleaned: GeometryArray = shapely.coverage_clean(  # type: ignore[attr-defined]
+        geometries, gap_width=gap_width, snapping_distance=snapping_distance, merge_strategy=merge_strategy
+    )
+    return cleaned

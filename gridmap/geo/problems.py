@@ -1,0 +1,69 @@
+"""Problems a check finds, in the shape of the JSON report contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+
+class Severity(StrEnum):
+    """An error fails the check; a warning is reported but does not (unless --strict)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class ProblemKind(StrEnum):
+    """Every kind of problem the check engine reports."""
+
+    INVALID_GEOMETRY = "invalid_geometry"
+    EMPTY_GEOMETRY = "empty_geometry"
+    NOT_POLYGON = "not_polygon"
+    COORDINATES_OUT_OF_RANGE = "coordinates_out_of_range"
+    OUTSIDE_CHINA = "outside_china"
+    DUPLICATE_CODE = "duplicate_code"
+    BAD_CODE = "bad_code"
+    MISSING_PARENT = "missing_parent"
+    WRONG_PARENT_LEVEL = "wrong_parent_level"
+    OVERLAP = "overlap"
+    GAP = "gap"
+    NOT_NESTED = "not_nested"
+    EDGE_MISMATCH = "edge_mismatch"
+    SLIVER = "sliver"
+    UNCOVERED_HOUSEHOLD = "uncovered_household"
+    HOUSEHOLDS_ABOVE_LIMIT = "households_above_limit"
+    HOUSEHOLDS_BELOW_LIMIT = "households_below_limit"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: what, how bad, where (geometry in WGS-84), which features, and how large."""
+
+    kind: ProblemKind
+    severity: Severity
+    message: str
+    level: str | None = None
+    codes: tuple[str, ...] = ()
+    area_m2: float | None = None
+    geometry: BaseGeometry | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The problem as the report contract's JSON object."""
+        geometry = None
+        if self.geometry is not None and not self.geometry.is_empty:
+            geometry = shapely.geometry.mapping(self.geometry)
+        return {
+            "kind": self.kind.value,
+            "severity": self.severity.value,
+            "level": self.level,
+            "codes": list(self.codes),
+            "area_m2": None if self.area_m2 is None else round(self.area_m2, 3),
+            "message": self.message,
+            "geometry": geometry,
+            **({"details": self.details} if self.details else {}),
+        }

@@ -1,0 +1,360 @@
+"""Reading and writing boundary files (GeoJSON, GeoPackage, Shapefile) into the grid model.
+
+The grid model is a GeoDataFrame in WGS-84 with the columns in `COLUMNS`; `source` and `feature` say where
+each row came from so that every message can name the file and the feature. GeoJSON is parsed here rather
+than through GDAL so that a ring left open or too short is reported, not silently repaired.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from gridmap.errors import InvalidInput, NotFound
+from gridmap.geo.crs import Datum, parse_datum, to_wgs84
+from gridmap.geo.hierarchy import Level, parse_level
+from gridmap.geo.problems import Problem, ProblemKind, Severity
+
+COLUMNS = ["code", "name", "level", "parent", "worker", "households_target", "source", "feature", "geometry"]
+BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
+WGS84 = pyproj.CRS.from_epsg(4326)
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """Which property holds what, for files from elsewhere (e.g. `adcode` for the code)."""
+
+    code_field: str = "code"
+    name_field: str = "name"
+    parent_field: str = "parent"
+    level_field: str = "level"
+    level: Level | None = None  # force every feature of the file to this level
+
+
+@dataclass(frozen=True)
+class SourceCrs:
+    """The coordinate system the input is in: a Chinese web datum, or any CRS pyproj knows."""
+
+    datum: Datum = Datum.WGS84
+    crs: pyproj.CRS | None = None  # a projected or other CRS to reproject from
+
+    @classmethod
+    def parse(cls, text: str) -> SourceCrs:
+        """`wgs84`, `gcj02`, `bd09`, `cgcs2000`, or an EPSG code such as `EPSG:4549`."""
+        try:
+            return cls(datum=parse_datum(text))
+        except ValueError:
+            pass
+        try:
+            return cls(crs=pyproj.CRS.from_user_input(text))
+        except pyproj.exceptions.CRSError:
+            msg = f"unknown coordinate system {text!r}: use wgs84, gcj02, bd09, cgcs2000 or EPSG:NNNN"
+            raise InvalidInput(msg) from None
+
+
+@dataclass
+class BoundaryInput:
+    """What was read: the features in the grid model, and the problems found while reading."""
+
+    frame: gpd.GeoDataFrame
+    problems: list[Problem]
+
+
+def boundary_files(paths: Iterable[Path]) -> list[Path]:
+    """The boundary files named by `paths`: files as given, folders by their top-level boundary files."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in BOUNDARY_SUFFIXES)
+            if not found:
+                msg = f"{path}: no boundary files (*.geojson, *.json, *.gpkg, *.shp) in this folder"
+                raise NotFound(msg)
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            msg = f"{path}: no such file or folder"
+            raise NotFound(msg)
+    return files
+
+
+def read_boundaries(
+    paths: Sequence[Path], *, mapping: FieldMapping | None = None, source_crs: SourceCrs | None = None
+) -> BoundaryInput:
+    """Read every boundary file under `paths` into one grid-model frame in WGS-84."""
+    mapping = mapping or FieldMapping()
+    frames: list[gpd.GeoDataFrame] = []
+    problems: list[Problem] = []
+    for path in boundary_files(paths):
+        if path.suffix.lower() in (".geojson", ".json"):
+            frame, read_problems = _read_geojson(path, mapping, source_crs)
+            problems.extend(read_problems)
+        else:
+            frame = _read_with_gdal(path, mapping, source_crs)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return BoundaryInput(frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84), problems=problems)
+
+
+def _read_geojson(
+    path: Path, mapping: FieldMapping, source_crs: SourceCrs | None
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Parse a GeoJSON file feature by feature, keeping what GDAL would silently repair."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as err:
+        msg = f"{path}: malformed JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+        raise InvalidInput(msg) from None
+    except UnicodeDecodeError:
+        msg = f"{path}: not UTF-8 text; GeoJSON must be UTF-8"
+        raise InvalidInput(msg) from None
+    if not isinstance(document, dict) or document.get("type") not in ("FeatureCollection", "Feature"):
+        msg = f"{path}: not a GeoJSON FeatureCollection (top-level 'type' must be 'FeatureCollection')"
+        raise InvalidInput(msg)
+    features = document["features"] if document["type"] == "FeatureCollection" else [document]
+    if not isinstance(features, list):
+        msg = f"{path}: 'features' must be a list"
+        raise InvalidInput(msg)
+    records: list[dict[str, Any]] = []
+    geometries: list[BaseGeometry | None] = []
+    problems: list[Problem] = []
+    for index, feature in enumerate(features):
+        where = f"{path}: feature {index}"
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            msg = f"{where}: not a GeoJSON Feature"
+            raise InvalidInput(msg)
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            msg = f"{where}: 'properties' must be an object"
+            raise InvalidInput(msg)
+        record = _record(properties, mapping, where)
+        geometry, problem = _geometry(feature.get("geometry"), where, record)
+        if problem is not None:
+            problems.append(problem)
+        records.append({**record, "source": str(path), "feature": index})
+        geometries.append(geometry)
+    frame = gpd.GeoDataFrame(records, geometry=geometries, crs=None, columns=COLUMNS[:-1])
+    declared = _declared_crs(document, path)
+    return _to_wgs84(frame, source_crs or SourceCrs(crs=declared), path), problems
+
+
+def _declared_crs(document: dict[str, Any], path: Path) -> pyproj.CRS | None:
+    """The CRS named by an old-style GeoJSON `crs` member, if any."""
+    crs_member = document.get("crs")
+    if not crs_member:
+        return None
+    name = (crs_member.get("properties") or {}).get("name") if isinstance(crs_member, dict) else None
+    try:
+        return pyproj.CRS.from_user_input(name)
+    except (pyproj.exceptions.CRSError, TypeError):
+        msg = f"{path}: unknown 'crs' {name!r}; name it like 'urn:ogc:def:crs:EPSG::4549' or pass --crs"
+        raise InvalidInput(msg) from None
+
+
+def _record(properties: dict[str, Any], mapping: FieldMapping, where: str) -> dict[str, Any]:
+    """The grid-model properties of one feature."""
+    if mapping.code_field not in properties:
+        present = ", ".join(sorted(properties)) or "none"
+        msg = f"{where}: no {mapping.code_field!r} property (present: {present}); map it with --code-field"
+        raise InvalidInput(msg)
+    level: str | None = mapping.level.value if mapping.level else None
+    if level is None and properties.get(mapping.level_field) not in (None, ""):
+        parsed = parse_level(str(properties[mapping.level_field]))
+        if parsed is None:
+            value = properties[mapping.level_field]
+            msg = f"{where}: unknown level {value!r} in {mapping.level_field!r}; use community, grid or microgrid"
+            raise InvalidInput(msg)
+        level = parsed.value
+    return {
+        "code": _text(properties.get(mapping.code_field)),
+        "name": _text(properties.get(mapping.name_field)),
+        "level": level,
+        "parent": _text(properties.get(mapping.parent_field)) if level else "",
+        "worker": _text(properties.get("worker")) or None,
+        "households_target": _integer(properties.get("households_target"), where),
+    }
+
+
+def _text(value: Any) -> str:
+    """A property as text; numeric codes lose a trailing '.0'; {'adcode': ...} objects give their code."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        value = value.get("adcode", value.get("code", ""))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _integer(value: Any, where: str) -> int | None:
+    """An optional whole-number property."""
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        msg = f"{where}: households_target {value!r} is not a number"
+        raise InvalidInput(msg) from None
+    return None if math.isnan(number) else int(number)
+
+
+def _geometry(geometry: Any, where: str, record: dict[str, Any]) -> tuple[BaseGeometry | None, Problem | None]:
+    """The feature's geometry, closing open rings; with an invalid_geometry problem when a ring is bad."""
+    if geometry is None:
+        return None, None
+    if not isinstance(geometry, dict) or "type" not in geometry:
+        msg = f"{where}: 'geometry' must be a GeoJSON geometry object or null"
+        raise InvalidInput(msg)
+    if geometry["type"] in ("Polygon", "MultiPolygon"):
+        polygons = geometry.get("coordinates")
+        if geometry["type"] == "Polygon":
+            polygons = [polygons]
+        return _polygon_rings(polygons, where, record)
+    try:
+        return shapely.geometry.shape(geometry), None
+    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as err:
+        msg = f"{where}: unreadable {geometry['type']} geometry: {err}"
+        raise InvalidInput(msg) from None
+
+
+def _polygon_rings(polygons: Any, where: str, record: dict[str, Any]) -> tuple[BaseGeometry | None, Problem | None]:
+    """Build (Multi)Polygon parts ring by ring, reporting open or too-short rings instead of failing."""
+    parts: list[shapely.Polygon] = []
+    faults: list[str] = []
+    location: BaseGeometry | None = None
+    try:
+        for p, rings in enumerate(polygons):
+            closed_rings: list[list[tuple[float, float]]] = []
+            for r, ring in enumerate(rings):
+                points = [(float(x[0]), float(x[1])) for x in ring]
+                if points and location is None:
+                    location = shapely.Point(points[0])
+                if len(points) >= 2 and points[0] != points[-1]:
+                    faults.append(f"ring {r} of polygon {p} is not closed (first point {points[0]} != last)")
+                    location = shapely.Point(points[-1])
+                    points.append(points[0])
+                if len(points) < 4:
+                    faults.append(f"ring {r} of polygon {p} has {len(points)} points, a ring needs at least 4")
+                    closed_rings = []
+                    break
+                closed_rings.append(points)
+            if closed_rings:
+                parts.append(shapely.Polygon(closed_rings[0], closed_rings[1:]))
+    except (TypeError, ValueError, IndexError):
+        msg = f"{where}: polygon coordinates must be lists of [lon, lat] positions"
+        raise InvalidInput(msg) from None
+    geometry: BaseGeometry | None
+    if not parts:
+        geometry = None
+    elif len(parts) == 1:
+        geometry = parts[0]
+    else:
+        geometry = shapely.MultiPolygon(parts)
+    if not faults:
+        return geometry, None
+    problem = Problem(
+        kind=ProblemKind.INVALID_GEOMETRY,
+        severity=Severity.ERROR,
+        message=f"{where} ({record['code'] or 'no code'}): " + "; ".join(faults),
+        level=record["level"],
+        codes=(record["code"],),
+        geometry=location,
+        details={"reason": "; ".join(faults), "unusable": geometry is None},
+    )
+    return geometry, problem
+
+
+def _read_with_gdal(path: Path, mapping: FieldMapping, source_crs: SourceCrs | None) -> gpd.GeoDataFrame:
+    """Read a GeoPackage or Shapefile (or anything GDAL reads) into the grid model."""
+    try:
+        raw = pyogrio.read_dataframe(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as err:
+        msg = f"{path}: cannot read ({err})"
+        raise InvalidInput(msg) from None
+    columns = [c for c in raw.columns if c != "geometry"]
+    records = []
+    for index, row in enumerate(raw[columns].to_dict("records")):
+        properties = {k: (None if _is_missing(v) else v) for k, v in row.items()}
+        records.append(
+            {
+                **_record(properties, mapping, f"{path}: feature {index}"),
+                "source": str(path),
+                "feature": index,
+            }
+        )
+    frame = gpd.GeoDataFrame(records, geometry=list(raw.geometry), crs=None, columns=COLUMNS[:-1])
+    return _to_wgs84(frame, source_crs or SourceCrs(crs=raw.crs), path)
+
+
+def _is_missing(value: Any) -> bool:
+    """True for None and the NaN/NA values pandas fills empty cells with."""
+    return value is None or (not isinstance(value, (str, bytes, dict, list)) and bool(pd.isna(value)))
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame, source_crs: SourceCrs, path: Path) -> gpd.GeoDataFrame:
+    """The frame reprojected from its source CRS (and datum) to WGS-84 lon/lat."""
+    crs = source_crs.crs
+    if crs is not None and not crs.equals(WGS84) and not crs.equals(pyproj.CRS.from_epsg(4490)):
+        try:
+            frame = frame.set_crs(crs).to_crs(WGS84)
+        except pyproj.exceptions.ProjError as err:
+            msg = f"{path}: cannot reproject from {crs.name} to WGS-84: {err}"
+            raise InvalidInput(msg) from None
+    frame = frame.set_crs(WGS84, allow_override=True)
+    if source_crs.datum in (Datum.GCJ02, Datum.BD09):
+        datum = source_crs.datum
+
+        def shift(coords: Any) -> Any:
+            lon, lat = to_wgs84(coords[:, 0], coords[:, 1], datum)
+            return np.column_stack([lon, lat])
+
+        frame["geometry"] = shapely.transform(frame.geometry.values, shift)
+    return frame
+
+
+WRITE_DRIVERS = {
+    "geojson": ("GeoJSON", ".geojson"),
+    "gpkg": ("GPKG", ".gpkg"),
+    "shp": ("ESRI Shapefile", ".shp"),
+}
+
+
+def write_boundaries(frame: gpd.GeoDataFrame, path: Path, fmt: str) -> Path:
+    """Write grid-model features to `path` as geojson, gpkg or shp (WGS-84); returns the path written."""
+    if fmt not in WRITE_DRIVERS:
+        msg = f"unknown format {fmt!r}; use one of {', '.join(WRITE_DRIVERS)}"
+        raise InvalidInput(msg)
+    driver, suffix = WRITE_DRIVERS[fmt]
+    out = frame[[c for c in COLUMNS if c in frame.columns and c not in ("source", "feature")]].copy()
+    out["level"] = out["level"].fillna("")
+    path = path if path.suffix else path.with_suffix(suffix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pyogrio.write_dataframe(out.to_crs(WGS84), path, driver=driver)
+    return path
+
+
+def read_outline(path: Path, *, source_crs: SourceCrs | None = None) -> BaseGeometry:
+    """The union of every polygon in a file (an --extent outline), in WGS-84; properties are ignored."""
+    if not path.is_file():
+        msg = f"{path}: no such file"
+        raise NotFound(msg)
+    try:
+        raw = pyogrio.read_dataframe(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        msg = f"{path}: cannot read ({err})"
+        raise InvalidInput(msg) from None
+    frame = gpd.GeoDataFrame({"code": [""] * len(raw)}, geometry=list(raw.geometry), crs=None)
+    outline: BaseGeometry = _to_wgs84(frame, source_crs or SourceCrs(crs=raw.crs), path).geometry.union_all()
+    return outline

@@ -1,0 +1,97 @@
+"""The `gridmap check --html` map: boundaries by level with every problem highlighted and a legend."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+
+from gridmap.geo.hierarchy import LEVELS
+from gridmap.maps.folium_local import offline_map, root_figure
+from gridmap.services.check import CheckReport
+
+LEVEL_STYLE = {
+    "community": {"color": "#1f2d3d", "weight": 3.0, "fillOpacity": 0.0},
+    "grid": {"color": "#2b6cb0", "weight": 1.6, "fillOpacity": 0.04},
+    "microgrid": {"color": "#718096", "weight": 0.6, "fillOpacity": 0.0, "dashArray": "3 3"},
+    "": {"color": "#2b6cb0", "weight": 1.2, "fillOpacity": 0.04},
+}
+KIND_COLOURS = {
+    "overlap": "#e53e3e",
+    "gap": "#dd6b20",
+    "not_nested": "#b7791f",
+    "invalid_geometry": "#9b2c2c",
+    "sliver": "#d53f8c",
+    "edge_mismatch": "#805ad5",
+    "outside_china": "#2d3748",
+    "uncovered_household": "#c53030",
+}
+DEFAULT_COLOUR = "#e53e3e"
+LEVEL_TITLES = {"community": "社区 community", "grid": "网格 grid", "microgrid": "微网格 microgrid", "": "features"}
+
+
+def write_check_map(frame: gpd.GeoDataFrame, report: CheckReport, path: Path) -> Path:
+    """Write a self-contained HTML map of `frame` with `report`'s problems on top."""
+    shown = frame[frame.geometry.notna() & ~frame.geometry.is_empty].copy()
+    shown = shown[shown.geometry.bounds["maxy"].between(-90, 90) & shown.geometry.bounds["maxx"].between(-180, 180)]
+    bounds = tuple(float(b) for b in shown.total_bounds) if len(shown) else (119.50, 27.45, 119.52, 27.47)
+    fmap = offline_map(bounds=bounds, title="gridmap check")  # type: ignore[arg-type]
+    shown["level"] = shown["level"].fillna("")
+    for level in [*(lv.value for lv in LEVELS), ""]:
+        part = shown[shown["level"] == level]
+        if not len(part):
+            continue
+        style = LEVEL_STYLE[level]
+        layer = folium.GeoJson(
+            part[["code", "name", "level", "parent", "geometry"]].to_json(na="drop"),
+            name=f"{LEVEL_TITLES[level]} ({len(part)})",
+            style_function=lambda _feature, style=style: style,
+            tooltip=folium.GeoJsonTooltip(fields=["code", "name"], aliases=["code", "name"]),
+        )
+        layer.add_to(fmap)
+    problems = [p.to_json() for p in report.problems if p.geometry is not None and not p.geometry.is_empty]
+    if problems:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [_problem_feature(p) for p in problems]},
+            name=f"problems ({len(problems)})",
+            style_function=_problem_style,
+            marker=folium.CircleMarker(radius=7, fill=True, fill_opacity=0.9),
+            popup=folium.GeoJsonPopup(fields=["kind", "codes", "area_m2", "message"]),
+        ).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    root_figure(fmap).html.add_child(folium.Element(_legend(report)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmap.save(str(path))
+    return path
+
+
+def _problem_feature(problem: dict[str, Any]) -> dict[str, Any]:
+    """A problem as a GeoJSON feature for the map."""
+    properties = {k: problem[k] for k in ("kind", "severity", "area_m2", "message")}
+    properties["codes"] = ", ".join(problem["codes"])
+    return {"type": "Feature", "geometry": problem["geometry"], "properties": properties}
+
+
+def _problem_style(feature: dict[str, Any]) -> dict[str, Any]:
+    """Fill a problem in its kind's colour."""
+    colour = KIND_COLOURS.get(feature["properties"]["kind"], DEFAULT_COLOUR)
+    return {"color": colour, "fillColor": colour, "weight": 3, "fillOpacity": 0.55}
+
+
+def _legend(report: CheckReport) -> str:
+    """A fixed legend box: verdict, and a colour swatch and count per problem kind."""
+    counts = report.to_json()["summary"]["problems"]
+    verdict = "✔ no errors" if report.ok else f"✘ {report.errors} errors"
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:6px;'
+        f'background:{KIND_COLOURS.get(kind, DEFAULT_COLOUR)}"></span>{html.escape(kind)}: {count}</div>'
+        for kind, count in counts.items()
+    )
+    return (
+        '<div style="position:fixed;bottom:24px;left:12px;z-index:1000;background:white;padding:8px 12px;'
+        'border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px sans-serif">'
+        f"<b>gridmap check</b> — {report.features} features, {verdict}{rows}</div>"
+    )

@@ -1,0 +1,399 @@
+"""The coverage check: every rule of 边界清晰,不留空白,不交叉重叠 over every level, as one report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from gridmap.geo import coverage
+from gridmap.geo.crs import LocalMetres
+from gridmap.geo.hierarchy import LEVELS, Level, code_problem, parent_index
+from gridmap.geo.problems import Problem, ProblemKind, Severity
+from gridmap.geo.validity import FeatureLabel, check_geometries
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Tolerances and extras of a check; the defaults suit a county's grids."""
+
+    gap_width: float = 1.0  # m: open inlets narrower than this count as gaps
+    min_area_m2: float = 1.0  # overlaps, gaps and escapes smaller than this are noise (edge_mismatch covers them)
+    sliver_width: float = 2.0  # m: features thinner than this are slivers
+    strict: bool = False  # warnings fail the check too
+    extent: BaseGeometry | None = None  # WGS-84 outline the top level must cover exactly
+    households: npt.NDArray[np.object_] | None = None  # WGS-84 points
+    households_min: int = 0
+    households_max: int = 500
+
+
+@dataclass
+class CheckReport:
+    """The problems found, with counts per level and kind."""
+
+    problems: list[Problem]
+    features: int
+    levels: dict[str, int]
+    strict: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        """How many problems fail the check."""
+        return sum(1 for p in self.problems if p.severity is Severity.ERROR or self.strict)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing fails the check."""
+        return self.errors == 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The report contract: {"ok", "summary": {"features", "levels", "problems"}, "problems": [...]}."""
+        kinds = Counter(p.kind.value for p in self.problems)
+        return {
+            "ok": self.ok,
+            "summary": {"features": self.features, "levels": self.levels, "problems": dict(sorted(kinds.items()))},
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+def check_boundaries(
+    frame: gpd.GeoDataFrame,
+    options: CheckOptions | None = None,
+    *,
+    read_problems: Sequence[Problem] = (),
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Check grid-model features (WGS-84) on every level and across levels."""
+    options = options or CheckOptions()
+    step = progress or (lambda _: None)
+    frame = frame.reset_index(drop=True)
+    codes = [str(c) for c in frame["code"]]
+    levels = [None if not isinstance(v, str) or not v else v for v in frame["level"]]
+    parents = [str(p) if isinstance(p, str) else "" for p in frame["parent"]]
+    labels = [
+        FeatureLabel(code=c, level=lv, where=f"{s}: feature {f}")
+        for c, lv, s, f in zip(codes, levels, frame["source"], frame["feature"], strict=True)
+    ]
+    unusable = _unusable_rows(frame, read_problems)
+    step("geometry")
+    geometry_check = check_geometries(np.asarray(frame.geometry.values, dtype=object), labels, unusable)
+    problems = list(read_problems) + geometry_check.problems
+    step("codes")
+    problems += _code_problems(codes, levels, parents, labels)
+    step("coverage")
+    context = _MetricContext.build(geometry_check.geometries, geometry_check.usable)
+    problems += _coverage_problems(context, codes, levels, parents, options, step)
+    level_counts = Counter(lv or "flat" for lv in levels)
+    return CheckReport(
+        problems=problems,
+        features=len(frame),
+        levels={k: level_counts[k] for k in [*(lv.value for lv in LEVELS), "flat"] if level_counts[k]},
+        strict=options.strict,
+    )
+
+
+def _unusable_rows(frame: gpd.GeoDataFrame, read_problems: Sequence[Problem]) -> npt.NDArray[np.bool_]:
+    """Rows whose geometry could not be built while reading (already reported)."""
+    unusable = np.zeros(len(frame), dtype=bool)
+    broken = {p.message.split(" (", 1)[0] for p in read_problems if p.details.get("unusable")}
+    for i, (source, feature) in enumerate(zip(frame["source"], frame["feature"], strict=True)):
+        unusable[i] = f"{source}: feature {feature}" in broken
+    return unusable
+
+
+def _code_problems(
+    codes: list[str], levels: list[str | None], parents: list[str], labels: list[FeatureLabel]
+) -> list[Problem]:
+    """duplicate_code, bad_code, missing_parent and wrong_parent_level."""
+    problems = []
+    for code, count in Counter(codes).items():
+        if count > 1 and code:
+            where = "; ".join(label.where for label in labels if label.code == code)
+            message = f"code {code} is used by {count} features ({where})"
+            problems.append(Problem(ProblemKind.DUPLICATE_CODE, Severity.ERROR, message, codes=(code,)))
+    level_of_code: dict[str, str | None] = {}
+    for code, level_name in zip(codes, levels, strict=True):
+        level_of_code.setdefault(code, level_name)
+    for code, level_name, parent, label in zip(codes, levels, parents, labels, strict=True):
+        level = Level(level_name) if level_name else None
+        fault = code_problem(code, level, parent if level and level.parent_level else None)
+        if fault:
+            problems.append(_feature_problem(ProblemKind.BAD_CODE, label, fault))
+        if level is None or level.parent_level is None:
+            continue
+        if not parent:
+            problems.append(_feature_problem(ProblemKind.MISSING_PARENT, label, f"a {level} needs a parent code"))
+        elif parent not in level_of_code:
+            text = f"parent {parent} is not in the data"
+            problems.append(_feature_problem(ProblemKind.MISSING_PARENT, label, text, (code, parent)))
+        elif level_of_code[parent] != level.parent_level.value:
+            text = f"a {level}'s parent must be a {level.parent_level}, but {parent} is a {level_of_code[parent]}"
+            problems.append(_feature_problem(ProblemKind.WRONG_PARENT_LEVEL, label, text, (code, parent)))
+    return problems
+
+
+def _feature_problem(kind: ProblemKind, label: FeatureLabel, text: str, codes: tuple[str, ...] = ()) -> Problem:
+    """An error about one feature's code or parent."""
+    message = f"{label.where} ({label.code or 'no code'}): {text}"
+    return Problem(kind, Severity.ERROR, message, level=label.level, codes=codes or (label.code,))
+
+
+@dataclass
+class _MetricContext:
+    """Usable geometries in local metres (for topology), and the ways back to WGS-84 and true areas."""
+
+    metric: npt.NDArray[np.object_]
+    usable: npt.NDArray[np.bool_]
+    local: LocalMetres
+
+    @classmethod
+    def build(cls, geometries: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_]) -> _MetricContext:
+        """Centre the local metres on the usable features' extent and map them."""
+        bounds = shapely.total_bounds(geometries[usable]) if usable.any() else np.array([119.5, 27.4, 119.6, 27.5])
+        local = LocalMetres(*(float(b) for b in bounds))
+        metric = np.full(len(geometries), None, dtype=object)
+        metric[usable] = local.to_local(geometries[usable])
+        return cls(metric=metric, usable=usable, local=local)
+
+    def wgs84(self, geometry: BaseGeometry) -> BaseGeometry:
+        """A local geometry back in WGS-84 for the report."""
+        shape: BaseGeometry = self.local.to_wgs84(geometry)
+        return shape
+
+    def area(self, geometry: BaseGeometry) -> float:
+        """The true area in m2 of a local geometry."""
+        return float(self.local.true_area(geometry))
+
+    def metric_of(self, geometry: BaseGeometry) -> BaseGeometry:
+        """A WGS-84 geometry in local metres."""
+        shape: BaseGeometry = self.local.to_local(geometry)
+        return shape
+
+
+def _coverage_problems(
+    context: _MetricContext,
+    codes: list[str],
+    levels: list[str | None],
+    parents: list[str],
+    options: CheckOptions,
+    step: Progress,
+) -> list[Problem]:
+    """Overlaps, edge mismatches, gaps, nesting and slivers, level by level."""
+    problems: list[Problem] = []
+    level_array = np.array([lv or "" for lv in levels], dtype=object)
+    present = [lv.value for lv in LEVELS if (level_array == lv.value).any()] or [""]
+    parent_of = np.array(parent_index(codes, parents), dtype=np.intp)
+    suspects_by_level: dict[str, set[int]] = {name: set() for name in present}
+    for name in present:
+        step(f"coverage: {name or 'flat'}")
+        members = np.flatnonzero((level_array == name) & context.usable)
+        is_top = name == present[0]
+        level_problems, troubled = _level_problems(context, members, codes, name or None, is_top, options)
+        problems += level_problems
+        parent_level = Level(name).parent_level if name else None
+        if parent_level is not None:
+            suspects_by_level.setdefault(parent_level.value, set()).update(
+                int(parent_of[i]) for i in troubled if parent_of[i] >= 0
+            )
+    for name in present:
+        level = Level(name) if name else None
+        child = level.child_level if level else None
+        if child is not None and child.value in present:
+            step(f"nesting: {child.value} in {name}")
+            problems += _nesting_problems(
+                context, codes, level_array, parent_of, name, child.value, suspects_by_level, options
+            )
+    if options.extent is not None:
+        problems += _extent_problems(context, codes, level_array, present[0], options)
+    if options.households is not None:
+        from gridmap.services.households_check import household_problems
+
+        problems += household_problems(context.metric, context.usable, codes, level_array, options, context.metric_of)
+    return problems
+
+
+def _level_problems(
+    context: _MetricContext,
+    members: npt.NDArray[np.intp],
+    codes: list[str],
+    level: str | None,
+    is_top: bool,
+    options: CheckOptions,
+) -> tuple[list[Problem], set[int]]:
+    """Problems within one level, and the features involved in overlaps (their parents need an exact look)."""
+    geometries = context.metric[members]
+    edges = coverage.flagged_edges(geometries)
+    flagged = np.flatnonzero(~shapely.is_empty(edges) & ~shapely.is_missing(edges))
+    overlaps = coverage.find_overlaps(geometries, flagged, options.min_area_m2)
+    problems: list[Problem] = []
+    troubled: set[int] = set()
+    for overlap in overlaps:
+        first, second = int(members[overlap.first]), int(members[overlap.second])
+        troubled.update((first, second))
+        area = context.area(overlap.geometry)
+        message = f"{codes[first]} and {codes[second]} overlap by {area:,.1f} m2"
+        problems.append(
+            Problem(
+                ProblemKind.OVERLAP,
+                Severity.ERROR,
+                message,
+                level,
+                (codes[first], codes[second]),
+                area,
+                context.wgs84(overlap.geometry),
+            )
+        )
+    for i in flagged:
+        feature = int(members[i])
+        if feature in troubled:
+            continue
+        message = f"{codes[feature]}: shared edges whose vertices do not match its neighbours'"
+        problems.append(
+            Problem(
+                ProblemKind.EDGE_MISMATCH,
+                Severity.WARNING,
+                message,
+                level,
+                (codes[feature],),
+                None,
+                context.wgs84(edges[i]),
+            )
+        )
+    for i in coverage.thin_features(geometries, options.sliver_width):
+        feature = int(members[i])
+        area = context.area(geometries[i])
+        message = f"{codes[feature]} is a sliver: thinner than {options.sliver_width:g} m everywhere ({area:,.1f} m2)"
+        problems.append(
+            Problem(
+                ProblemKind.SLIVER,
+                Severity.ERROR,
+                message,
+                level,
+                (codes[feature],),
+                area,
+                context.wgs84(geometries[i]),
+            )
+        )
+    if is_top and len(members):
+        union = coverage.level_union(geometries, exact=not len(flagged))
+        for gap in coverage.union_gaps(union, options.gap_width, options.min_area_m2):
+            message = f"gap of {context.area(gap):,.1f} m2 in the {level or 'coverage'} level, covered by no feature"
+            problems.append(
+                Problem(ProblemKind.GAP, Severity.ERROR, message, level, (), context.area(gap), context.wgs84(gap))
+            )
+    return problems, troubled
+
+
+def _nesting_problems(
+    context: _MetricContext,
+    codes: list[str],
+    level_array: npt.NDArray[np.object_],
+    parent_of: npt.NDArray[np.intp],
+    parent_level: str,
+    child_level: str,
+    suspects_by_level: dict[str, set[int]],
+    options: CheckOptions,
+) -> list[Problem]:
+    """not_nested children, and gaps inside parents not covered by their children."""
+    parents = np.flatnonzero((level_array == parent_level) & context.usable)
+    children = np.flatnonzero((level_array == child_level) & context.usable)
+    local = np.full(len(codes), -1, dtype=np.intp)
+    local[parents] = np.arange(len(parents))
+    # a child counts only under a usable parent of the right level (other cases are code problems)
+    child_parent = np.where(parent_of[children] >= 0, local[np.maximum(parent_of[children], 0)], -1)
+    parent_shapes, child_shapes = context.metric[parents], context.metric[children]
+    problems: list[Problem] = []
+    escaped = coverage.outside_parents(child_shapes, parent_shapes, child_parent, options.min_area_m2)
+    for region in escaped:
+        child = int(children[region.owner])
+        parent = codes[int(parents[child_parent[region.owner]])]
+        message = f"{codes[child]} reaches {context.area(region.geometry):,.1f} m2 outside its parent {parent}"
+        problems.append(
+            Problem(
+                ProblemKind.NOT_NESTED,
+                Severity.ERROR,
+                message,
+                child_level,
+                (codes[child], parent),
+                context.area(region.geometry),
+                context.wgs84(region.geometry),
+            )
+        )
+    suspects = {int(local[i]) for i in suspects_by_level.get(parent_level, set()) if local[i] >= 0}
+    suspects |= {int(child_parent[r.owner]) for r in escaped}
+    gaps = coverage.uncovered_in_parents(
+        child_shapes, parent_shapes, child_parent, options.min_area_m2, np.array(sorted(suspects), dtype=np.intp)
+    )
+    for region in gaps:
+        parent = codes[int(parents[region.owner])]
+        message = (
+            f"gap of {context.area(region.geometry):,.1f} m2 inside {parent} covered by none of its {child_level}s"
+        )
+        problems.append(
+            Problem(
+                ProblemKind.GAP,
+                Severity.ERROR,
+                message,
+                parent_level,
+                (parent,),
+                context.area(region.geometry),
+                context.wgs84(region.geometry),
+            )
+        )
+    return problems
+
+
+def _extent_problems(
+    context: _MetricContext,
+    codes: list[str],
+    level_array: npt.NDArray[np.object_],
+    top_level: str,
+    options: CheckOptions,
+) -> list[Problem]:
+    """The top level against the outline it must cover exactly: gaps inside it, features reaching out."""
+    assert options.extent is not None
+    extent = np.array([context.metric_of(options.extent)], dtype=object)
+    members = np.flatnonzero((level_array == top_level) & context.usable)
+    inside = np.zeros(len(members), dtype=np.intp)
+    level = top_level or None
+    problems: list[Problem] = []
+    for region in coverage.outside_parents(context.metric[members], extent, inside, options.min_area_m2):
+        code = codes[int(members[region.owner])]
+        message = f"{code} reaches {context.area(region.geometry):,.1f} m2 outside the extent"
+        problems.append(
+            Problem(
+                ProblemKind.NOT_NESTED,
+                Severity.ERROR,
+                message,
+                level,
+                (code,),
+                context.area(region.geometry),
+                context.wgs84(region.geometry),
+            )
+        )
+    for region in coverage.uncovered_in_parents(
+        context.metric[members], extent, inside, options.min_area_m2, np.array([0], dtype=np.intp)
+    ):
+        message = f"gap of {context.area(region.geometry):,.1f} m2 inside the extent covered by no {level or 'feature'}"
+        problems.append(
+            Problem(
+                ProblemKind.GAP,
+                Severity.ERROR,
+                message,
+                level,
+                (),
+                context.area(region.geometry),
+                context.wgs84(region.geometry),
+            )
+        )
+    return problems

@@ -1,0 +1,137 @@
+"""`gridmap fix`: safe, reported repair of a boundary set into a new file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from gridmap.errors import InvalidInput
+from gridmap.geo.crs import LocalMetres
+from gridmap.geo.hierarchy import LEVELS, parent_index
+from gridmap.geo.repair import repair_children
+from gridmap.geo.validity import FeatureLabel, check_geometries
+from gridmap.io.boundaries import boundary_files, write_boundaries
+
+_CHANGE_THRESHOLD_M2 = 0.01
+
+
+class MergeStrategy(StrEnum):
+    """Which neighbour receives an overlap (GEOS CoverageCleaner strategies)."""
+
+    LONGEST_BORDER = "longest-border"
+    MAX_AREA = "max-area"
+    MIN_AREA = "min-area"
+    MIN_INDEX = "min-index"
+
+
+@dataclass(frozen=True)
+class AreaChange:
+    """How much one feature gained and lost in the repair."""
+
+    code: str
+    level: str | None
+    gained_m2: float
+    lost_m2: float
+
+
+@dataclass
+class RepairResult:
+    """Where the repaired file went, what moved, and what could not be repaired."""
+
+    path: Path
+    changes: list[AreaChange]
+    notes: list[str] = field(default_factory=list)
+
+
+def repair_boundaries(
+    frame: gpd.GeoDataFrame,
+    out: Path,
+    *,
+    inputs: Sequence[Path],
+    gap_width: float = 1.0,
+    snapping_distance: float = -1.0,
+    merge_strategy: MergeStrategy = MergeStrategy.LONGEST_BORDER,
+    min_area_m2: float = 1.0,
+    progress: Callable[[str], None] | None = None,
+) -> RepairResult:
+    """Clean every level top-down (each parent's children among themselves, clipped to it) and write `out`."""
+    step = progress or (lambda _: None)
+    sources = {p.resolve() for p in boundary_files(inputs)}
+    if out.resolve() in sources:
+        msg = f"{out}: refusing to overwrite an input file; choose another --out"
+        raise InvalidInput(msg)
+    fmt = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".shp": "shp"}.get(out.suffix.lower())
+    if fmt is None:
+        msg = f"{out}: unknown output format; end the name with .geojson, .gpkg or .shp"
+        raise InvalidInput(msg)
+    frame = frame.reset_index(drop=True)
+    notes: list[str] = []
+    labels = [
+        FeatureLabel(str(c), lv if isinstance(lv, str) and lv else None, f"{s}: feature {f}")
+        for c, lv, s, f in zip(frame["code"], frame["level"], frame["source"], frame["feature"], strict=True)
+    ]
+    geometry_check = check_geometries(
+        np.asarray(frame.geometry.values, dtype=object), labels, np.zeros(len(frame), dtype=bool)
+    )
+    for problem in geometry_check.problems:
+        if problem.kind.value != "invalid_geometry":
+            notes.append(f"left out, cannot be repaired: {problem.message}")
+    kept = frame[geometry_check.usable].copy()
+    kept["geometry"] = geometry_check.geometries[geometry_check.usable]
+    kept = kept.reset_index(drop=True)
+    # Clean in lon/lat so that untouched vertices stay bit-identical; widths are converted to degrees.
+    local = LocalMetres(*(float(b) for b in kept.total_bounds))
+    metres_per_degree = float(np.sqrt(local.kx * local.ky))
+    before = np.asarray(kept.geometry.values, dtype=object)
+    after = before.copy()
+    levels = kept["level"].fillna("").astype(str).to_numpy()
+    codes = kept["code"].astype(str).tolist()
+    parent_of = np.array(parent_index(codes, kept["parent"].fillna("").astype(str).tolist()), dtype=np.intp)
+    present = [lv.value for lv in LEVELS if (levels == lv.value).any()] or [""]
+    for depth, level in enumerate(present):
+        step(f"cleaning {level or 'features'}")
+        members = np.flatnonzero(levels == level)
+        groups = np.full(len(members), -1) if depth == 0 else parent_of[members]
+        for parent in np.unique(groups).tolist():
+            group = members[groups == parent]
+            parent_shape = None if parent < 0 else after[parent]
+            repaired, wide = repair_children(
+                after[group],
+                parent_shape,
+                gap_width=gap_width / metres_per_degree,
+                snapping_distance=snapping_distance / metres_per_degree if snapping_distance > 0 else snapping_distance,
+                merge_strategy=merge_strategy.value.replace("-", "_"),
+                min_area=min_area_m2 / (local.kx * local.ky),
+            )
+            after[group] = repaired
+            owner = codes[parent] if parent >= 0 else "the top level"
+            notes.extend(
+                f"gap of {float(local.true_area(local.to_local(g))):,.1f} m2 in {owner} is wider than {gap_width:g} m: "
+                f"not filled (around lon {g.centroid.x:.6f}, lat {g.centroid.y:.6f})"
+                for g in wide
+            )
+    step("writing")
+    changes = [
+        AreaChange(codes[i], levels[i] or None, float(gained), float(lost))
+        for i, (gained, lost) in enumerate(
+            zip(
+                local.true_area(local.to_local(shapely.difference(after, before))),
+                local.true_area(local.to_local(shapely.difference(before, after))),
+                strict=True,
+            )
+        )
+        if gained > _CHANGE_THRESHOLD_M2 or lost > _CHANGE_THRESHOLD_M2
+    ]
+    kept["geometry"] = after
+    emptied = shapely.is_empty(after)
+    notes.extend(
+        f"{codes[i]} lost all its area to its neighbours and is left out" for i in np.flatnonzero(emptied).tolist()
+    )
+    path = write_boundaries(kept[~emptied], out, fmt)
+    return RepairResult(path=path, changes=changes, notes=notes)

@@ -1,0 +1,25 @@
+"""Settings from the environment (GRIDMAP_ prefix); built by create_app() or the CLI, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator may configure, with defaults that work on a laptop with no set-up."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///gridmap.db",
+        description="SQLAlchemy URL: sqlite:///FILE (embedded default) or postgresql+psycopg://... (PostGIS)",
+    )
+    public_read: bool = Field(default=True, description="Anyone may read published boundaries without a token")
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted upload")
+    tiles_url: str = Field(default="", description="Base-map tile URL template; empty means no base map")
+    tiles_attribution: str = Field(default="", description="Attribution shown for the base map")
+    tiles_datum: str = Field(default="wgs84", description="Datum of the base-map tiles: wgs84 or gcj02")
+    sample_dir: Path = Field(default=Path("data"), description="Folder holding the sample region")

@@ -1,0 +1,158 @@
+"""`gridmap check` and `gridmap fix` as a user runs them: exit codes, messages, files written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from typer.testing import CliRunner
+
+from gridmap.cli import app
+from gridmap.geo.crs import wgs84_to_gcj02
+from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP, cell, community_of_grids, feature, write_collection
+
+runner = CliRunner()
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    """Run the CLI; (exit code, stdout + stderr)."""
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_clean_file_exits_zero(tmp_path: Path) -> None:
+    code, output = run("check", write_collection(tmp_path / "ok.geojson", community_of_grids()))
+    assert code == 0, output
+    assert "OK" in output
+
+
+def test_json_report_follows_the_contract(tmp_path: Path) -> None:
+    features = community_of_grids()
+    features[1]["geometry"] = shapely.geometry.mapping(cell(0, 1, 1.5, 1))
+    code, output = run("check", write_collection(tmp_path / "x.geojson", features), "--format", "json")
+    assert code == 1
+    report = json.loads(output)
+    assert set(report) == {"ok", "summary", "problems"}
+    assert report["ok"] is False
+    assert set(report["summary"]) == {"features", "levels", "problems"}
+    assert report["summary"]["problems"]["overlap"] == 1
+    for problem in report["problems"]:
+        assert {"kind", "severity", "level", "codes", "area_m2", "message", "geometry"} <= set(problem)
+        assert problem["severity"] in ("error", "warning")
+
+
+def test_output_and_html_are_written_and_offline(tmp_path: Path) -> None:
+    features = community_of_grids()
+    features.pop(3)
+    source = write_collection(tmp_path / "gap.geojson", features)
+    code, _ = run("check", source, "--output", tmp_path / "p.geojson", "--html", tmp_path / "m.html")
+    assert code == 1
+    problems = json.loads((tmp_path / "p.geojson").read_text())
+    assert problems["type"] == "FeatureCollection"
+    assert [f["properties"]["kind"] for f in problems["features"]] == ["gap"]
+    page = (tmp_path / "m.html").read_text()
+    assert "L.map(" in page or "L.map (" in page
+    assert 'src="http' not in page and 'href="http' not in page.replace('href="https://leafletjs.com', "")
+    assert "gap" in page
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"type": "FeatureCollection", "features": [', "malformed JSON at line 1"),
+        ('{"type": "Topology"}', "not a GeoJSON FeatureCollection"),
+        (
+            '{"type": "FeatureCollection", "features": '
+            '[{"type": "Feature", "properties": {"name": "a"}, "geometry": null}]}',
+            "feature 0: no 'code' property",
+        ),
+    ],
+)
+def test_unreadable_input_exits_two_with_file_and_feature(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "bad.geojson"
+    path.write_text(content)
+    code, output = run("check", path)
+    assert code == 2
+    assert str(path) in output.replace("\n", "")
+    assert expected in output.replace("\n", "")
+    assert "Traceback" not in output
+
+
+def test_missing_path_exits_two(tmp_path: Path) -> None:
+    code, output = run("check", tmp_path / "nope.geojson")
+    assert code == 2
+    assert "no such file" in output
+
+
+def test_open_and_short_rings_are_invalid_geometry(tmp_path: Path) -> None:
+    features = community_of_grids()
+    open_ring = shapely.geometry.mapping(cell(0, 0))["coordinates"][0][:-1]
+    features[3]["geometry"] = {"type": "Polygon", "coordinates": [open_ring]}
+    features.append(
+        feature(
+            f"{COMMUNITY}009",
+            "grid",
+            COMMUNITY,
+            {"type": "Polygon", "coordinates": [[[LON0, LAT0], [LON0, LAT0 + STEP], [LON0, LAT0]]]},
+        )
+    )
+    code, output = run("check", write_collection(tmp_path / "rings.geojson", features), "--format", "json")
+    assert code == 1
+    messages = [p["message"] for p in json.loads(output)["problems"] if p["kind"] == "invalid_geometry"]
+    assert any("not closed" in m and "feature 3" in m for m in messages)
+    assert any("has 3 points" in m and "feature 5" in m for m in messages)
+
+
+def test_field_mapping_level_and_gcj02(tmp_path: Path) -> None:
+    counties = []
+    for i in range(3):
+        box = cell(i, 0)
+        lon, lat = wgs84_to_gcj02(*shapely.get_coordinates(box).T)
+        shifted = shapely.polygons(list(zip(lon, lat, strict=True)))
+        counties.append(
+            {
+                "type": "Feature",
+                "properties": {"adcode": 350921 + i, "name": f"县{i}"},
+                "geometry": shapely.geometry.mapping(shifted),
+            }
+        )
+    path = tmp_path / "datav.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": counties}))
+    code, output = run("check", path, "--code-field", "adcode", "--crs", "gcj02", "--format", "json")
+    assert code == 0, output
+    assert json.loads(output)["summary"]["levels"] == {"flat": 3}
+    code, output = run("check", path, "--code-field", "adcode", "--level", "community", "--format", "json")
+    assert json.loads(output)["summary"]["problems"] == {"bad_code": 3}  # 6-digit county codes are no community codes
+
+
+def test_geopackage_in_gauss_kruger_is_reprojected(tmp_path: Path) -> None:
+    frame = gpd.read_file(write_collection(tmp_path / "ok.geojson", community_of_grids()))
+    frame.to_crs(4549).to_file(tmp_path / "gk.gpkg", driver="GPKG")
+    code, output = run("check", tmp_path / "gk.gpkg", "--format", "json")
+    assert code == 0, output
+    assert json.loads(output)["summary"]["features"] == 5
+
+
+def test_fix_repairs_overlap_and_never_overwrites(tmp_path: Path) -> None:
+    features = community_of_grids()
+    features[1]["geometry"] = shapely.geometry.mapping(cell(0, 1, 1.3, 1))
+    source = write_collection(tmp_path / "in.geojson", features)
+    before = source.read_bytes()
+    code, output = run("fix", source, "--out", source)
+    assert code == 2 and "refusing to overwrite" in output
+    code, output = run("fix", source, "--out", tmp_path / "fixed.geojson")
+    assert code == 0, output
+    assert "350924100001" in output
+    assert source.read_bytes() == before
+    code, output = run("check", tmp_path / "fixed.geojson", "--format", "json")
+    kinds = json.loads(output)["summary"]["problems"]
+    assert not {"overlap", "gap", "not_nested"} & set(kinds)
+
+
+def test_help_teaches_with_examples() -> None:
+    code, output = run("check", "--help")
+    assert code == 0
+    assert "Examples" in output and "--crs" in output

@@ -1,0 +1,210 @@
+"""The check engine on hand-made cases: one test per problem kind, plus properties of random coverages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gridmap.services.check import CheckOptions, check_boundaries
+from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP, cell, community_of_grids, feature, frame_of
+
+
+def kinds(features: list[dict], **options: float) -> dict[str, int]:
+    """Problem counts by kind for features."""
+    report = check_boundaries(frame_of(features), CheckOptions(**options))
+    return report.to_json()["summary"]["problems"]
+
+
+def test_exact_hierarchy_is_clean() -> None:
+    report = check_boundaries(frame_of(community_of_grids(3, 2)))
+    assert report.ok
+    assert report.problems == []
+    assert report.to_json()["summary"]["levels"] == {"community": 1, "grid": 6}
+
+
+def test_overlap_reports_both_codes_and_true_area() -> None:
+    features = community_of_grids()
+    features[1]["geometry"] = shapely.geometry.mapping(cell(0, 1, 1.25, 1))  # grid 001 reaches into 002
+    report = check_boundaries(frame_of(features))
+    overlaps = [p for p in report.problems if p.kind == "overlap"]
+    assert len(overlaps) == 1
+    assert overlaps[0].codes == (f"{COMMUNITY}001", f"{COMMUNITY}002")
+    expected = 0.25 * STEP * STEP * 111_195**2 * np.cos(np.radians(LAT0 + STEP))
+    assert overlaps[0].area_m2 == pytest.approx(expected, rel=0.01)
+    assert not report.ok
+
+
+def test_missing_child_leaves_gap_of_its_area_with_parent_code() -> None:
+    features = community_of_grids()
+    features.pop(2)
+    report = check_boundaries(frame_of(features))
+    gaps = [p for p in report.problems if p.kind == "gap"]
+    assert [g.codes for g in gaps] == [(COMMUNITY,)]
+    assert gaps[0].area_m2 == pytest.approx(0.25 * 4 * STEP * STEP * 111_195**2 * np.cos(np.radians(LAT0)), rel=0.01)
+
+
+def test_child_outside_parent_is_not_nested() -> None:
+    features = community_of_grids()
+    features[1]["geometry"] = shapely.geometry.mapping(cell(-0.5, 1, 1.5, 1))
+    found = kinds(features)
+    assert found["not_nested"] == 1
+
+
+def test_narrow_open_gap_counts_only_when_narrower_than_gap_width() -> None:
+    # two flat communities with a 0.5 m wide slot between them reaching the outer edge
+    slot = 0.5 / 111_195 / np.cos(np.radians(LAT0))
+    left = shapely.box(LON0, LAT0, LON0 + STEP, LAT0 + STEP)
+    right = shapely.box(LON0 + STEP + slot, LAT0, LON0 + 2 * STEP, LAT0 + STEP)
+    bridge = shapely.box(LON0 + STEP, LAT0 + STEP, LON0 + 2 * STEP, LAT0 + 1.5 * STEP)
+    features = [
+        feature("350924100001", "community", "", left),
+        feature("350924100002", "community", "", right),
+        feature("350924100003", "community", "", bridge),
+    ]
+    assert kinds(features, gap_width=1.0).get("gap") == 1
+    assert "gap" not in kinds(features, gap_width=0.2)
+
+
+def test_invalid_geometry_names_reason_and_point() -> None:
+    features = community_of_grids()
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[LON0, LAT0], [LON0 + STEP, LAT0 + STEP], [LON0 + STEP, LAT0], [LON0, LAT0 + STEP], [LON0, LAT0]]
+        ],
+    }
+    features[3]["geometry"] = bowtie
+    report = check_boundaries(frame_of(features))
+    invalid = [p for p in report.problems if p.kind == "invalid_geometry"]
+    assert len(invalid) == 1
+    assert "Self-intersection" in invalid[0].message
+    point = invalid[0].geometry
+    assert point is not None
+    assert point.x == pytest.approx(LON0 + STEP / 2) and point.y == pytest.approx(LAT0 + STEP / 2)
+
+
+@pytest.mark.parametrize(
+    ("geometry", "kind"),
+    [
+        (None, "empty_geometry"),
+        ({"type": "LineString", "coordinates": [[LON0, LAT0], [LON0 + STEP, LAT0]]}, "not_polygon"),
+        (shapely.box(LAT0, LON0, LAT0 + STEP, LON0 + STEP), "coordinates_out_of_range"),
+        (shapely.box(2.35, 48.85, 2.36, 48.86), "outside_china"),
+    ],
+)
+def test_unusable_geometry_kinds(geometry: object, kind: str) -> None:
+    features = [*community_of_grids(), feature(f"{COMMUNITY}009", "grid", COMMUNITY, geometry)]  # type: ignore[arg-type]
+    report = check_boundaries(frame_of(features))
+    assert [p.kind.value for p in report.problems] == [kind]
+
+
+def test_swapped_coordinates_get_a_hint() -> None:
+    features = [
+        *community_of_grids(),
+        feature(f"{COMMUNITY}009", "grid", COMMUNITY, shapely.box(27.45, 119.5, 27.46, 119.51)),
+    ]
+    (problem,) = check_boundaries(frame_of(features)).problems
+    assert "swapped" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("code", "parent", "kind"),
+    [
+        ("350924100002001", COMMUNITY, "bad_code"),  # not prefixed by its parent
+        ("35092410000100", COMMUNITY, "bad_code"),  # too short
+        (f"{COMMUNITY}001", COMMUNITY, "duplicate_code"),
+        ("350924100007001", "350924100007", "missing_parent"),
+    ],
+)
+def test_code_rules(code: str, parent: str, kind: str) -> None:
+    features = community_of_grids()
+    features[2]["properties"].update(code=code, parent=parent)  # grid 002
+    assert kind in kinds(features)
+
+
+def test_microgrid_under_community_is_wrong_parent_level() -> None:
+    features = community_of_grids()
+    features.append(feature(f"{COMMUNITY}00101", "microgrid", COMMUNITY, cell(0, 1)))
+    assert kinds(features)["wrong_parent_level"] == 1
+
+
+def test_edge_mismatch_is_a_warning_unless_strict() -> None:
+    features = community_of_grids()
+    # an extra vertex on grid 001's east edge that its neighbour 002 does not have
+    west = cell(0, 1)
+    mid = (LON0 + STEP, LAT0 + 1.5 * STEP)
+    features[1]["geometry"] = shapely.geometry.mapping(
+        shapely.Polygon(
+            [
+                (west.bounds[0], west.bounds[1]),
+                (west.bounds[2], west.bounds[1]),
+                mid,
+                (west.bounds[2], west.bounds[3]),
+                (west.bounds[0], west.bounds[3]),
+            ]
+        )
+    )
+    report = check_boundaries(frame_of(features))
+    assert {p.kind.value for p in report.problems} == {"edge_mismatch"}
+    assert report.ok
+    assert not check_boundaries(frame_of(features), CheckOptions(strict=True)).ok
+
+
+def test_sliver_is_found() -> None:
+    thin = 1.0 / 111_195  # about 1 m tall
+    features = [
+        feature("350924100001", "community", "", shapely.box(LON0, LAT0, LON0 + STEP, LAT0 + STEP)),
+        feature("350924100002", "community", "", shapely.box(LON0, LAT0 + STEP, LON0 + STEP, LAT0 + STEP + thin)),
+    ]
+    assert kinds(features) == {"sliver": 1}
+
+
+def test_flat_file_without_levels_is_one_coverage() -> None:
+    features = [feature(str(350900 + i), None, "", cell(i, 0)) for i in range(3)]
+    features[1]["geometry"] = shapely.geometry.mapping(cell(0.5, 0))
+    report = check_boundaries(frame_of(features))
+    assert report.to_json()["summary"]["levels"] == {"flat": 3}
+    assert {p.kind.value for p in report.problems} >= {"overlap"}
+
+
+def _voronoi_cells(seed: int, count: int) -> list[shapely.Polygon]:
+    """A random Voronoi coverage of the unit box mapped to lon/lat, with exact shared edges."""
+    rng = np.random.default_rng(seed)
+    points = shapely.multipoints(rng.random((count, 2)))
+    frame = shapely.box(0, 0, 1, 1)
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=frame))
+    cells = shapely.intersection(cells, frame)
+    return [shapely.affinity.affine_transform(c, [STEP * 3, 0, 0, STEP * 3, LON0, LAT0]) for c in cells]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), count=st.integers(3, 25))
+def test_random_voronoi_coverage_is_valid(seed: int, count: int) -> None:
+    cells = _voronoi_cells(seed, count)
+    features = [feature(str(350900 + i), None, "", c) for i, c in enumerate(cells)]
+    report = check_boundaries(frame_of(features))
+    assert report.ok, report.to_json()
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), count=st.integers(4, 25), data=st.data())
+def test_removing_an_inner_cell_leaves_one_gap_of_its_area(seed: int, count: int, data: st.DataObject) -> None:
+    cells = _voronoi_cells(seed, count)
+    outline = shapely.union_all(cells)
+    inner = [i for i, c in enumerate(cells) if not c.boundary.intersects(outline.exterior)]
+    if not inner:
+        return
+    removed = data.draw(st.sampled_from(inner))
+    community = feature(COMMUNITY, "community", "", outline)
+    grids = [feature(f"{COMMUNITY}{i + 1:03d}", "grid", COMMUNITY, c) for i, c in enumerate(cells) if i != removed]
+    report = check_boundaries(frame_of([community, *grids]))
+    gaps = [p for p in report.problems if p.kind == "gap"]
+    assert len(gaps) == 1
+    from gridmap.geo.crs import LocalMetres
+
+    local = LocalMetres(*outline.bounds)
+    assert gaps[0].area_m2 == pytest.approx(float(local.true_area(local.to_local(cells[removed]))), rel=1e-6)
+    assert gaps[0].codes == (COMMUNITY,)
