@@ -208,3 +208,29 @@ def test_removing_an_inner_cell_leaves_one_gap_of_its_area(seed: int, count: int
     local = LocalMetres(*outline.bounds)
     assert gaps[0].area_m2 == pytest.approx(float(local.true_area(local.to_local(cells[removed]))), rel=1e-6)
     assert gaps[0].codes == (COMMUNITY,)
+
+
+def test_households_uncovered_and_per_grid_limits() -> None:
+    points = np.array(
+        [shapely.Point(LON0 + STEP * 0.5, LAT0 + STEP * 1.5)] * 3  # three in grid 001 (north-west)
+        + [shapely.Point(LON0 + STEP * 1.0, LAT0 + STEP * 0.5)]  # on the edge between grids 003 and 004
+        + [shapely.Point(LON0 - STEP, LAT0)],  # outside every grid
+        dtype=object,
+    )
+    options = CheckOptions(households=points, households_min=1, households_max=2)
+    report = check_boundaries(frame_of(community_of_grids()), options)
+    by_kind: dict[str, list] = {}
+    for problem in report.problems:
+        by_kind.setdefault(problem.kind.value, []).append(problem)
+    assert len(by_kind["uncovered_household"]) == 1
+    assert [p.codes for p in by_kind["households_above_limit"]] == [(f"{COMMUNITY}001",)]
+    # the edge point goes to the smaller code (003), so only 002 and 004 have none
+    assert sorted(p.codes for p in by_kind["households_below_limit"]) == [(f"{COMMUNITY}002",), (f"{COMMUNITY}004",)]
+
+
+def test_extent_must_be_covered_exactly() -> None:
+    outline = cell(0, 0, 2.5, 2)  # half a column wider than the community
+    report = check_boundaries(frame_of(community_of_grids()), CheckOptions(extent=outline))
+    gaps = [p for p in report.problems if p.kind == "gap"]
+    assert len(gaps) == 1
+    assert gaps[0].area_m2 == pytest.approx(0.5 * 2 * STEP * STEP * 111_195**2 * np.cos(np.radians(LAT0)), rel=0.01)
