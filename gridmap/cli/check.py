@@ -14,6 +14,7 @@ from gridmap.cli import app
 from gridmap.cli.common import (
     CodeField,
     CrsOption,
+    FlatOption,
     LevelField,
     LevelOption,
     NameField,
@@ -62,6 +63,7 @@ def check(
     parent_field: ParentField = "parent",
     level_field: LevelField = "level",
     level: LevelOption = None,
+    flat: FlatOption = False,
     crs: CrsOption = None,
 ) -> None:
     """Check grid boundaries: geometry, codes, overlaps, gaps, nesting, slivers.
@@ -74,11 +76,11 @@ def check(
 
       gridmap check grids.gpkg --format json --output problems.geojson --html problems.html
 
-      gridmap check fujian.geojson --crs gcj02 --code-field adcode --level community
+      gridmap check fujian.geojson --crs gcj02 --code-field adcode --flat
     """
     from gridmap.io.points import read_points
 
-    mapping = field_mapping(code_field, name_field, parent_field, level_field, level)
+    mapping = field_mapping(code_field, name_field, parent_field, level_field, level, flat)
     with stage_progress(output_format is OutputFormat.TEXT) as step:
         step("reading")
         boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs(crs))

@@ -60,6 +60,9 @@ LevelField = Annotated[
 LevelOption = Annotated[
     str | None, typer.Option("--level", help="Treat every feature as this level (community, grid, microgrid).")
 ]
+FlatOption = Annotated[
+    bool, typer.Option("--flat", help="Ignore levels and parents: check the file as one flat coverage.")
+]
 CrsOption = Annotated[
     str | None,
     typer.Option(
@@ -74,7 +77,7 @@ PathsArgument = Annotated[
 
 
 def field_mapping(
-    code_field: str, name_field: str, parent_field: str, level_field: str, level: str | None
+    code_field: str, name_field: str, parent_field: str, level_field: str, level: str | None, flat: bool = False
 ) -> FieldMapping:
     """The FieldMapping the field options describe."""
     forced: Level | None = None
@@ -83,7 +86,12 @@ def field_mapping(
         if forced is None:
             raise typer.BadParameter(f"unknown level {level!r}; use community, grid or microgrid", param_hint="--level")
     return FieldMapping(
-        code_field=code_field, name_field=name_field, parent_field=parent_field, level_field=level_field, level=forced
+        code_field=code_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        level_field=level_field,
+        level=forced,
+        flat=flat,
     )
 
 

@@ -41,6 +41,7 @@ class FieldMapping:
     parent_field: str = "parent"
     level_field: str = "level"
     level: Level | None = None  # force every feature of the file to this level
+    flat: bool = False  # ignore levels and parents: one flat coverage
 
 
 @dataclass(frozen=True)
@@ -170,11 +171,14 @@ def _record(properties: dict[str, Any], mapping: FieldMapping, where: str) -> di
         msg = f"{where}: no {mapping.code_field!r} property (present: {present}); map it with --code-field"
         raise InvalidInput(msg)
     level: str | None = mapping.level.value if mapping.level else None
-    if level is None and properties.get(mapping.level_field) not in (None, ""):
+    if level is None and not mapping.flat and properties.get(mapping.level_field) not in (None, ""):
         parsed = parse_level(str(properties[mapping.level_field]))
         if parsed is None:
             value = properties[mapping.level_field]
-            msg = f"{where}: unknown level {value!r} in {mapping.level_field!r}; use community, grid or microgrid"
+            msg = (
+                f"{where}: unknown level {value!r} in {mapping.level_field!r}; "
+                "use community, grid or microgrid, or --flat to ignore levels"
+            )
             raise InvalidInput(msg)
         level = parsed.value
     return {
