@@ -71,18 +71,34 @@ def find_overlaps(geometries: GeometryArray, candidates: IndexArray, min_area: f
     return overlaps
 
 
-def union_gaps(union: BaseGeometry, gap_width: float, min_area: float) -> list[BaseGeometry]:
-    """Gaps in a level's union: every hole, and open inlets narrower than `gap_width`."""
-    holes = [shapely.Polygon(ring) for polygon in shapely.get_parts(union) for ring in polygon.interiors]
-    pieces: list[BaseGeometry] = list(holes)
-    if gap_width > 0:
-        closed = shapely.buffer(
-            shapely.buffer(union, gap_width / 2.0, join_style="mitre"), -gap_width / 2.0, join_style="mitre"
-        )
-        pieces.extend(polygonal_parts(shapely.difference(closed, union), min_area))
-    if not pieces:
-        return []
-    return polygonal_parts(shapely.union_all(pieces), min_area)
+def union_gaps(
+    union: BaseGeometry, gap_width: float, min_area: float, near: GeometryArray | None = None
+) -> list[BaseGeometry]:
+    """Gaps in a level's union: every hole, and open inlets narrower than `gap_width`.
+
+    Inlets are found by a morphological closing restricted to the neighbourhood of `near` (the edges
+    `coverage_invalid_edges` flags with that gap width): closing a whole province's outline costs minutes.
+    """
+    polygons = shapely.get_parts(union)
+    holes = [shapely.Polygon(ring) for polygon in polygons for ring in polygon.interiors]
+    gaps = polygonal_parts(shapely.GeometryCollection(holes), min_area) if holes else []
+    if gap_width <= 0 or near is None or not len(near):
+        return gaps
+    filled = shapely.union_all([shapely.Polygon(p.exterior) for p in polygons])
+    zone = shapely.buffer(shapely.union_all(near), gap_width)
+    local = shapely.intersection(filled, shapely.buffer(zone, gap_width))
+    closed = shapely.buffer(
+        shapely.buffer(local, gap_width / 2.0, join_style="mitre"), -gap_width / 2.0, join_style="mitre"
+    )
+    inlets = shapely.intersection(shapely.difference(closed, local), zone)
+    return gaps + polygonal_parts(inlets, min_area)
+
+
+def gap_edges(geometries: GeometryArray, gap_width: float) -> GeometryArray:
+    """The flagged edges of features next to gaps narrower than `gap_width` (or overlaps, or mismatches)."""
+    edges = shapely.coverage_invalid_edges(geometries, gap_width=gap_width)
+    flagged: GeometryArray = edges[~shapely.is_empty(edges) & ~shapely.is_missing(edges)]
+    return flagged
 
 
 def level_union(geometries: GeometryArray, exact: bool) -> BaseGeometry:

@@ -286,7 +286,8 @@ def _level_problems(
         )
     if is_top and len(members):
         union = coverage.level_union(geometries, exact=not len(flagged))
-        for gap in coverage.union_gaps(union, options.gap_width, options.min_area_m2):
+        near = coverage.gap_edges(geometries, options.gap_width) if options.gap_width > 0 else None
+        for gap in coverage.union_gaps(union, options.gap_width, options.min_area_m2, near):
             message = f"gap of {context.area(gap):,.1f} m2 in the {level or 'coverage'} level, covered by no feature"
             problems.append(
                 Problem(ProblemKind.GAP, Severity.ERROR, message, level, (), context.area(gap), context.wgs84(gap))

@@ -1,0 +1,5 @@
+"""`python -m gridmap` runs the gridmap command."""
+
+from gridmap.cli import app
+
+app()
