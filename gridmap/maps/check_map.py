@@ -14,7 +14,7 @@ from gridmap.maps.folium_local import offline_map, root_figure
 from gridmap.services.check import CheckReport
 
 LEVEL_STYLE = {
-    "community": {"color": "#1f2d3d", "weight": 3.0, "fillOpacity": 0.0},
+    "community": {"color": "#1a202c", "weight": 3.5, "fillOpacity": 0.0},
     "grid": {"color": "#2b6cb0", "weight": 1.6, "fillOpacity": 0.04},
     "microgrid": {"color": "#718096", "weight": 0.6, "fillOpacity": 0.0, "dashArray": "3 3"},
     "": {"color": "#2b6cb0", "weight": 1.2, "fillOpacity": 0.04},
@@ -40,7 +40,7 @@ def write_check_map(frame: gpd.GeoDataFrame, report: CheckReport, path: Path) ->
     bounds = tuple(float(b) for b in shown.total_bounds) if len(shown) else (119.50, 27.45, 119.52, 27.47)
     fmap = offline_map(bounds=bounds, title="gridmap check")  # type: ignore[arg-type]
     shown["level"] = shown["level"].fillna("")
-    for level in [*(lv.value for lv in LEVELS), ""]:
+    for level in ["", *(lv.value for lv in reversed(LEVELS))]:  # communities drawn last, on top
         part = shown[shown["level"] == level]
         if not len(part):
             continue
@@ -91,7 +91,7 @@ def _legend(report: CheckReport) -> str:
         for kind, count in counts.items()
     )
     return (
-        '<div style="position:fixed;bottom:24px;left:12px;z-index:1000;background:white;padding:8px 12px;'
+        '<div style="position:fixed;bottom:28px;right:12px;z-index:1000;background:white;padding:8px 12px;'
         'border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px sans-serif">'
         f"<b>gridmap check</b> — {report.features} features, {verdict}{rows}</div>"
     )
