@@ -58,7 +58,16 @@ def test_narrow_open_gap_counts_only_when_narrower_than_gap_width() -> None:
     slot = 0.5 / 111_195 / np.cos(np.radians(LAT0))
     left = shapely.box(LON0, LAT0, LON0 + STEP, LAT0 + STEP)
     right = shapely.box(LON0 + STEP + slot, LAT0, LON0 + 2 * STEP, LAT0 + STEP)
-    bridge = shapely.box(LON0 + STEP, LAT0 + STEP, LON0 + 2 * STEP, LAT0 + 1.5 * STEP)
+    top = LAT0 + STEP
+    bridge = shapely.Polygon(  # with a vertex where the right community starts, so every edge matches
+        [
+            (LON0 + STEP, top),
+            (LON0 + STEP + slot, top),
+            (LON0 + 2 * STEP, top),
+            (LON0 + 2 * STEP, top + STEP / 2),
+            (LON0 + STEP, top + STEP / 2),
+        ]
+    )
     features = [
         feature("350924100001", "community", "", left),
         feature("350924100002", "community", "", right),

@@ -1,0 +1,83 @@
+"""Storage: the only package that imports sqlalchemy and geoalchemy2.
+
+`open_store(url)` picks the backend from the URL: `postgresql+psycopg://...` for PostGIS, `sqlite:///FILE`
+for the embedded default. Everything else talks to the `BoundaryStore` interface.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from gridmap.errors import Conflict, InvalidInput
+from gridmap.store import migrate
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.postgis import PostgisStore, postgis_engine
+from gridmap.store.sql import SqlBoundaryStore
+from gridmap.store.sqlite import SqliteStore, sqlite_engine
+
+__all__ = ["BoundaryStore", "create_engine_for", "display_url", "open_store", "upgrade_database"]
+
+
+def create_engine_for(url: str) -> Engine:
+    """An engine for a gridmap database URL; InvalidInput for URLs of other kinds."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        msg = f"{url!r} is not a database URL; use sqlite:///FILE or postgresql+psycopg://USER@HOST/DB"
+        raise InvalidInput(msg) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return sqlite_engine(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+        return postgis_engine(url)
+    msg = f"cannot store boundaries at {display_url(url)}; use sqlite:///FILE or postgresql+psycopg://..."
+    raise InvalidInput(msg)
+
+
+def display_url(url: str) -> str:
+    """The URL with its password hidden, fit for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _unreachable(engine: Engine, exc: OperationalError) -> InvalidInput:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    return InvalidInput(f"cannot open the database {engine.url.render_as_string()}: {reason}")
+
+
+def upgrade_database(url: str) -> str | None:
+    """Run every pending migration on the database at `url`; return the revision it is now at."""
+    engine = create_engine_for(url)
+    try:
+        migrate.upgrade(engine)
+        return migrate.current_revision(engine)
+    except OperationalError as exc:
+        raise _unreachable(engine, exc) from None
+    finally:
+        engine.dispose()
+
+
+def open_store(url: str, *, upgrade: bool = False) -> BoundaryStore:
+    """The store at `url`, its schema brought up to date first when `upgrade` is true.
+
+    Raises InvalidInput when the database cannot be reached and Conflict when its schema is not the one
+    this gridmap expects (run `gridmap db upgrade`).
+    """
+    engine = create_engine_for(url)
+    store: SqlBoundaryStore = PostgisStore(engine) if engine.dialect.name == "postgresql" else SqliteStore(engine)
+    try:
+        if upgrade:
+            migrate.upgrade(engine)
+        current, head = migrate.current_revision(engine), migrate.head_revision()
+    except OperationalError as exc:
+        store.close()
+        raise _unreachable(engine, exc) from None
+    if current != head:
+        store.close()
+        state = "has no gridmap tables" if current is None else f"is at schema revision {current}, not {head}"
+        msg = f"the database {store.url} {state}; run `gridmap db upgrade`"
+        raise Conflict(msg)
+    return store

@@ -1,0 +1,53 @@
+"""The PostGIS backend: spatial questions answered in SQL on a GiST-indexed geometry column."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from geoalchemy2 import functions as st
+from sqlalchemy import ColumnElement, Engine, Float, create_engine, select
+from sqlalchemy.orm import Session
+
+from gridmap.store.metric import degree_window_factor
+from gridmap.store.spatial import Bbox
+from gridmap.store.sql import SqlBoundaryStore
+from gridmap.store.tables import WGS84_SRID, GridFeature
+
+
+def postgis_engine(url: str) -> Engine:
+    """An engine for a postgresql+psycopg:// URL that checks connections before handing them out."""
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _point(lon: float, lat: float) -> ColumnElement[object]:
+    return st.ST_SetSRID(st.ST_MakePoint(lon, lat), WGS84_SRID)
+
+
+class PostgisStore(SqlBoundaryStore):
+    """Boundaries on PostgreSQL with PostGIS: ST_Covers, ST_Intersects and KNN ordering on a GiST index."""
+
+    exact_spatial_sql = True
+
+    def _intersects_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
+        return st.ST_Intersects(GridFeature.geometry, st.ST_MakeEnvelope(*bbox, WGS84_SRID))
+
+    def _covers_point(self, lon: float, lat: float) -> ColumnElement[bool]:
+        return st.ST_Covers(GridFeature.geometry, _point(lon, lat))
+
+    def _nearest_candidates(
+        self, session: Session, conditions: Sequence[ColumnElement[bool]], lon: float, lat: float
+    ) -> Sequence[GridFeature]:
+        """The row nearest in degrees (KNN on the index), then every row that may be as near in metres."""
+        point = _point(lon, lat)
+        nearest_deg = session.scalar(
+            select(st.ST_Distance(GridFeature.geometry, point))
+            .where(*conditions)
+            .order_by(GridFeature.geometry.op("<->", return_type=Float)(point))
+            .limit(1)
+        )
+        if nearest_deg is None:
+            return []
+        reach = float(nearest_deg) * degree_window_factor(lat)
+        return session.scalars(
+            select(GridFeature).where(*conditions, st.ST_DWithin(GridFeature.geometry, point, reach))
+        ).all()

@@ -1,0 +1,38 @@
+"""Stored rows as the values the interface hands out, and the point lookup rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gridmap.geo.hierarchy import LEVELS, Level
+from gridmap.store.interface import Feature
+from gridmap.store.tables import GridFeature
+
+
+def feature_from_row(row: GridFeature) -> Feature:
+    """The interface's Feature for a stored row."""
+    return Feature(
+        feature_id=row.feature_id,
+        version_id=row.version_id,
+        revision=row.revision,
+        code=row.code,
+        name=row.name,
+        level=None if row.level is None else Level(row.level),
+        parent=row.parent,
+        worker=row.worker,
+        households_target=row.households_target,
+        geometry=row.geometry,
+    )
+
+
+def lookup_chain(covering: Sequence[Feature]) -> tuple[Feature, ...]:
+    """From the features covering a point: one per level, the smallest code winning, top level first.
+
+    Features without a level (a flat coverage) come last.
+    """
+    best: dict[Level | None, Feature] = {}
+    for feature in covering:
+        held = best.get(feature.level)
+        if held is None or feature.code < held.code:
+            best[feature.level] = feature
+    return tuple(sorted(best.values(), key=lambda f: len(LEVELS) if f.level is None else f.level.rank))

@@ -1,0 +1,357 @@
+"""What both backends share: sessions, sets, versions, imports, publishing, edits and diffs.
+
+The read side (filters, point lookup, nearest) is in spatial.py, users in accounts.py; a backend adds only
+its two spatial clauses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self
+
+from geopandas import GeoDataFrame
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from gridmap.errors import Conflict, InvalidInput, NotFound
+from gridmap.geo.hierarchy import Level
+from gridmap.store.accounts import UserAccounts
+from gridmap.store.diff import diff_features, same_shape
+from gridmap.store.frames import (
+    FeatureValues,
+    clean_properties,
+    frame_from_features,
+    lookup_text,
+    polygonal,
+    stored_text,
+    values_from_frame,
+)
+from gridmap.store.interface import (
+    BoundarySetInfo,
+    CheckFailed,
+    CheckFn,
+    Feature,
+    VersionDiff,
+    VersionInfo,
+    VersionStatus,
+)
+from gridmap.store.rows import feature_from_row
+from gridmap.store.spatial import SpatialQueries
+from gridmap.store.tables import MAX_INTEGER, PERSON_LENGTH, BoundarySet, BoundaryVersion, GridFeature, utc_now
+
+
+def _check_record(who: str, why: str) -> None:
+    """Every version records who, when and why: the who must be there, and both must fit the columns."""
+    if not who.strip():
+        msg = "say who makes this change: every version records who, when and why"
+        raise InvalidInput(msg)
+    stored_text(who, "who", PERSON_LENGTH)
+    lookup_text(why, "why")
+
+
+def _set_name(name: str) -> str:
+    name = stored_text(name.strip(), "the boundary set name", PERSON_LENGTH)
+    if not name:
+        msg = "a boundary set needs a name"
+        raise InvalidInput(msg)
+    return name
+
+
+class SqlBoundaryStore(SpatialQueries, UserAccounts):
+    """A `BoundaryStore` on a SQLAlchemy engine; subclasses supply the spatial clauses."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine.url.render_as_string(hide_password=True)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """One session and transaction: committed when the block ends, rolled back when it raises."""
+        with self._sessions.begin() as session:
+            yield session
+
+    # Boundary sets.
+    def _set_info(self, session: Session, row: BoundarySet) -> BoundarySetInfo:
+        published = session.scalar(
+            select(BoundaryVersion.id).where(
+                BoundaryVersion.set_id == row.id, BoundaryVersion.status == VersionStatus.PUBLISHED.value
+            )
+        )
+        return BoundarySetInfo(name=row.name, created_at=row.created_at, published_version=published)
+
+    def _set_row(self, session: Session, name: str) -> BoundarySet:
+        row = session.scalar(select(BoundarySet).where(BoundarySet.name == lookup_text(name, "set name")))
+        if row is None:
+            msg = f"there is no boundary set named {name!r}"
+            raise NotFound(msg)
+        return row
+
+    def create_set(self, name: str) -> BoundarySetInfo:
+        """A new, empty boundary set; Conflict when the name is taken."""
+        name = _set_name(name)
+        try:
+            with self._transaction() as session:
+                row = BoundarySet(name=name, created_at=utc_now())
+                session.add(row)
+                session.flush()
+                return self._set_info(session, row)
+        except IntegrityError:
+            msg = f"a boundary set named {name!r} exists already"
+            raise Conflict(msg) from None
+
+    def get_set(self, name: str) -> BoundarySetInfo:
+        """The named set; NotFound when there is none."""
+        with self._transaction() as session:
+            return self._set_info(session, self._set_row(session, name))
+
+    def list_sets(self) -> list[BoundarySetInfo]:
+        """Every set, by name."""
+        with self._transaction() as session:
+            rows = session.scalars(select(BoundarySet).order_by(BoundarySet.name)).all()
+            return [self._set_info(session, row) for row in rows]
+
+    # Versions.
+    def _version_info(self, session: Session, row: BoundaryVersion) -> VersionInfo:
+        count = session.scalar(select(func.count()).where(GridFeature.version_id == row.id)) or 0
+        set_name = session.scalar(select(BoundarySet.name).where(BoundarySet.id == row.set_id)) or ""
+        return VersionInfo(
+            id=row.id,
+            set_name=set_name,
+            status=VersionStatus(row.status),
+            created_by=row.created_by,
+            created_at=row.created_at,
+            reason=row.reason,
+            feature_count=count,
+            published_by=row.published_by,
+            published_at=row.published_at,
+            publish_reason=row.publish_reason,
+            retired_at=row.retired_at,
+        )
+
+    def _version_row(self, session: Session, version_id: int, *, for_update: bool = False) -> BoundaryVersion:
+        in_range = 0 < version_id <= MAX_INTEGER
+        row = session.get(BoundaryVersion, version_id, with_for_update=for_update) if in_range else None
+        if row is None:
+            msg = f"there is no boundary version {version_id}"
+            raise NotFound(msg)
+        return row
+
+    def list_versions(self, set_name: str | None = None) -> list[VersionInfo]:
+        """Versions of one set (or of all sets), oldest first."""
+        with self._transaction() as session:
+            query = select(BoundaryVersion).order_by(BoundaryVersion.id)
+            if set_name is not None:
+                query = query.where(BoundaryVersion.set_id == self._set_row(session, set_name).id)
+            return [self._version_info(session, row) for row in session.scalars(query).all()]
+
+    def get_version(self, version_id: int) -> VersionInfo:
+        """One version; NotFound when there is none."""
+        with self._transaction() as session:
+            return self._version_info(session, self._version_row(session, version_id))
+
+    def published_version(self, set_name: str) -> VersionInfo | None:
+        """The set's published version, or None when none is published yet."""
+        with self._transaction() as session:
+            row = session.scalar(
+                select(BoundaryVersion).where(
+                    BoundaryVersion.set_id == self._set_row(session, set_name).id,
+                    BoundaryVersion.status == VersionStatus.PUBLISHED.value,
+                )
+            )
+            return None if row is None else self._version_info(session, row)
+
+    def _lineage(self, session: Session, set_id: int, codes: Sequence[str]) -> dict[str, Feature]:
+        """For each code, the feature holding it in the set's most recent version that has it.
+
+        A feature id is handed to one code only: when an id is found under two codes (a code was edited),
+        the more recent version wins and the other code starts a new lineage.
+        """
+        query = (
+            select(GridFeature.id, GridFeature.code, GridFeature.feature_id)
+            .join(BoundaryVersion, BoundaryVersion.id == GridFeature.version_id)
+            .where(BoundaryVersion.set_id == set_id, GridFeature.code.in_(codes))
+            .order_by(GridFeature.version_id.desc())
+        )
+        chosen: dict[str, int] = {}
+        taken: set[str] = set()
+        for row_id, code, feature_id in session.execute(query):
+            if code not in chosen and feature_id not in taken:
+                chosen[code] = row_id
+                taken.add(feature_id)
+        rows = session.scalars(select(GridFeature).where(GridFeature.id.in_(chosen.values()))).all()
+        return {row.code: feature_from_row(row) for row in rows}
+
+    def import_version(self, set_name: str, frame: GeoDataFrame, *, who: str, why: str) -> VersionInfo:
+        """A new draft version of `set_name` (created if absent) holding the frame's features."""
+        _check_record(who, why)
+        set_name = _set_name(set_name)
+        values = values_from_frame(frame)
+        if not values:
+            msg = "the boundaries hold no features"
+            raise InvalidInput(msg)
+        with self._transaction() as session:
+            set_row = session.scalar(select(BoundarySet).where(BoundarySet.name == set_name))
+            if set_row is None:
+                set_row = BoundarySet(name=set_name, created_at=utc_now())
+                session.add(set_row)
+                session.flush()
+            version = BoundaryVersion(
+                set_id=set_row.id,
+                status=VersionStatus.DRAFT.value,
+                created_by=who,
+                created_at=utc_now(),
+                reason=why,
+            )
+            session.add(version)
+            session.flush()
+            session.add_all(
+                self._new_rows(version.id, values, self._lineage(session, set_row.id, [v.code for v in values]))
+            )
+            session.flush()
+            return self._version_info(session, version)
+
+    def _new_rows(
+        self, version_id: int, values: Sequence[FeatureValues], lineage: Mapping[str, Feature]
+    ) -> list[GridFeature]:
+        """Rows for a new version: known codes keep their id, and their revision unless something changed."""
+        known = [v for v in values if v.code in lineage]
+        unchanged_shape = dict(
+            zip(
+                (v.code for v in known),
+                same_shape([lineage[v.code].geometry for v in known], [v.geometry for v in known]),
+                strict=True,
+            )
+        )
+        rows = []
+        for v in values:
+            previous = lineage.get(v.code)
+            if previous is None:
+                feature_id, revision = str(uuid.uuid4()), 1
+            else:
+                same = unchanged_shape[v.code] and previous.properties() == v.properties()
+                feature_id, revision = previous.feature_id, previous.revision + (0 if same else 1)
+            rows.append(GridFeature(version_id=version_id, feature_id=feature_id, revision=revision, **vars(v)))
+        return rows
+
+    def publish(self, version_id: int, *, who: str, why: str, check: CheckFn) -> VersionInfo:
+        """Publish a draft after `check` passes, retiring the set's published version in one transaction."""
+        _check_record(who, why)
+        with self._transaction() as session:
+            version = self._version_row(session, version_id, for_update=True)
+            if version.status != VersionStatus.DRAFT.value:
+                msg = f"version {version_id} is {version.status}; only a draft can be published"
+                raise Conflict(msg)
+            # Lock the set so that two publishers of the same set take turns (PostGIS; SQLite has one writer).
+            session.get(BoundarySet, version.set_id, with_for_update=True)
+            report = check(self._frame(session, version_id))
+            if not report.ok:
+                raise CheckFailed(self._refusal(version_id, report.to_json()), report.to_json())
+            now = utc_now()
+            session.execute(
+                update(BoundaryVersion)
+                .where(
+                    BoundaryVersion.set_id == version.set_id, BoundaryVersion.status == VersionStatus.PUBLISHED.value
+                )
+                .values(status=VersionStatus.RETIRED.value, retired_at=now)
+            )
+            published = session.connection().execute(
+                update(BoundaryVersion)
+                .where(BoundaryVersion.id == version_id, BoundaryVersion.status == VersionStatus.DRAFT.value)
+                .values(status=VersionStatus.PUBLISHED.value, published_by=who, published_at=now, publish_reason=why)
+            )
+            if published.rowcount != 1:  # someone published or retired it meanwhile; roll everything back
+                msg = f"version {version_id} changed while it was being published; try again"
+                raise Conflict(msg)
+            session.expire(version)
+            return self._version_info(session, version)
+
+    @staticmethod
+    def _refusal(version_id: int, report: Mapping[str, Any]) -> str:
+        kinds = Counter(
+            str(p.get("kind", "problem")) for p in report.get("problems", []) if p.get("severity", "error") == "error"
+        )
+        listed = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+        return f"version {version_id} fails the check ({listed or 'errors found'}); nothing was published"
+
+    # Features.
+    def _frame(self, session: Session, version_id: int) -> GeoDataFrame:
+        rows = session.scalars(
+            select(GridFeature).where(GridFeature.version_id == version_id).order_by(GridFeature.code)
+        )
+        return frame_from_features([feature_from_row(row) for row in rows], source=f"version {version_id}")
+
+    def version_frame(self, version_id: int) -> GeoDataFrame:
+        """Every feature of a version as a GeoDataFrame (EPSG:4326), the shape `read_boundaries` gives."""
+        with self._transaction() as session:
+            self._version_row(session, version_id)
+            return self._frame(session, version_id)
+
+    def update_feature(
+        self,
+        version_id: int,
+        feature_id: str,
+        *,
+        expected_revision: int,
+        geometry: BaseGeometry | None = None,
+        properties: Mapping[str, Any] | None = None,
+    ) -> Feature:
+        """Edit a feature of a draft; Conflict when the revision is stale or the version is not a draft."""
+        changes = clean_properties(properties or {})
+        if geometry is not None:
+            try:
+                changes["geometry"] = polygonal(geometry)
+            except ValueError as exc:
+                raise InvalidInput(f"geometry: {exc}") from None
+        try:
+            with self._transaction() as session:
+                version = self._version_row(session, version_id)
+                if version.status != VersionStatus.DRAFT.value:
+                    msg = f"version {version_id} is {version.status}; only drafts can be edited (import a new draft)"
+                    raise Conflict(msg)
+                row = self._feature_row(session, version_id, feature_id)
+                if row.revision != expected_revision:
+                    raise self._stale(feature_id, expected_revision, row.revision)
+                for name, value in changes.items():
+                    setattr(row, name, value.value if isinstance(value, Level) else value)
+                # The mapper's version counter adds "AND revision = expected" to the UPDATE (see tables.py).
+                row.revision = expected_revision + 1
+                session.flush()
+                return feature_from_row(row)
+        except StaleDataError:
+            raise self._stale(feature_id, expected_revision, None) from None
+        except IntegrityError:
+            msg = f"version {version_id} already has a feature with code {changes.get('code')!r}"
+            raise Conflict(msg) from None
+
+    @staticmethod
+    def _stale(feature_id: str, expected: int, current: int | None) -> Conflict:
+        now = "" if current is None else f" (it is now at revision {current})"
+        return Conflict(f"feature {feature_id} was changed by someone else since revision {expected}{now}; reload it")
+
+    def diff(self, from_version: int, to_version: int) -> VersionDiff:
+        """Features added, removed, reshaped (area change in m2) and with changed properties."""
+        with self._transaction() as session:
+            features = {}
+            for version_id in (from_version, to_version):
+                self._version_row(session, version_id)
+                rows = session.scalars(select(GridFeature).where(GridFeature.version_id == version_id))
+                features[version_id] = [feature_from_row(row) for row in rows]
+        return diff_features(from_version, to_version, features[from_version], features[to_version])

@@ -1,0 +1,102 @@
+"""The embedded SQLite backend: WKB geometry, an R*Tree of bounding boxes, exact tests in shapely.
+
+There is no SpatiaLite here. The R*Tree `grid_feature_rtree` holds one box per feature row, kept in step with
+`grid_features` by the mapper events below (insert, geometry update) and by a trigger (delete); it answers
+"which boxes meet this box", and shapely decides the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    select,
+)
+from sqlalchemy.orm import Mapper
+
+from gridmap.store.spatial import Bbox
+from gridmap.store.sql import SqlBoundaryStore
+from gridmap.store.tables import GridFeature
+
+RTREE_TABLE = "grid_feature_rtree"
+
+# Not part of the ORM metadata: the migration creates it as a virtual table, only on SQLite.
+grid_feature_rtree = Table(
+    RTREE_TABLE,
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("min_x", Float),
+    Column("max_x", Float),
+    Column("min_y", Float),
+    Column("max_y", Float),
+)
+
+
+def sqlite_engine(url: str) -> Engine:
+    """An engine for a sqlite:/// URL with foreign keys on and real transactions (BEGIN at the start).
+
+    pysqlite would otherwise begin transactions late (at the first write) and commit before DDL, which
+    breaks the atomic publish and the migrations.
+    """
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _box(row: GridFeature) -> dict[str, float]:
+    min_x, min_y, max_x, max_y = shapely.bounds(row.geometry)
+    return {"min_x": float(min_x), "max_x": float(max_x), "min_y": float(min_y), "max_y": float(max_y)}
+
+
+@event.listens_for(GridFeature, "after_insert")
+def _index_inserted(_mapper: Mapper[GridFeature], connection: Connection, row: GridFeature) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.execute(grid_feature_rtree.insert().values(id=row.id, **_box(row)))
+
+
+@event.listens_for(GridFeature, "after_update")
+def _index_updated(_mapper: Mapper[GridFeature], connection: Connection, row: GridFeature) -> None:
+    if connection.dialect.name == "sqlite" and inspect(row).attrs.geometry.history.has_changes():
+        connection.execute(grid_feature_rtree.update().where(grid_feature_rtree.c.id == row.id).values(**_box(row)))
+
+
+class SqliteStore(SqlBoundaryStore):
+    """Boundaries in one SQLite file: R*Tree candidates in SQL, exact answers from shapely."""
+
+    exact_spatial_sql = False
+
+    def _intersects_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
+        min_x, min_y, max_x, max_y = bbox
+        boxes = grid_feature_rtree.c
+        return GridFeature.id.in_(
+            select(boxes.id).where(
+                boxes.max_x >= min_x, boxes.min_x <= max_x, boxes.max_y >= min_y, boxes.min_y <= max_y
+            )
+        )
+
+    def _covers_point(self, lon: float, lat: float) -> ColumnElement[bool]:
+        return self._intersects_bbox((lon, lat, lon, lat))

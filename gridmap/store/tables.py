@@ -1,0 +1,235 @@
+"""The tables: boundary sets, boundary versions, grid features (all levels) and users.
+
+Geometry crosses into and out of the database here and only here, in `GeometryType`: shapely objects in
+Python, a geoalchemy2 `geometry(GEOMETRY, 4326)` column on PostGIS, WKB bytes in a BLOB on SQLite (which has
+no SpatiaLite here; its R*Tree index lives in `gridmap.store.sqlite`).
+
+Households, incidents and facilities get their tables with the issues that need them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import shapely
+from geoalchemy2 import Geometry
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+WGS84_SRID = 4326
+# Column sizes, checked before writing (SQLite would store longer text, PostgreSQL refuses it).
+CODE_LENGTH = 32
+NAME_LENGTH = 200
+PERSON_LENGTH = 100  # people (users, workers, authors) and boundary set names
+MAX_INTEGER = 2**31 - 1  # SQL INTEGER
+
+
+class _Conversion(FunctionElement[Any]):
+    """A one-argument SQL conversion that keeps the type of what it wraps (so results are processed)."""
+
+    inherit_cache = True
+
+    def __init__(self, expression: ColumnElement[Any], type_: TypeEngine[Any]) -> None:
+        super().__init__(expression)
+        self.type = type_
+
+
+class _WkbToGeometry(_Conversion):
+    """WKB bytes to the column's storage: ST_GeomFromWKB on PostGIS, the bytes themselves elsewhere."""
+
+    inherit_cache = True
+    name = "wkb_to_geometry"
+
+
+class _GeometryToWkb(_Conversion):
+    """The column's storage to WKB bytes: ST_AsBinary on PostGIS, the bytes themselves elsewhere."""
+
+    inherit_cache = True
+    name = "geometry_to_wkb"
+
+
+@compiles(_WkbToGeometry)
+@compiles(_GeometryToWkb)
+def _compile_passthrough(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_WkbToGeometry, "postgresql")
+def _compile_geom_from_wkb(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    return f"ST_GeomFromWKB({compiler.process(element.clauses, **kw)}, {WGS84_SRID})"
+
+
+@compiles(_GeometryToWkb, "postgresql")
+def _compile_as_binary(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    return f"ST_AsBinary({compiler.process(element.clauses, **kw)})"
+
+
+class GeometryType(TypeDecorator[BaseGeometry]):
+    """A WGS-84 geometry: shapely in Python, PostGIS geometry or SQLite WKB in the database."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            # The GiST index is declared with the table (and created by the migration), not by geoalchemy2.
+            return dialect.type_descriptor(Geometry("GEOMETRY", srid=WGS84_SRID, spatial_index=False))
+        return dialect.type_descriptor(LargeBinary())
+
+    def bind_expression(self, bindvalue: BindParameter[BaseGeometry]) -> ColumnElement[BaseGeometry]:
+        return _WkbToGeometry(bindvalue, self)
+
+    def column_expression(self, column: ColumnElement[BaseGeometry]) -> ColumnElement[BaseGeometry]:
+        return _GeometryToWkb(column, self)
+
+    # Both directions carry plain WKB, so the processors of the dialect type (geoalchemy2's element
+    # wrappers) are bypassed on purpose.
+    def bind_processor(self, dialect: Dialect) -> Any:
+        def process(value: BaseGeometry | None) -> bytes | None:
+            return None if value is None else shapely.to_wkb(value)
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        def process(value: bytes | memoryview | None) -> BaseGeometry | None:
+            return None if value is None else shapely.from_wkb(bytes(value))
+
+        return process
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            msg = "timestamps must be timezone-aware"
+            raise ValueError(msg)
+        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names that migrations can refer to on every backend."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class BoundarySet(Base):
+    """A named series of boundary versions."""
+
+    __tablename__ = "boundary_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(PERSON_LENGTH), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BoundaryVersion(Base):
+    """One version of a set: draft, published (at most one per set) or retired."""
+
+    __tablename__ = "boundary_versions"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published', 'retired')", name="status"),
+        # The database itself guarantees at most one published version per set.
+        Index(
+            "uq_boundary_versions_one_published",
+            "set_id",
+            unique=True,
+            sqlite_where=text("status = 'published'"),
+            postgresql_where=text("status = 'published'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("boundary_sets.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(PERSON_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    published_by: Mapped[str | None] = mapped_column(String(PERSON_LENGTH))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    publish_reason: Mapped[str | None] = mapped_column(Text)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class GridFeature(Base):
+    """A community, grid or microgrid of one version; `feature_id` is kept across versions."""
+
+    __tablename__ = "grid_features"
+    __table_args__ = (
+        UniqueConstraint("version_id", "feature_id"),
+        UniqueConstraint("version_id", "code"),
+        Index("ix_grid_features_version_id_level_parent", "version_id", "level", "parent"),
+        Index("ix_grid_features_geometry", "geometry", postgresql_using="gist").ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("boundary_versions.id", ondelete="CASCADE"))
+    feature_id: Mapped[str] = mapped_column(String(36))
+    revision: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    level: Mapped[str | None] = mapped_column(String(16))
+    parent: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    worker: Mapped[str | None] = mapped_column(String(PERSON_LENGTH))
+    households_target: Mapped[int | None] = mapped_column(Integer)
+    geometry: Mapped[BaseGeometry] = mapped_column(GeometryType())
+
+    # Optimistic locking: every ORM UPDATE carries "AND revision = <loaded revision>", and the store sets
+    # the new revision itself (an import keeps it when nothing changed).
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}  # noqa: RUF012
+
+
+class User(Base):
+    """Someone who may use gridmap; only the SHA-256 hash of their token is kept."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('viewer', 'worker', 'planner', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(PERSON_LENGTH), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

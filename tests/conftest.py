@@ -1,0 +1,59 @@
+"""Shared fixtures: throwaway PostGIS databases for tests that need a real one.
+
+GRIDMAP_TEST_PG_URL names a PostgreSQL server reachable as a superuser (default: postgres on localhost with
+trust authentication). Each database made here is dropped at the end of the session. Without a server the
+tests that need one are skipped, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import NoReturn
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _unavailable(reason: str) -> NoReturn:
+    message = f"no PostGIS for the tests ({reason}); set GRIDMAP_TEST_PG_URL"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgis_databases() -> Iterator[Callable[[], str]]:
+    """A factory of new, empty databases with the postgis extension; returns each one's SQLAlchemy URL."""
+    server = make_url(os.environ.get("GRIDMAP_TEST_PG_URL", DEFAULT_PG_URL))
+    conninfo = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    made: list[str] = []
+
+    def create() -> str:
+        name = f"gridmap_test_{uuid.uuid4().hex[:12]}"
+        try:
+            with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            made.append(name)
+            database = server.set(database=name)
+            with psycopg.connect(database.set(drivername="postgresql").render_as_string(hide_password=False)) as db:
+                db.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except psycopg.Error as err:
+            _unavailable(str(err).strip().splitlines()[0])
+        return database.render_as_string(hide_password=False)
+
+    yield create
+    if made:
+        with psycopg.connect(conninfo, autocommit=True) as admin:
+            for name in made:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgis_url(postgis_databases: Callable[[], str]) -> str:
+    """One PostGIS database for the whole session (tests sharing it must clean up after themselves)."""
+    return postgis_databases()

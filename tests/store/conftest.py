@@ -1,0 +1,98 @@
+"""Stores on both backends, and a small hand-made region: one community, four grids, eight microgrids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+from sqlalchemy import text
+
+from gridmap.store import create_engine_for, open_store, upgrade_database
+from gridmap.store.interface import BoundaryStore
+from tests.boundary_builders import COMMUNITY, cell, feature
+
+# Grid number -> (column, row) of its cell, numbered west to east, north to south as DOMAIN.md says.
+GRID_CELLS = {1: (0, 1), 2: (1, 1), 3: (0, 0), 4: (1, 0)}
+TABLES = "users, grid_features, boundary_versions, boundary_sets"
+
+
+def grid_code(number: int) -> str:
+    """Code of grid `number` of the test community."""
+    return f"{COMMUNITY}{number:03d}"
+
+
+def region_features() -> list[dict[str, Any]]:
+    """GeoJSON features of a 2 x 2 community of grids, each grid split into a west and an east microgrid."""
+    features = [feature(COMMUNITY, "community", "", cell(0, 0, 2, 2))]
+    for number, (col, row) in GRID_CELLS.items():
+        features.append(feature(grid_code(number), "grid", COMMUNITY, cell(col, row)))
+    for number, (col, row) in GRID_CELLS.items():
+        for half in (0, 1):
+            code = f"{grid_code(number)}{half + 1:02d}"
+            features.append(feature(code, "microgrid", grid_code(number), cell(col + half / 2, row, 0.5, 1)))
+    return features
+
+
+def frame_from(features: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """A boundary frame (the columns read_boundaries gives) built without reading a file."""
+    frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    frame["worker"] = [f"worker {code[-3:]}" for code in frame["code"]]
+    frame["households_target"] = [300 if level == "grid" else None for level in frame["level"]]
+    frame["source"] = "test"
+    frame["feature"] = range(len(frame))
+    return frame
+
+
+@pytest.fixture
+def region() -> gpd.GeoDataFrame:
+    """The test region as a boundary frame."""
+    return frame_from(region_features())
+
+
+def sqlite_url(folder: Path) -> str:
+    """A SQLite URL for a new file in `folder`."""
+    return f"sqlite:///{folder / 'gridmap.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgis_url(postgis_url: str) -> str:
+    """The session's PostGIS database, migrated once."""
+    upgrade_database(postgis_url)
+    return postgis_url
+
+
+def _empty_tables(url: str) -> None:
+    engine = create_engine_for(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[BoundaryStore]:
+    """A migrated SQLite store in a new file."""
+    store = open_store(sqlite_url(tmp_path), upgrade=True)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def postgis_store(request: pytest.FixtureRequest) -> Iterator[BoundaryStore]:
+    """A store on the session's PostGIS database, emptied after the test."""
+    url = request.getfixturevalue("migrated_postgis_url")
+    store = open_store(url)
+    yield store
+    store.close()
+    _empty_tables(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def store(request: pytest.FixtureRequest) -> BoundaryStore:
+    """The same tests on each backend."""
+    backend: BoundaryStore = request.getfixturevalue(f"{request.param}_store")
+    return backend
