@@ -78,7 +78,7 @@ def boundary_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in BOUNDARY_SUFFIXES)
+            found = sorted(p for p in path.iterdir() if p.is_file() and _looks_like_boundaries(p))
             if not found:
                 msg = f"{path}: no boundary files (*.geojson, *.json, *.gpkg, *.shp) in this folder"
                 raise NotFound(msg)
@@ -89,6 +89,19 @@ def boundary_files(paths: Iterable[Path]) -> list[Path]:
             msg = f"{path}: no such file or folder"
             raise NotFound(msg)
     return files
+
+
+def _looks_like_boundaries(path: Path) -> bool:
+    """In a folder: files with a boundary suffix, but a .json only when it starts like GeoJSON.
+
+    Folders of boundaries also hold other JSON (answer keys, reports), which are not boundary files.
+    """
+    suffix = path.suffix.lower()
+    if suffix != ".json":
+        return suffix in BOUNDARY_SUFFIXES
+    with path.open("rb") as handle:
+        head = handle.read(4096).decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    return head.startswith("{") and '"Feature' in head
 
 
 def read_boundaries(
