@@ -1,0 +1,54 @@
+"""`gridmap check` on the committed sample region and on its broken twin with the answer key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gridmap.cli import app
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "boundaries"
+runner = CliRunner()
+
+
+def report_for(path: Path) -> tuple[int, dict]:
+    """Exit code and JSON report of `gridmap check PATH --format json`."""
+    result = runner.invoke(app, ["check", str(path), "--format", "json"])
+    return result.exit_code, json.loads(result.output)
+
+
+def test_sample_region_is_clean() -> None:
+    code, report = report_for(DATA)
+    assert code == 0
+    assert report["ok"] is True
+    assert report["problems"] == []
+    assert report["summary"]["levels"] == {"community": 9, "grid": 46, "microgrid": 150}
+
+
+PLANTED = json.loads((DATA / "broken" / "planted.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def broken_report() -> dict:
+    code, report = report_for(DATA / "broken")
+    assert code == 1
+    return report
+
+
+@pytest.mark.parametrize("planted", PLANTED, ids=[f"{p['kind']}-{'-'.join(p['codes'])}" for p in PLANTED])
+def test_every_planted_problem_is_found(broken_report: dict, planted: dict) -> None:
+    candidates = [p for p in broken_report["problems"] if p["kind"] == planted["kind"]]
+    matching = [p for p in candidates if set(planted["codes"]) & set(p["codes"])]
+    assert matching, f"{planted['description']}: not among {[p['codes'] for p in candidates]}"
+    if planted["area_m2"] is not None:
+        assert any(p["area_m2"] == pytest.approx(planted["area_m2"], rel=0.01) for p in matching)
+
+
+def test_nothing_unplanted_is_reported(broken_report: dict) -> None:
+    planted = {(p["kind"], tuple(sorted(p["codes"]))) for p in PLANTED}
+    reported = {(p["kind"], tuple(sorted(p["codes"]))) for p in broken_report["problems"]}
+    unexplained = {r for r in reported if not any(r[0] == k and set(r[1]) & set(c) for k, c in planted)}
+    assert not unexplained
