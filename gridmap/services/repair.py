@@ -98,6 +98,9 @@ def repair_boundaries(
         step(f"cleaning {level or 'features'}")
         members = np.flatnonzero(levels == level)
         groups = np.full(len(members), -1) if depth == 0 else parent_of[members]
+        if depth > 0:  # a child under a missing parent or one of the wrong level is cleaned without a parent
+            wrong = (groups < 0) | (levels[np.maximum(groups, 0)] != present[depth - 1])
+            groups = np.where(wrong, -1, groups)
         for parent in np.unique(groups).tolist():
             group = members[groups == parent]
             parent_shape = None if parent < 0 else after[parent]
