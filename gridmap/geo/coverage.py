@@ -43,7 +43,7 @@ def polygonal_parts(geometry: BaseGeometry, min_area: float) -> list[BaseGeometr
     if not len(polygons):
         nested = parts[shapely.get_type_id(parts) == shapely.GeometryType.GEOMETRYCOLLECTION]
         return [p for g in nested for p in polygonal_parts(g, min_area)]
-    return list(polygons[shapely.area(polygons) >= min_area])
+    return list(polygons[(shapely.area(polygons) >= min_area) & ~shapely.is_empty(polygons)])
 
 
 def flagged_edges(geometries: GeometryArray) -> GeometryArray:
@@ -53,21 +53,25 @@ def flagged_edges(geometries: GeometryArray) -> GeometryArray:
 
 
 def find_overlaps(geometries: GeometryArray, candidates: IndexArray, min_area: float) -> list[Overlap]:
-    """Pairs among `candidates` whose overlap covers at least `min_area` m2."""
-    if len(candidates) < 2:
+    """Pairs involving a feature in `candidates` whose overlap covers at least `min_area`.
+
+    Candidates are queried against every feature: when one polygon lies inside another, GEOS flags only
+    the inner one, so pairs among flagged features alone would miss the overlap.
+    """
+    if not len(candidates) or len(geometries) < 2:
         return []
-    subset = geometries[candidates]
-    tree = shapely.STRtree(subset)
-    left, right = tree.query(subset, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    intersections = shapely.intersection(subset[left], subset[right])
+    tree = shapely.STRtree(geometries)
+    local, other = tree.query(geometries[candidates], predicate="intersects")
+    first, second = candidates[local], other
+    pairs = np.unique(np.column_stack([np.minimum(first, second), np.maximum(first, second)]), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    intersections = shapely.intersection(geometries[pairs[:, 0]], geometries[pairs[:, 1]])
     overlaps = []
-    for a, b, shape in zip(left, right, intersections, strict=True):
+    for (a, b), shape in zip(pairs.tolist(), intersections, strict=True):
         parts = polygonal_parts(shape, min_area)
         if parts:
             merged = shapely.union_all(parts)
-            overlaps.append(Overlap(int(candidates[a]), int(candidates[b]), merged, float(merged.area)))
+            overlaps.append(Overlap(int(a), int(b), merged, float(merged.area)))
     return overlaps
 
 
@@ -85,7 +89,7 @@ def union_gaps(
     if gap_width <= 0 or near is None or not len(near):
         return gaps
     filled = shapely.union_all([shapely.Polygon(p.exterior) for p in polygons])
-    zone = shapely.buffer(shapely.union_all(near), gap_width)
+    zone = shapely.union_all(shapely.buffer(near, gap_width))  # buffering one union of all edges needs GiBs
     local = shapely.intersection(filled, shapely.buffer(zone, gap_width))
     closed = shapely.buffer(
         shapely.buffer(local, gap_width / 2.0, join_style="mitre"), -gap_width / 2.0, join_style="mitre"

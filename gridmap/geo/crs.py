@@ -181,8 +181,8 @@ def metric_crs(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -
 
     Inside China and for a county-sized extent: the CGCS2000 3-degree Gauss-Kruger zone whose central
     meridian is nearest (EPSG:4534 at 75E to EPSG:4554 at 135E; EPSG:4549 for 120E). Elsewhere: the UTM
-    zone. For a province- or country-wide extent: an Albers equal-area projection centred on the data, so
-    that areas stay right across many zones.
+    zone. For an extent wider than 6 degrees of longitude (a large province, the country): an Albers
+    equal-area projection centred on the data, so that areas stay right across many zones.
     """
     centre_lon, centre_lat = (min_lon + max_lon) / 2.0, (min_lat + max_lat) / 2.0
     if max_lon - min_lon > _MAX_GK_SPAN_DEG:

@@ -57,7 +57,13 @@ def check_geometries(
         name = shapely.GeometryType(kind).name.title().replace("string", "String")
         problems.append(_problem(ProblemKind.NOT_POLYGON, labels[i], f"is a {name}, not a Polygon", geometries[i]))
     usable &= ~missing & polygonal
-    for i in np.flatnonzero(usable).tolist():
+    bounds = np.full((len(geometries), 4), np.nan)
+    bounds[usable] = shapely.bounds(geometries[usable])
+    c_min_x, c_min_y, c_max_x, c_max_y = CHINA_BOUNDS
+    in_china = (
+        (bounds[:, 0] <= c_max_x) & (bounds[:, 2] >= c_min_x) & (bounds[:, 1] <= c_max_y) & (bounds[:, 3] >= c_min_y)
+    )
+    for i in np.flatnonzero(usable & ~in_china).tolist():  # the exact test only for the few outside China
         range_problem = _range_problem(geometries[i], labels[i])
         if range_problem is not None:
             problems.append(range_problem)

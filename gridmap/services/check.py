@@ -286,9 +286,7 @@ def _level_problems(
         )
     if is_top and len(members):
         union = coverage.level_union(geometries, exact=not len(flagged))
-        # Open inlets are looked for only in an otherwise valid coverage: on a badly broken one (China's
-        # counties) GEOS's gap-width edge search needs tens of GiB, and holes and overlaps say enough.
-        near = coverage.gap_edges(geometries, options.gap_width) if options.gap_width > 0 and not len(flagged) else None
+        near = coverage.gap_edges(geometries, options.gap_width) if options.gap_width > 0 else None
         for gap in coverage.union_gaps(union, options.gap_width, options.min_area_m2, near):
             message = f"gap of {context.area(gap):,.1f} m2 in the {level or 'coverage'} level, covered by no feature"
             problems.append(
