@@ -137,6 +137,8 @@ def _print_report(report: CheckReport, paths: list[Path], html: Path | None) -> 
             colour = "red" if problem.severity.value == "error" else "yellow"
             area = f" [{problem.area_m2:,.1f} m2]" if problem.area_m2 is not None else ""
             console.print(f"[{colour}]{problem.kind.value}[/]{area} {problem.message}", highlight=False, soft_wrap=True)
+    for note in report.notes:
+        err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if html is not None:
         console.print(f"Map of the problems: {html}")
     if report.ok:
