@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -19,36 +18,12 @@ from shapely.geometry.base import BaseGeometry
 
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level, parse_level
-from gridmap.store.interface import EDITABLE_PROPERTIES, Feature
+from gridmap.store.interface import EDITABLE_PROPERTIES, Feature, FeatureValues
 from gridmap.store.tables import CODE_LENGTH, MAX_INTEGER, NAME_LENGTH, PERSON_LENGTH
 
 # Columns of a boundary frame, in the order read_boundaries gives them (geometry last).
 FRAME_COLUMNS: tuple[str, ...] = ("code", "name", "level", "parent", "worker", "households_target")
 _MAX_LISTED = 5
-
-
-@dataclass(frozen=True)
-class FeatureValues:
-    """What a feature holds apart from its identity: properties and a WGS-84 polygonal geometry."""
-
-    code: str
-    name: str
-    level: Level | None
-    parent: str | None
-    worker: str | None
-    households_target: int | None
-    geometry: BaseGeometry
-
-    def properties(self) -> dict[str, Any]:
-        """The properties as plain values, comparable with `Feature.properties()`."""
-        return {
-            "code": self.code,
-            "name": self.name,
-            "level": None if self.level is None else self.level.value,
-            "parent": self.parent,
-            "worker": self.worker,
-            "households_target": self.households_target,
-        }
 
 
 def _is_missing(value: object) -> bool:

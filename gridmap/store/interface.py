@@ -68,12 +68,9 @@ class VersionInfo:
 
 
 @dataclass(frozen=True)
-class Feature:
-    """One community, grid or microgrid of a version; `feature_id` stays the same across versions."""
+class FeatureValues:
+    """What a feature holds apart from its identity: properties and a WGS-84 polygonal geometry."""
 
-    feature_id: str
-    version_id: int
-    revision: int
     code: str
     name: str
     level: Level | None
@@ -83,7 +80,7 @@ class Feature:
     geometry: BaseGeometry
 
     def properties(self) -> dict[str, Any]:
-        """The editable properties as plain JSON values."""
+        """The properties as plain values, comparable with `Feature.properties()`."""
         return {
             "code": self.code,
             "name": self.name,
@@ -92,6 +89,15 @@ class Feature:
             "worker": self.worker,
             "households_target": self.households_target,
         }
+
+
+@dataclass(frozen=True)
+class Feature(FeatureValues):
+    """One community, grid or microgrid of a version; `feature_id` stays the same across versions."""
+
+    feature_id: str
+    version_id: int
+    revision: int
 
 
 class FeaturePage(NamedTuple):

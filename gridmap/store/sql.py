@@ -25,7 +25,6 @@ from gridmap.geo.hierarchy import Level
 from gridmap.store.accounts import UserAccounts
 from gridmap.store.diff import diff_features, same_shape
 from gridmap.store.frames import (
-    FeatureValues,
     clean_properties,
     frame_from_features,
     lookup_text,
@@ -38,6 +37,7 @@ from gridmap.store.interface import (
     CheckFailed,
     CheckFn,
     Feature,
+    FeatureValues,
     VersionDiff,
     VersionInfo,
     VersionStatus,
