@@ -1,0 +1,91 @@
+"""The one composition root: create_app() builds the FastAPI app; its lifespan owns the store.
+
+Run it with `gridmap serve`, or `uvicorn --factory gridmap.api.app:create_app`.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from gridmap import __version__
+from gridmap.api.limits import BodySizeLimit
+from gridmap.api.locator import LocatorCache
+from gridmap.api.pages import mount_pages
+from gridmap.api.problems import install_problem_handlers
+from gridmap.api.routers import boundary_sets, collections, landing, locate
+from gridmap.api.versions import VersionCache
+from gridmap.errors import GridmapError
+from gridmap.services import boundaries as boundary_service
+from gridmap.settings import Settings
+from gridmap.store import BoundaryStore, open_store
+
+API_PREFIX = "/api/v1"
+
+logger = logging.getLogger(__name__)
+
+
+def prepare_store(settings: Settings) -> BoundaryStore:
+    """Open the store (SQLite gets its tables on first use) and load the sample region into an empty one."""
+    store = open_store(settings.database_url, upgrade=settings.database_url.startswith("sqlite"))
+    try:
+        loaded = boundary_service.ensure_sample(store, sample_dir=settings.sample_dir)
+    except GridmapError as err:
+        # The demo region is a convenience: a server without it still serves whatever it is given later.
+        logger.warning("sample region not loaded: %s", err.detail)
+    else:
+        if loaded is not None:
+            logger.info("loaded the sample region as version %s (%s features)", loaded.id, loaded.feature_count)
+    return store
+
+
+def _warm_up(versions: VersionCache, locators: LocatorCache) -> None:
+    """Build the published version's point lookup now rather than during the first request."""
+    try:
+        locators.prepare(versions.default())
+    except GridmapError as err:
+        logger.info("nothing to prepare for point lookups: %s", err.detail)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The gridmap API and map viewer, configured by `settings` (from the environment when None)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await run_in_threadpool(prepare_store, settings)
+        app.state.store = store
+        app.state.versions = VersionCache(store)
+        app.state.locators = LocatorCache(store)
+        await run_in_threadpool(_warm_up, app.state.versions, app.state.locators)
+        # Everything alive now (libraries, settings, the store) lives as long as the process: keep it out of
+        # the garbage collector's full passes, which otherwise add tens of ms to a request now and then.
+        gc.freeze()
+        try:
+            yield
+        finally:
+            app.state.locators.close()
+            app.state.versions.close()
+            store.close()
+
+    app = FastAPI(
+        title="gridmap",
+        summary="Community grid management (网格化管理): boundaries, point lookup and versions",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,  # served by mount_pages with Swagger UI from web/node_modules, not a CDN
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    for router in (landing.router, collections.router, locate.router, boundary_sets.router):
+        app.include_router(router, prefix=API_PREFIX)
+    mount_pages(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    return app

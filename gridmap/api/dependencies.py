@@ -1,0 +1,113 @@
+"""What routes receive: the settings, the store, the caller (from `Authorization: Bearer`), and readable versions.
+
+Reading rule: published and retired versions (the history of what was published) are open to anyone when
+settings.public_read is on, and to any user with a token otherwise; the features, check report and export of
+a draft (work in progress) need a token whatever the setting, though the version list names drafts to every
+reader. Importing and publishing need a planner (roles: viewer < worker < planner < admin).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from gridmap.api.locator import LocatorCache
+from gridmap.api.versions import VersionCache
+from gridmap.errors import NotFound, Unauthorized
+from gridmap.services import users as user_service
+from gridmap.settings import Settings
+from gridmap.store.interface import BoundaryStore, Role, UserInfo, VersionInfo, VersionStatus
+
+# The small dependencies are `async def` so that they run on the event loop: a sync dependency costs a hop
+# to the thread pool each, which is most of the time a cached lookup takes.
+# auto_error=False: a missing header is decided by the rules above, and answered as problem+json.
+_bearer = HTTPBearer(auto_error=False, description="A token from `gridmap user add NAME --role ROLE`")
+
+
+async def get_settings(request: Request) -> Settings:
+    """The settings create_app() was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_store(request: Request) -> BoundaryStore:
+    """The store the lifespan opened."""
+    store: BoundaryStore = request.app.state.store
+    return store
+
+
+async def get_versions(request: Request) -> VersionCache:
+    """The process's cache of which versions exist and which one is published."""
+    versions: VersionCache = request.app.state.versions
+    return versions
+
+
+async def get_locators(request: Request) -> LocatorCache:
+    """The process's in-memory point lookups."""
+    locators: LocatorCache = request.app.state.locators
+    return locators
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[BoundaryStore, Depends(get_store)]
+VersionsDep = Annotated[VersionCache, Depends(get_versions)]
+LocatorsDep = Annotated[LocatorCache, Depends(get_locators)]
+
+
+async def current_user(
+    store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> UserInfo | None:
+    """The caller named by a bearer token, None without one; 401 for a token nobody holds."""
+    if credentials is None:
+        return None
+    # The token lookup is a database query: off the event loop.
+    return await run_in_threadpool(user_service.authenticate, store, credentials.credentials)
+
+
+CurrentUserDep = Annotated[UserInfo | None, Depends(current_user)]
+
+
+async def reader(user: CurrentUserDep, settings: SettingsDep) -> UserInfo | None:
+    """Anyone when reading is public, else any user with a valid token."""
+    if user is None and not settings.public_read:
+        msg = "reading boundaries needs a token here (public_read is off): send 'Authorization: Bearer <token>'"
+        raise Unauthorized(msg)
+    return user
+
+
+async def planner(user: CurrentUserDep, store: StoreDep) -> UserInfo:
+    """A user with the planner role or above."""
+    user = user or user_service.authenticate(store, None)
+    user_service.require_role(user, Role.PLANNER)
+    return user
+
+
+ReaderDep = Annotated[UserInfo | None, Depends(reader)]
+PlannerDep = Annotated[UserInfo, Depends(planner)]
+
+
+def ensure_readable(version: VersionInfo, user: UserInfo | None) -> VersionInfo:
+    """The version, when this caller may read it (drafts need a token)."""
+    if version.status is VersionStatus.DRAFT and user is None:
+        msg = f"version {version.id} is a draft; reading drafts needs a token"
+        raise Unauthorized(msg)
+    return version
+
+
+def readable_version(versions: VersionCache, version_id: int | None, user: UserInfo | None) -> VersionInfo:
+    """The version a read asks for (`version=`), or the default published one."""
+    version = versions.default() if version_id is None else versions.get(version_id)
+    return ensure_readable(version, user)
+
+
+def set_version(store: BoundaryStore, set_name: str, version_id: int) -> VersionInfo:
+    """Version `version_id` of the set `set_name`; NotFound when the set has no such version."""
+    store.get_set(set_name)
+    version = store.get_version(version_id)
+    if version.set_name != set_name:
+        msg = f"boundary set {set_name!r} has no version {version_id} (it belongs to {version.set_name!r})"
+        raise NotFound(msg)
+    return version

@@ -1,0 +1,58 @@
+"""The static pages in web/ (the map viewer) and Leaflet from web/node_modules, all served from this origin.
+
+Nothing is fetched from a CDN: `npm ci` in web/ installs Leaflet, and /vendor/leaflet/ serves its dist
+folder. Only the viewer's own files are served from web/, never package.json or node_modules as a whole.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from gridmap.errors import NotFound
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+LEAFLET_DIST = WEB_DIR / "node_modules" / "leaflet" / "dist"
+SWAGGER_DIST = WEB_DIR / "node_modules" / "swagger-ui-dist"
+VIEWER_FILES = {"viewer.js": "text/javascript", "viewer.css": "text/css"}
+
+
+def _web_file(name: str) -> Path:
+    path = WEB_DIR / name
+    if not path.is_file():
+        msg = f"{name} is missing from {WEB_DIR}; the viewer ships with the source tree"
+        raise NotFound(msg)
+    return path
+
+
+def mount_pages(app: FastAPI) -> None:
+    """Serve the viewer at /, its script and style, Leaflet under /vendor/leaflet/ and the API docs at /docs."""
+
+    @app.get("/", include_in_schema=False)
+    def viewer_page() -> FileResponse:
+        return FileResponse(_web_file("index.html"), media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+    for name, media_type in VIEWER_FILES.items():
+
+        def viewer_asset(name: str = name, media_type: str = media_type) -> FileResponse:
+            return FileResponse(_web_file(name), media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+        app.add_api_route(f"/{name}", viewer_asset, methods=["GET"], include_in_schema=False)
+
+    # check_dir=False: the app still starts (and the API works) before `npm ci`; the page then 404s on Leaflet.
+    app.mount("/vendor/leaflet", StaticFiles(directory=LEAFLET_DIST, check_dir=False), name="leaflet")
+    app.mount("/vendor/swagger-ui", StaticFiles(directory=SWAGGER_DIST, check_dir=False), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/api/v1/openapi.json",
+            title=f"{app.title} · API docs",
+            swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )

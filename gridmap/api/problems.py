@@ -1,0 +1,168 @@
+"""Every error leaves the API as RFC 7807 `application/problem+json` with type, title, status and detail.
+
+Invalid input is always a 4xx: request parameters that do not parse are 400 (as OGC API - Features asks),
+content that parses but cannot be used (a feature in an upload, a version with errors) is 422.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gridmap.errors import (
+    Conflict,
+    Forbidden,
+    GridmapError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+logger = logging.getLogger(__name__)
+
+
+class BadParameter(InvalidInput):
+    """A query or path parameter that does not parse (a malformed bbox, an unknown datum): 400."""
+
+    title = "Bad request parameter"
+
+
+class PreconditionFailed(Conflict):
+    """An If-Match that names a revision other than the current one: 412."""
+
+    title = "Precondition failed"
+
+
+# Looked up along the exception's class hierarchy, most specific first.
+STATUS_BY_ERROR: dict[type[GridmapError], int] = {
+    BadParameter: 400,
+    PayloadTooLarge: 413,
+    InvalidInput: 422,
+    NotFound: 404,
+    PreconditionFailed: 412,
+    Conflict: 409,
+    Forbidden: 403,
+    Unauthorized: 401,
+}
+
+
+class ProblemResponse(JSONResponse):
+    """A JSONResponse with the problem media type."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem_type(title: str) -> str:
+    """A stable URN naming the kind of problem, e.g. `urn:gridmap:problem:not-found`."""
+    return "urn:gridmap:problem:" + "-".join(title.lower().split())
+
+
+def problem_response(
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemResponse:
+    """The problem+json response for these members (and any extension members in `extra`)."""
+    body: dict[str, Any] = {"type": problem_type(title), "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    if extra:
+        body.update(extra)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def status_for(error: GridmapError) -> int:
+    """The HTTP status of a GridmapError (500 for a subclass nobody mapped)."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+async def _gridmap_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, GridmapError)
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": 'Bearer realm="gridmap"'} if status == 401 else None
+    # A refused publish carries the check report (gridmap.store.interface.CheckFailed.report).
+    report = getattr(exc, "report", None)
+    return problem_response(
+        status=status,
+        title=exc.title,
+        detail=exc.detail,
+        instance=request.url.path,
+        extra={"report": report} if isinstance(report, dict) else None,
+        headers=headers,
+    )
+
+
+def _describe_location(loc: tuple[Any, ...] | list[Any]) -> str:
+    """`("query", "lon")` as "query parameter lon"."""
+    parts = [str(p) for p in loc]
+    if not parts:
+        return "request"
+    where = {"query": "query parameter", "path": "path parameter", "header": "header", "body": "body field"}
+    head = where.get(parts[0], parts[0])
+    return f"{head} {'.'.join(parts[1:])}".strip()
+
+
+async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"parameter": _describe_location(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
+        for err in exc.errors()
+    ]
+    detail = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors) or "the request is invalid"
+    return problem_response(
+        status=400,
+        title=BadParameter.title,
+        detail=detail,
+        instance=request.url.path,
+        extra={"errors": errors},
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "Error"
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else ""
+    if exc.status_code == 404 and not detail:
+        detail = f"nothing is served at {request.url.path}; see /docs for the API"
+    return problem_response(
+        status=exc.status_code,
+        title=phrase,
+        detail=detail or phrase,
+        instance=request.url.path,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse:
+    # The cause goes to the server log only: a traceback can carry paths, SQL or people's data.
+    logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        status=500,
+        title="Internal server error",
+        detail="the server failed to answer; the error was logged",
+        instance=request.url.path,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the problem+json handlers for gridmap errors, validation errors, HTTP errors and the rest."""
+    app.add_exception_handler(GridmapError, _gridmap_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

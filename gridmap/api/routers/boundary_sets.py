@@ -1,0 +1,262 @@
+"""Boundary sets and their versions: upload a draft, list, validate, publish, diff and export.
+
+Uploading and publishing need a planner's token. Reading follows the rule in gridmap.api.dependencies.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from enum import StrEnum
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+
+from gridmap.api.dependencies import (
+    PlannerDep,
+    ReaderDep,
+    SettingsDep,
+    StoreDep,
+    VersionsDep,
+    ensure_readable,
+    set_version,
+)
+from gridmap.api.geojson import shift_report
+from gridmap.api.params import MAX_ID, parse_crs
+from gridmap.api.uploads import saved_uploads
+from gridmap.errors import InvalidInput
+from gridmap.io.boundaries import SourceCrs
+from gridmap.services import boundaries as boundary_service
+from gridmap.store.interface import BoundarySetInfo, VersionInfo
+
+router = APIRouter(prefix="/boundary-sets", tags=["boundary sets"])
+
+SetName = Annotated[str, Path(pattern=r"^[\w.\-]{1,64}$", description="Boundary set name, e.g. default")]
+VersionId = Annotated[int, Path(ge=1, le=MAX_ID, description="Version id, as GET .../versions lists it")]
+
+
+class ExportFormat(StrEnum):
+    """File formats a version can be exported as."""
+
+    GEOJSON = "geojson"
+    GPKG = "gpkg"
+    SHP = "shp"
+
+
+EXPORT_MEDIA_TYPES = {
+    ExportFormat.GEOJSON: ("application/geo+json", ".geojson"),
+    ExportFormat.GPKG: ("application/geopackage+sqlite3", ".gpkg"),
+    ExportFormat.SHP: ("application/zip", ".zip"),
+}
+
+
+class PublishRequest(BaseModel):
+    """Why a version is published (kept in its history)."""
+
+    reason: str = Field(default="", max_length=500, description="Why this version is published")
+
+
+def _iso(moment: Any) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def version_json(version: VersionInfo, request: Request) -> dict[str, Any]:
+    """A version's metadata and links."""
+    base = str(request.url_for("get_version", name=version.set_name, version_id=version.id))
+    items = str(request.url_for("list_items", collection_id="boundaries").include_query_params(version=version.id))
+    return {
+        "id": version.id,
+        "set": version.set_name,
+        "status": version.status.value,
+        "feature_count": version.feature_count,
+        "created_by": version.created_by,
+        "created_at": _iso(version.created_at),
+        "reason": version.reason,
+        "published_by": version.published_by,
+        "published_at": _iso(version.published_at),
+        "publish_reason": version.publish_reason,
+        "retired_at": _iso(version.retired_at),
+        "links": [
+            {"rel": "self", "type": "application/json", "href": base},
+            {"rel": "items", "type": "application/geo+json", "href": items},
+            {"rel": "validation", "type": "application/json", "href": f"{base}/validation"},
+            {"rel": "export", "type": "application/geo+json", "href": f"{base}/export?format=geojson"},
+        ],
+    }
+
+
+def set_json(boundary_set: BoundarySetInfo, request: Request) -> dict[str, Any]:
+    """A set's metadata and links."""
+    return {
+        "name": boundary_set.name,
+        "created_at": _iso(boundary_set.created_at),
+        "published_version": boundary_set.published_version,
+        "links": [
+            {
+                "rel": "versions",
+                "type": "application/json",
+                "href": str(request.url_for("list_versions", name=boundary_set.name)),
+            }
+        ],
+    }
+
+
+@router.get("", summary="Every boundary set")
+def list_sets(request: Request, store: StoreDep, _user: ReaderDep) -> dict[str, Any]:
+    """The boundary sets and their published versions."""
+    return {"boundary_sets": [set_json(s, request) for s in store.list_sets()]}
+
+
+@router.get("/{name}", summary="One boundary set")
+def get_set(name: SetName, request: Request, store: StoreDep, _user: ReaderDep) -> dict[str, Any]:
+    """A boundary set."""
+    return set_json(store.get_set(name), request)
+
+
+@router.get("/{name}/versions", summary="Versions of a set, oldest first")
+def list_versions(name: SetName, request: Request, store: StoreDep, _user: ReaderDep) -> dict[str, Any]:
+    """Every version of the set with its status (draft, published, retired)."""
+    return {"boundary_set": name, "versions": [version_json(v, request) for v in store.list_versions(name)]}
+
+
+@router.post(
+    "/{name}/versions",
+    status_code=201,
+    summary="Upload boundary files as a new draft version (planner)",
+    responses={
+        413: {"description": "The upload is larger than max_upload_bytes"},
+        422: {"description": "A file or feature cannot be read or stored; nothing was stored"},
+    },
+)
+def upload_version(
+    name: SetName,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    user: PlannerDep,
+    file: Annotated[list[UploadFile], File(description="GeoJSON, GeoPackage, Shapefile parts, or a .zip")],
+    reason: Annotated[str, Form(max_length=500, description="Why this version is made")] = "",
+    crs: Annotated[str | None, Form(description="Coordinate system of the files if not WGS-84, e.g. gcj02")] = None,
+) -> JSONResponse:
+    """Store the uploaded features as a new draft; the stored data is untouched when anything is wrong."""
+    source_crs = SourceCrs.parse(crs) if crs and crs.strip() else None
+    with saved_uploads(file, max_bytes=settings.max_upload_bytes) as folder:
+        result = boundary_service.import_boundaries(
+            store,
+            [folder],
+            set_name=name,
+            who=user.name,
+            why=reason or "uploaded through the API",
+            source_crs=source_crs,
+        )
+    body = version_json(result.version, request)
+    body["read_problems"] = [p.to_json() for p in result.read_problems]
+    return JSONResponse(body, status_code=201, headers={"Location": body["links"][0]["href"]})
+
+
+@router.get("/{name}/versions/{version_id}", name="get_version", summary="One version")
+def get_version(
+    name: SetName, version_id: VersionId, request: Request, store: StoreDep, _user: ReaderDep
+) -> dict[str, Any]:
+    """A version's metadata and links."""
+    return version_json(set_version(store, name, version_id), request)
+
+
+@router.get("/{name}/versions/{version_id}/validation", summary="The check report of a version")
+def validate_version(
+    name: SetName,
+    version_id: VersionId,
+    store: StoreDep,
+    user: ReaderDep,
+    crs: Annotated[str | None, Query(description="Datum of problem geometries: wgs84 (default) or gcj02")] = None,
+) -> dict[str, Any]:
+    """The full check (overlaps, gaps, nesting, codes, ...) as the report JSON: ok, summary, problems."""
+    datum = parse_crs(crs)
+    version = ensure_readable(set_version(store, name, version_id), user)
+    report = boundary_service.validate_version(store, version.id).to_json()
+    return {"version": version.id, **shift_report(report, datum)}
+
+
+@router.post(
+    "/{name}/versions/{version_id}/publish",
+    summary="Publish a draft once it passes the check (planner)",
+    responses={
+        409: {"description": "The version is not a draft"},
+        422: {"description": "The check found errors; the problem carries the report"},
+    },
+)
+def publish_version(
+    name: SetName,
+    version_id: VersionId,
+    request: Request,
+    store: StoreDep,
+    versions: VersionsDep,
+    user: PlannerDep,
+    body: PublishRequest | None = None,
+) -> dict[str, Any]:
+    """Publish the draft, retiring the set's published version; refused with the report when the check fails."""
+    version = set_version(store, name, version_id)
+    reason = (body.reason if body else "") or "published through the API"
+    published = boundary_service.publish_version(store, version.id, who=user.name, why=reason)
+    versions.invalidate()
+    return version_json(published, request)
+
+
+@router.get("/{name}/diff", summary="What changed between two versions of a set")
+def diff_versions(
+    name: SetName,
+    store: StoreDep,
+    user: ReaderDep,
+    from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_ID, description="Older version id")],
+    to_version: Annotated[int, Query(alias="to", ge=1, le=MAX_ID, description="Newer version id")],
+) -> dict[str, Any]:
+    """Features added, removed, reshaped (area change in m2) and with changed properties."""
+    for version_id in (from_version, to_version):
+        ensure_readable(set_version(store, name, version_id), user)
+    return boundary_service.diff_versions(store, from_version, to_version).to_json()
+
+
+@router.get(
+    "/{name}/versions/{version_id}/export",
+    summary="A version as a GeoJSON, GeoPackage or zipped Shapefile download",
+    response_class=FileResponse,
+)
+def export_version(
+    name: SetName,
+    version_id: VersionId,
+    store: StoreDep,
+    user: ReaderDep,
+    format: Annotated[ExportFormat, Query(description="geojson, gpkg or shp (zipped)")] = ExportFormat.GEOJSON,
+) -> FileResponse:
+    """The version's features in WGS-84, as a file."""
+    version = ensure_readable(set_version(store, name, version_id), user)
+    folder = FilePath(tempfile.mkdtemp(prefix="gridmap-export-"))
+    cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+    stem = f"{version.set_name}-v{version.id}"
+    try:
+        written = boundary_service.export_version(store, version.id, folder / stem, format.value)
+        if format is ExportFormat.SHP:
+            written = _zip_parts(written)
+    except Exception:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    media_type, suffix = EXPORT_MEDIA_TYPES[format]
+    return FileResponse(written, media_type=media_type, filename=f"{stem}{suffix}", background=cleanup)
+
+
+def _zip_parts(shapefile: FilePath) -> FilePath:
+    """The Shapefile's parts (.shp, .shx, .dbf, .prj, .cpg) in one zip beside it."""
+    parts = sorted(p for p in shapefile.parent.iterdir() if p.stem == shapefile.stem and p.suffix != ".zip")
+    if not parts:
+        msg = "the export wrote no Shapefile"
+        raise InvalidInput(msg)
+    archive = shapefile.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        for part in parts:
+            zipped.write(part, arcname=part.name)
+    return archive

@@ -1,0 +1,103 @@
+"""Apps on a real store: SQLite in tmp_path, and PostGIS through tests/conftest.py when a server is there.
+
+Each app starts through its lifespan with the test region placed where the sample region is looked for,
+so that the demo start-up (load and publish the sample into an empty store) is what every test builds on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient as TestClient
+
+from gridmap.api.app import create_app
+from gridmap.settings import Settings
+from gridmap.store import upgrade_database
+from gridmap.store.interface import Role
+from tests.api.region import write_region
+
+SAMPLE_PATH = Path("boundaries") / "shouning_aoyang.geojson"
+BACKENDS = ["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+
+AppFactory = Callable[..., TestClient]
+
+
+def database_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
+    """A new, migrated database on `backend`."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'gridmap.db'}"
+    url: str = request.getfixturevalue("postgis_databases")()
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """sqlite, and postgis where a server is available."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def make_client(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[AppFactory]:
+    """Start apps on new databases: make_client(**settings) -> a started TestClient (stopped afterwards)."""
+    started: list[TestClient] = []
+
+    def make(**overrides: Any) -> TestClient:
+        folder = tmp_path_factory.mktemp("api")
+        write_region(folder / "sample" / SAMPLE_PATH)
+        values: dict[str, Any] = {
+            "database_url": database_url(backend, folder, request),
+            "sample_dir": folder / "sample",
+            "public_read": True,
+            "max_upload_bytes": 1_000_000,
+            "tiles_url": "",
+            "tiles_datum": "wgs84",
+        }
+        client = TestClient(create_app(Settings(**{**values, **overrides})))
+        client.__enter__()
+        started.append(client)
+        return client
+
+    yield make
+    for client in started:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: AppFactory) -> TestClient:
+    """An app with the test region published as version 1 of the set `default`."""
+    return make_client()
+
+
+def add_token(client: TestClient, name: str, role: Role) -> str:
+    """A new user's token on the client's store."""
+    token: str = client.app.state.store.add_user(name, role)  # type: ignore[attr-defined]
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header for a token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def planner_headers(client: TestClient) -> dict[str, str]:
+    """Headers of a planner on `client`."""
+    return bearer(add_token(client, "规划员", Role.PLANNER))
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """The response is an RFC 7807 problem with this status; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("urn:gridmap:problem:")
+    assert body["title"] and body["detail"]
+    return body

@@ -1,0 +1,515 @@
+/* The gridmap boundary viewer: communities, grids and microgrids of one boundary version on a Leaflet map.
+ *
+ * Everything comes from the same origin: /api/v1 for data, /vendor/leaflet for Leaflet. No request leaves
+ * the server the page came from, except base-map tiles when the operator configured a tile URL.
+ * When the tiles use GCJ-02 (Amap-style), the page asks the API for geometries already shifted to GCJ-02
+ * (`crs=gcj02`), so that boundaries line up with the tiles.
+ */
+(function () {
+  "use strict";
+
+  const API = "/api/v1";
+  const PAGE_SIZE = 1000;
+  const LEVELS = [
+    { level: "community", collection: "communities", title: "社区 Communities", labelZoom: 14 },
+    { level: "grid", collection: "grids", title: "网格 Grids", labelZoom: 16 },
+    { level: "microgrid", collection: "microgrids", title: "微网格 Microgrids", labelZoom: 18 },
+  ];
+  const LEVEL_NAMES = { community: "社区 Community", grid: "网格 Grid", microgrid: "微网格 Microgrid" };
+  const STATUS_NAMES = { published: "已发布 published", draft: "草稿 draft", retired: "已停用 retired" };
+  // A calm palette; each community and its grids get one colour, chosen from the community code.
+  const PALETTE = ["#2f7ebc", "#2b8a3e", "#7048e8", "#d9480f", "#0c8599", "#c2255c", "#5c940d", "#e67700",
+    "#1864ab", "#862e9c"];
+
+  const state = {
+    config: null,
+    sets: [],
+    set: null,
+    versions: [],
+    version: null,
+    outputCrs: "wgs84",
+    byCode: new Map(), // code -> { feature, layer, level }
+    highlighted: null,
+    baseMap: null,
+    token: window.localStorage.getItem("gridmapToken") || "",
+  };
+
+  const map = L.map("map", { zoomControl: true, maxZoom: 20, minZoom: 3, zoomSnap: 0.25, zoomDelta: 0.5 });
+  map.attributionControl.setPrefix('<a href="/docs">API</a> · Leaflet');
+  map.setView([27.46, 119.51], 14);
+
+  // One pane per level: grids below, microgrids above them, community outlines on top without fill so that
+  // a click inside a grid reaches the grid; problems above everything.
+  const panes = { grid: 410, microgrid: 420, community: 430, problem: 440 };
+  for (const [name, z] of Object.entries(panes)) {
+    map.createPane(name + "Pane").style.zIndex = String(z);
+  }
+
+  const layers = {};
+  for (const spec of LEVELS) {
+    layers[spec.level] = L.geoJSON(null, {
+      pane: spec.level + "Pane",
+      style: (feature) => styleFor(spec.level, feature),
+      onEachFeature: (feature, layer) => bindFeature(spec.level, feature, layer),
+    });
+  }
+  const problemLayer = L.geoJSON(null, {
+    pane: "problemPane",
+    style: (f) => problemStyle(f.properties.severity),
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 7, pane: "problemPane", ...problemStyle(f.properties.severity) }),
+    onEachFeature: (f, layer) => layer.bindPopup(problemPopup(f.properties)),
+  });
+
+  layers.community.addTo(map);
+  layers.grid.addTo(map);
+  const layerControl = L.control.layers(null, {
+    [LEVELS[0].title]: layers.community,
+    [LEVELS[1].title]: layers.grid,
+    [LEVELS[2].title]: layers.microgrid,
+  }, { collapsed: false, position: "topright" }).addTo(map);
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+
+  // ---- helpers ------------------------------------------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  let statusTimer = null;
+  function showStatus(message, isError) {
+    const box = document.getElementById("status");
+    box.textContent = message;
+    box.classList.toggle("error", Boolean(isError));
+    box.classList.add("visible");
+    window.clearTimeout(statusTimer);
+    statusTimer = window.setTimeout(() => box.classList.remove("visible"), isError ? 6000 : 1800);
+  }
+
+  class ApiError extends Error {
+    constructor(status, problem) {
+      super((problem && (problem.detail || problem.title)) || "HTTP " + status);
+      this.status = status;
+      this.problem = problem;
+    }
+  }
+
+  async function api(path) {
+    const headers = { Accept: "application/json" };
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    const response = await fetch(path.startsWith("/") ? path : API + "/" + path, { headers });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) {
+      if (response.status === 401) document.getElementById("token-box").hidden = false;
+      throw new ApiError(response.status, body);
+    }
+    return body;
+  }
+
+  function colourFor(code) {
+    const community = String(code || "").slice(0, 12);
+    let hash = 0;
+    for (const ch of community) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+    return PALETTE[hash % PALETTE.length];
+  }
+
+  function styleFor(level, feature) {
+    const p = feature.properties || {};
+    if (level === "community") return { color: "#16324f", weight: 3, fill: false, opacity: 0.9 };
+    if (level === "grid") {
+      return { color: colourFor(p.code), weight: 1.5, opacity: 0.9, fillColor: colourFor(p.code), fillOpacity: 0.16 };
+    }
+    return { color: "#7b8a99", weight: 0.8, dashArray: "3 3", opacity: 0.9, fillColor: "#ffffff", fillOpacity: 0.01 };
+  }
+
+  function problemStyle(severity) {
+    const colour = severity === "error" ? "#d62728" : "#f08c00";
+    return { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.45 };
+  }
+
+  function labelHtml(level, p) {
+    const name = escapeHtml(p.name || "");
+    const code = escapeHtml(p.code || "");
+    return name + '<span class="code">' + code + "</span>";
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  // ---- features ---------------------------------------------------------------------------------------
+
+  function bindFeature(level, feature, layer) {
+    const p = feature.properties || {};
+    state.byCode.set(String(p.code), { feature, layer, level });
+    layer.bindTooltip(labelHtml(level, p), {
+      permanent: true,
+      direction: "center",
+      className: "label label-" + level,
+      interactive: false,
+    });
+    layer.on("click", (event) => {
+      L.DomEvent.stopPropagation(event);
+      select(String(p.code), false);
+    });
+  }
+
+  function updateLabelClasses() {
+    const zoom = map.getZoom();
+    const container = map.getContainer();
+    for (const spec of LEVELS) {
+      container.classList.toggle("show-" + spec.level + "-labels", zoom >= spec.labelZoom);
+    }
+    // Microgrid labels, where shown, take the place of their grid's (which would sit on one of them).
+    container.classList.toggle("microgrids-on", map.hasLayer(layers.microgrid));
+  }
+  map.on("zoomend overlayadd overlayremove", updateLabelClasses);
+
+  function chainOf(code) {
+    const chain = [];
+    let entry = state.byCode.get(code);
+    const seen = new Set();
+    while (entry && !seen.has(entry.feature.properties.code)) {
+      seen.add(entry.feature.properties.code);
+      chain.unshift(entry.feature.properties);
+      const parent = entry.feature.properties.parent;
+      entry = parent ? state.byCode.get(String(parent)) : null;
+    }
+    return chain;
+  }
+
+  function highlight(entry) {
+    if (state.highlighted) {
+      const old = state.highlighted;
+      old.layer.setStyle(styleFor(old.level, old.feature));
+    }
+    state.highlighted = entry;
+    if (!entry) return;
+    entry.layer.setStyle({ color: "#e8590c", weight: 4, opacity: 1, fill: true, fillColor: "#ffa94d", fillOpacity: 0.35, dashArray: null });
+    entry.layer.bringToFront();
+  }
+
+  function select(code, zoomTo) {
+    const entry = state.byCode.get(code);
+    if (!entry) {
+      showStatus("未找到 Not found: " + code, true);
+      return;
+    }
+    if (!map.hasLayer(layers[entry.level])) {
+      map.addLayer(layers[entry.level]);
+      updateLabelClasses();
+    }
+    highlight(entry);
+    if (zoomTo) map.fitBounds(entry.layer.getBounds(), { maxZoom: 17, padding: [80, 80] });
+    showDetails(entry.feature.properties);
+  }
+
+  function showDetails(p) {
+    const box = document.getElementById("details");
+    const rows = [
+      ["编码 Code", el("span", { class: "code" }, p.code)],
+      ["名称 Name", p.name],
+      ["层级 Level", LEVEL_NAMES[p.level] || p.level],
+      ["网格员 Worker", p.worker || "—"],
+      ["目标户数 Households", p.households_target ?? "—"],
+      ["上级 Parent", p.parent ? el("span", { class: "code" }, p.parent) : "—"],
+    ];
+    const dl = el("dl");
+    for (const [term, value] of rows) dl.append(el("dt", null, term), el("dd", null, value));
+    const chain = el("ol", { class: "chain", "aria-label": "Parent chain" });
+    for (const link of chainOf(String(p.code))) {
+      const isCurrent = String(link.code) === String(p.code);
+      const label = (LEVEL_NAMES[link.level] || link.level).split(" ")[0] + " · " + link.name;
+      chain.append(el("li", { class: isCurrent ? "current" : "" },
+        isCurrent ? label : el("a", { "data-code": link.code, onclick: () => select(String(link.code), true) }, label)));
+    }
+    box.replaceChildren(
+      el("h2", { class: "panel-title" }, "要素信息 ", el("small", null, "Details")),
+      el("h3", { id: "details-name" }, p.name),
+      el("span", { class: "level-tag " + p.level }, LEVEL_NAMES[p.level] || p.level),
+      dl,
+      el("h4", { class: "chain-title" }, "隶属关系 Parent chain"),
+      chain,
+    );
+    box.dataset.code = p.code;
+  }
+
+  async function fetchAll(collection) {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE), crs: state.outputCrs });
+    if (state.version) params.set("version", String(state.version.id));
+    let url = API + "/collections/" + collection + "/items?" + params;
+    const features = [];
+    // Follow `next` links; the API bounds each page, so a large version arrives in a few requests.
+    while (url) {
+      const page = await api(url);
+      features.push(...page.features);
+      const next = (page.links || []).find((link) => link.rel === "next");
+      url = next ? sameOrigin(next.href) : null;
+    }
+    return features;
+  }
+
+  function sameOrigin(href) {
+    const url = new URL(href, window.location.href);
+    return url.pathname + url.search;
+  }
+
+  async function loadVersion() {
+    highlight(null);
+    state.byCode.clear();
+    for (const spec of LEVELS) layers[spec.level].clearLayers();
+    problemLayer.clearLayers();
+    showStatus("加载中 Loading…");
+    const results = await Promise.all(LEVELS.map((spec) => fetchAll(spec.collection)));
+    LEVELS.forEach((spec, i) => layers[spec.level].addData(results[i]));
+    const bounds = layers.community.getBounds().isValid() ? layers.community.getBounds() : layers.grid.getBounds();
+    // Not animated: a zoom animation still running would swallow the next one (a quick search, say).
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
+    updateLabelClasses();
+    document.body.dataset.loaded = "true";
+    document.body.dataset.features = String(state.byCode.size);
+    showStatus("已加载 " + results.map((r) => r.length).join(" / ") + " 个要素 features");
+    await loadProblems();
+  }
+
+  async function loadProblems() {
+    const box = document.getElementById("check");
+    const version = state.version;
+    if (!version || version.status !== "draft" || !state.set) {
+      map.removeLayer(problemLayer);
+      layerControl.removeLayer(problemLayer);
+      box.hidden = true;
+      return;
+    }
+    const report = await api("boundary-sets/" + encodeURIComponent(state.set.name) + "/versions/" + version.id +
+      "/validation?crs=" + state.outputCrs);
+    const problems = report.problems || [];
+    const withGeometry = problems.filter((p) => p.geometry).map((p, i) => ({
+      type: "Feature", id: i, geometry: p.geometry, properties: p,
+    }));
+    problemLayer.addData(withGeometry);
+    problemLayer.addTo(map);
+    layerControl.removeLayer(problemLayer);
+    layerControl.addOverlay(problemLayer, "检查问题 Problems (" + problems.length + ")");
+    renderCheck(report, withGeometry);
+    box.hidden = false;
+  }
+
+  function renderCheck(report, withGeometry) {
+    const errors = report.problems.filter((p) => p.severity === "error").length;
+    const warnings = report.problems.length - errors;
+    const summary = el("div", { class: "summary" },
+      report.ok && !report.problems.length ? el("span", { class: "count ok" }, "通过 OK") : null,
+      errors ? el("span", { class: "count error" }, errors + " 错误 errors") : null,
+      warnings ? el("span", { class: "count warning" }, warnings + " 警告 warnings") : null);
+    const list = el("ul");
+    report.problems.forEach((problem, i) => {
+      const item = el("li", { class: problem.severity }, problem.message);
+      const feature = withGeometry.find((f) => f.id === i);
+      if (feature) {
+        item.addEventListener("click", () => {
+          problemLayer.eachLayer((layer) => {
+            if (layer.feature && layer.feature.id === i) {
+              map.fitBounds(L.featureGroup([layer]).getBounds(), { maxZoom: 18, padding: [60, 60] });
+              layer.openPopup();
+            }
+          });
+        });
+      }
+      list.append(item);
+    });
+    document.getElementById("check-body").replaceChildren(summary, list);
+  }
+
+  function problemPopup(p) {
+    const codes = (p.codes || []).map(escapeHtml).join(", ");
+    const area = p.area_m2 ? "<br>面积 Area: " + Number(p.area_m2).toFixed(1) + " m²" : "";
+    return '<span class="kind">' + escapeHtml(p.kind) + "</span> (" + escapeHtml(p.severity) + ")<br>" +
+      escapeHtml(p.message) + (codes ? "<br>编码 Codes: " + codes : "") + area;
+  }
+
+  // ---- versions and sets --------------------------------------------------------------------------------
+
+  function versionLabel(v) {
+    return "v" + v.id + " · " + (STATUS_NAMES[v.status] || v.status) + " · " + v.feature_count + " 个要素";
+  }
+
+  async function loadSets() {
+    const body = await api("boundary-sets");
+    state.sets = body.boundary_sets || [];
+    const picker = document.getElementById("set-picker");
+    picker.replaceChildren(...state.sets.map((s) => el("option", { value: s.name }, s.title || s.name)));
+    document.getElementById("set-control").hidden = state.sets.length < 2;
+    const preferred = state.sets.find((s) => s.published_version !== null && s.published_version !== undefined);
+    state.set = preferred || state.sets[0] || null;
+    if (state.set) picker.value = state.set.name;
+  }
+
+  async function loadVersions() {
+    const picker = document.getElementById("version-picker");
+    if (!state.set) {
+      state.versions = [];
+      picker.replaceChildren(el("option", { value: "" }, "—"));
+      return;
+    }
+    const body = await api("boundary-sets/" + encodeURIComponent(state.set.name) + "/versions");
+    state.versions = (body.versions || []).slice().sort((a, b) => b.id - a.id);
+    picker.replaceChildren(...state.versions.map((v) => el("option", { value: String(v.id) }, versionLabel(v))));
+    state.version = state.versions.find((v) => v.status === "published") || state.versions[0] || null;
+    if (state.version) picker.value = String(state.version.id);
+    showVersionBadge();
+  }
+
+  function showVersionBadge() {
+    const badge = document.getElementById("version-status");
+    if (!state.version) {
+      badge.hidden = true;
+      return;
+    }
+    badge.hidden = false;
+    badge.className = "badge " + state.version.status;
+    badge.textContent = STATUS_NAMES[state.version.status] || state.version.status;
+  }
+
+  // ---- search -------------------------------------------------------------------------------------------
+
+  const searchInput = document.getElementById("search-input");
+  const resultsBox = document.getElementById("search-results");
+  let searchSeq = 0;
+
+  async function search(text) {
+    const query = text.trim();
+    if (!query) return [];
+    const params = new URLSearchParams({ q: query, limit: "10", crs: state.outputCrs });
+    if (state.version) params.set("version", String(state.version.id));
+    const page = await api("collections/boundaries/items?" + params);
+    const features = page.features || [];
+    // An exact code match first, then names that start with the text, then the rest in server order.
+    const rank = (f) => (f.properties.code === query ? 0 : String(f.properties.name).startsWith(query) ? 1 : 2);
+    return features.slice().sort((a, b) => rank(a) - rank(b));
+  }
+
+  function showResults(features) {
+    resultsBox.replaceChildren();
+    if (!features.length) {
+      resultsBox.append(el("li", { class: "empty" }, "无结果 No match"));
+    }
+    for (const f of features) {
+      const p = f.properties;
+      resultsBox.append(el("li", {
+        "data-code": p.code,
+        onmousedown: (event) => {
+          event.preventDefault();
+          choose(String(p.code));
+        },
+      }, p.name + " ", el("span", { class: "code" }, (LEVEL_NAMES[p.level] || p.level).split(" ")[0] + " " + p.code)));
+    }
+    resultsBox.hidden = false;
+  }
+
+  function choose(code) {
+    resultsBox.hidden = true;
+    select(code, true);
+  }
+
+  searchInput.addEventListener("input", async () => {
+    const seq = ++searchSeq;
+    if (!searchInput.value.trim()) {
+      resultsBox.hidden = true;
+      return;
+    }
+    try {
+      const features = await search(searchInput.value);
+      if (seq === searchSeq) showResults(features);
+    } catch (err) {
+      showStatus("搜索失败 Search failed: " + err.message, true);
+    }
+  });
+  searchInput.addEventListener("blur", () => window.setTimeout(() => { resultsBox.hidden = true; }, 150));
+  document.getElementById("search-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    searchSeq++;
+    try {
+      const features = await search(searchInput.value);
+      if (features.length) choose(String(features[0].properties.code));
+      else showStatus("未找到 No match: " + searchInput.value, true);
+    } catch (err) {
+      showStatus("搜索失败 Search failed: " + err.message, true);
+    }
+  });
+
+  // ---- start --------------------------------------------------------------------------------------------
+
+  document.getElementById("set-picker").addEventListener("change", async (event) => {
+    state.set = state.sets.find((s) => s.name === event.target.value) || null;
+    await run(async () => {
+      await loadVersions();
+      await loadVersion();
+    });
+  });
+  document.getElementById("version-picker").addEventListener("change", async (event) => {
+    state.version = state.versions.find((v) => String(v.id) === event.target.value) || null;
+    showVersionBadge();
+    await run(loadVersion);
+  });
+  document.getElementById("token-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    state.token = document.getElementById("token-input").value.trim();
+    window.localStorage.setItem("gridmapToken", state.token);
+    document.getElementById("token-box").hidden = true;
+    await run(start);
+  });
+
+  async function run(step) {
+    try {
+      await step();
+    } catch (err) {
+      showStatus("出错 Error: " + err.message, true);
+      document.body.dataset.error = err.message;
+    }
+  }
+
+  function addBaseMap(tiles) {
+    if (!tiles || !tiles.url || state.baseMap) return;
+    const base = L.tileLayer(tiles.url, {
+      attribution: tiles.attribution || "",
+      maxZoom: 20,
+      maxNativeZoom: 18,
+      subdomains: tiles.subdomains || "abc",
+    });
+    base.addTo(map);
+    state.baseMap = base;
+    layerControl.addOverlay(base, "底图 Base map");
+  }
+
+  async function start() {
+    state.config = await api("config");
+    state.outputCrs = state.config.output_crs || "wgs84";
+    addBaseMap(state.config.tiles);
+    await loadSets();
+    await loadVersions();
+    await loadVersion();
+  }
+
+  // Exposed for tests and the browser console: the loaded layers and the code index.
+  window.gridmapViewer = {
+    map,
+    layers,
+    problemLayer,
+    state,
+    select,
+    count: (level) => layers[level].getLayers().length,
+  };
+
+  updateLabelClasses();
+  run(start);
+})();
