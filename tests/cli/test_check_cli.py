@@ -156,3 +156,25 @@ def test_help_teaches_with_examples() -> None:
     code, output = run("check", "--help")
     assert code == 0
     assert "Examples" in output and "--crs" in output
+
+
+def test_geojson_with_declared_crs_is_reprojected(tmp_path: Path) -> None:
+    frame = gpd.read_file(write_collection(tmp_path / "ok.geojson", community_of_grids())).to_crs(4549)
+    document = json.loads(frame.to_json())
+    document["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4549"}}
+    path = tmp_path / "gk.geojson"
+    path.write_text(json.dumps(document))
+    code, output = run("check", path, "--format", "json")
+    assert code == 0, output
+    assert json.loads(output)["summary"]["levels"] == {"community": 1, "grid": 4}
+
+
+def test_projected_coordinates_without_a_crs_get_a_hint(tmp_path: Path) -> None:
+    frame = gpd.read_file(write_collection(tmp_path / "ok.geojson", community_of_grids())).to_crs(4549)
+    document = json.loads(frame.to_json())
+    document.pop("crs", None)  # metres, but no word of it
+    path = tmp_path / "metres.geojson"
+    path.write_text(json.dumps(document))
+    code, output = run("check", path)
+    assert code == 1
+    assert "EPSG:4549" in output.replace("\n", "")
