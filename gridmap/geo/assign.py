@@ -107,7 +107,9 @@ class PointAssigner:
 
     def assign(self, points: GeometryArray) -> IndexArray:
         """For each point (shapely Point, None or empty), the index of the polygon covering it, or -1."""
-        return self.assign_xy(*point_xy(points))
+        points = np.asarray(points, dtype=object)
+        x, y = point_xy(points)
+        return self._assign(x, y, points)
 
     def assign_xy(self, x: npt.ArrayLike, y: npt.ArrayLike) -> IndexArray:
         """For each coordinate pair, the index of the polygon covering it, or -1 (also for NaN)."""
@@ -116,13 +118,7 @@ class PointAssigner:
         if xs.shape != ys.shape or xs.ndim != 1:
             msg = "x and y must be one-dimensional arrays of the same length"
             raise ValueError(msg)
-        raster = self._raster_for(len(xs))
-        if raster is None:
-            return self._exact(xs, ys)
-        label = raster.lookup(xs, ys)
-        mixed = np.flatnonzero(label == _MIXED)
-        label[mixed] = self._exact(xs[mixed], ys[mixed])
-        return label
+        return self._assign(xs, ys, None)
 
     def locate(
         self, x: npt.ArrayLike, y: npt.ArrayLike, *, metres: LocalMetres | pyproj.CRS | None = None
@@ -146,6 +142,15 @@ class PointAssigner:
 
     # --- internals -------------------------------------------------------------------------------------
 
+    def _assign(self, x: FloatArray, y: FloatArray, points: GeometryArray | None) -> IndexArray:
+        raster = self._raster_for(len(x))
+        if raster is None:
+            return self._exact(x, y, points)
+        label = raster.lookup(x, y)
+        mixed = np.flatnonzero(label == _MIXED)
+        label[mixed] = self._exact(x[mixed], y[mixed], None if points is None else points[mixed])
+        return label
+
     def _raster_for(self, point_count: int) -> _Raster | None:
         if self._raster is not None or not self._rasterable or self._raster_wanted is False:
             return self._raster
@@ -154,12 +159,16 @@ class PointAssigner:
             self._raster = self._build_raster()
         return self._raster
 
-    def _exact(self, x: FloatArray, y: FloatArray) -> IndexArray:
-        """The rule by bbox candidates and prepared intersects_xy (boundary-inclusive)."""
+    def _exact(self, x: FloatArray, y: FloatArray, points: GeometryArray | None = None) -> IndexArray:
+        """The rule by bbox candidates and prepared intersects_xy (boundary-inclusive).
+
+        `points`, when given, are the same points as shapely geometries (saves making them again).
+        """
         result = np.full(len(x), -1, dtype=np.intp)
         if not len(x) or not len(self._usable):
             return result
-        point_idx, tree_idx = self._tree.query(shapely.points(x, y))
+        geometries: GeometryArray = np.asarray(shapely.points(x, y) if points is None else points, dtype=object)
+        point_idx, tree_idx = self._tree.query(geometries)
         polygon_idx = self._usable[tree_idx]
         hit = shapely.intersects_xy(self.polygons[polygon_idx], x[point_idx], y[point_idx])
         point_idx, ranks = point_idx[hit], self._rank_of[polygon_idx[hit]]
@@ -207,24 +216,57 @@ class PointAssigner:
         return raster
 
     def _label_runs(self, raster: _Raster, mixed: BoolArray) -> npt.NDArray[np.int32]:
-        """Labels of unmarked cells, one exact test per run of unmarked cells along a row."""
+        """Labels of unmarked cells: one exact test per connected patch of unmarked cells.
+
+        Unmarked cells come in runs along rows; runs that touch across rows are joined (union-find by
+        label propagation), and each patch is labelled by the centre of its first run's first cell.
+        """
+        nx = raster.nx
         flat_mixed = mixed.ravel()
         free = ~flat_mixed
         starts = free.copy()
         starts[1:] &= flat_mixed[:-1]
-        starts[:: raster.nx] = free[:: raster.nx]  # every row starts its own runs
+        starts[::nx] = free[::nx]  # every row starts its own runs
         first = np.flatnonzero(starts)
         run_of_cell = np.cumsum(starts) - 1
-        rows, cols = np.divmod(first, raster.nx)
+        # runs touching vertically: one pair per stretch of columns where both rows are free
+        both = (free[:-nx] & free[nx:]).reshape(raster.ny - 1, nx)
+        stretch = both.copy()
+        stretch[:, 1:] &= ~both[:, :-1]
+        below = np.flatnonzero(stretch.ravel())
+        patch = _join(len(first), run_of_cell[below], run_of_cell[below + nx])
+        roots = np.flatnonzero(patch == np.arange(len(first)))
+        rows, cols = np.divmod(first[roots], nx)
         centre_x = raster.x0 + (cols + 0.5) * raster.size
         centre_y = raster.y0 + (rows + 0.5) * raster.size
-        run_label = self._exact(centre_x, centre_y).astype(np.int32)
-        # the centre must fall in its own cell under the lookup's arithmetic; otherwise keep the run exact
+        root_label = self._exact(centre_x, centre_y).astype(np.int32)
+        # the centre must fall in its own cell under the lookup's arithmetic; otherwise keep the patch exact
         ix, iy = raster.cell_of(centre_x, centre_y)
-        run_label[(ix != cols) | (iy != rows)] = _MIXED
+        root_label[(ix != cols) | (iy != rows)] = _MIXED
+        label_of_root = np.full(len(first), _MIXED, dtype=np.int32)
+        label_of_root[roots] = root_label
         label = np.full(flat_mixed.shape, _MIXED, dtype=np.int32)
-        label[free] = run_label[run_of_cell[free]]
+        label[free] = label_of_root[patch[run_of_cell[free]]]
         return label.reshape(mixed.shape)
+
+
+def _join(count: int, a: IndexArray, b: IndexArray) -> IndexArray:
+    """Connected components of `count` nodes joined by edges (a, b): each node's smallest member."""
+    parent = np.arange(count, dtype=np.intp)
+    while True:
+        root_a, root_b = parent[a], parent[b]
+        apart = root_a != root_b
+        if not apart.any():
+            return parent
+        root_a, root_b = root_a[apart], root_b[apart]
+        low = np.minimum(root_a, root_b)
+        np.minimum.at(parent, root_a, low)
+        np.minimum.at(parent, root_b, low)
+        while True:  # pointer jumping: every node straight to its root
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
 
 
 class _Raster:

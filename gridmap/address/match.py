@@ -1,0 +1,376 @@
+"""Addresses matched to the standard registry, at the finest level the text and the registry support.
+
+Levels, finest first: `door` (a registered door plate or room), `building`, `compound`, `road` (a number
+interpolated between registered neighbours on the same side, or the road alone), `none`. Names resolve by
+exact name, alias, unique prefix or fuzzy match (`fuzzy.similarity`), each with a confidence. A wrong
+confident answer is worse than none, so anything ambiguous, contradictory or out of range comes back as
+`none` with the reason and the candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gridmap.address.gazetteer import SHOUNING, Gazetteer
+from gridmap.address.interpolate import interpolate_number, road_middle
+from gridmap.address.names import GENERIC_PLACES, NameMatch, resolve_compound, resolve_road
+from gridmap.address.parse import ParsedAddress, parse_address
+from gridmap.address.registry import AddressRegistry, Building, Compound, StandardAddress
+
+MIN_CONFIDENCE = 0.6
+_LEVEL_CONFIDENCE = {"door": 1.0, "building": 0.97, "compound": 0.93, "road_number": 0.85, "road": 0.7}
+_BUILDING_RADIUS_M = 15.0
+
+
+class MatchLevel(StrEnum):
+    """How precisely an address was located."""
+
+    DOOR = "door"
+    BUILDING = "building"
+    COMPOUND = "compound"
+    ROAD = "road"
+    NONE = "none"
+
+
+class Reason(StrEnum):
+    """Why an address matched no finer (or not at all)."""
+
+    EMPTY = "empty"
+    OUTSIDE_AREA = "outside_area"
+    RELATIVE = "relative_location"
+    NO_SUCH_ROAD = "no_such_road"
+    NO_SUCH_COMPOUND = "no_such_compound"
+    AMBIGUOUS = "ambiguous"
+    CONFLICT = "conflict"
+    NUMBER_OUT_OF_RANGE = "number_out_of_range"
+    NUMBER_NOT_REGISTERED = "number_not_registered"
+    NUMBER_MISSING = "number_missing"
+    NO_SUCH_BUILDING = "no_such_building"
+    BUILDING_MISSING = "building_missing"
+    NO_SUCH_ROOM = "no_such_room"
+    LOW_CONFIDENCE = "low_confidence"
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Where an address was found, how sure the matcher is, and why it went no finer."""
+
+    query: str
+    level: MatchLevel
+    confidence: float
+    lon: float | None = None
+    lat: float | None = None
+    uncertainty_m: float | None = None
+    """Roughly how far the household may be from (lon, lat)."""
+    address: StandardAddress | None = None
+    """The registry entry found (a compound's representative at compound level; None at road level)."""
+    road: str | None = None
+    compound: str | None = None
+    building: str | None = None
+    reason: Reason | None = None
+    candidates: tuple[str, ...] = ()
+    message: str = ""
+    parsed: ParsedAddress | None = None
+
+    @property
+    def matched(self) -> bool:
+        return self.level is not MatchLevel.NONE
+
+
+class AddressMatcher:
+    """Matches address texts against one registry."""
+
+    def __init__(
+        self, registry: AddressRegistry, *, gazetteer: Gazetteer = SHOUNING, min_confidence: float = MIN_CONFIDENCE
+    ) -> None:
+        self.registry = registry
+        self.gazetteer = gazetteer
+        self.min_confidence = min_confidence
+        self._known_roads = [*registry.roads, *registry.road_aliases]
+        self._known_compounds = [
+            name for name in [*registry.compounds, *registry.compound_aliases] if name not in registry.numbered_houses
+        ]
+        self.reserved = gazetteer.community_stems() | set(registry.road_stems()) | GENERIC_PLACES
+
+    def match_many(self, texts: Iterable[str]) -> list[MatchResult]:
+        """Each text matched on its own."""
+        return [self.match(text) for text in texts]
+
+    def match(self, text: str) -> MatchResult:
+        """The registry entry an address text names, at the finest level it supports."""
+        parsed = parse_address(
+            text, gazetteer=self.gazetteer, known_roads=self._known_roads, known_compounds=self._known_compounds
+        )
+        result = _Attempt(self, parsed).run()
+        if result.matched and result.confidence < self.min_confidence:
+            guess = result.address.label() if result.address else result.road or ""
+            message = f"best guess {guess} ({result.level}) has confidence {result.confidence:.2f}, below the threshold"
+            return _none(parsed, Reason.LOW_CONFIDENCE, message, [guess])
+        return result
+
+
+def match_address(text: str, registry: AddressRegistry, *, min_confidence: float = MIN_CONFIDENCE) -> MatchResult:
+    """One address matched against a registry (build an AddressMatcher to match many)."""
+    return AddressMatcher(registry, min_confidence=min_confidence).match(text)
+
+
+def _none(parsed: ParsedAddress, reason: Reason, message: str, candidates: Iterable[str] = ()) -> MatchResult:
+    return MatchResult(
+        query=parsed.raw,
+        level=MatchLevel.NONE,
+        confidence=0.0,
+        reason=reason,
+        candidates=tuple(candidates),
+        message=message,
+        parsed=parsed,
+    )
+
+
+class _Attempt:
+    """One address being matched: the resolved names so far and the answer built from them."""
+
+    def __init__(self, matcher: AddressMatcher, parsed: ParsedAddress) -> None:
+        self.registry = matcher.registry
+        self.reserved = matcher.reserved
+        self.parsed = parsed
+        self.score = 1.0
+        self.road: str | None = None
+        self.compound: Compound | None = None
+        self.number = parsed.number
+        self.building = parsed.building
+        self.written_compound: str | None = None
+
+    def run(self) -> MatchResult:
+        p = self.parsed
+        if not any((p.road, p.compound, p.number, p.building, p.room)):
+            return self.none(Reason.EMPTY, "no road, compound or number in the address")
+        written = (p.province, p.city, p.county, p.town)  # communities lie inside the area's town
+        outside = [name for name in written if name is not None and name not in self.registry.area]
+        if outside:
+            return self.none(Reason.OUTSIDE_AREA, f"{outside[0]} is outside the registry's area")
+        if p.relative and (p.relative_to_number or not (p.road and p.number)):
+            return self.none(Reason.RELATIVE, f"the address is given relative to a place ({p.rest})")
+        failure = self.resolve_names()
+        if failure is not None:
+            return failure
+        door: StandardAddress | None = None
+        if self.road is not None and self.number is not None:
+            door = self.registry.door(self.road, self.number)
+            if door is not None:
+                failure = self.check_door_compound(door)
+                if failure is not None:
+                    return failure
+            elif self.compound is None:
+                return self.interpolate(self.number)
+        if self.compound is not None:
+            return self.within_compound(door)
+        if door is not None:
+            return self.found(MatchLevel.DOOR, door, "door", 0.0)
+        if self.road is not None:
+            return self.road_only()
+        return self.without_place()
+
+    # --- names -----------------------------------------------------------------------------------------
+
+    def resolve_names(self) -> MatchResult | None:
+        p = self.parsed
+        road = resolve_road(p.road, self.registry) if p.road else None
+        # 胜利街33号东升大厦旁边: the door plate places the household, the compound is only a landmark
+        written_compound = self.written_compound = None if p.relative else p.compound
+        compound = (
+            resolve_compound(written_compound, self.registry, reserved=self.reserved) if written_compound else None
+        )
+        if written_compound and not p.road and (compound is None or not compound.exact):
+            # 胜利12号: a road written without its 街 looks like a compound name
+            as_road = resolve_road(written_compound, self.registry, stem_only=True)
+            if written_compound in GENERIC_PLACES and p.number is None and p.bare_number is None:
+                as_road = None  # 东区 alone is a part of town, not 东区路
+            if as_road is not None and as_road.name is not None:
+                others = [c for c in _names(compound) if c in self.registry.compounds]
+                if compound is not None and compound.name is not None:
+                    others = [compound.name]
+                if others:
+                    return self.none(
+                        Reason.AMBIGUOUS,
+                        f"{written_compound} could be the road {as_road.name} or the compound {'/'.join(others)}",
+                        [as_road.name, *others],
+                    )
+                road, compound, self.written_compound = as_road, None, None
+                if p.number is None and p.bare_number is not None:
+                    self.number, self.building = p.bare_number, None  # 人民14: the bare number is the door
+        for found, what in ((road, "road"), (compound, "compound")):
+            if found is not None and found.name is None and found.candidates and found.how != "far":
+                names = ", ".join(found.candidates)
+                return self.none(
+                    Reason.AMBIGUOUS,
+                    f"{found.query} matches {len(found.candidates)} {what}s: {names}",
+                    found.candidates,
+                )
+        if road is not None and road.name is not None:
+            self.road, self.score = road.name, self.score * road.score
+        if compound is not None and compound.name is not None:
+            self.compound, self.score = self.registry.compounds[compound.name], self.score * compound.score
+        if p.road and self.road is None and self.compound is None:
+            return self.none(Reason.NO_SUCH_ROAD, f"no road {p.road} in the registry", _names(road))
+        if written_compound and self.compound is None and self.road is None:
+            message = f"no compound {written_compound} in the registry"
+            return self.none(Reason.NO_SUCH_COMPOUND, message, _names(compound))
+        if p.road and self.road is None:
+            self.score *= 0.9  # the compound is known; the road written beside it is not
+        return None
+
+    def check_door_compound(self, door: StandardAddress) -> MatchResult | None:
+        """A door plate and a compound named together must agree; the door then gives the compound."""
+        # a door plate leads to its compound, or to the buildings behind it (解放街40号1栋)
+        door_compound = self.registry.compounds.get(door.compound or f"{door.road}{door.number}号")
+        if self.compound is not None and door_compound is not None and self.compound is not door_compound:
+            return self.none(
+                Reason.CONFLICT,
+                f"{door.label()} is {door_compound.name}, not {self.compound.name}",
+                [door_compound.name, self.compound.name],
+            )
+        if self.compound is None and door_compound is not None:
+            written = self.written_compound
+            if written and not door_compound.name.startswith(written[:2]) and door_compound.name not in written:
+                return self.none(
+                    Reason.CONFLICT, f"{door.label()} is {door_compound.name}, not {written}", [door_compound.name]
+                )
+            self.compound = door_compound
+        return None
+
+    # --- levels ----------------------------------------------------------------------------------------
+
+    def within_compound(self, door: StandardAddress | None) -> MatchResult:
+        assert self.compound is not None
+        p, compound = self.parsed, self.compound
+        building_name = self.building
+        if building_name is None and door is None and p.number is not None and not p.road:
+            gate = next((g for g in compound.gates if g.number == p.number), None)
+            if gate is not None:
+                door = gate  # 朝阳新村33号: the compound's own door plate
+            elif p.number in compound.buildings:
+                building_name = p.number  # 朝阳新村5号: building 5
+        if building_name is None and (p.room or p.unit) and len(compound.buildings) == 1:
+            building_name = next(iter(compound.buildings))  # 东升大厦1203室: a single tower
+        if building_name is None:
+            if door is not None:
+                return self.found(MatchLevel.DOOR, door, "door", 0.0)
+            reason = Reason.BUILDING_MISSING if (p.room or p.unit) else None
+            return self.at_compound(reason, "no building given" if reason else "")
+        building = compound.buildings.get(building_name)
+        if building is None:
+            return self.at_compound(Reason.NO_SUCH_BUILDING, f"{compound.name} has no building {building_name}")
+        if p.room is None:
+            return self.at_building(building, None, "")
+        room = _room(building, p.unit, p.room)
+        if room is None:
+            where = f"{building_name}栋" + (f"{p.unit}单元" if p.unit else "")
+            return self.at_building(building, Reason.NO_SUCH_ROOM, f"{compound.name}{where} has no room {p.room}")
+        return self.found(MatchLevel.DOOR, room, "door", 0.0)
+
+    def at_compound(self, reason: Reason | None, message: str) -> MatchResult:
+        assert self.compound is not None
+        entry = self.compound.representative()
+        return self.found(MatchLevel.COMPOUND, entry, "compound", self.compound.radius_m(), reason, message)
+
+    def at_building(self, building: Building, reason: Reason | None, message: str) -> MatchResult:
+        assert self.compound is not None
+        lon, lat = building.point()
+        entry = building.entry or StandardAddress(
+            id=f"building:{self.compound.name}:{building.name}",
+            lon=lon,
+            lat=lat,
+            compound=self.compound.name,
+            building=building.name,
+        )
+        return self.found(MatchLevel.BUILDING, entry, "building", _BUILDING_RADIUS_M, reason, message)
+
+    def interpolate(self, number: str) -> MatchResult:
+        assert self.road is not None
+        guess = interpolate_number(self.registry.roads[self.road], number)
+        if guess is None:
+            known = self.registry.roads[self.road].numbered()
+            span = f"{known[0][0]}-{known[-1][0]}" if known else "none"
+            return self.none(Reason.NUMBER_OUT_OF_RANGE, f"{self.road} has no number {number} (registered: {span})")
+        lon, lat, uncertainty = guess
+        return self.at_road(lon, lat, uncertainty, "road_number", Reason.NUMBER_NOT_REGISTERED, "interpolated")
+
+    def road_only(self) -> MatchResult:
+        assert self.road is not None
+        middle = road_middle(self.registry.roads[self.road])
+        if middle is None:
+            return self.none(Reason.NUMBER_MISSING, f"{self.road} has no registered door plates")
+        lon, lat, uncertainty = middle
+        return self.at_road(lon, lat, uncertainty, "road", Reason.NUMBER_MISSING, "no door number given")
+
+    def at_road(
+        self, lon: float, lat: float, uncertainty: float, kind: str, reason: Reason, message: str
+    ) -> MatchResult:
+        return MatchResult(
+            query=self.parsed.raw,
+            level=MatchLevel.ROAD,
+            confidence=round(self.score * _LEVEL_CONFIDENCE[kind], 4),
+            lon=lon,
+            lat=lat,
+            uncertainty_m=uncertainty,
+            road=self.road,
+            reason=reason,
+            message=f"{self.road}: {message}",
+            parsed=self.parsed,
+        )
+
+    def without_place(self) -> MatchResult:
+        """A building or room with no road or compound: list the compounds it could be in."""
+        p = self.parsed
+        having = [
+            c.name
+            for c in self.registry.compounds.values()
+            if (p.building or p.number) in c.buildings or (p.building is None and p.number is None)
+        ]
+        return self.none(
+            Reason.AMBIGUOUS,
+            f"no road or compound given; {len(having)} compounds have such a building",
+            sorted(having)[:20],
+        )
+
+    def found(
+        self,
+        level: MatchLevel,
+        entry: StandardAddress,
+        kind: str,
+        uncertainty: float,
+        reason: Reason | None = None,
+        message: str = "",
+    ) -> MatchResult:
+        return MatchResult(
+            query=self.parsed.raw,
+            level=level,
+            confidence=round(self.score * _LEVEL_CONFIDENCE[kind], 4),
+            lon=entry.lon,
+            lat=entry.lat,
+            uncertainty_m=uncertainty,
+            address=entry,
+            road=entry.road or self.road,
+            compound=self.compound.name if self.compound else entry.compound,
+            building=entry.building,
+            reason=reason,
+            message=message or entry.label(),
+            parsed=self.parsed,
+        )
+
+    def none(self, reason: Reason, message: str, candidates: Iterable[str] = ()) -> MatchResult:
+        return _none(self.parsed, reason, message, candidates)
+
+
+def _room(building: Building, unit: str | None, room: str) -> StandardAddress | None:
+    """The room, by unit and number; without a unit only if the number is unique in the building."""
+    if unit is not None:
+        return building.rooms.get((unit, room))
+    same = [entry for (_, number), entry in building.rooms.items() if number == room]
+    return same[0] if len(same) == 1 else None
+
+
+def _names(found: NameMatch | None) -> tuple[str, ...]:
+    return found.candidates if found is not None else ()
