@@ -15,13 +15,13 @@ from starlette.concurrency import run_in_threadpool
 
 from gridmap import __version__
 from gridmap.api.limits import BodySizeLimit
-from gridmap.api.locator import LocatorCache
 from gridmap.api.pages import mount_pages
 from gridmap.api.problems import install_problem_handlers
 from gridmap.api.routers import boundary_sets, collections, landing, locate
-from gridmap.api.versions import VersionCache
 from gridmap.errors import GridmapError
 from gridmap.services import boundaries as boundary_service
+from gridmap.services.locator import LocatorCache
+from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings
 from gridmap.store import BoundaryStore, open_store
 

@@ -14,10 +14,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from gridmap.api.locator import LocatorCache
-from gridmap.api.versions import VersionCache
 from gridmap.errors import NotFound, Unauthorized
 from gridmap.services import users as user_service
+from gridmap.services.locator import LocatorCache
+from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings
 from gridmap.store.interface import BoundaryStore, Role, UserInfo, VersionInfo, VersionStatus
 

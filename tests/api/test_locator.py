@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gridmap.api.locator import LocatorCache, VersionLocator
-from gridmap.api.versions import VersionCache
+from gridmap.services.locator import LocatorCache, VersionLocator
+from gridmap.services.version_cache import VersionCache
 from gridmap.store.interface import BoundaryStore, Location
 from tests.api.conftest import TestClient
 from tests.boundary_builders import LAT0, LON0, STEP

@@ -17,10 +17,10 @@ from gridmap.api.dependencies import ReaderDep, StoreDep, VersionsDep, readable_
 from gridmap.api.geojson import CRS84, GEOJSON_MEDIA_TYPE, GeoJSONResponse, collection_json, features_json
 from gridmap.api.params import MAX_ID, MAX_OFFSET, parse_bbox, parse_crs
 from gridmap.api.problems import BadParameter
-from gridmap.api.search import text_search
 from gridmap.errors import NotFound
 from gridmap.geo.crs import Datum
 from gridmap.geo.hierarchy import Level, parse_level
+from gridmap.services.search import text_search
 
 router = APIRouter(prefix="/collections", tags=["collections"])
 
