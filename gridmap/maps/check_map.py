@@ -8,8 +8,10 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import shapely
 
 from gridmap.geo.hierarchy import LEVELS
+from gridmap.geo.validity import CHINA_BOUNDS
 from gridmap.maps.folium_local import offline_map, root_figure
 from gridmap.services.check import CheckReport
 
@@ -36,8 +38,13 @@ LEVEL_TITLES = {"community": "社区 community", "grid": "网格 grid", "microgr
 def write_check_map(frame: gpd.GeoDataFrame, report: CheckReport, path: Path) -> Path:
     """Write a self-contained HTML map of `frame` with `report`'s problems on top."""
     shown = frame[frame.geometry.notna() & ~frame.geometry.is_empty].copy()
-    shown = shown[shown.geometry.bounds["maxy"].between(-90, 90) & shown.geometry.bounds["maxx"].between(-180, 180)]
-    bounds = tuple(float(b) for b in shown.total_bounds) if len(shown) else (119.50, 27.45, 119.52, 27.47)
+    box = shown.geometry.bounds
+    shown = shown[box["maxy"].between(-90, 90) & box["maxx"].between(-180, 180)]
+    # fit the map to what lies in China, so that one stray feature (Paris, swapped axes) does not zoom out
+    min_x, min_y, max_x, max_y = CHINA_BOUNDS
+    in_china = shown.geometry.intersects(shapely.box(min_x, min_y, max_x, max_y))
+    focus = shown[in_china] if in_china.any() else shown
+    bounds = tuple(float(b) for b in focus.total_bounds) if len(focus) else (119.50, 27.45, 119.52, 27.47)
     fmap = offline_map(bounds=bounds, title="gridmap check")  # type: ignore[arg-type]
     shown["level"] = shown["level"].fillna("")
     for level in ["", *(lv.value for lv in reversed(LEVELS))]:  # communities drawn last, on top
@@ -52,7 +59,8 @@ def write_check_map(frame: gpd.GeoDataFrame, report: CheckReport, path: Path) ->
             tooltip=folium.GeoJsonTooltip(fields=["code", "name"], aliases=["code", "name"]),
         )
         layer.add_to(fmap)
-    problems = [p.to_json() for p in report.problems if p.geometry is not None and not p.geometry.is_empty]
+    problems = [_located(p.to_json(), shown) for p in report.problems]
+    problems = [p for p in problems if p["geometry"] is not None]
     if problems:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": [_problem_feature(p) for p in problems]},
@@ -66,6 +74,15 @@ def write_check_map(frame: gpd.GeoDataFrame, report: CheckReport, path: Path) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     fmap.save(str(path))
     return path
+
+
+def _located(problem: dict[str, Any], shown: gpd.GeoDataFrame) -> dict[str, Any]:
+    """A problem with a geometry: its own, or else the shape of the first feature it names (code problems)."""
+    if problem["geometry"] is None and problem["codes"]:
+        named = shown[shown["code"] == problem["codes"][0]]
+        if len(named):
+            problem["geometry"] = shapely.geometry.mapping(named.geometry.iloc[0])
+    return problem
 
 
 def _problem_feature(problem: dict[str, Any]) -> dict[str, Any]:

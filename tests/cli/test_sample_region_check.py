@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,15 @@ def test_fix_resolves_the_broken_twins_overlaps_and_escapes(tmp_path: Path) -> N
     # the wide gaps (a deleted microgrid, orphaned children) are reported by fix and still found by check
     assert kinds["gap"] == 4
     assert result.output.count("not filled") == 3
+
+
+def test_broken_map_is_fitted_to_the_town_not_to_the_stray_feature(tmp_path: Path) -> None:
+    page = tmp_path / "broken.html"
+    result = runner.invoke(app, ["check", str(DATA / "broken"), "--html", str(page)])
+    assert result.exit_code == 1
+    html = page.read_text(encoding="utf-8")
+    fit = re.search(r"map_\w+\.fitBounds\(\s*(\[\[.*?\]\])", html, re.DOTALL)
+    assert fit is not None
+    fit = fit.group(1)
+    assert "27.4" in fit and "48.8" not in fit  # Shouning, not Paris
+    assert html.count('"kind": "missing_parent"') == 3  # code problems are drawn on the feature they name
