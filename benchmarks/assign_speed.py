@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -31,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from peak_memory import peak_memory_bytes, reset_peak_memory
 
 from gridmap.geo.assign import PointAssigner, covering_polygon
 
@@ -93,26 +92,6 @@ def sjoin_smallest_code(points: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> In
     result = np.full(len(points), -1, dtype=np.intp)
     result[best.index.to_numpy()] = best.to_numpy()
     return result
-
-
-def reset_peak_memory() -> bool:
-    """Reset the kernel's peak-RSS counter of this process (Linux); False when it cannot."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
-    except OSError:
-        return False
-    return True
-
-
-def peak_memory_bytes() -> int:
-    """Peak resident memory of this process since the last reset (or since it started)."""
-    try:
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
 class Timing:

@@ -21,16 +21,15 @@ import io
 import itertools
 import pstats
 import resource
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
+from peak_memory import peak_memory_bytes, reset_peak_memory
 
 from gridmap.io.boundaries import COLUMNS
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
@@ -140,27 +139,6 @@ def build_frame(cells: int, seed: int) -> gpd.GeoDataFrame:
         crs=4326,
     )
     return frame[COLUMNS]
-
-
-def reset_peak_memory() -> bool:
-    """Reset the kernel's peak-RSS counter of this process (Linux); False when it cannot."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
-    except OSError:
-        return False
-    return True
-
-
-def peak_memory_bytes() -> int:
-    """Peak resident memory of this process since the last reset (or since it started)."""
-    try:
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
 class Timing:
