@@ -21,6 +21,13 @@ from shapely.geometry.base import BaseGeometry
 from gridmap.geo.hierarchy import Level
 from gridmap.sample.broken import plant_problems
 from gridmap.sample.broken_copy import Record, plain_value
+from gridmap.sample.households import (
+    ADDRESSES_FILE,
+    HOUSEHOLDS_FILE,
+    addresses_csv,
+    generate_households,
+    households_csv,
+)
 
 if TYPE_CHECKING:
     from gridmap.sample.region import SampleRegion
@@ -42,10 +49,12 @@ class SampleSummary:
     streets: int
     planted: int
     files: tuple[Path, ...]
+    addresses: int = 0
+    households: int = 0
 
 
-def write_region_files(region: SampleRegion, out_dir: Path) -> SampleSummary:
-    """Write boundaries, the broken copy with its answer key, streets and river under `out_dir`."""
+def write_region_files(region: SampleRegion, out_dir: Path, *, households: int = 0) -> SampleSummary:
+    """Write boundaries, the broken copy with its answer key, streets, river and (if asked) households."""
     boundaries = region.boundaries
     _write_text(out_dir / BOUNDARIES_FILE, feature_collection(frame_records(boundaries)))
     check_round_trip(out_dir / BOUNDARIES_FILE, boundaries)
@@ -56,13 +65,23 @@ def write_region_files(region: SampleRegion, out_dir: Path) -> SampleSummary:
     _write_text(out_dir / STREETS_FILE, feature_collection(frame_records(region.streets)))
     _write_text(out_dir / RIVER_FILE, feature_collection(frame_records(region.river)))
     counts = boundaries["level"].value_counts()
+    files: tuple[Path, ...] = (BOUNDARIES_FILE, BROKEN_FILE, PLANTED_FILE, STREETS_FILE, RIVER_FILE)
+    addresses = 0
+    if households > 0:
+        people = generate_households(region, count=households)
+        _write_text(out_dir / ADDRESSES_FILE, addresses_csv(people.registry))
+        _write_text(out_dir / HOUSEHOLDS_FILE, households_csv(people.households))
+        addresses = len(people.registry.addresses)
+        files = (*files, ADDRESSES_FILE, HOUSEHOLDS_FILE)
     return SampleSummary(
         communities=int(counts.get(Level.COMMUNITY.value, 0)),
         grids=int(counts.get(Level.GRID.value, 0)),
         microgrids=int(counts.get(Level.MICROGRID.value, 0)),
         streets=len(region.streets),
         planted=sum(1 for entry in planted if "consequence_of" not in entry),
-        files=(BOUNDARIES_FILE, BROKEN_FILE, PLANTED_FILE, STREETS_FILE, RIVER_FILE),
+        files=files,
+        addresses=addresses,
+        households=households,
     )
 
 

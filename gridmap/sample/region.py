@@ -3,11 +3,12 @@
 `generate_region` lays the town out (or, above nine communities, a lattice of perturbed blocks for
 benchmarks), then numbers, names and staffs it: codes run west to east and north to south inside each
 parent (DOMAIN.md), grid workers get plausible names and every grid a households target.
-`write_sample_region` writes the clean boundaries, a broken copy with planted problems, streets and river.
+`write_sample_region` writes the clean boundaries, a broken copy with planted problems, streets and river,
+and for the town the address registry and households.
 
 Each stage draws from its own random stream, `np.random.default_rng([seed, stage])`: 1 the town layout,
-2 names and people, 3 the lattice, 4 the broken copy. A later stage (households, facilities, incidents)
-takes the next number and starts from `SampleRegion.layout` (its `StreetNetwork` in local metres and the
+2 names and people, 3 the lattice, 4 the broken copy, 5 households (`households`). A later stage (facilities,
+incidents) takes the next number and starts from `SampleRegion.layout` (its `StreetNetwork` in local metres and the
 `LocalFrame` to convert), so adding it leaves everything generated before byte-identical.
 """
 
@@ -24,6 +25,7 @@ import shapely
 from gridmap.geo.hierarchy import Level, child_code
 from gridmap.sample.codes import community_code
 from gridmap.sample.files import SampleSummary, write_region_files
+from gridmap.sample.households import DEFAULT_HOUSEHOLDS
 from gridmap.sample.lattice import lattice_layout
 from gridmap.sample.layout import IntArray, Layout, StreetKind, apportion, coverage_union_groups
 from gridmap.sample.names import (
@@ -265,10 +267,20 @@ def _households(layout: Layout, rng: np.random.Generator) -> tuple[IntArray, Int
 
 
 def write_sample_region(
-    out_dir: Path, *, communities: int = TOWN_MAX_COMMUNITIES, seed: int = DEFAULT_SEED
+    out_dir: Path,
+    *,
+    communities: int = TOWN_MAX_COMMUNITIES,
+    seed: int = DEFAULT_SEED,
+    households: int | None = None,
 ) -> SampleSummary:
-    """Write the sample region's files under `out_dir` (see `files`) and return what was written."""
-    return write_region_files(generate_region(communities=communities, seed=seed), out_dir)
+    """Write the sample region's files under `out_dir` (see `files`) and return what was written.
+
+    `households` defaults to 20,000 for the county town and none for a benchmark lattice.
+    """
+    if households is None:
+        households = DEFAULT_HOUSEHOLDS if communities <= TOWN_MAX_COMMUNITIES else 0
+    region = generate_region(communities=communities, seed=seed)
+    return write_region_files(region, out_dir, households=households)
 
 
 __all__ = ["SampleRegion", "SampleSummary", "generate_region", "reading_order", "reading_ranks", "write_sample_region"]

@@ -6,7 +6,7 @@ by `gridmap.store.open_store(url)`. Geometry crosses this interface as shapely o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -231,6 +231,56 @@ class CheckFailed(InvalidInput):
         self.report = report
 
 
+@dataclass(frozen=True)
+class HouseholdRecord:
+    """A household of the register; `head_name` and `phone` are personal data, never shown to viewers."""
+
+    household_id: str
+    address: str
+    lon: float | None
+    lat: float | None
+    people: int
+    elderly_alone: bool = False
+    disabled: bool = False
+    left_behind_children: int = 0
+    head_name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class HouseholdPoint:
+    """Where a stored household is (WGS-84; None when it has no point), by its row number."""
+
+    row: int
+    lon: float | None
+    lat: float | None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A household's codes in one version; no grid code and the nearest grid when it is uncovered."""
+
+    row: int
+    community_code: str | None
+    grid_code: str | None
+    microgrid_code: str | None
+    nearest_grid_code: str | None = None
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class HouseholdCounts:
+    """Households in one community, grid or microgrid of a version, with people and care flags."""
+
+    code: str
+    version_id: int
+    households: int
+    people: int
+    elderly_alone: int
+    disabled: int
+    left_behind_children: int
+
+
 class BoundaryStore(Protocol):
     """Boundary sets, their versions and features, and users, on PostGIS or embedded SQLite.
 
@@ -355,4 +405,25 @@ class BoundaryStore(Protocol):
 
     def list_users(self) -> list[UserInfo]:
         """Every user, by name."""
+        ...
+
+    # Households.
+    def add_households(self, households: Sequence[HouseholdRecord]) -> int:
+        """Add households to the register in one transaction; Conflict when a household id is taken."""
+        ...
+
+    def household_points(self) -> list[HouseholdPoint]:
+        """Every stored household's point, by row."""
+        ...
+
+    def save_placements(self, version_id: int, placements: Sequence[Placement]) -> None:
+        """Replace the household codes stored for a version."""
+        ...
+
+    def has_placements(self, version_id: int) -> bool:
+        """Whether household codes are stored for a version."""
+        ...
+
+    def household_counts(self, version_id: int, code: str) -> HouseholdCounts:
+        """Households placed in the feature `code` of a version; NotFound when the version has no such code."""
         ...

@@ -32,6 +32,7 @@ from gridmap.store.frames import (
     stored_text,
     values_from_frame,
 )
+from gridmap.store.households import HouseholdRegister
 from gridmap.store.interface import (
     BoundarySetInfo,
     CheckFailed,
@@ -64,7 +65,7 @@ def _set_name(name: str) -> str:
     return name
 
 
-class SqlBoundaryStore(SpatialQueries, UserAccounts):
+class SqlBoundaryStore(SpatialQueries, UserAccounts, HouseholdRegister):
     """A `BoundaryStore` on a SQLAlchemy engine; subclasses supply the spatial clauses."""
 
     def __init__(self, engine: Engine) -> None:

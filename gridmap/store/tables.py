@@ -1,10 +1,11 @@
-"""The tables: boundary sets, boundary versions, grid features (all levels) and users.
+"""The tables: boundary sets, boundary versions, grid features (all levels), users and households.
 
 Geometry crosses into and out of the database here and only here, in `GeometryType`: shapely objects in
 Python, a geoalchemy2 `geometry(GEOMETRY, 4326)` column on PostGIS, WKB bytes in a BLOB on SQLite (which has
 no SpatiaLite here; its R*Tree index lives in `gridmap.store.sqlite`).
 
-Households, incidents and facilities get their tables with the issues that need them.
+Households are kept apart from boundaries; their codes are placements per boundary version. Incidents
+and facilities get their tables with the issues that need them.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import shapely
 from geoalchemy2 import Geometry
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -41,6 +44,7 @@ WGS84_SRID = 4326
 CODE_LENGTH = 32
 NAME_LENGTH = 200
 PERSON_LENGTH = 100  # people (users, workers, authors) and boundary set names
+HOUSEHOLD_ID_LENGTH = 64
 MAX_INTEGER = 2**31 - 1  # SQL INTEGER
 
 
@@ -233,3 +237,40 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Household(Base):
+    """A household of the register and its WGS-84 point; `head_name` and `phone` are personal data."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(HOUSEHOLD_ID_LENGTH), unique=True)
+    address: Mapped[str] = mapped_column(Text)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    people: Mapped[int] = mapped_column(Integer)
+    elderly_alone: Mapped[bool] = mapped_column(Boolean)
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    left_behind_children: Mapped[int] = mapped_column(Integer)
+    head_name: Mapped[str | None] = mapped_column(String(PERSON_LENGTH))
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+
+class HouseholdPlacement(Base):
+    """A household's community, grid and microgrid codes in one boundary version (empty codes: uncovered)."""
+
+    __tablename__ = "household_placements"
+    __table_args__ = (
+        Index("ix_household_placements_version_id_grid_code", "version_id", "grid_code"),
+        Index("ix_household_placements_version_id_community_code", "version_id", "community_code"),
+        Index("ix_household_placements_version_id_microgrid_code", "version_id", "microgrid_code"),
+    )
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("boundary_versions.id", ondelete="CASCADE"), primary_key=True)
+    household_row: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), primary_key=True)
+    community_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    grid_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    microgrid_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    nearest_grid_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    distance_m: Mapped[float | None] = mapped_column(Float)

@@ -1,0 +1,351 @@
+"""Geocoding household tables: addresses matched to the registry, coordinates converted, codes assigned.
+
+A row is located by its coordinates when it has usable ones (converted to WGS-84 from the `crs` column or
+option), else by its matched address; the address is matched whenever it is given, so the output says how
+well it matched either way. Located rows get the community, grid and microgrid codes covering them (the
+smallest code on a shared edge, as `/locate`); rows outside every grid are `uncovered`, with the nearest
+grid and its distance. Rows are read and written in chunks, so files of any size stream.
+
+Personal columns (names, phones, ID numbers) pass through to the output file untouched, but nothing here
+logs or prints row contents: the summary holds counts only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gridmap.address.match import AddressMatcher, MatchResult
+from gridmap.address.registry import COLUMNS, AddressRegistry
+from gridmap.errors import InvalidInput, NotFound
+from gridmap.geo.assign import PointAssigner
+from gridmap.geo.crs import Datum, LocalMetres, parse_datum, to_wgs84
+from gridmap.geo.hierarchy import Level
+
+DEFAULT_REGISTRY = Path("data/sample/addresses.csv")
+CHUNK_ROWS = 2_000
+LON_COLUMNS = ("lon", "lng", "longitude", "经度")
+LAT_COLUMNS = ("lat", "latitude", "纬度")
+CRS_COLUMN = "crs"
+RESULT_COLUMNS = (
+    "match_level",
+    "match_confidence",
+    "match_reason",
+    "matched_address",
+    "location_source",
+    "wgs84_lon",
+    "wgs84_lat",
+    "community_code",
+    "grid_code",
+    "microgrid_code",
+    "assignment",
+    "nearest_grid_code",
+    "nearest_grid_distance_m",
+    "row_error",
+)
+_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass(frozen=True)
+class GeocodeOptions:
+    """Which columns hold the address and coordinates, and the coordinates' datum when no `crs` column says."""
+
+    address_column: str = "address"
+    datum: Datum = Datum.WGS84
+
+
+@dataclass
+class GeocodeSummary:
+    """Counts of one run: rows, match levels, why rows went unmatched, and how they were assigned."""
+
+    rows: int = 0
+    levels: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    assignments: Counter[str] = field(default_factory=Counter)
+    row_errors: int = 0
+    unmatched: int = 0
+
+
+class BoundaryLayers:
+    """One assigner per level of a boundary version, answering codes for many points at once."""
+
+    def __init__(self, boundaries: gpd.GeoDataFrame) -> None:
+        if boundaries.empty:
+            msg = "the boundary version has no features to assign households to"
+            raise InvalidInput(msg)
+        self.assigners: dict[Level, tuple[PointAssigner, np.ndarray]] = {}
+        for level in Level:
+            part = boundaries[boundaries["level"] == level.value]
+            if len(part):
+                codes = part["code"].astype(str).to_numpy()
+                self.assigners[level] = (PointAssigner(np.asarray(part.geometry, dtype=object), codes), codes)
+        if Level.GRID not in self.assigners:
+            msg = "the boundaries have no grid level to assign households to"
+            raise InvalidInput(msg)
+        self.metres = LocalMetres(*(float(v) for v in boundaries.total_bounds))
+
+    def assign(self, lon: np.ndarray, lat: np.ndarray) -> dict[str, list[str]]:
+        """Per point: community/grid/microgrid code, assignment, nearest grid and distance (as CSV text)."""
+        columns: dict[str, list[str]] = {}
+        for level in Level:
+            if level in self.assigners:
+                assigner, codes = self.assigners[level]
+                found = assigner.assign_xy(lon, lat)
+                columns[f"{level.value}_code"] = [str(codes[i]) if i >= 0 else "" for i in found.tolist()]
+            else:
+                columns[f"{level.value}_code"] = [""] * len(lon)
+        grids, codes = self.assigners[Level.GRID]
+        where = grids.locate(lon, lat, metres=self.metres)
+        located = np.isfinite(lon) & np.isfinite(lat)
+        columns["assignment"] = [
+            "" if not ok else ("covered" if p >= 0 else "uncovered")
+            for ok, p in zip(located.tolist(), where.polygon.tolist(), strict=True)
+        ]
+        pairs = list(zip(where.polygon.tolist(), where.nearest.tolist(), strict=True))
+        columns["nearest_grid_code"] = [str(codes[n]) if p < 0 and n >= 0 else "" for p, n in pairs]
+        columns["nearest_grid_distance_m"] = [
+            f"{d:.1f}" if p < 0 and math.isfinite(d) else ""
+            for p, d in zip(where.polygon.tolist(), where.distance_m.tolist(), strict=True)
+        ]
+        return columns
+
+
+def load_registry(path: Path) -> AddressRegistry:
+    """A standard address registry from a CSV (id, road, number, compound, building, unit, room, lon, lat) or
+    a GeoJSON of points with those properties."""
+    if not path.is_file():
+        msg = f"{path}: no such address registry file"
+        raise NotFound(msg)
+    if path.suffix.lower() in (".geojson", ".json"):
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+        records = []
+        for index, feature in enumerate(document.get("features", [])):
+            lon, lat = feature["geometry"]["coordinates"][:2]
+            properties = feature.get("properties") or {}
+            records.append({"id": properties.get("id", str(index)), **properties, "lon": lon, "lat": lat})
+        frame = pd.DataFrame.from_records(records).reindex(columns=["id", *COLUMNS])
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=sniff_encoding(path))
+    frame = frame.astype(object).where(frame.notna() & (frame.astype(str) != ""), None)
+    try:
+        return AddressRegistry.from_frame(frame)
+    except (ValueError, TypeError) as err:
+        msg = f"{path}: not an address registry: {err}"
+        raise InvalidInput(msg) from None
+
+
+def boundary_layers(boundaries: gpd.GeoDataFrame) -> BoundaryLayers:
+    """The assigners for a boundary version's frame (from a file or the store)."""
+    return BoundaryLayers(boundaries)
+
+
+def geocode_file(
+    in_path: Path,
+    out_path: Path,
+    *,
+    matcher: AddressMatcher,
+    layers: BoundaryLayers | None,
+    options: GeocodeOptions | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> GeocodeSummary:
+    """Geocode a CSV (UTF-8 or GBK) into `out_path`; rows with no location also go to OUT.unmatched.csv."""
+    options = options or GeocodeOptions()
+    if not in_path.is_file():
+        msg = f"{in_path}: no such file"
+        raise NotFound(msg)
+    summary = GeocodeSummary()
+    unmatched_path = unmatched_path_for(out_path)
+    with in_path.open(newline="", encoding=sniff_encoding(in_path)) as source:
+        reader = csv.DictReader(line for line in source if line.strip())
+        header = [name for name in (reader.fieldnames or []) if name is not None]
+        _check_columns(in_path, header, options)  # before any output file is created
+        fields = [*header, *(c for c in RESULT_COLUMNS if c not in header)]
+        with (
+            out_path.open("w", newline="", encoding="utf-8") as out,
+            unmatched_path.open("w", newline="", encoding="utf-8") as rest,
+        ):
+            located, unlocated = (csv.DictWriter(h, fieldnames=fields, extrasaction="ignore") for h in (out, rest))
+            located.writeheader()
+            unlocated.writeheader()
+            for chunk in _chunks(reader, CHUNK_ROWS):
+                for row in geocode_rows(chunk, matcher=matcher, layers=layers, options=options, summary=summary):
+                    located.writerow(row)
+                    if not row["wgs84_lon"]:
+                        unlocated.writerow(row)
+                if on_rows is not None:
+                    on_rows(len(chunk))
+    return summary
+
+
+def unmatched_path_for(out_path: Path) -> Path:
+    """Where the unmatched rows of `out_path` go: OUT.unmatched.csv beside it."""
+    return out_path.with_name(f"{out_path.stem}.unmatched{out_path.suffix or '.csv'}")
+
+
+def geocode_rows(
+    rows: list[dict[str, str]],
+    *,
+    matcher: AddressMatcher,
+    layers: BoundaryLayers | None,
+    options: GeocodeOptions,
+    summary: GeocodeSummary,
+) -> list[dict[str, str]]:
+    """One chunk of rows with the result columns filled in; counts go into `summary`."""
+    count = len(rows)
+    lon = np.full(count, np.nan)
+    lat = np.full(count, np.nan)
+    source = [""] * count
+    errors = [""] * count
+    results: list[MatchResult | None] = []
+    for i, row in enumerate(rows):
+        text = (row.get(options.address_column) or "").strip()
+        result = matcher.match(text) if text else None
+        results.append(result)
+        point, error = row_point(row, options.datum)
+        errors[i] = error
+        if point is not None:
+            lon[i], lat[i], source[i] = point[0], point[1], "coordinates"
+        elif result is not None and result.matched and result.lon is not None and result.lat is not None:
+            lon[i], lat[i], source[i] = result.lon, result.lat, "address"
+    codes = layers.assign(lon, lat) if layers is not None else {}
+    out: list[dict[str, str]] = []
+    for i, (row, result) in enumerate(zip(rows, results, strict=True)):
+        level = result.level.value if result is not None else ("coordinates" if source[i] else "none")
+        reason = result.reason.value if result is not None and result.reason else ""
+        if result is None and not source[i]:
+            reason = "no_address_or_coordinates"
+        filled = {
+            **row,
+            "match_level": level,
+            "match_confidence": f"{result.confidence:.2f}" if result is not None else "",
+            "match_reason": reason,
+            "matched_address": result.address.label() if result is not None and result.address else "",
+            "location_source": source[i],
+            "wgs84_lon": f"{lon[i]:.7f}" if source[i] else "",
+            "wgs84_lat": f"{lat[i]:.7f}" if source[i] else "",
+            "row_error": errors[i],
+            **{name: values[i] for name, values in codes.items()},
+        }
+        out.append(filled)
+        summary.rows += 1
+        summary.levels[level] += 1
+        summary.row_errors += bool(errors[i])
+        summary.unmatched += not source[i]
+        if level == "none":
+            summary.reasons[reason or "unknown"] += 1
+        if filled.get("assignment"):
+            summary.assignments[filled["assignment"]] += 1
+    return out
+
+
+def row_point(row: dict[str, str], datum: Datum) -> tuple[tuple[float, float] | None, str]:
+    """The row's coordinates in WGS-84, or None and why they cannot be used ("" when there are none)."""
+    keys = {k.strip().lower(): k for k in row if k}
+    lon_key = next((keys[n] for n in LON_COLUMNS if n in keys), None)
+    lat_key = next((keys[n] for n in LAT_COLUMNS if n in keys), None)
+    if lon_key is None or lat_key is None:
+        return None, ""
+    raw_lon, raw_lat = (row.get(lon_key) or "").strip(), (row.get(lat_key) or "").strip()
+    if not raw_lon and not raw_lat:
+        return None, ""
+    try:
+        x, y = float(raw_lon), float(raw_lat)
+    except ValueError:
+        return None, "coordinates are not numbers"
+    if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+        return None, "coordinates out of range"
+    crs_text = (row.get(keys[CRS_COLUMN]) or "").strip() if CRS_COLUMN in keys else ""
+    if crs_text:
+        try:
+            datum = parse_datum(crs_text)
+        except ValueError:
+            return None, f"unknown crs {crs_text[:20]!r}"
+    lon, lat = to_wgs84([x], [y], datum)
+    return (float(lon[0]), float(lat[0])), ""
+
+
+def _check_columns(path: Path, header: list[str], options: GeocodeOptions) -> None:
+    """Fail early when the file has neither the address column nor lon/lat columns."""
+    lowered = {name.strip().lower() for name in header}
+    has_xy = any(n in lowered for n in LON_COLUMNS) and any(n in lowered for n in LAT_COLUMNS)
+    if options.address_column not in header and not has_xy:
+        msg = (
+            f"{path}: needs an address column {options.address_column!r} (see --address-column) or lon/lat "
+            f"columns; found: {', '.join(header) or 'none'}"
+        )
+        raise InvalidInput(msg)
+
+
+def _chunks(rows: Iterable[dict[str, str]], size: int) -> Iterator[list[dict[str, str]]]:
+    chunk: list[dict[str, str]] = []
+    for row in rows:
+        chunk.append({k: v for k, v in row.items() if k is not None})
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def sniff_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the file's first megabyte decodes as UTF-8, else GBK (as GB18030)."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # a multi-byte character cut at the megabyte boundary is not a reason to give up on UTF-8
+        if err.start < len(head) - 4:
+            return _ENCODINGS[1]
+    return _ENCODINGS[0]
+
+
+def count_rows(path: Path) -> int:
+    """About how many data rows a CSV has (its line count less the header), for a progress bar."""
+    lines = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            lines += block.count(b"\n")
+    return max(lines - 1, 0)
+
+
+class MatcherCache:
+    """The address matcher of one registry file, built on first use and kept for the process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._matcher: AddressMatcher | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> AddressMatcher:
+        """The matcher (NotFound while the registry file is missing)."""
+        with self._lock:
+            if self._matcher is None:
+                self._matcher = AddressMatcher(load_registry(self.path))
+            return self._matcher
+
+
+def match_summary(result: MatchResult) -> dict[str, object]:
+    """What a public caller may see of a match: the registry address and how sure the match is, no more."""
+    return {
+        "level": result.level.value,
+        "confidence": round(result.confidence, 3),
+        "reason": result.reason.value if result.reason else None,
+        "message": result.message,
+        "candidates": list(result.candidates),
+        "address": result.address.label() if result.address else None,
+        "road": result.road,
+        "compound": result.compound,
+        "building": result.building,
+        "uncertainty_m": None if result.uncertainty_m is None else round(result.uncertainty_m, 1),
+    }
