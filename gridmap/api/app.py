@@ -17,7 +17,7 @@ from gridmap import __version__
 from gridmap.api.limits import BodySizeLimit
 from gridmap.api.pages import mount_pages
 from gridmap.api.problems import install_problem_handlers
-from gridmap.api.routers import boundary_sets, collections, landing, locate
+from gridmap.api.routers import boundary_sets, collections, geocode, households, landing, lifecircle, locate
 from gridmap.errors import GridmapError
 from gridmap.services import boundaries as boundary_service
 from gridmap.services.locator import LocatorCache
@@ -84,7 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_problem_handlers(app)
-    for router in (landing.router, collections.router, locate.router, boundary_sets.router):
+    routers = (landing, collections, locate, geocode, households, boundary_sets, lifecircle)
+    for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     mount_pages(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)

@@ -1,0 +1,104 @@
+"""Life circles of the sample region: coverage per area and proposed new facility sites.
+
+Answers hold counts and shares only, never a household: the inputs are the sample region's files under
+Settings.sample_dir (streets, facilities, households and boundaries), analysed once per walking speed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import shapely
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from gridmap.api.dependencies import ReaderDep, SettingsDep
+from gridmap.geo.lifecircle_levels import FACILITY_TYPES, LEVEL_MINUTES
+from gridmap.geo.network import DEFAULT_WALKING_SPEED
+from gridmap.services import lifecircle as service
+
+router = APIRouter(prefix="/lifecircle", tags=["lifecircle"])
+
+SpeedQuery = Annotated[float, Query(ge=0.3, le=3.0, description="Walking speed in m/s")]
+
+
+class SitesRequest(BaseModel):
+    """Which facility type to site, how many, and where it may go."""
+
+    type: str = Field(description=f"Facility type: {', '.join(FACILITY_TYPES)}")
+    k: int = Field(default=3, ge=1, le=20, description="How many new sites")
+    speed: float = Field(default=DEFAULT_WALKING_SPEED, ge=0.3, le=3.0, description="Walking speed in m/s")
+    candidates: list[tuple[float, float]] | None = Field(
+        default=None, max_length=5000, description="Candidate sites as [lon, lat] (WGS-84); default: street nodes"
+    )
+    people: bool = Field(default=False, description="Maximise people covered instead of households")
+
+
+def _towns(request: Request, settings: SettingsDep) -> service.TownCache:
+    """The process's analysed towns, made on first use."""
+    state = request.app.state
+    if getattr(state, "lifecircle_towns", None) is None:
+        state.lifecircle_towns = service.TownCache(settings.sample_dir)
+    towns: service.TownCache = state.lifecircle_towns
+    return towns
+
+
+@router.get("/coverage", summary="Share of households and people within each facility type's life circle")
+def coverage(
+    request: Request,
+    settings: SettingsDep,
+    user: ReaderDep,
+    level: Annotated[
+        str | None, Query(pattern="^(microgrid|grid|community)$", description="Areas to break down by; default: town")
+    ] = None,
+    speed: SpeedQuery = DEFAULT_WALKING_SPEED,
+) -> dict[str, Any]:
+    """Coverage per type and completeness per GB 50180 level, for the town or each area of `level`."""
+    town = _towns(request, settings).get(speed)
+    table = town.coverage(level)
+    areas = [
+        {
+            "code": str(code) or None,
+            "name": str(row["name"]),
+            "households": int(row["households"]),
+            "people": int(row["people"]),
+            "households_covered": {key: round(float(row[key]), 4) for key in FACILITY_TYPES},
+            "people_covered": {key: round(float(row[f"{key}_people"]), 4) for key in FACILITY_TYPES},
+            "completeness": {str(m): round(float(row[f"complete_{m}"]), 4) for m in LEVEL_MINUTES},
+        }
+        for code, row in table.iterrows()
+    ]
+    types = {
+        key: {"name_zh": t.name_zh, "name_en": t.name_en, "minutes": t.minutes, "level": t.level}
+        for key, t in FACILITY_TYPES.items()
+    }
+    return {"speed": speed, "level": level or "town", "types": types, "areas": areas}
+
+
+@router.post("/sites", summary="New sites for a facility type that newly cover the most households")
+def sites(request: Request, settings: SettingsDep, user: ReaderDep, body: SitesRequest) -> dict[str, Any]:
+    """k proposed sites (greedy with a bound, exact when small) and the coverage they add."""
+    town = _towns(request, settings).get(body.speed)
+    candidates = None
+    if body.candidates is not None:
+        candidates = shapely.points([list(c) for c in body.candidates])
+    proposal = town.propose(body.type, body.k, candidates=candidates, weigh_people=body.people)
+    return {
+        "type": proposal.type,
+        "minutes": proposal.minutes,
+        "speed": body.speed,
+        "unit": "people" if body.people else "households",
+        "sites": [
+            {"rank": int(rank), "lon": round(point.x, 7), "lat": round(point.y, 7), "gain": float(gain)}
+            for rank, gain, point in zip(
+                proposal.sites["rank"], proposal.sites["gain"], proposal.sites.geometry, strict=True
+            )
+        ],
+        "gain": proposal.gain,
+        "covered_before": proposal.covered_before,
+        "total": proposal.total,
+        "share_before": round(proposal.share_before, 4),
+        "share_after": round(proposal.share_after, 4),
+        "method": proposal.method,
+        "optimal": proposal.optimal,
+    }

@@ -1,0 +1,396 @@
+"""Life circles (GB 50180-2018): how far each household walks to the nearest facility of every type.
+
+The walking network (GeoJSON lines or an OpenStreetMap file) is mapped to local metres and noded into a
+`WalkingNetwork`; households and facilities are connected to the nearest point of the nearest street. From
+the walking times follow coverage per microgrid, grid and community, the worst-served grids, isochrones
+per facility and proposals for new sites. A household is covered by a type when it reaches a facility of
+that type within the type's life-circle minutes (`gridmap.geo.lifecircle_levels`) at the walking speed.
+
+Completeness of a level is the share of that level's and every lower level's facility types a household
+reaches in time (GB 50180: a higher life circle also provides the lower ones' facilities), averaged over
+households: 1.0 means every household has every facility it should have.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from gridmap.errors import InvalidInput, NotFound
+from gridmap.geo.assign import assign_points
+from gridmap.geo.crs import LocalMetres
+from gridmap.geo.isochrones import LIFE_CIRCLE_MINUTES, isochrones
+from gridmap.geo.lifecircle_levels import FACILITY_TYPES, LEVEL_MINUTES, facility_type
+from gridmap.geo.network import DEFAULT_WALKING_SPEED, Snapped, WalkingNetwork, walking_metres
+from gridmap.geo.siting import coverage_matrix, propose_sites
+from gridmap.io.osm import read_walkways
+from gridmap.io.points import read_points
+
+GeometryArray = npt.NDArray[np.object_]
+
+AREA_LEVELS = ("microgrid", "grid", "community")
+OUTSIDE = ""  # area code of a household outside every boundary
+NODING_GRID = 0.05
+"""Metres: line ends closer than this to another line are joined to it when crossings are noded."""
+
+
+@dataclass(frozen=True)
+class Network:
+    """A walking network in local metres, and the map between those metres and WGS-84."""
+
+    walking: WalkingNetwork
+    metres: LocalMetres
+
+
+def network_from_lines(lines: npt.ArrayLike, *, node_crossings: bool = False) -> Network:
+    """A walking network from WGS-84 LineStrings.
+
+    With `node_crossings`, lines are also joined wherever they cross or one ends on another (within
+    `NODING_GRID` m): right for line sets drawn without shared vertices, such as the generated streets,
+    wrong for OpenStreetMap data, where a crossing without a shared node is a bridge.
+    """
+    geometries = np.asarray(lines, dtype=object)
+    if not len(geometries):
+        msg = "the walking network has no walkable lines"
+        raise InvalidInput(msg)
+    metres = LocalMetres(*(float(b) for b in shapely.total_bounds(geometries)))
+    local = metres.to_local(geometries)
+    if node_crossings:
+        local = shapely.get_parts(shapely.union_all(local, grid_size=NODING_GRID))
+    return Network(WalkingNetwork.from_lines(local), metres)
+
+
+def load_network(path: Path, *, node_crossings: bool | None = None) -> Network:
+    """The walking network of a GeoJSON lines file or an OpenStreetMap file (.osm, .osm.pbf).
+
+    By default crossings are noded for GeoJSON (usually drawn or generated lines) and not for OpenStreetMap.
+    """
+    if node_crossings is None:
+        node_crossings = path.suffix.lower() in (".geojson", ".json")
+    return network_from_lines(read_walkways(path).lines, node_crossings=node_crossings)
+
+
+def read_facilities(path: Path) -> gpd.GeoDataFrame:
+    """Facilities (points with a `type` among the life-circle types, optional `name`) as WGS-84."""
+    if not path.is_file():
+        msg = f"{path}: no such file"
+        raise NotFound(msg)
+    frame = gpd.read_file(path)
+    if "type" not in frame.columns:
+        msg = f"{path}: facilities need a `type` property ({', '.join(FACILITY_TYPES)})"
+        raise InvalidInput(msg)
+    unknown = sorted(set(frame["type"]) - set(FACILITY_TYPES))
+    if unknown:
+        msg = f"{path}: unknown facility types {', '.join(map(str, unknown))}; known: {', '.join(FACILITY_TYPES)}"
+        raise InvalidInput(msg)
+    if (frame.geometry.geom_type != "Point").any():
+        msg = f"{path}: facilities must be points"
+        raise InvalidInput(msg)
+    if "name" not in frame.columns:
+        frame["name"] = [f"{t} {i + 1}" for i, t in enumerate(frame["type"])]
+    frame = frame.to_crs(4326) if frame.crs is not None else frame.set_crs(4326)
+    return frame[["name", "type", "geometry"]]
+
+
+def read_households(path: Path) -> gpd.GeoDataFrame:
+    """Households as WGS-84 points with `people` (1 where the file has no `people` column)."""
+    points = read_points(path)
+    people = np.ones(len(points))
+    if path.suffix.lower() in (".geojson", ".json"):
+        table = pd.DataFrame(gpd.read_file(path).drop(columns="geometry"))
+    else:
+        table = pd.read_csv(path, encoding="utf-8-sig")
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    if "people" in table.columns:
+        people = pd.to_numeric(table["people"], errors="coerce").fillna(1).clip(lower=0).to_numpy(dtype=float)
+    return gpd.GeoDataFrame({"people": people}, geometry=list(points), crs="EPSG:4326")
+
+
+def read_area_boundaries(path: Path) -> gpd.GeoDataFrame:
+    """Community, grid and microgrid boundaries (properties code, level, parent, name) as WGS-84."""
+    if not path.is_file():
+        msg = f"{path}: no such file"
+        raise NotFound(msg)
+    frame = gpd.read_file(path)
+    missing = {"code", "level"} - set(frame.columns)
+    if missing:
+        msg = f"{path}: boundaries need the properties {', '.join(sorted(missing))}"
+        raise InvalidInput(msg)
+    return frame.to_crs(4326) if frame.crs is not None else frame.set_crs(4326)
+
+
+def households_frame(points: npt.ArrayLike, people: npt.ArrayLike | None = None) -> gpd.GeoDataFrame:
+    """Households from WGS-84 points and, optionally, the number of people in each."""
+    geometries = list(np.asarray(points, dtype=object))
+    weight = np.ones(len(geometries)) if people is None else np.asarray(people, dtype=float)
+    return gpd.GeoDataFrame({"people": weight}, geometry=geometries, crs="EPSG:4326")
+
+
+@dataclass(frozen=True)
+class SiteProposal:
+    """New sites for one facility type and the households (and people) they would newly cover."""
+
+    type: str
+    minutes: int
+    sites: gpd.GeoDataFrame  # WGS-84 points in order of choice, with `gain`: households each adds
+    gain: float
+    covered_before: float
+    total: float
+    method: str
+    optimal: bool
+
+    @property
+    def share_before(self) -> float:
+        """Share of households covered before the new sites."""
+        return self.covered_before / self.total if self.total else 0.0
+
+    @property
+    def share_after(self) -> float:
+        """Share of households covered with the new sites."""
+        return (self.covered_before + self.gain) / self.total if self.total else 0.0
+
+
+class LifeCircle:
+    """Walking access from households to facilities on one network, at one walking speed."""
+
+    def __init__(
+        self,
+        network: Network,
+        households: gpd.GeoDataFrame,
+        facilities: gpd.GeoDataFrame,
+        *,
+        speed: float = DEFAULT_WALKING_SPEED,
+        boundaries: gpd.GeoDataFrame | None = None,
+    ) -> None:
+        if not speed > 0:
+            msg = f"walking speed must be positive, got {speed} m/s"
+            raise InvalidInput(msg)
+        self.network = network
+        self.speed = speed
+        self.households = households.reset_index(drop=True)
+        self.facilities = facilities.reset_index(drop=True)
+        walking, metres = network.walking, network.metres
+        self._households = walking.snap(metres.to_local(np.asarray(self.households.geometry.values, dtype=object)))
+        self._facilities = walking.snap(metres.to_local(np.asarray(self.facilities.geometry.values, dtype=object)))
+        self._by_type = {key: np.flatnonzero(self.facilities["type"].to_numpy() == key) for key in FACILITY_TYPES}
+        snapped = {key: _subset(self._facilities, index) for key, index in self._by_type.items()}
+        nearest = walking.nearest_facilities(self._households, snapped)
+        self.minutes = pd.DataFrame({key: found.seconds(speed) / 60.0 for key, found in nearest.items()})
+        """Walking minutes from each household (row) to the nearest facility of each type (column)."""
+        self.covered = pd.DataFrame(
+            {key: self.minutes[key].to_numpy() <= FACILITY_TYPES[key].minutes for key in FACILITY_TYPES}
+        )
+        """Whether each household reaches each type within the type's life-circle minutes."""
+        self.areas = _areas(self.households, boundaries, metres)
+        """The microgrid, grid and community code of each household ('' outside every boundary)."""
+        self.area_names = _area_names(boundaries)
+
+    def coverage(self, level: str | None = None) -> pd.DataFrame:
+        """Per area of `level` (microgrid, grid, community; None: the whole town): shares covered per type.
+
+        Columns: households, people, `<type>` (share of households covered), `<type>_people` (share of
+        people covered) and `complete_5`, `complete_10`, `complete_15` (completeness of each level).
+        """
+        if level is not None and level not in AREA_LEVELS:
+            msg = f"unknown area level {level!r}; use one of {', '.join(AREA_LEVELS)}"
+            raise InvalidInput(msg)
+        people = self.households["people"].to_numpy(dtype=float)
+        columns: dict[str, npt.ArrayLike] = {"households": np.ones(len(people)), "people": people}
+        for key in FACILITY_TYPES:
+            ok = self.covered[key].to_numpy(dtype=float)
+            columns[key] = ok
+            columns[f"{key}_people"] = ok * people
+        for minutes, score in self.completeness().items():
+            columns[f"complete_{minutes}"] = score
+        table = pd.DataFrame(columns)
+        keys = np.full(len(table), "all", dtype=object) if level is None else self.areas[level].to_numpy()
+        sums = table.groupby(keys, sort=True).sum()
+        shares = sums.copy()
+        for key in FACILITY_TYPES:
+            shares[key] = sums[key] / sums["households"]
+            shares[f"{key}_people"] = np.where(sums["people"] > 0, sums[f"{key}_people"] / sums["people"], 0.0)
+        for minutes in LEVEL_MINUTES:
+            shares[f"complete_{minutes}"] = sums[f"complete_{minutes}"] / sums["households"]
+        shares.insert(0, "name", [self.area_names.get(str(code), "") for code in shares.index])
+        shares.index.name = "code"
+        return shares
+
+    def completeness(self) -> dict[int, npt.NDArray[np.float64]]:
+        """Per level (minutes): the share of that level's and lower levels' types each household reaches."""
+        result: dict[int, npt.NDArray[np.float64]] = {}
+        for minutes in LEVEL_MINUTES:
+            keys = [key for key, kind in FACILITY_TYPES.items() if kind.minutes <= minutes]
+            result[minutes] = self.covered[keys].to_numpy(dtype=float).mean(axis=1)
+        return result
+
+    def worst_grids(self, count: int = 10) -> pd.DataFrame:
+        """The `count` grids with the lowest 15-minute completeness (most households first among equals)."""
+        table = self.coverage("grid")
+        table = table[table.index != OUTSIDE]
+        return table.sort_values(["complete_15", "households"], ascending=[True, False]).head(count)
+
+    def isochrones(self, minutes: Sequence[float] = LIFE_CIRCLE_MINUTES) -> gpd.GeoDataFrame:
+        """Isochrone polygons (WGS-84), one row per facility and time budget, built on the reachable streets."""
+        polygons = isochrones(self.network.walking, self._facilities, minutes=minutes, speed=self.speed)
+        rows = np.repeat(np.arange(len(self.facilities)), len(minutes))
+        frame = self.facilities.iloc[rows][["name", "type"]].reset_index(drop=True)
+        frame["minutes"] = np.tile(np.asarray(minutes, dtype=float), len(self.facilities))
+        geometry = self.network.metres.to_wgs84(polygons.reshape(-1))
+        return gpd.GeoDataFrame(frame, geometry=list(geometry), crs="EPSG:4326")
+
+    def propose(
+        self,
+        kind: str,
+        k: int,
+        *,
+        candidates: npt.ArrayLike | None = None,
+        weigh_people: bool = False,
+        time_limit: float = 30.0,
+    ) -> SiteProposal:
+        """k new sites of type `kind` that newly cover the most households (or people), with the gain.
+
+        Candidates are WGS-84 points; by default every street node. Greedy with a bound, exact when small.
+        """
+        try:
+            level = facility_type(kind)
+        except ValueError as error:
+            raise InvalidInput(str(error)) from None
+        if k < 1:
+            msg = f"propose at least one site, got k={k}"
+            raise InvalidInput(msg)
+        walking, metres = self.network.walking, self.network.metres
+        if candidates is None:
+            local = np.asarray(shapely.points(walking.node_xy), dtype=object)
+        else:
+            local = metres.to_local(np.asarray(candidates, dtype=object))
+        snapped = walking.snap(local)
+        distance = walking_metres(level.minutes, speed=self.speed)
+        weights = self.households["people"].to_numpy(dtype=float) if weigh_people else None
+        existing = _subset(self._facilities, self._by_type[kind])
+        result = propose_sites(
+            walking,
+            households=self._households,
+            facilities=existing,
+            candidates=snapped,
+            k=k,
+            distance=distance,
+            weights=weights,
+            time_limit=time_limit,
+        )
+        sites = local[result.sites]
+        reach = coverage_matrix(walking, walking.snap(sites), self._households, distance).toarray()
+        open_weight = (np.ones(len(self.households)) if weights is None else weights) * ~self.covered[kind].to_numpy()
+        gains = []
+        for row in reach:  # each site's share of the gain, in the order the sites are listed
+            gains.append(float(open_weight[row].sum()))
+            open_weight[row] = 0.0
+        frame = gpd.GeoDataFrame(
+            {"rank": np.arange(1, len(sites) + 1), "type": kind, "gain": gains},
+            geometry=list(metres.to_wgs84(sites)),
+            crs="EPSG:4326",
+        )
+        return SiteProposal(
+            type=kind,
+            minutes=level.minutes,
+            sites=frame,
+            gain=result.gain,
+            covered_before=result.covered_before,
+            total=result.total,
+            method=result.method,
+            optimal=result.optimal,
+        )
+
+
+def _subset(snapped: Snapped, index: npt.NDArray[np.intp]) -> Snapped:
+    """Some of the snapped points."""
+    return Snapped(
+        xy=snapped.xy[index], edge=snapped.edge[index], offset=snapped.offset[index], connector=snapped.connector[index]
+    )
+
+
+def _areas(households: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None, metres: LocalMetres) -> pd.DataFrame:
+    """Microgrid, grid and community code per household: the finest level found, parents upwards."""
+    areas = pd.DataFrame({level: np.full(len(households), OUTSIDE, dtype=object) for level in AREA_LEVELS})
+    if boundaries is None or not len(households):
+        return areas
+    missing = {"code", "level"} - set(boundaries.columns)
+    if missing:
+        msg = f"boundaries need the properties {', '.join(sorted(missing))}"
+        raise InvalidInput(msg)
+    codes = boundaries["code"].astype(str).to_numpy()
+    parents = dict(
+        zip(codes, boundaries.get("parent", pd.Series([""] * len(codes))).fillna("").astype(str), strict=True)
+    )
+    x, y = households.geometry.x.to_numpy(), households.geometry.y.to_numpy()
+    for position, level in enumerate(AREA_LEVELS):
+        chosen = np.flatnonzero(boundaries["level"].to_numpy() == level)
+        if not len(chosen):
+            continue
+        found = assign_points(
+            x, y, np.asarray(boundaries.geometry.values, dtype=object)[chosen], codes[chosen], metres=metres
+        )
+        here = np.where(found.polygon >= 0, codes[chosen][np.maximum(found.polygon, 0)], OUTSIDE)
+        areas[level] = here
+        for upper in AREA_LEVELS[position + 1 :]:  # parents of the finest level found
+            here = np.asarray([parents.get(code, OUTSIDE) for code in here], dtype=object)
+            areas[upper] = here
+        break
+    return areas
+
+
+def _area_names(boundaries: gpd.GeoDataFrame | None) -> dict[str, str]:
+    """Code → name of every boundary."""
+    if boundaries is None or "name" not in boundaries.columns:
+        return {}
+    return dict(zip(boundaries["code"].astype(str), boundaries["name"].fillna("").astype(str), strict=True))
+
+
+SAMPLE_FILES = {
+    "network": Path("sample/streets.geojson"),
+    "facilities": Path("sample/facilities.geojson"),
+    "households": Path("sample/households.csv"),
+    "boundaries": Path("boundaries/shouning_aoyang.geojson"),
+}
+"""Where the sample region's inputs lie inside the sample folder (Settings.sample_dir)."""
+
+
+def sample_town(sample_dir: Path, *, speed: float = DEFAULT_WALKING_SPEED) -> LifeCircle:
+    """The life circles of the sample region's files in `sample_dir` (boundaries optional)."""
+    paths = {name: sample_dir / path for name, path in SAMPLE_FILES.items()}
+    boundaries = paths["boundaries"]
+    return LifeCircle(
+        load_network(paths["network"]),
+        read_households(paths["households"]),
+        read_facilities(paths["facilities"]),
+        speed=speed,
+        boundaries=read_area_boundaries(boundaries) if boundaries.is_file() else None,
+    )
+
+
+class TownCache:
+    """Analysed sample towns by walking speed, kept for the process (the inputs are files that rarely change)."""
+
+    def __init__(self, sample_dir: Path, *, size: int = 4) -> None:
+        self.sample_dir = sample_dir
+        self.size = size
+        self._towns: dict[float, LifeCircle] = {}
+        self._lock = threading.Lock()
+
+    def get(self, speed: float) -> LifeCircle:
+        """The town analysed at `speed` m/s, computed on first use (one computation at a time)."""
+        with self._lock:
+            town = self._towns.get(speed)
+            if town is None:
+                town = sample_town(self.sample_dir, speed=speed)
+                if len(self._towns) >= self.size:
+                    self._towns.pop(next(iter(self._towns)))
+                self._towns[speed] = town
+            return town

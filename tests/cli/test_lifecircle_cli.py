@@ -1,0 +1,152 @@
+"""`gridmap lifecircle report` and `site` as a user runs them, on a small hand-made town in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from typer.testing import CliRunner
+
+from gridmap.cli import app
+from gridmap.geo.crs import LocalMetres
+
+runner = CliRunner()
+LON0, LAT0 = 119.51, 27.46
+FRAME = LocalMetres(LON0 - 0.01, LAT0 - 0.01, LON0 + 0.01, LAT0 + 0.01)
+
+
+def lonlat(x: float, y: float) -> tuple[float, float]:
+    """WGS-84 of local metres."""
+    point = FRAME.to_wgs84(shapely.Point(x, y))
+    return point.x, point.y
+
+
+def collection(path: Path, features: list[tuple[dict[str, object], shapely.Geometry]]) -> Path:
+    """Write local-metre geometries with properties as a WGS-84 GeoJSON FeatureCollection."""
+    document = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(FRAME.to_wgs84(geom))}
+            for props, geom in features
+        ],
+    }
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def town(tmp_path: Path) -> dict[str, Path]:
+    """Two crossing streets, three facilities, households along the east-west street, two grids."""
+    network = collection(
+        tmp_path / "streets.geojson",
+        [
+            ({"name": "东西路"}, shapely.LineString([(-500, 0), (500, 0)])),
+            ({"name": "南北路"}, shapely.LineString([(0, -500), (0, 500)])),
+        ],
+    )
+    facilities = collection(
+        tmp_path / "facilities.geojson",
+        [
+            ({"name": "西驿站", "type": "red_station"}, shapely.Point(-300, 10)),
+            ({"name": "中心小学", "type": "primary_school"}, shapely.Point(0, 20)),
+            ({"name": "北菜场", "type": "food_market"}, shapely.Point(15, 400)),
+        ],
+    )
+    rows = ["lon,lat,people"] + [
+        "{:.7f},{:.7f},{}".format(*lonlat(x, 8.0), people)
+        for x, people in zip(np.arange(-480, 481, 40), [1, 2, 3, 4] * 7, strict=False)
+    ]
+    households = tmp_path / "households.csv"
+    households.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    west, east = shapely.box(-600, -600, 0, 600), shapely.box(0, -600, 600, 600)
+    boundaries = collection(
+        tmp_path / "grids.geojson",
+        [
+            ({"code": "350924100001", "name": "大同社区", "level": "community"}, shapely.union(west, east)),
+            ({"code": "350924100001001", "name": "西网格", "level": "grid", "parent": "350924100001"}, west),
+            ({"code": "350924100001002", "name": "东网格", "level": "grid", "parent": "350924100001"}, east),
+        ],
+    )
+    return {"network": network, "facilities": facilities, "households": households, "boundaries": boundaries}
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    """Run the CLI; (exit code, stdout + stderr)."""
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def inputs(town: dict[str, Path], *names: str) -> list[str | Path]:
+    """The --network/--facilities/... options for the town's files."""
+    return [item for name in names for item in (f"--{name}", town[name])]
+
+
+def test_report_prints_tables_and_writes_an_offline_map(town: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "lc.html"
+    options = inputs(town, "network", "facilities", "households", "boundaries")
+    code, output = run("lifecircle", "report", *options, "--html", out, "--sites", "1")
+    assert code == 0, output
+    assert "Life-circle coverage" in output
+    assert "red_station" in output
+    assert "Worst-served grids" in output
+    assert "东网格" in output  # the east grid has no red station: it is listed
+    assert "Proposed new sites" in output
+    page = out.read_text(encoding="utf-8")
+    assert "L.map(" in page
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//", page)
+    assert "proposed sites" in page
+    assert "gap areas" in page
+
+
+def test_report_without_boundaries_or_map(town: dict[str, Path]) -> None:
+    options = inputs(town, "network", "facilities", "households")
+    code, output = run("lifecircle", "report", *options, "--no-boundaries", "--sites", "0")
+    assert code == 0, output
+    assert "completeness: 5-minute" in output
+    assert "Worst-served grids" not in output
+    assert "Proposed new sites" not in output
+
+
+def test_slower_walking_lowers_coverage(town: dict[str, Path]) -> None:
+    options = inputs(town, "network", "facilities", "households", "boundaries")
+    _, fast = run("lifecircle", "report", *options, "--sites", "0")
+    _, slow = run("lifecircle", "report", *options, "--sites", "0", "--speed", "0.3")
+    share = re.compile(r"completeness: 5-minute ([\d.]+)%")
+    fast_match, slow_match = share.search(fast), share.search(slow)
+    assert fast_match is not None and slow_match is not None
+    assert float(slow_match.group(1)) < float(fast_match.group(1))
+
+
+def test_missing_input_is_a_one_line_error(town: dict[str, Path], tmp_path: Path) -> None:
+    options = inputs(town, "facilities", "households", "boundaries")
+    code, output = run("lifecircle", "report", "--network", tmp_path / "nowhere.geojson", *options)
+    assert code == 2
+    assert "no such file" in output
+    assert "Traceback" not in output
+
+
+def test_site_proposes_and_reports_the_gain(town: dict[str, Path]) -> None:
+    options = inputs(town, "network", "facilities", "households")
+    code, output = run("lifecircle", "site", "--type", "red_station", "-k", "1", *options)
+    assert code == 0, output
+    assert "households gained" in output
+    gain = re.search(r"gain ([\d,]+)", output)
+    assert gain is not None and int(gain.group(1).replace(",", "")) > 0
+
+
+def test_site_rejects_an_unknown_type(town: dict[str, Path]) -> None:
+    options = inputs(town, "network", "facilities", "households")
+    code, output = run("lifecircle", "site", "--type", "casino", *options)
+    assert code == 2
+    assert "unknown facility type" in output
+
+
+def test_help_shows_examples() -> None:
+    for command in ("report", "site"):
+        code, output = run("lifecircle", command, "--help")
+        assert code == 0
+        assert "Examples" in output
