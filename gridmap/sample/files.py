@@ -37,6 +37,7 @@ BROKEN_FILE = Path("boundaries/broken/shouning_aoyang_broken.geojson")
 PLANTED_FILE = Path("boundaries/broken/planted.json")
 STREETS_FILE = Path("sample/streets.geojson")
 RIVER_FILE = Path("sample/river.geojson")
+FACILITIES_FILE = Path("sample/facilities.geojson")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,12 @@ def write_region_files(region: SampleRegion, out_dir: Path, *, households: int =
         _write_text(out_dir / ADDRESSES_FILE, addresses_csv(people.registry))
         _write_text(out_dir / HOUSEHOLDS_FILE, households_csv(people.households))
         addresses = len(people.registry.addresses)
-        files = (*files, ADDRESSES_FILE, HOUSEHOLDS_FILE)
+        # facilities are laid along the streets as written, so that the file matches a fresh generation
+        from gridmap.sample.facilities import facilities_geojson, sample_facilities
+
+        streets = gpd.read_file(out_dir / STREETS_FILE)
+        _write_text(out_dir / FACILITIES_FILE, facilities_geojson(sample_facilities(streets)))
+        files = (*files, ADDRESSES_FILE, HOUSEHOLDS_FILE, FACILITIES_FILE)
     return SampleSummary(
         communities=int(counts.get(Level.COMMUNITY.value, 0)),
         grids=int(counts.get(Level.GRID.value, 0)),
