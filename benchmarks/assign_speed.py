@@ -21,15 +21,13 @@ from __future__ import annotations
 import argparse
 import resource
 import time
-from collections.abc import Callable
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from peak_memory import peak_memory_bytes, reset_peak_memory
+from timing import Timing
 
 from gridmap.geo.assign import PointAssigner, covering_polygon
 
@@ -92,24 +90,6 @@ def sjoin_smallest_code(points: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> In
     result = np.full(len(points), -1, dtype=np.intp)
     result[best.index.to_numpy()] = best.to_numpy()
     return result
-
-
-class Timing:
-    """Best wall time and highest peak memory over the runs of one contender."""
-
-    def __init__(self, function: Callable[[], Any]) -> None:
-        self.function = function
-        self.seconds = float("inf")
-        self.peak_bytes = -1
-        self.result: Any = None
-
-    def run(self) -> None:
-        """One more run."""
-        reset = reset_peak_memory()
-        start = time.perf_counter()
-        self.result = self.function()
-        self.seconds = min(self.seconds, time.perf_counter() - start)
-        self.peak_bytes = max(self.peak_bytes, peak_memory_bytes() if reset else -1)
 
 
 def main() -> None:

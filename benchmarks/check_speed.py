@@ -22,14 +22,13 @@ import itertools
 import pstats
 import resource
 import time
-from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
-from peak_memory import peak_memory_bytes, reset_peak_memory
+from timing import Timing
 
 from gridmap.io.boundaries import COLUMNS
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
@@ -139,24 +138,6 @@ def build_frame(cells: int, seed: int) -> gpd.GeoDataFrame:
         crs=4326,
     )
     return frame[COLUMNS]
-
-
-class Timing:
-    """Best wall time and highest peak memory over the runs of one side of the comparison."""
-
-    def __init__(self, function: Callable[[], Any]) -> None:
-        self.function = function
-        self.seconds = float("inf")
-        self.peak_bytes = -1
-        self.result: Any = None
-
-    def run(self) -> None:
-        """One more run."""
-        reset = reset_peak_memory()
-        start = time.perf_counter()
-        self.result = self.function()
-        self.seconds = min(self.seconds, time.perf_counter() - start)
-        self.peak_bytes = max(self.peak_bytes, peak_memory_bytes() if reset else -1)
 
 
 class StageClock:

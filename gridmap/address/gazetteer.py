@@ -14,6 +14,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+# The nine communities of 鳌阳镇 the domain brief names (DOMAIN.md).
+SHOUNING_COMMUNITIES: tuple[str, ...] = (
+    "北凤社区",
+    "升平社区",
+    "城东社区",
+    "大同社区",
+    "宁和社区",
+    "梅溪社区",
+    "蟾溪社区",
+    "鳌东社区",
+    "苍溪社区",
+)
+
 
 class AdminLevel(IntEnum):
     """Levels of the administrative hierarchy, top down."""
@@ -140,17 +153,7 @@ def _ningde_units() -> list[AdminUnit]:
     towns += ("大安乡", "坑底乡", "竹管垅乡", "芹洋乡", "托溪乡", "下党乡")
     units.append(AdminUnit("350924100", "鳌阳镇", AdminLevel.TOWN, "350924", aliases=("敖阳镇",)))
     units += [AdminUnit(f"350924:{name}", name, AdminLevel.TOWN, "350924") for name in towns]
-    communities = (
-        "北凤社区",
-        "升平社区",
-        "城东社区",
-        "大同社区",
-        "宁和社区",
-        "梅溪社区",
-        "蟾溪社区",
-        "鳌东社区",
-        "苍溪社区",
-    )
+    communities = SHOUNING_COMMUNITIES
     for name in communities:
         aliases = [name.replace("社区", "居委会"), name.replace("社区", "社区居委会")]
         if name.startswith("鳌"):

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# The nine communities of 鳌阳镇 the domain brief names (DOMAIN.md).
-SHOUNING_COMMUNITIES: tuple[str, ...] = (
-    "北凤社区",
-    "升平社区",
-    "城东社区",
-    "大同社区",
-    "宁和社区",
-    "梅溪社区",
-    "蟾溪社区",
-    "鳌东社区",
-    "苍溪社区",
-)
+from gridmap.address.gazetteer import SHOUNING_COMMUNITIES
 
 RIVER_NAME = "蟾溪"
 RING_ROAD = "环城路"

@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from gridmap.address.gazetteer import SHOUNING_COMMUNITIES
 from gridmap.geo.hierarchy import Level, child_code
 from gridmap.sample.codes import community_code
 from gridmap.sample.files import SampleSummary, write_region_files
@@ -31,7 +32,6 @@ from gridmap.sample.layout import IntArray, Layout, StreetKind, apportion, cover
 from gridmap.sample.names import (
     OTHER_COMPOUNDS,
     REPORTED_COMPOUNDS,
-    SHOUNING_COMMUNITIES,
     community_names,
     person_names,
 )

@@ -1,10 +1,13 @@
-"""Peak resident memory of the running benchmark, shared by the scripts beside this file."""
+"""Best-of-N timing and peak resident memory, shared by the benchmark scripts beside this file."""
 
 from __future__ import annotations
 
 import resource
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def reset_peak_memory() -> bool:
@@ -26,3 +29,21 @@ def peak_memory_bytes() -> int:
         pass
     scale = 1 if sys.platform == "darwin" else 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+class Timing:
+    """Best wall time and highest peak memory over the runs of one side of a comparison."""
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self.function = function
+        self.seconds = float("inf")
+        self.peak_bytes = -1
+        self.result: Any = None
+
+    def run(self) -> None:
+        """One more run."""
+        reset = reset_peak_memory()
+        start = time.perf_counter()
+        self.result = self.function()
+        self.seconds = min(self.seconds, time.perf_counter() - start)
+        self.peak_bytes = max(self.peak_bytes, peak_memory_bytes() if reset else -1)
