@@ -1,0 +1,43 @@
+"""The incident record the pure functions share: what was reported, where it was routed, and its history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gridmap.incidents.workflow import AuditEntry, IncidentState, Status
+
+
+class Channel(StrEnum):
+    """How a report reached the community."""
+
+    APP = "app"  # 随手拍 in the mini program or the reporting page
+    PATROL = "patrol"  # a grid worker on their round
+    HOTLINE = "hotline"
+    VISIT = "visit"  # 居民说事日, a red station, the office
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One incident as the store keeps it; coordinates are WGS-84, the reporter is personal information."""
+
+    id: str
+    category: str
+    description: str
+    lon: float
+    lat: float
+    channel: Channel
+    reporter: str
+    state: IncidentState
+    audit: tuple[AuditEntry, ...]
+    community_code: str | None = None
+    grid_code: str | None = None
+    microgrid_code: str | None = None
+    worker: str | None = None
+    address: str = ""
+    photo_urls: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> Status:
+        """The current workflow status."""
+        return self.state.status
