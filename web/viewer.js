@@ -40,7 +40,7 @@
 
   // One pane per level: grids below, microgrids above them, community outlines on top without fill so that
   // a click inside a grid reaches the grid; problems above everything.
-  const panes = { grid: 410, microgrid: 420, community: 430, problem: 440 };
+  const panes = { grid: 410, microgrid: 420, community: 430, facility: 435, problem: 440 };
   for (const [name, z] of Object.entries(panes)) {
     map.createPane(name + "Pane").style.zIndex = String(z);
   }
@@ -125,6 +125,9 @@
   function styleFor(level, feature) {
     const p = feature.properties || {};
     if (level === "community") return { color: "#16324f", weight: 3, fill: false, opacity: 0.9 };
+    if (level === "grid" && thematic.mode) {
+      return { color: "#ffffff", weight: 1.2, opacity: 1, fillColor: thematicColour(String(p.code)), fillOpacity: 0.78 };
+    }
     if (level === "grid") {
       return { color: colourFor(p.code), weight: 1.5, opacity: 0.9, fillColor: colourFor(p.code), fillOpacity: 0.16 };
     }
@@ -194,7 +197,10 @@
     }
     state.highlighted = entry;
     if (!entry) return;
-    entry.layer.setStyle({ color: "#e8590c", weight: 4, opacity: 1, fill: true, fillColor: "#ffa94d", fillOpacity: 0.35, dashArray: null });
+    const outline = { color: "#e8590c", weight: 4, opacity: 1, dashArray: null };
+    // On a choropleth the selected grid keeps its colour, so that the map still reads; only its outline changes.
+    entry.layer.setStyle(thematic.mode && entry.level === "grid" ? { ...styleFor(entry.level, entry.feature), ...outline }
+      : { ...outline, fill: true, fillColor: "#ffa94d", fillOpacity: 0.35 });
     entry.layer.bringToFront();
   }
 
@@ -239,8 +245,11 @@
       dl,
       el("h4", { class: "chain-title" }, "隶属关系 Parent chain"),
       chain,
+      el("div", { id: "details-households", class: "facts" }),
     );
     box.dataset.code = p.code;
+    delete box.dataset.households;
+    run(() => showHouseholds(String(p.code)));
   }
 
   async function fetchAll(collection) {
@@ -278,7 +287,9 @@
     document.body.dataset.loaded = "true";
     document.body.dataset.features = String(state.byCode.size);
     showStatus("已加载 " + results.map((r) => r.length).join(" / ") + " 个要素 features");
+    thematic.households = null;
     await loadProblems();
+    await refreshThematic();
   }
 
   async function loadProblems() {
@@ -336,6 +347,198 @@
     return '<span class="kind">' + escapeHtml(p.kind) + "</span> (" + escapeHtml(p.severity) + ")<br>" +
       escapeHtml(p.message) + (codes ? "<br>编码 Codes: " + codes : "") + area;
   }
+
+  // ---- thematic layers: household counts and life-circle coverage per grid ------------------------------
+  // Both colour the grid layer itself (so that clicks, labels and the highlight keep working) and are turned
+  // on from the layer switcher; their data is fetched once, when first shown, in one request for all grids.
+
+  const HOUSEHOLD_RAMP = ["#fff1e0", "#fdc98f", "#fb8d3d", "#e6550d", "#7f2704"];
+  const COVERAGE_RAMP = ["#c92a2a", "#f08c00", "#fcc419", "#82c91e", "#2b8a3e"];
+  const NO_DATA = "#ced4da";
+  const LIFE_CIRCLE_MINUTES = [5, 10, 15];
+  const FACILITY_COLOURS = { 5: "#c2255c", 10: "#1864ab", 15: "#5f3dc4" };
+  const CARE_FIELDS = [
+    ["households", "户数 Households"],
+    ["people", "人口 People"],
+    ["elderly_alone", "独居老人 Elderly alone"],
+    ["disabled", "残疾人 Disabled"],
+    ["left_behind_children", "留守儿童 Left-behind children"],
+  ];
+
+  const thematic = {
+    mode: null, // "households", "lifecircle" or null (the plain boundary colours)
+    households: null, // code -> counts, for the loaded version
+    step: 1, // households per colour class
+    coverage: null, // { types, areas: code -> area }, from the sample region's life-circle analysis
+    measure: "complete:15", // "complete:<minutes>" or "type:<facility type>"
+  };
+  const householdToggle = L.layerGroup();
+  const lifecircleToggle = L.layerGroup();
+  const facilityLayer = L.geoJSON(null, {
+    pane: "facilityPane",
+    filter: (f) => facilityShown(f.properties),
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, {
+      pane: "facilityPane", radius: 5.5, color: "#fff", weight: 1.5, fillOpacity: 1,
+      fillColor: FACILITY_COLOURS[f.properties.minutes] || "#495057",
+    }),
+    onEachFeature: (f, layer) => layer.bindTooltip(
+      escapeHtml(f.properties.name) + "<br><small>" + escapeHtml(f.properties.name_zh) + " · " +
+      f.properties.minutes + " 分钟 min</small>", { direction: "top", offset: [0, -4] }),
+  });
+  let facilityFeatures = null;
+  layerControl.addOverlay(householdToggle, "户数分布 Households");
+  layerControl.addOverlay(lifecircleToggle, "生活圈覆盖 Life circle");
+  layerControl.addOverlay(facilityLayer, "生活圈设施 Facilities");
+
+  function niceStep(value) {
+    // The smallest of 1, 2, 2.5, 5 x 10^n at least `value`: class limits a reader takes in at a glance.
+    if (!(value > 1)) return 1;
+    const power = 10 ** Math.floor(Math.log10(value));
+    return [1, 2, 2.5, 5, 10].map((m) => m * power).find((step) => step >= value);
+  }
+
+  function coverageValue(area) {
+    const [kind, key] = thematic.measure.split(":");
+    return kind === "complete" ? area.completeness[key] : area.households_covered[key];
+  }
+
+  function thematicColour(code) {
+    if (thematic.mode === "households") {
+      const counts = thematic.households && thematic.households.get(code);
+      if (!counts) return NO_DATA;
+      return HOUSEHOLD_RAMP[Math.min(HOUSEHOLD_RAMP.length - 1, Math.floor(counts.households / thematic.step))];
+    }
+    const area = thematic.coverage && thematic.coverage.areas.get(code);
+    if (!area || !area.households) return NO_DATA;
+    return COVERAGE_RAMP[Math.min(COVERAGE_RAMP.length - 1, Math.floor(coverageValue(area) * COVERAGE_RAMP.length))];
+  }
+
+  function facilityShown(p) {
+    const [kind, key] = thematic.measure.split(":");
+    return kind === "complete" ? p.minutes <= Number(key) : p.type === key;
+  }
+
+  async function loadHouseholdCounts() {
+    if (thematic.households) return;
+    const params = new URLSearchParams({ level: "grid" });
+    if (state.version) params.set("version", String(state.version.id));
+    const body = await api("household-counts?" + params);
+    thematic.households = new Map(body.counts.map((c) => [String(c.code), c]));
+    thematic.step = niceStep(Math.max(0, ...body.counts.map((c) => c.households)) / HOUSEHOLD_RAMP.length);
+  }
+
+  let coverageRequest = null;
+  function loadCoverage() {
+    // The first analysis takes the server a moment: every caller meanwhile waits on the same request.
+    coverageRequest = coverageRequest || fetchCoverage().catch((err) => {
+      coverageRequest = null;
+      throw err;
+    });
+    return coverageRequest;
+  }
+
+  async function fetchCoverage() {
+    showStatus("生活圈分析中 Analysing walking access…");
+    const body = await api("lifecircle/coverage?level=grid");
+    thematic.coverage = { types: body.types, areas: new Map(body.areas.map((a) => [String(a.code), a])) };
+    const picker = document.getElementById("lifecircle-measure");
+    picker.replaceChildren(
+      el("optgroup", { label: "完整度 Completeness" }, ...LIFE_CIRCLE_MINUTES.map((m) =>
+        el("option", { value: "complete:" + m }, m + " 分钟生活圈 " + m + "-min"))),
+      el("optgroup", { label: "设施类型 Facility type" }, ...Object.entries(body.types).map(([key, t]) =>
+        el("option", { value: "type:" + key }, t.name_zh + " · " + t.minutes + " 分钟"))),
+    );
+    picker.value = thematic.measure;
+    facilityFeatures = facilityFeatures || (await api("lifecircle/facilities")).features;
+  }
+
+  async function setThematic(mode) {
+    thematic.mode = mode;
+    // One choropleth at a time: the other's switch goes off (its overlayremove sees the mode has changed).
+    if (mode !== "households" && map.hasLayer(householdToggle)) map.removeLayer(householdToggle);
+    if (mode !== "lifecircle" && map.hasLayer(lifecircleToggle)) map.removeLayer(lifecircleToggle);
+    if (mode && !map.hasLayer(layers.grid)) map.addLayer(layers.grid);
+    if (mode === "lifecircle" && !map.hasLayer(facilityLayer)) map.addLayer(facilityLayer);
+    await refreshThematic();
+  }
+
+  async function refreshThematic() {
+    if (thematic.mode === "households") await loadHouseholdCounts();
+    if (thematic.mode === "lifecircle") await loadCoverage();
+    if (map.hasLayer(facilityLayer) && !facilityFeatures) facilityFeatures = (await api("lifecircle/facilities")).features;
+    facilityLayer.clearLayers();
+    if (facilityFeatures) facilityLayer.addData(facilityFeatures);
+    layers.grid.setStyle((feature) => styleFor("grid", feature));
+    if (state.highlighted) highlight(state.highlighted);
+    renderThematicLegend();
+    document.body.dataset.thematic = thematic.mode || "";
+  }
+
+  function rampRows(ramp, labels) {
+    return ramp.map((colour, i) => el("li", null, el("span", { class: "swatch", style: "background:" + colour }), labels[i]));
+  }
+
+  function renderThematicLegend() {
+    const box = document.getElementById("thematic");
+    box.hidden = !thematic.mode;
+    document.getElementById("lifecircle-control").hidden = thematic.mode !== "lifecircle";
+    const list = document.getElementById("thematic-ramp");
+    if (thematic.mode === "households") {
+      const step = thematic.step;
+      const labels = HOUSEHOLD_RAMP.map((_, i) => (i === HOUSEHOLD_RAMP.length - 1 ? "≥ " + i * step
+        : i * step + "–" + ((i + 1) * step - 1)) + " 户");
+      document.getElementById("thematic-title").textContent = "每网格户数 Households per grid";
+      list.replaceChildren(...rampRows(HOUSEHOLD_RAMP, labels), el("li", null, el("span", { class: "swatch", style: "background:" + NO_DATA }), "无数据 No data"));
+    } else if (thematic.mode === "lifecircle") {
+      const labels = COVERAGE_RAMP.map((_, i) => i * 20 + "–" + (i + 1) * 20 + "%");
+      document.getElementById("thematic-title").textContent = "步行可达住户占比 Households within reach";
+      list.replaceChildren(...rampRows(COVERAGE_RAMP, labels),
+        el("li", null, el("span", { class: "swatch", style: "background:" + NO_DATA }), "无住户 No households"),
+        ...LIFE_CIRCLE_MINUTES.map((m) => el("li", null, el("span", { class: "dot", style: "background:" + FACILITY_COLOURS[m] }), m + " 分钟设施 " + m + "-min facility")));
+    }
+  }
+
+  function factsList(rows) {
+    const dl = el("dl");
+    for (const [term, value] of rows) dl.append(el("dt", null, term), el("dd", null, value));
+    return dl;
+  }
+
+  async function showHouseholds(code) {
+    const box = document.getElementById("details");
+    let counts = thematic.households && thematic.households.get(code);
+    if (!counts) {
+      const params = state.version ? "?version=" + state.version.id : "";
+      counts = await api("grids/" + encodeURIComponent(code) + "/household-counts" + params);
+    }
+    const target = document.getElementById("details-households");
+    if (box.dataset.code !== code || !target) return; // another feature was chosen meanwhile
+    const parts = [el("h4", null, "户情 Households"), factsList(CARE_FIELDS.map(([key, term]) => [term, counts[key]]))];
+    const area = thematic.coverage && thematic.coverage.areas.get(code);
+    if (area) {
+      const rows = LIFE_CIRCLE_MINUTES.map((m) => [m + " 分钟完整度 " + m + "-min", Math.round(area.completeness[m] * 100) + "%"]);
+      parts.push(el("h4", null, "生活圈 Life circle"), factsList(rows));
+    }
+    target.replaceChildren(...parts);
+    box.dataset.households = "loaded";
+  }
+
+  map.on("overlayadd", (event) => {
+    // After the layer switcher has finished its click: switching the other choropleth off while it still
+    // walks its checkboxes would have it switched straight back on.
+    const mode = event.layer === householdToggle ? "households" : event.layer === lifecircleToggle ? "lifecircle" : null;
+    if (mode) window.setTimeout(() => run(() => setThematic(mode)), 0);
+    if (event.layer === facilityLayer) run(refreshThematic);
+  });
+  map.on("overlayremove", (event) => {
+    const off = (event.layer === householdToggle && thematic.mode === "households") ||
+      (event.layer === lifecircleToggle && thematic.mode === "lifecircle");
+    if (off) run(() => setThematic(null));
+  });
+  document.getElementById("lifecircle-measure").addEventListener("change", (event) => {
+    thematic.measure = event.target.value;
+    run(refreshThematic);
+  });
 
   // ---- versions and sets --------------------------------------------------------------------------------
 
@@ -505,6 +708,9 @@
     map,
     layers,
     problemLayer,
+    facilityLayer,
+    thematic,
+    setThematic,
     state,
     select,
     count: (level) => layers[level].getLayers().length,

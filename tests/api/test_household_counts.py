@@ -46,3 +46,32 @@ def test_unknown_codes_and_versions_are_problems(client: TestClient) -> None:
     add_households(client)
     assert_problem(client.get("/api/v1/grids/350924100099001/household-counts"), 404)
     assert_problem(client.get(f"/api/v1/grids/{COMMUNITY_1}001/household-counts", params={"version": 99}), 404)
+
+
+def test_counts_of_every_grid_in_one_answer(client: TestClient) -> None:
+    add_households(client)
+    response = client.get("/api/v1/household-counts", params={"level": "grid"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["version_id"], body["level"]) == (1, "grid")
+    by_code = {entry["code"]: entry for entry in body["counts"]}
+    assert len(by_code) == 8  # every grid, the empty ones too
+    assert by_code[f"{COMMUNITY_1}001"] == {
+        "code": f"{COMMUNITY_1}001",
+        "households": 2,
+        "people": 6,
+        "elderly_alone": 1,
+        "disabled": 0,
+        "left_behind_children": 1,
+    }
+    assert sum(entry["households"] for entry in body["counts"]) == 2
+    assert "测试" not in response.text and "138" not in response.text and "胜利街" not in response.text
+
+
+def test_counts_of_every_community_and_bad_levels(client: TestClient) -> None:
+    add_households(client)
+    body = client.get("/api/v1/household-counts", params={"level": "community"}).json()
+    assert {entry["code"]: entry["households"] for entry in body["counts"]} == {COMMUNITY_1: 2, f"{TOWN}002": 0}
+    assert client.get("/api/v1/household-counts").json()["level"] == "grid"
+    assert_problem(client.get("/api/v1/household-counts", params={"level": "street"}), 400)
+    assert_problem(client.get("/api/v1/household-counts", params={"version": 99}), 404)

@@ -88,3 +88,19 @@ def test_sites_cover_the_eastern_households(town: TestClient) -> None:
     assert chosen["sites"][0]["lon"] == pytest.approx(119.5065, abs=1e-6)
     assert chosen["gain"] == 2
     assert chosen["share_after"] == 1.0
+
+
+def test_facilities_are_geojson_points(town: TestClient) -> None:
+    response = town.get("/api/v1/lifecircle/facilities")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["type"] == "FeatureCollection"
+    (station,) = body["features"]
+    assert station["geometry"] == {"type": "Point", "coordinates": [119.5005, pytest.approx(STREET_LAT + 0.0001)]}
+    assert station["properties"] == {"name": "西驿站", "type": "red_station", "name_zh": "红色驿站", "minutes": 5}
+
+
+def test_facilities_missing_is_a_problem(client: TestClient) -> None:
+    response = client.get("/api/v1/lifecircle/facilities")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")

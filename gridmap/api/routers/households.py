@@ -9,9 +9,13 @@ from fastapi import APIRouter, Path, Query
 
 from gridmap.api.dependencies import ReaderDep, StoreDep, VersionsDep, readable_version
 from gridmap.api.params import MAX_ID
+from gridmap.geo.hierarchy import Level
 from gridmap.services import households as household_service
+from gridmap.store.interface import BoundaryStore, HouseholdCounts, VersionInfo, VersionStatus
 
 router = APIRouter(tags=["households"])
+
+VersionQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Boundary version id; default: published")]
 
 
 @router.get("/grids/{code}/household-counts", summary="Households, people and care flags in one grid")
@@ -20,10 +24,32 @@ def household_counts(
     versions: VersionsDep,
     user: ReaderDep,
     code: Annotated[str, Path(max_length=32, description="A community, grid or microgrid code")],
-    version: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="Boundary version id; default: published")
-    ] = None,
+    version: VersionQuery = None,
 ) -> dict[str, Any]:
     """Counts of the households placed in the feature `code` (any level) of the version."""
     boundary_version = readable_version(versions, version, user)
     return asdict(household_service.household_counts(store, boundary_version, code))
+
+
+@router.get("/household-counts", summary="Households, people and care flags in every area of one level")
+def household_counts_by_level(
+    store: StoreDep,
+    versions: VersionsDep,
+    user: ReaderDep,
+    level: Annotated[Level, Query(description="Which areas to count: community, grid or microgrid")] = Level.GRID,
+    version: VersionQuery = None,
+) -> dict[str, Any]:
+    """Counts for every feature of `level` in the version, in one answer (for the viewer's choropleth)."""
+    boundary_version = readable_version(versions, version, user)
+    counts = [asdict(c) for c in _counts_of_level(store, boundary_version, level)]
+    for entry in counts:
+        del entry["version_id"]
+    return {"version_id": boundary_version.id, "level": level.value, "counts": counts}
+
+
+def _counts_of_level(store: BoundaryStore, version: VersionInfo, level: Level) -> list[HouseholdCounts]:
+    """The counts of each feature of a level, placing households once (not once per feature) when needed."""
+    if version.status is VersionStatus.DRAFT or not store.has_placements(version.id):
+        household_service.place_households(store, version.id)
+    codes = [feature.code for feature in store.features(version.id, level=level).features]
+    return [store.household_counts(version.id, code) for code in codes]

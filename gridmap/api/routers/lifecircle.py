@@ -75,6 +75,27 @@ def coverage(
     return {"speed": speed, "level": level or "town", "types": types, "areas": areas}
 
 
+@router.get("/facilities", summary="The sample region's life-circle facilities as GeoJSON points")
+def facilities(settings: SettingsDep, user: ReaderDep) -> dict[str, Any]:
+    """Every facility with its name, type, the type's Chinese name and life-circle minutes (WGS-84)."""
+    frame = service.read_facilities(settings.sample_dir / service.SAMPLE_FILES["facilities"])
+    features = [
+        {
+            "type": "Feature",
+            "id": index,
+            "properties": {
+                "name": str(name),
+                "type": str(kind),
+                "name_zh": FACILITY_TYPES[kind].name_zh,
+                "minutes": FACILITY_TYPES[kind].minutes,
+            },
+            "geometry": {"type": "Point", "coordinates": [round(point.x, 7), round(point.y, 7)]},
+        }
+        for index, (name, kind, point) in enumerate(zip(frame["name"], frame["type"], frame.geometry, strict=True))
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
 @router.post("/sites", summary="New sites for a facility type that newly cover the most households")
 def sites(request: Request, settings: SettingsDep, user: ReaderDep, body: SitesRequest) -> dict[str, Any]:
     """k proposed sites (greedy with a bound, exact when small) and the coverage they add."""
