@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import osmium
 import pyproj
 import pytest
 import shapely
@@ -66,7 +67,6 @@ def test_compressed_xml_reads_the_same(tmp_path: Path, suffix: str, compress: ob
 
 
 def test_pbf_written_from_the_hand_written_file_reads_the_same(tmp_path: Path) -> None:
-    osmium = pytest.importorskip("osmium")
     pbf = tmp_path / "walkways.osm.pbf"
     with osmium.SimpleWriter(str(pbf)) as writer:  # sorted like every real PBF: nodes, then ways, then relations
         for kind in (osmium.osm.NODE, osmium.osm.WAY, osmium.osm.RELATION):

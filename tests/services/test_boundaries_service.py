@@ -112,7 +112,6 @@ def test_missing_sample_is_named(store: BoundaryStore, tmp_path: Path) -> None:
         ensure_sample(store, sample_dir=tmp_path)
 
 
-@pytest.mark.skipif(not (REPO / "data" / SAMPLE_FILE).is_file(), reason="the sample region is not generated yet")
 def test_the_real_sample_region_loads_and_answers(store: BoundaryStore) -> None:
     version = ensure_sample(store, sample_dir=REPO / "data")
 
