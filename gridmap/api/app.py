@@ -17,9 +17,19 @@ from gridmap import __version__
 from gridmap.api.limits import BodySizeLimit
 from gridmap.api.pages import mount_pages
 from gridmap.api.problems import install_problem_handlers
-from gridmap.api.routers import boundary_sets, collections, geocode, households, landing, lifecircle, locate
+from gridmap.api.routers import (
+    boundary_sets,
+    collections,
+    geocode,
+    geocode_jobs,
+    households,
+    landing,
+    lifecircle,
+    locate,
+)
 from gridmap.errors import GridmapError
 from gridmap.services import boundaries as boundary_service
+from gridmap.services.geocode_jobs import GeocodeJobs
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings
@@ -62,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         app.state.versions = VersionCache(store)
         app.state.locators = LocatorCache(store)
+        # Batch geocoding jobs live in this process's memory: a restart loses them (see geocode_jobs).
+        app.state.geocode_jobs = GeocodeJobs()
         await run_in_threadpool(_warm_up, app.state.versions, app.state.locators)
         # Everything alive now (libraries, settings, the store) lives as long as the process: keep it out of
         # the garbage collector's full passes, which otherwise add tens of ms to a request now and then.
@@ -69,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await run_in_threadpool(app.state.geocode_jobs.close)
             app.state.locators.close()
             app.state.versions.close()
             store.close()
@@ -84,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_problem_handlers(app)
-    routers = (landing, collections, locate, geocode, households, boundary_sets, lifecircle)
+    routers = (landing, collections, locate, geocode, geocode_jobs, households, boundary_sets, lifecircle)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     mount_pages(app)

@@ -78,6 +78,11 @@ async def reader(user: CurrentUserDep, settings: SettingsDep) -> UserInfo | None
     return user
 
 
+async def signed_in(user: CurrentUserDep, store: StoreDep) -> UserInfo:
+    """Any user with a valid token, whatever their role."""
+    return user or user_service.authenticate(store, None)
+
+
 async def planner(user: CurrentUserDep, store: StoreDep) -> UserInfo:
     """A user with the planner role or above."""
     user = user or user_service.authenticate(store, None)
@@ -86,6 +91,7 @@ async def planner(user: CurrentUserDep, store: StoreDep) -> UserInfo:
 
 
 ReaderDep = Annotated[UserInfo | None, Depends(reader)]
+SignedInDep = Annotated[UserInfo, Depends(signed_in)]
 PlannerDep = Annotated[UserInfo, Depends(planner)]
 
 

@@ -164,3 +164,33 @@ def import_households(
         f"{len(read.errors)} rows; {placed} placed in "
         + (f"version {published.id} of {set_name!r}" if published is not None else "no version (nothing published)")
     )
+
+
+@households_app.command("export")
+@user_errors
+def export_households(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write (UTF-8).", show_default=False)],
+    include_personal: Annotated[
+        bool, typer.Option("--include-personal", help="Keep names and phones unmasked (needs an admin's token).")
+    ] = False,
+    token: Annotated[
+        str | None, typer.Option("--token", envvar="GRIDMAP_TOKEN", help="An admin's token, for --include-personal.")
+    ] = None,
+) -> None:
+    """Write the household register (GRIDMAP_DATABASE_URL) to a CSV, names and phones masked (陈**, 138****0421).
+
+    Examples:
+
+      gridmap households export --out households-masked.csv
+
+      GRIDMAP_TOKEN=... gridmap households export --out households.csv --include-personal
+    """
+    from gridmap.services.household_export import export_households as export
+    from gridmap.settings import Settings
+    from gridmap.store import open_store
+
+    url = Settings().database_url
+    with open_store(url, upgrade=url.startswith("sqlite")) as store:
+        written = export(store, out, include_personal=include_personal, token=token)
+    what = "with names and phones" if include_personal else "names and phones masked"
+    console.print(f"wrote {written} households to {out} ({what})", highlight=False)

@@ -35,7 +35,9 @@ from gridmap.cli.common import (
     user_errors,
 )
 from gridmap.services import boundaries as boundary_service
+from gridmap.services import household_impact as impact_service
 from gridmap.services import users as user_service
+from gridmap.services.household_impact import HouseholdImpact
 from gridmap.settings import Settings
 from gridmap.store import BoundaryStore, display_url, open_store, upgrade_database
 from gridmap.store.interface import CheckFailed, Role, VersionDiff, VersionInfo
@@ -230,13 +232,19 @@ def diff(
       gridmap diff 1 2
 
       gridmap diff 1 2 --format json > changes.json
+
+    Also counts the stored households that would change grid, per (from grid, to grid).
     """
     with _store() as store:
         changes = boundary_service.diff_versions(store, from_version, to_version)
+        impact = impact_service.household_impact(store, from_version, to_version)
     if output_format is DiffFormat.JSON:
-        typer.echo(json.dumps(changes.to_json(), ensure_ascii=False))
+        answer = changes.to_json()
+        answer["households"] = impact.to_json(with_households=False)
+        typer.echo(json.dumps(answer, ensure_ascii=False))
         return
     _print_diff(changes)
+    _print_impact(impact)
 
 
 def _print_diff(changes: VersionDiff) -> None:
@@ -261,6 +269,16 @@ def _print_diff(changes: VersionDiff) -> None:
             for name, (before, after) in c.changes.items():
                 table.add_row(c.code, name, "" if before is None else str(before), "" if after is None else str(after))
         console.print(table)
+
+
+def _print_impact(impact: HouseholdImpact) -> None:
+    if not impact.moved:
+        console.print("no household changes grid")
+        return
+    table = Table("from grid", "to grid", "households", title=f"{impact.moved} households change grid")
+    for pair in impact.pairs:
+        table.add_row(pair.from_grid or "(uncovered)", pair.to_grid or "(uncovered)", str(pair.count))
+    console.print(table)
 
 
 @app.command()

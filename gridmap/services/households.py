@@ -12,14 +12,20 @@ from pathlib import Path
 import numpy as np
 
 from gridmap.address.match import AddressMatcher
-from gridmap.errors import InvalidInput, NotFound
+from gridmap.errors import Forbidden, InvalidInput, NotFound
 from gridmap.geo.crs import Datum
+from gridmap.geo.hierarchy import Level
 from gridmap.services.geocode import BoundaryLayers, row_point, sniff_encoding
+from gridmap.services.users import has_role
 from gridmap.store.interface import (
     BoundaryStore,
+    Feature,
     HouseholdCounts,
     HouseholdRecord,
+    PlacedHousehold,
     Placement,
+    Role,
+    UserInfo,
     VersionInfo,
     VersionStatus,
 )
@@ -60,6 +66,37 @@ def household_counts(store: BoundaryStore, version: VersionInfo, code: str) -> H
     if version.status is VersionStatus.DRAFT or not store.has_placements(version.id):
         place_households(store, version.id)
     return store.household_counts(version.id, code)
+
+
+def households_in_grid(
+    store: BoundaryStore, version: VersionInfo, code: str, *, user: UserInfo
+) -> list[PlacedHousehold]:
+    """The households (personal data included) in the feature `code`, for planners, admins and its own worker.
+
+    A worker may list the grid whose `worker` property is their name, and that grid's microgrids; anyone
+    else is Forbidden, before any household is read.
+    """
+    found = store.features(version.id, code=code).features
+    if not found:
+        msg = f"boundary version {version.id} has no community, grid or microgrid {code!r}"
+        raise NotFound(msg)
+    own_grid = user.role is Role.WORKER and _grid_worker(store, version, found[0]) == user.name
+    if not (has_role(user, Role.PLANNER) or own_grid):
+        msg = f"{user.name} is a {user.role.value}; the households of {code} are for its grid's worker and planners"
+        raise Forbidden(msg)
+    if version.status is VersionStatus.DRAFT or not store.has_placements(version.id):
+        place_households(store, version.id)
+    return store.households_in(version.id, code)
+
+
+def _grid_worker(store: BoundaryStore, version: VersionInfo, feature: Feature) -> str | None:
+    """The worker of the grid a grid or microgrid is (or is in); None for communities."""
+    if feature.level is Level.GRID:
+        return feature.worker
+    if feature.level is Level.MICROGRID and feature.parent:
+        grids = store.features(version.id, code=feature.parent, level=Level.GRID).features
+        return grids[0].worker if grids else None
+    return None
 
 
 @dataclass

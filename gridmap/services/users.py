@@ -26,6 +26,11 @@ def authenticate(store: BoundaryStore, token: str | None) -> UserInfo:
     return user
 
 
+def has_role(user: UserInfo | None, role: Role) -> bool:
+    """Whether the user (None: an anonymous caller) has `role` or above."""
+    return user is not None and ROLE_ORDER.index(user.role) >= ROLE_ORDER.index(role)
+
+
 def require_role(user: UserInfo, role: Role) -> None:
     """Forbidden unless the user's role is `role` or above."""
     if ROLE_ORDER.index(user.role) < ROLE_ORDER.index(role):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.store.frames import stored_text
-from gridmap.store.interface import HouseholdCounts, HouseholdPoint, HouseholdRecord, Placement
+from gridmap.store.interface import HouseholdCounts, HouseholdPoint, HouseholdRecord, PlacedHousehold, Placement
 from gridmap.store.tables import (
     HOUSEHOLD_ID_LENGTH,
     MAX_INTEGER,
@@ -53,6 +53,32 @@ def _row(record: HouseholdRecord) -> dict[str, object]:
     }
 
 
+def _record(row: Household) -> HouseholdRecord:
+    """The record of a table row."""
+    return HouseholdRecord(
+        household_id=row.household_id,
+        address=row.address,
+        lon=row.lon,
+        lat=row.lat,
+        people=row.people,
+        elderly_alone=row.elderly_alone,
+        disabled=row.disabled,
+        left_behind_children=row.left_behind_children,
+        head_name=row.head_name,
+        phone=row.phone,
+    )
+
+
+def _require_code(session: Session, version_id: int, code: str) -> None:
+    """NotFound when the version has no feature `code`."""
+    exists = session.scalar(
+        select(GridFeature.id).where(GridFeature.version_id == version_id, GridFeature.code == code)
+    )
+    if exists is None:
+        msg = f"boundary version {version_id} has no community, grid or microgrid {code!r}"
+        raise NotFound(msg)
+
+
 class HouseholdRegister:
     """The household half of a SQL store; the store supplies the transaction."""
 
@@ -77,10 +103,15 @@ class HouseholdRegister:
         return len(rows)
 
     def household_points(self) -> list[HouseholdPoint]:
-        """Every stored household's point, by row."""
+        """Every stored household's point and id, by row."""
         with self._transaction() as session:
-            found = session.execute(select(Household.id, Household.lon, Household.lat).order_by(Household.id))
-            return [HouseholdPoint(row=row, lon=lon, lat=lat) for row, lon, lat in found]
+            found = session.execute(
+                select(Household.id, Household.household_id, Household.lon, Household.lat).order_by(Household.id)
+            )
+            return [
+                HouseholdPoint(row=row, household_id=household_id, lon=lon, lat=lat)
+                for row, household_id, lon, lat in found
+            ]
 
     def save_placements(self, version_id: int, placements: Sequence[Placement]) -> None:
         """Replace the household codes stored for a version."""
@@ -112,15 +143,33 @@ class HouseholdRegister:
             query = select(HouseholdPlacement.household_row).where(HouseholdPlacement.version_id == version_id)
             return session.scalar(query.limit(1)) is not None
 
+    def households(self) -> list[HouseholdRecord]:
+        """Every household of the register (personal data included), by household id."""
+        with self._transaction() as session:
+            return [_record(row) for row in session.scalars(select(Household).order_by(Household.household_id))]
+
+    def households_in(self, version_id: int, code: str) -> list[PlacedHousehold]:
+        """The households placed in the feature `code` of a version, by household id; NotFound for no such code."""
+        placed = HouseholdPlacement
+        with self._transaction() as session:
+            _require_code(session, version_id, code)
+            found = session.execute(
+                select(Household, placed.community_code, placed.grid_code, placed.microgrid_code)
+                .join(placed, Household.id == placed.household_row)
+                .where(
+                    placed.version_id == version_id,
+                    or_(placed.community_code == code, placed.grid_code == code, placed.microgrid_code == code),
+                )
+                .order_by(Household.household_id)
+            )
+            return [
+                PlacedHousehold(_record(row), community, grid, microgrid) for row, community, grid, microgrid in found
+            ]
+
     def household_counts(self, version_id: int, code: str) -> HouseholdCounts:
         """Households placed in the feature `code` of a version; NotFound when the version has no such code."""
         with self._transaction() as session:
-            exists = session.scalar(
-                select(GridFeature.id).where(GridFeature.version_id == version_id, GridFeature.code == code)
-            )
-            if exists is None:
-                msg = f"boundary version {version_id} has no community, grid or microgrid {code!r}"
-                raise NotFound(msg)
+            _require_code(session, version_id, code)
             placed = HouseholdPlacement
             sums = session.execute(
                 select(

@@ -249,9 +249,10 @@ class HouseholdRecord:
 
 @dataclass(frozen=True)
 class HouseholdPoint:
-    """Where a stored household is (WGS-84; None when it has no point), by its row number."""
+    """Where a stored household is (WGS-84; None when it has no point), by its row number and household id."""
 
     row: int
+    household_id: str
     lon: float | None
     lat: float | None
 
@@ -266,6 +267,16 @@ class Placement:
     microgrid_code: str | None
     nearest_grid_code: str | None = None
     distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class PlacedHousehold:
+    """A household of the register with its codes in one version (personal data included: check roles first)."""
+
+    household: HouseholdRecord
+    community_code: str | None
+    grid_code: str | None
+    microgrid_code: str | None
 
 
 @dataclass(frozen=True)
@@ -413,7 +424,7 @@ class BoundaryStore(Protocol):
         ...
 
     def household_points(self) -> list[HouseholdPoint]:
-        """Every stored household's point, by row."""
+        """Every stored household's point and id, by row."""
         ...
 
     def save_placements(self, version_id: int, placements: Sequence[Placement]) -> None:
@@ -422,6 +433,14 @@ class BoundaryStore(Protocol):
 
     def has_placements(self, version_id: int) -> bool:
         """Whether household codes are stored for a version."""
+        ...
+
+    def households(self) -> list[HouseholdRecord]:
+        """Every household of the register (personal data included), by household id."""
+        ...
+
+    def households_in(self, version_id: int, code: str) -> list[PlacedHousehold]:
+        """The households placed in the feature `code` of a version, by household id; NotFound for no such code."""
         ...
 
     def household_counts(self, version_id: int, code: str) -> HouseholdCounts:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from gridmap.store import create_engine_for, open_store, upgrade_database
 from gridmap.store.interface import BoundaryStore
+from gridmap.store.sql import SqlBoundaryStore
 from tests.boundary_builders import COMMUNITY, cell, feature
 
 # Grid number -> (column, row) of its cell, numbered west to east, north to south as DOMAIN.md says.
@@ -96,3 +97,13 @@ def store(request: pytest.FixtureRequest) -> BoundaryStore:
     """The same tests on each backend."""
     backend: BoundaryStore = request.getfixturevalue(f"{request.param}_store")
     return backend
+
+
+@pytest.fixture
+def households_store(store: BoundaryStore) -> Iterator[BoundaryStore]:
+    """The store, its household register emptied afterwards (the PostGIS database outlives the test)."""
+    yield store
+    assert isinstance(store, SqlBoundaryStore)
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM household_placements"))
+        connection.execute(text("DELETE FROM households"))

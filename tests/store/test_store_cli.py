@@ -13,6 +13,7 @@ from gridmap.cli import app
 from gridmap.store import migrate, open_store
 from tests.boundary_builders import cell, write_collection
 from tests.store.conftest import grid_code, region_features, sqlite_url
+from tests.store.test_contract_household_impact import impact_households, moved_region
 
 runner = CliRunner()
 
@@ -119,3 +120,22 @@ def test_help_teaches_with_examples(database: str) -> None:
     for command in (["import"], ["publish"], ["export"], ["diff"], ["user", "add"], ["db", "upgrade"]):
         code, output = run(database, *command, "--help")
         assert code == 0 and "Examples" in output, command
+
+
+def test_diff_counts_the_households_that_change_grid(database: str, region_file: Path, tmp_path: Path) -> None:
+    run(database, "import", region_file)
+    run(database, "import", write_collection(tmp_path / "v2.geojson", moved_region(region_features())))
+    with open_store(database) as store:
+        store.add_households(impact_households())
+
+    code, output = run(database, "diff", "1", "2")
+    assert code == 0, output
+    assert "3 households change grid" in output
+    rows = [line.strip("│ ").split() for line in output.splitlines() if line.startswith("│")]
+    assert [grid_code(2), "│", grid_code(1), "│", "2"] in rows
+    assert [grid_code(4), "│", "(uncovered)", "│", "1"] in rows
+    assert "MOVE-A" not in output
+
+    code, output = run(database, "diff", "1", "2", "--format", "json")
+    assert code == 0, output
+    assert json.loads(output)["households"]["pairs"][0] == {"from": grid_code(2), "to": grid_code(1), "count": 2}

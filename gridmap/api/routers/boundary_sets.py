@@ -32,7 +32,9 @@ from gridmap.api.uploads import saved_uploads
 from gridmap.errors import InvalidInput
 from gridmap.io.boundaries import SourceCrs
 from gridmap.services import boundaries as boundary_service
-from gridmap.store.interface import BoundarySetInfo, VersionInfo
+from gridmap.services import household_impact as impact_service
+from gridmap.services import users as user_service
+from gridmap.store.interface import BoundarySetInfo, Role, VersionInfo
 
 router = APIRouter(prefix="/boundary-sets", tags=["boundary sets"])
 
@@ -215,10 +217,14 @@ def diff_versions(
     from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_ID, description="Older version id")],
     to_version: Annotated[int, Query(alias="to", ge=1, le=MAX_ID, description="Newer version id")],
 ) -> dict[str, Any]:
-    """Features added, removed, reshaped (area change in m2) and with changed properties."""
+    """Features added, removed, reshaped (area change in m2) and with changed properties, and the households
+    that would change grid: counts per (from, to) grid for every reader, the household ids for planners."""
     for version_id in (from_version, to_version):
         ensure_readable(set_version(store, name, version_id), user)
-    return boundary_service.diff_versions(store, from_version, to_version).to_json()
+    answer = boundary_service.diff_versions(store, from_version, to_version).to_json()
+    impact = impact_service.household_impact(store, from_version, to_version)
+    answer["households"] = impact.to_json(with_households=user_service.has_role(user, Role.PLANNER))
+    return answer
 
 
 @router.get(

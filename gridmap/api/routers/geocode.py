@@ -21,7 +21,7 @@ MAX_QUERY_CHARS = 200
 REGISTRY_FILE = ("sample", "addresses.csv")
 
 
-def _matchers(request: Request) -> MatcherCache:
+def address_matchers(request: Request) -> MatcherCache:
     """The app's matcher cache over the registry in the sample folder, made on first use."""
     state = request.app.state
     if getattr(state, "address_matchers", None) is None:
@@ -44,7 +44,7 @@ def geocode(
     if not text or len(text) > MAX_QUERY_CHARS:
         msg = f"q must be an address of 1 to {MAX_QUERY_CHARS} characters"
         raise BadParameter(msg)
-    result = _matchers(request).get().match(text)
+    result = address_matchers(request).get().match(text)
     body: dict[str, Any] = {"query": text, "match": match_summary(result), "wgs84": None, "location": None}
     if result.matched and result.lon is not None and result.lat is not None:
         body["wgs84"] = {"lon": result.lon, "lat": result.lat}

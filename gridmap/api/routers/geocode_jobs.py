@@ -1,0 +1,92 @@
+"""Batch geocoding over HTTP: upload a CSV (planners), follow the job, download the result.
+
+Jobs run in a background thread of this server process and are kept in memory: a restart loses them
+(see gridmap.services.geocode_jobs). The result holds the upload's own columns, so only its owner and
+admins may read it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+
+from gridmap.api.dependencies import PlannerDep, StoreDep, VersionsDep
+from gridmap.api.problems import BadParameter
+from gridmap.api.routers.geocode import address_matchers
+from gridmap.api.uploads import safe_name
+from gridmap.errors import NotFound
+from gridmap.geo.crs import parse_datum
+from gridmap.services.geocode import BoundaryLayers, GeocodeOptions
+from gridmap.services.geocode_jobs import GeocodeJobs
+from gridmap.services.version_cache import VersionCache
+from gridmap.store.interface import BoundaryStore
+
+router = APIRouter(prefix="/geocode/jobs", tags=["geocode"])
+
+JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A job id, as POST /geocode/jobs gave it")]
+
+
+def _jobs(request: Request) -> GeocodeJobs:
+    jobs: GeocodeJobs = request.app.state.geocode_jobs
+    return jobs
+
+
+def _published_layers(store: BoundaryStore, versions: VersionCache) -> BoundaryLayers | None:
+    """The published version's assigners; None when nothing is published (rows are matched, not assigned)."""
+    try:
+        version = versions.default()
+    except NotFound:
+        return None
+    return BoundaryLayers(store.version_frame(version.id))
+
+
+@router.post("", status_code=202, summary="Start geocoding an uploaded CSV of addresses (planners)")
+def submit_job(
+    request: Request,
+    store: StoreDep,
+    versions: VersionsDep,
+    user: PlannerDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK) with an address column and/or lon, lat")],
+    address_column: Annotated[str, Form(max_length=64, description="Column holding the address")] = "address",
+    crs: Annotated[str, Form(description="Datum of lon/lat without a crs column: wgs84, gcj02, bd09, cgcs2000")] = (
+        "wgs84"
+    ),
+) -> JSONResponse:
+    """Accept the upload and geocode it in the background; poll the job's URL for its status."""
+    try:
+        datum = parse_datum(crs)
+    except ValueError as err:
+        raise BadParameter(str(err)) from None
+    matchers = address_matchers(request)
+
+    def save(path: FilePath) -> None:
+        with path.open("wb") as target:
+            shutil.copyfileobj(file.file, target)
+
+    job = _jobs(request).submit(
+        save,
+        filename=safe_name(file.filename, 0),
+        owner=user,
+        matcher=matchers.get,
+        layers=lambda: _published_layers(store, versions),
+        options=GeocodeOptions(address_column=address_column, datum=datum),
+    )
+    location = str(request.url_for("job_status", job_id=job.id))
+    return JSONResponse(job.to_json(), status_code=202, headers={"Location": location})
+
+
+@router.get("/{job_id}", name="job_status", summary="A geocoding job's status and summary counts")
+def job_status(request: Request, user: PlannerDep, job_id: JobId) -> dict[str, Any]:
+    """Queued, running (with rows done), done (with the summary) or failed (with why)."""
+    return _jobs(request).get(job_id, user=user).to_json()
+
+
+@router.get("/{job_id}/result", summary="The geocoded CSV of a finished job", response_class=FileResponse)
+def job_result(request: Request, user: PlannerDep, job_id: JobId) -> FileResponse:
+    """The upload's rows with match level, WGS-84 point and community/grid/microgrid codes (409 until done)."""
+    path = _jobs(request).result(job_id, user=user)
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=f"geocoded-{job_id[:8]}.csv")
