@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import geopandas as gpd
+import shapely
 import typer
 from rich.table import Table
 
@@ -29,6 +31,7 @@ from gridmap.cli.common import (
 )
 from gridmap.io.boundaries import read_boundaries, read_outline
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
+from gridmap.services.household_impact import HouseholdImpact, moves_between
 from gridmap.services.repair import MergeStrategy, repair_boundaries
 
 
@@ -57,6 +60,10 @@ def check(
     ] = None,
     households_min: Annotated[int, typer.Option(help="Fewest households a grid should have.")] = 0,
     households_max: Annotated[int, typer.Option(help="Most households a grid should have.")] = 500,
+    compare_to: Annotated[
+        Path | None,
+        typer.Option(help="With --households: the boundaries in force now; lists households that would change grid."),
+    ] = None,
     strict: Annotated[bool, typer.Option(help="Fail on warnings (edge_mismatch, household limits) too.")] = False,
     code_field: CodeField = "code",
     name_field: NameField = "name",
@@ -77,6 +84,8 @@ def check(
       gridmap check grids.gpkg --format json --output problems.geojson --html problems.html
 
       gridmap check fujian.geojson --crs gcj02 --code-field adcode --flat
+
+      gridmap check draft.geojson --households households.csv --compare-to data/boundaries/
     """
     from gridmap.io.points import read_points
 
@@ -96,6 +105,13 @@ def check(
             households_max=households_max,
         )
         report = check_boundaries(boundary_input.frame, options, read_problems=boundary_input.problems, progress=step)
+        impact = None
+        if compare_to is not None:
+            if options.households is None:
+                raise typer.BadParameter("needs --households FILE to compare", param_hint="--compare-to")
+            step("comparing households with the boundaries in force")
+            current = read_boundaries([compare_to], mapping=mapping, source_crs=source_crs(crs)).frame
+            impact = _household_impact(current, boundary_input.frame, options.households)
         if output is not None:
             step("writing problems")
             _write_problems(report, output)
@@ -105,10 +121,32 @@ def check(
             step("drawing the map")
             write_check_map(boundary_input.frame, report, html)
     if output_format is OutputFormat.JSON:
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        document = report.to_json()
+        if impact is not None:
+            document["summary"]["household_impact"] = impact.to_json(with_households=False)
+        typer.echo(json.dumps(document, ensure_ascii=False))
     else:
         _print_report(report, paths, html)
+        if impact is not None:
+            _print_impact(impact)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _household_impact(current: gpd.GeoDataFrame, checked: gpd.GeoDataFrame, points: Any) -> HouseholdImpact:
+    """Households (numbered by their row, from 1) whose grid differs between the current and checked sets."""
+    lon = shapely.get_x(points).astype("float64")
+    lat = shapely.get_y(points).astype("float64")
+    ids = [str(i) for i in range(1, len(points) + 1)]
+    moves = moves_between(current, checked, household_ids=ids, lon=lon, lat=lat)
+    return HouseholdImpact(from_version=0, to_version=0, moves=moves)
+
+
+def _print_impact(impact: HouseholdImpact) -> None:
+    """Households that would change grid, counted per (from, to) pair."""
+    table = Table("from grid", "to grid", "households", title=f"{impact.moved} households would change grid")
+    for pair in impact.pairs:
+        table.add_row(pair.from_grid or "(none)", pair.to_grid or "(none)", str(pair.count))
+    console.print(table)
 
 
 def _write_problems(report: CheckReport, path: Path) -> None:

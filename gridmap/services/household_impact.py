@@ -7,13 +7,16 @@ compared with the published version before it is published. Household ids and co
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+from geopandas import GeoDataFrame
 
 from gridmap.services.geocode import BoundaryLayers
-from gridmap.store.interface import BoundaryStore, HouseholdPoint
+from gridmap.store.interface import BoundaryStore
 
 _CODE_COLUMNS = ("community_code", "grid_code", "microgrid_code")
 
@@ -86,28 +89,47 @@ def household_impact(store: BoundaryStore, from_version: int, to_version: int) -
         store.get_version(from_version)
         store.get_version(to_version)
         return HouseholdImpact(from_version=from_version, to_version=to_version)
-    before = _codes(store, from_version, located)
-    after = _codes(store, to_version, located)
-    moves = [
-        HouseholdMove(
-            household_id=point.household_id,
-            from_grid=before["grid_code"][i],
-            to_grid=after["grid_code"][i],
-            from_microgrid=before["microgrid_code"][i],
-            to_microgrid=after["microgrid_code"][i],
-            from_community=before["community_code"][i],
-            to_community=after["community_code"][i],
-        )
-        for i, point in enumerate(located)
-        if before["grid_code"][i] != after["grid_code"][i]
-    ]
+    lon = np.array([p.lon for p in located], dtype=np.float64)
+    lat = np.array([p.lat for p in located], dtype=np.float64)
+    moves = moves_between(
+        store.version_frame(from_version),
+        store.version_frame(to_version),
+        household_ids=[p.household_id for p in located],
+        lon=lon,
+        lat=lat,
+    )
     return HouseholdImpact(from_version=from_version, to_version=to_version, moves=moves)
 
 
-def _codes(store: BoundaryStore, version_id: int, points: list[HouseholdPoint]) -> dict[str, list[str | None]]:
-    """Community, grid and microgrid code of every point in a version (None outside every feature)."""
-    layers = BoundaryLayers(store.version_frame(version_id))
-    lon = np.array([p.lon for p in points], dtype=np.float64)
-    lat = np.array([p.lat for p in points], dtype=np.float64)
-    assigned = layers.assign(lon, lat)
+def moves_between(
+    before: GeoDataFrame,
+    after: GeoDataFrame,
+    *,
+    household_ids: Sequence[str],
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+) -> list[HouseholdMove]:
+    """The households (WGS-84 points) whose grid in the `after` boundaries differs from the `before` ones."""
+    old = _codes(before, lon, lat)
+    new = _codes(after, lon, lat)
+    return [
+        HouseholdMove(
+            household_id=household_id,
+            from_grid=old["grid_code"][i],
+            to_grid=new["grid_code"][i],
+            from_microgrid=old["microgrid_code"][i],
+            to_microgrid=new["microgrid_code"][i],
+            from_community=old["community_code"][i],
+            to_community=new["community_code"][i],
+        )
+        for i, household_id in enumerate(household_ids)
+        if old["grid_code"][i] != new["grid_code"][i]
+    ]
+
+
+def _codes(
+    boundaries: GeoDataFrame, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+) -> dict[str, list[str | None]]:
+    """Community, grid and microgrid code of every point (None outside every feature)."""
+    assigned = BoundaryLayers(boundaries).assign(lon, lat)
     return {column: [code or None for code in assigned[column]] for column in _CODE_COLUMNS}

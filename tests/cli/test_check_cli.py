@@ -178,3 +178,30 @@ def test_projected_coordinates_without_a_crs_get_a_hint(tmp_path: Path) -> None:
     code, output = run("check", path)
     assert code == 1
     assert "EPSG:4549" in output.replace("\n", "")
+
+
+def test_households_that_would_change_grid_are_counted_per_pair(tmp_path: Path) -> None:
+    current = write_collection(tmp_path / "current.geojson", community_of_grids())
+    draft_features = community_of_grids()
+    first, second = draft_features[1]["geometry"], draft_features[2]["geometry"]
+    draft_features[1]["geometry"], draft_features[2]["geometry"] = second, first  # grids 001 and 002 swap places
+    draft = write_collection(tmp_path / "draft.geojson", draft_features)
+    households = tmp_path / "households.csv"
+    north_west = (LON0 + STEP * 0.5, LAT0 + STEP * 1.5)
+    north_east = (LON0 + STEP * 1.5, LAT0 + STEP * 1.5)
+    south = (LON0 + STEP * 0.5, LAT0 + STEP * 0.5)
+    rows = [north_west] * 3 + [north_east, south]
+    households.write_text("lon,lat\n" + "".join(f"{x},{y}\n" for x, y in rows), encoding="utf-8")
+    args = ["check", draft, "--households", households, "--compare-to", current]
+    code, output = run(*args, "--format", "json")
+    assert code == 0, output
+    impact = json.loads(output)["summary"]["household_impact"]
+    assert impact["moved"] == 4
+    assert impact["pairs"] == [
+        {"from": f"{COMMUNITY}001", "to": f"{COMMUNITY}002", "count": 3},
+        {"from": f"{COMMUNITY}002", "to": f"{COMMUNITY}001", "count": 1},
+    ]
+    code, output = run(*args)
+    assert "4 households would change grid" in output
+    code, output = run("check", draft, "--compare-to", current)
+    assert code == 2 and "--households" in output
