@@ -31,7 +31,7 @@
     byCode: new Map(), // code -> { feature, layer, level }
     highlighted: null,
     baseMap: null,
-    token: window.localStorage.getItem("gridmapToken") || "",
+    token: storedToken(),
   };
 
   const map = L.map("map", { zoomControl: true, maxZoom: 20, minZoom: 3, zoomSnap: 0.25, zoomDelta: 0.5 });
@@ -40,7 +40,7 @@
 
   // One pane per level: grids below, microgrids above them, community outlines on top without fill so that
   // a click inside a grid reaches the grid; problems above everything.
-  const panes = { grid: 410, microgrid: 420, community: 430, facility: 435, problem: 440 };
+  const panes = { grid: 410, microgrid: 420, community: 430, facility: 435, household: 437, problem: 440 };
   for (const [name, z] of Object.entries(panes)) {
     map.createPane(name + "Pane").style.zIndex = String(z);
   }
@@ -70,6 +70,17 @@
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
 
   // ---- helpers ------------------------------------------------------------------------------------------
+
+  function storedToken() {
+    // The token lives in sessionStorage (gone with the tab), never in the URL; one an older page kept in
+    // localStorage moves there.
+    const legacy = window.localStorage.getItem("gridmapToken");
+    if (legacy) {
+      window.sessionStorage.setItem("gridmapToken", legacy);
+      window.localStorage.removeItem("gridmapToken");
+    }
+    return window.sessionStorage.getItem("gridmapToken") || "";
+  }
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -246,10 +257,12 @@
       el("h4", { class: "chain-title" }, "隶属关系 Parent chain"),
       chain,
       el("div", { id: "details-households", class: "facts" }),
+      el("div", { id: "details-household-points", class: "facts" }),
     );
     box.dataset.code = p.code;
     delete box.dataset.households;
     run(() => showHouseholds(String(p.code)));
+    run(() => showHouseholdPoints(p));
   }
 
   async function fetchAll(collection) {
@@ -277,6 +290,7 @@
     state.byCode.clear();
     for (const spec of LEVELS) layers[spec.level].clearLayers();
     problemLayer.clearLayers();
+    clearHouseholdPoints();
     showStatus("加载中 Loading…");
     const results = await Promise.all(LEVELS.map((spec) => fetchAll(spec.collection)));
     LEVELS.forEach((spec, i) => layers[spec.level].addData(results[i]));
@@ -523,6 +537,123 @@
     box.dataset.households = "loaded";
   }
 
+  // ---- household points: names and phones, for planners, admins and the grid's own worker only ----------
+  // Shown only to a signed-in user, for the grid (or microgrid) just clicked; nobody else asks for them.
+
+  const householdPoints = L.layerGroup();
+  let householdSeq = 0;
+
+  function clearHouseholdPoints() {
+    householdSeq++;
+    householdPoints.clearLayers();
+    delete document.getElementById("details").dataset.householdPoints;
+  }
+
+  function maskPhone(phone) {
+    const text = String(phone || "");
+    if (!text || text.includes("*")) return text;
+    if (text.length <= 7) return text.replace(/\d/g, "*");
+    return text.slice(0, 3) + text.slice(3, -4).replace(/\d/g, "*") + text.slice(-4);
+  }
+
+  function householdPopup(h) {
+    const flags = [];
+    if (h.elderly_alone) flags.push("独居老人 Elderly alone");
+    if (h.disabled) flags.push("残疾人 Disabled");
+    if (h.left_behind_children) flags.push("留守儿童 Left-behind children: " + h.left_behind_children);
+    const rows = [
+      ["户主 Name", h.head_name || "—"],
+      ["人口 People", h.people],
+      ["电话 Phone", maskPhone(h.phone) || "—"],
+      ["关爱 Care", flags.length ? flags.map(escapeHtml).join("<br>") : "—"],
+    ];
+    return '<span class="kind">' + escapeHtml(h.household_id) + "</span> " + escapeHtml(h.address || "") +
+      '<dl class="household-popup">' + rows.map(([term, value]) => "<dt>" + escapeHtml(term) + "</dt><dd>" +
+        (term.startsWith("关爱") ? value : escapeHtml(value)) + "</dd>").join("") + "</dl>";
+  }
+
+  function householdColour(h) {
+    return h.elderly_alone || h.disabled || h.left_behind_children ? "#c2255c" : "#1971c2";
+  }
+
+  // The register holds WGS-84 points; on GCJ-02 tiles they take the same shift as the boundaries.
+  function mapLatLng(lat, lon) {
+    if (state.outputCrs !== "gcj02") return [lat, lon];
+    const a = 6378245.0;
+    const ee = 0.00669342162296594323;
+    const x = lon - 105.0;
+    const y = lat - 35.0;
+    const wave = (20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0 / 3.0;
+    let dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + wave;
+    dLat += (20.0 * Math.sin(y * Math.PI) + 40.0 * Math.sin(y / 3.0 * Math.PI)) * 2.0 / 3.0;
+    dLat += (160.0 * Math.sin(y / 12.0 * Math.PI) + 320.0 * Math.sin(y * Math.PI / 30.0)) * 2.0 / 3.0;
+    let dLon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + wave;
+    dLon += (20.0 * Math.sin(x * Math.PI) + 40.0 * Math.sin(x / 3.0 * Math.PI)) * 2.0 / 3.0;
+    dLon += (150.0 * Math.sin(x / 12.0 * Math.PI) + 300.0 * Math.sin(x / 30.0 * Math.PI)) * 2.0 / 3.0;
+    const radLat = lat / 180.0 * Math.PI;
+    const magic = 1 - ee * Math.sin(radLat) * Math.sin(radLat);
+    const sqrtMagic = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / ((a * (1 - ee)) / (magic * sqrtMagic) * Math.PI);
+    dLon = (dLon * 180.0) / (a / sqrtMagic * Math.cos(radLat) * Math.PI);
+    return [lat + dLat, lon + dLon];
+  }
+
+  async function showHouseholdPoints(p) {
+    clearHouseholdPoints();
+    const seq = householdSeq;
+    const box = document.getElementById("details");
+    const target = document.getElementById("details-household-points");
+    if (!state.token || !target || !map.hasLayer(householdPoints)) return;
+    if (p.level !== "grid" && p.level !== "microgrid") return;
+    target.replaceChildren(el("p", { class: "hint" }, "加载住户 Loading households…"));
+    const params = state.version ? "?version=" + state.version.id : "";
+    let body;
+    try {
+      body = await api("grids/" + encodeURIComponent(p.code) + "/households" + params);
+    } catch (err) {
+      if (seq !== householdSeq) return;
+      if (err.status !== 403 && err.status !== 401) throw err;
+      target.replaceChildren(el("p", { class: "notice" }, err.status === 403
+        ? "无权查看本网格住户：仅限规划员、管理员和本网格网格员。 Only planners, admins and this grid's worker see its households."
+        : "登录已失效，请重新登录。 The token is not valid: sign in again."));
+      box.dataset.householdPoints = err.status === 403 ? "forbidden" : "unauthorised";
+      return;
+    }
+    if (seq !== householdSeq) return; // another feature was chosen meanwhile
+    let drawn = 0;
+    for (const h of body.households) {
+      if (h.lat === null || h.lat === undefined || h.lon === null || h.lon === undefined) continue;
+      L.circleMarker(mapLatLng(Number(h.lat), Number(h.lon)), {
+        pane: "householdPane", radius: 4.5, color: "#ffffff", weight: 1, fillColor: householdColour(h), fillOpacity: 0.95,
+      }).bindPopup(householdPopup(h)).addTo(householdPoints);
+      drawn++;
+    }
+    const missing = body.count - drawn;
+    target.replaceChildren(el("p", { class: "hint" }, "住户点 Household points: " + drawn +
+      (missing > 0 ? "（" + missing + " 户无坐标 without a point）" : "")));
+    box.dataset.householdPoints = String(drawn);
+  }
+
+  function showSignedIn() {
+    const button = document.getElementById("signin-button");
+    button.textContent = state.token ? "退出 Sign out" : "登录 Sign in";
+    button.classList.toggle("signed-in", Boolean(state.token));
+    document.body.dataset.signedIn = state.token ? "true" : "false";
+    if (state.token) {
+      layerControl.removeLayer(householdPoints);
+      layerControl.addOverlay(householdPoints, "住户 Households");
+      if (!map.hasLayer(householdPoints)) map.addLayer(householdPoints);
+    } else {
+      clearHouseholdPoints();
+      map.removeLayer(householdPoints);
+      layerControl.removeLayer(householdPoints);
+    }
+  }
+
+  map.on("overlayremove", (event) => {
+    if (event.layer === householdPoints) clearHouseholdPoints();
+  });
+
   map.on("overlayadd", (event) => {
     // After the layer switcher has finished its click: switching the other choropleth off while it still
     // walks its checkboxes would have it switched straight back on.
@@ -666,9 +797,25 @@
   });
   document.getElementById("token-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    state.token = document.getElementById("token-input").value.trim();
-    window.localStorage.setItem("gridmapToken", state.token);
+    const input = document.getElementById("token-input");
+    state.token = input.value.trim();
+    input.value = "";
+    if (state.token) window.sessionStorage.setItem("gridmapToken", state.token);
+    else window.sessionStorage.removeItem("gridmapToken");
     document.getElementById("token-box").hidden = true;
+    showSignedIn();
+    await run(start);
+  });
+  document.getElementById("signin-button").addEventListener("click", async () => {
+    const box = document.getElementById("token-box");
+    if (!state.token) {
+      box.hidden = !box.hidden;
+      if (!box.hidden) document.getElementById("token-input").focus();
+      return;
+    }
+    state.token = "";
+    window.sessionStorage.removeItem("gridmapToken");
+    showSignedIn();
     await run(start);
   });
 
@@ -709,6 +856,7 @@
     layers,
     problemLayer,
     facilityLayer,
+    householdPoints,
     thematic,
     setThematic,
     state,
@@ -717,5 +865,6 @@
   };
 
   updateLabelClasses();
+  showSignedIn();
   run(start);
 })();
