@@ -50,3 +50,13 @@ class PayloadTooLarge(InvalidInput):
     """An upload is larger than the configured limit."""
 
     title = "Payload too large"
+
+
+class RateLimited(GridmapError):
+    """Too many requests from one client; try again after `retry_after_s` seconds (HTTP 429)."""
+
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: float) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

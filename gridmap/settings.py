@@ -23,3 +23,7 @@ class Settings(BaseSettings):
     tiles_attribution: str = Field(default="", description="Attribution shown for the base map")
     tiles_datum: str = Field(default="wgs84", description="Datum of the base-map tiles: wgs84 or gcj02")
     sample_dir: Path = Field(default=Path("data"), description="Folder holding the sample region")
+    report_burst: int = Field(default=5, ge=1, description="Public incident reports one client may send at once")
+    reports_per_hour: float = Field(
+        default=30.0, gt=0, description="Public incident reports one client may send per hour on average"
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,11 +24,14 @@ from gridmap.api.routers import (
     geocode,
     geocode_jobs,
     households,
+    incidents,
     landing,
     lifecircle,
     locate,
+    open311,
 )
 from gridmap.errors import GridmapError
+from gridmap.incidents.ratelimit import TokenBucketLimiter
 from gridmap.services import boundaries as boundary_service
 from gridmap.services.geocode_jobs import GeocodeJobs
 from gridmap.services.locator import LocatorCache
@@ -96,10 +100,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.report_limiter = TokenBucketLimiter(
+        capacity=settings.report_burst, refill_per_s=settings.reports_per_hour / 3600.0, clock=time.monotonic
+    )
     install_problem_handlers(app)
-    routers = (landing, collections, locate, geocode, geocode_jobs, households, boundary_sets, lifecircle)
+    routers = (landing, collections, locate, geocode, geocode_jobs, households, boundary_sets, lifecircle, incidents)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(open311.router)  # GeoReport v2 keeps its own well-known paths
     mount_pages(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     return app

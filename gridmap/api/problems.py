@@ -7,6 +7,7 @@ content that parses but cannot be used (a feature in an upload, a version with e
 from __future__ import annotations
 
 import logging
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -22,6 +23,7 @@ from gridmap.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     Unauthorized,
 )
 
@@ -52,6 +54,7 @@ STATUS_BY_ERROR: dict[type[GridmapError], int] = {
     Conflict: 409,
     Forbidden: 403,
     Unauthorized: 401,
+    RateLimited: 429,
 }
 
 
@@ -96,6 +99,9 @@ async def _gridmap_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, GridmapError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": 'Bearer realm="gridmap"'} if status == 401 else None
+    if isinstance(exc, RateLimited):
+        # Retry-After takes whole seconds (RFC 9110); round up so a client waiting that long gets a token.
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
     # A refused publish carries the check report (gridmap.store.interface.CheckFailed.report).
     report = getattr(exc, "report", None)
     return problem_response(

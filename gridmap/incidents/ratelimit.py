@@ -12,17 +12,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gridmap.errors import GridmapError, InvalidInput
+from gridmap.errors import InvalidInput, RateLimited
 
-
-class RateLimited(GridmapError):
-    """Too many requests from one client; try again after `retry_after_s` seconds (HTTP 429)."""
-
-    title = "Too many requests"
-
-    def __init__(self, detail: str, *, retry_after_s: float) -> None:
-        super().__init__(detail)
-        self.retry_after_s = retry_after_s
+__all__ = ["Decision", "RateLimited", "TokenBucketLimiter"]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from shapely.geometry.base import BaseGeometry
 
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level
+from gridmap.incidents.model import Incident
+from gridmap.incidents.workflow import Status
 
 
 class VersionStatus(StrEnum):
@@ -292,6 +294,37 @@ class HouseholdCounts:
     left_behind_children: int
 
 
+@dataclass(frozen=True)
+class IncidentFilter:
+    """Which incidents to list; every field left None matches all. `reported_since`/`before` is [start, end)."""
+
+    status: Status | None = None
+    statuses: frozenset[Status] | None = None  # any of these (e.g. the statuses Open311 calls open)
+    category: str | None = None
+    grid_code: str | None = None
+    community_code: str | None = None
+    reported_since: datetime | None = None
+    reported_before: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None  # WGS-84 min lon, min lat, max lon, max lat
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    """One page of incidents, newest report first, and how many matched in all."""
+
+    incidents: list[Incident]
+    matched: int
+
+
+@dataclass(frozen=True)
+class KeyedReport:
+    """The idempotency key of a report: who sent it, their key, and a digest of its content."""
+
+    client: str
+    key: str
+    fingerprint: str
+
+
 class BoundaryStore(Protocol):
     """Boundary sets, their versions and features, and users, on PostGIS or embedded SQLite.
 
@@ -445,4 +478,23 @@ class BoundaryStore(Protocol):
 
     def household_counts(self, version_id: int, code: str) -> HouseholdCounts:
         """Households placed in the feature `code` of a version; NotFound when the version has no such code."""
+        ...
+
+    # Incidents.
+    def create_incident(
+        self, incident: Incident, *, keyed: KeyedReport | None = None, now: datetime | None = None
+    ) -> tuple[Incident, bool]:
+        """Store a new incident, or return the one already made under the same key; and whether it is new."""
+        ...
+
+    def get_incident(self, incident_id: str) -> Incident:
+        """The incident with its whole audit trail; NotFound when there is none."""
+        ...
+
+    def list_incidents(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0) -> IncidentPage:
+        """The incidents matching `where`, newest report first, `limit` from `offset`."""
+        ...
+
+    def change_incident(self, incident_id: str, change: Callable[[Incident], Incident]) -> Incident:
+        """Apply `change` (e.g. a workflow step) to the stored incident under a lock and store the result."""
         ...

@@ -33,6 +33,7 @@ from gridmap.store.frames import (
     values_from_frame,
 )
 from gridmap.store.households import HouseholdRegister
+from gridmap.store.incidents import IncidentRegister
 from gridmap.store.interface import (
     BoundarySetInfo,
     CheckFailed,
@@ -65,7 +66,7 @@ def _set_name(name: str) -> str:
     return name
 
 
-class SqlBoundaryStore(SpatialQueries, UserAccounts, HouseholdRegister):
+class SqlBoundaryStore(SpatialQueries, UserAccounts, HouseholdRegister, IncidentRegister):
     """A `BoundaryStore` on a SQLAlchemy engine; subclasses supply the spatial clauses."""
 
     def __init__(self, engine: Engine) -> None:

@@ -5,7 +5,7 @@ Python, a geoalchemy2 `geometry(GEOMETRY, 4326)` column on PostGIS, WKB bytes in
 no SpatiaLite here; its R*Tree index lives in `gridmap.store.sqlite`).
 
 Households are kept apart from boundaries; their codes are placements per boundary version. Incidents
-and facilities get their tables with the issues that need them.
+keep the codes they were routed to; facilities get their tables with the issue that needs them.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ CODE_LENGTH = 32
 NAME_LENGTH = 200
 PERSON_LENGTH = 100  # people (users, workers, authors) and boundary set names
 HOUSEHOLD_ID_LENGTH = 64
+INCIDENT_ID_LENGTH = 36  # a UUID
 MAX_INTEGER = 2**31 - 1  # SQL INTEGER
 
 
@@ -274,3 +275,67 @@ class HouseholdPlacement(Base):
     microgrid_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     nearest_grid_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     distance_m: Mapped[float | None] = mapped_column(Float)
+
+
+class IncidentRow(Base):
+    """An incident: its WGS-84 point (also as lon/lat), routing codes and workflow state; `reporter` is personal."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        Index("ix_incidents_status", "status"),
+        Index("ix_incidents_category", "category"),
+        Index("ix_incidents_grid_code", "grid_code"),
+        Index("ix_incidents_community_code", "community_code"),
+        Index("ix_incidents_reported_at", "reported_at"),
+        Index("ix_incidents_point", "point", postgresql_using="gist").ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[str] = mapped_column(String(INCIDENT_ID_LENGTH), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    point: Mapped[BaseGeometry] = mapped_column(GeometryType())
+    channel: Mapped[str] = mapped_column(String(16))
+    reporter: Mapped[str] = mapped_column(String(PERSON_LENGTH))
+    status: Mapped[str] = mapped_column(String(16))
+    community_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    grid_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    microgrid_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    worker: Mapped[str | None] = mapped_column(String(PERSON_LENGTH))
+    address: Mapped[str] = mapped_column(Text)
+    photo_urls: Mapped[str] = mapped_column(Text)  # a JSON list
+    rating: Mapped[int | None] = mapped_column(Integer)
+    duplicate_of: Mapped[str | None] = mapped_column(String(INCIDENT_ID_LENGTH))
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class IncidentAuditRow(Base):
+    """One entry of an incident's audit trail, numbered from 0 (the report)."""
+
+    __tablename__ = "incident_audit"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(PERSON_LENGTH))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    duplicate_of: Mapped[str | None] = mapped_column(String(INCIDENT_ID_LENGTH))
+
+
+class IncidentKey(Base):
+    """An idempotency key: the incident a client's (client, key) created, and a digest of its content."""
+
+    __tablename__ = "incident_keys"
+
+    client: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 
+from gridmap.api.problems import install_problem_handlers
+from gridmap.errors import RateLimited
+from gridmap.incidents import ratelimit
 from tests.api.conftest import TestClient, assert_problem
 
 
@@ -76,3 +80,21 @@ def test_viewer_config_tells_the_tile_datum(make_client) -> None:  # type: ignor
         "datum": "gcj02",
     }
     assert amap["output_crs"] == "gcj02"
+
+
+def test_rate_limited_is_a_429_problem_with_retry_after() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/limited")
+    def limited() -> None:
+        raise RateLimited("too many reports from this device; try again in 3 s", retry_after_s=2.2)
+
+    response = TestClient(app).get("/limited")
+    body = assert_problem(response, 429)
+    assert response.headers["retry-after"] == "3"
+    assert body["title"] == "Too many requests" and "try again in 3 s" in body["detail"]
+
+
+def test_rate_limited_is_still_importable_from_the_incident_core() -> None:
+    assert ratelimit.RateLimited is RateLimited

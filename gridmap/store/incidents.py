@@ -1,0 +1,255 @@
+"""Incidents in SQL: create (once per idempotency key), read, list with filters, and apply workflow steps.
+
+Changes are computed by the pure functions of `gridmap.incidents` (`advance`, `rate_incident`, `move_pin`);
+`change_incident` runs one of them on the stored incident inside a locked transaction and appends the
+audit entries it added, so two concurrent steps cannot both start from the same state.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from shapely import Point
+from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gridmap.errors import Conflict, InvalidInput, NotFound
+from gridmap.incidents.idempotency import DEFAULT_TTL, check_key
+from gridmap.incidents.model import Channel, Incident
+from gridmap.incidents.workflow import ActorRole, AuditAction, AuditEntry, IncidentState, Status
+from gridmap.store.frames import stored_text
+from gridmap.store.interface import IncidentFilter, IncidentPage, KeyedReport
+from gridmap.store.tables import INCIDENT_ID_LENGTH, PERSON_LENGTH, IncidentAuditRow, IncidentKey, IncidentRow
+
+MAX_PAGE = 1000
+
+
+def _row(incident: Incident) -> dict[str, object]:
+    if len(incident.id) > INCIDENT_ID_LENGTH or not incident.id:
+        msg = f"an incident id has 1-{INCIDENT_ID_LENGTH} characters"
+        raise InvalidInput(msg)
+    if not (math.isfinite(incident.lon) and math.isfinite(incident.lat)):
+        msg = "an incident's coordinates must be finite numbers"
+        raise InvalidInput(msg)
+    return {
+        "category": incident.category,
+        "description": incident.description,
+        "lon": incident.lon,
+        "lat": incident.lat,
+        "point": Point(incident.lon, incident.lat),
+        "channel": incident.channel.value,
+        "reporter": stored_text(incident.reporter, "the reporter", PERSON_LENGTH),
+        "status": incident.status.value,
+        "community_code": incident.community_code,
+        "grid_code": incident.grid_code,
+        "microgrid_code": incident.microgrid_code,
+        "worker": incident.worker,
+        "address": incident.address,
+        "photo_urls": json.dumps(list(incident.photo_urls)),
+        "rating": incident.state.rating,
+        "duplicate_of": incident.state.duplicate_of,
+        "reported_at": incident.state.reported_at,
+        "updated_at": incident.state.updated_at,
+    }
+
+
+def _audit_rows(incident_id: str, entries: tuple[AuditEntry, ...], first_seq: int) -> list[dict[str, object]]:
+    return [
+        {
+            "incident_id": incident_id,
+            "seq": first_seq + number,
+            "at": entry.at,
+            "actor": stored_text(entry.actor, "the actor", PERSON_LENGTH),
+            "role": entry.role.value,
+            "action": entry.action.value,
+            "from_status": None if entry.from_status is None else entry.from_status.value,
+            "to_status": entry.to_status.value,
+            "note": entry.note,
+            "rating": entry.rating,
+            "duplicate_of": entry.duplicate_of,
+        }
+        for number, entry in enumerate(entries)
+    ]
+
+
+def _entry(row: IncidentAuditRow) -> AuditEntry:
+    return AuditEntry(
+        at=row.at,
+        actor=row.actor,
+        role=ActorRole(row.role),
+        action=AuditAction(row.action),
+        from_status=None if row.from_status is None else Status(row.from_status),
+        to_status=Status(row.to_status),
+        note=row.note,
+        rating=row.rating,
+        duplicate_of=row.duplicate_of,
+    )
+
+
+def _incident(row: IncidentRow, audit: list[IncidentAuditRow]) -> Incident:
+    state = IncidentState(
+        status=Status(row.status),
+        reported_at=row.reported_at,
+        updated_at=row.updated_at,
+        rating=row.rating,
+        duplicate_of=row.duplicate_of,
+    )
+    return Incident(
+        id=row.id,
+        category=row.category,
+        description=row.description,
+        lon=row.lon,
+        lat=row.lat,
+        channel=Channel(row.channel),
+        reporter=row.reporter,
+        state=state,
+        audit=tuple(_entry(entry) for entry in audit),
+        community_code=row.community_code,
+        grid_code=row.grid_code,
+        microgrid_code=row.microgrid_code,
+        worker=row.worker,
+        address=row.address,
+        photo_urls=tuple(json.loads(row.photo_urls)),
+    )
+
+
+def _load(session: Session, incident_id: str, *, for_update: bool = False) -> Incident:
+    query = select(IncidentRow).where(IncidentRow.id == incident_id)
+    row = session.scalar(query.with_for_update() if for_update else query)
+    if row is None:
+        msg = f"there is no incident {incident_id!r}"
+        raise NotFound(msg)
+    audit = session.scalars(
+        select(IncidentAuditRow).where(IncidentAuditRow.incident_id == incident_id).order_by(IncidentAuditRow.seq)
+    ).all()
+    return _incident(row, list(audit))
+
+
+class IncidentRegister:
+    """The incident half of a SQL store; the store supplies the transaction."""
+
+    def _transaction(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def create_incident(
+        self, incident: Incident, *, keyed: KeyedReport | None = None, now: datetime | None = None
+    ) -> tuple[Incident, bool]:
+        """Store a new incident, or return the one already made under the same key; and whether it is new."""
+        if keyed is not None:
+            check_key(keyed.key)
+        try:
+            return self._create(incident, keyed, now or incident.state.reported_at)
+        except IntegrityError:
+            # A concurrent request with the same key (or the same id) won the race: answer as a repeat.
+            if keyed is None:
+                msg = f"an incident {incident.id!r} exists already"
+                raise Conflict(msg) from None
+            return self._create(incident, keyed, now or incident.state.reported_at)
+
+    def _create(self, incident: Incident, keyed: KeyedReport | None, now: datetime) -> tuple[Incident, bool]:
+        row = _row(incident)
+        with self._transaction() as session:
+            if keyed is not None:
+                slot = (IncidentKey.client == keyed.client, IncidentKey.key == keyed.key)
+                # A key is remembered for a day; after that the same key makes a new incident.
+                session.execute(delete(IncidentKey).where(*slot, IncidentKey.created_at < now - DEFAULT_TTL))
+                known = session.scalar(select(IncidentKey).where(*slot))
+                if known is not None:
+                    if known.fingerprint != keyed.fingerprint:
+                        msg = "this Idempotency-Key was already used for a different report; make a new key per report"
+                        raise Conflict(msg)
+                    return _load(session, known.incident_id), False
+            session.execute(insert(IncidentRow), [{"id": incident.id, **row}])
+            session.execute(insert(IncidentAuditRow), _audit_rows(incident.id, incident.audit, 0))
+            if keyed is not None:
+                session.execute(
+                    insert(IncidentKey),
+                    [
+                        {
+                            "client": keyed.client,
+                            "key": keyed.key,
+                            "fingerprint": keyed.fingerprint,
+                            "incident_id": incident.id,
+                            "created_at": now,
+                        }
+                    ],
+                )
+            return _load(session, incident.id), True
+
+    def get_incident(self, incident_id: str) -> Incident:
+        """The incident with its whole audit trail; NotFound when there is none."""
+        with self._transaction() as session:
+            return _load(session, incident_id)
+
+    def list_incidents(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0) -> IncidentPage:
+        """The incidents matching `where`, newest report first, `limit` from `offset`."""
+        if not (0 < limit <= MAX_PAGE and offset >= 0):
+            msg = f"limit must be 1-{MAX_PAGE} and offset at least 0"
+            raise InvalidInput(msg)
+        conditions = _conditions(where)
+        with self._transaction() as session:
+            matched = session.scalar(select(func.count()).select_from(IncidentRow).where(*conditions)) or 0
+            rows = session.scalars(
+                select(IncidentRow)
+                .where(*conditions)
+                .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            ids = [row.id for row in rows]
+            trails: dict[str, list[IncidentAuditRow]] = {incident_id: [] for incident_id in ids}
+            if ids:
+                audit = session.scalars(
+                    select(IncidentAuditRow)
+                    .where(IncidentAuditRow.incident_id.in_(ids))
+                    .order_by(IncidentAuditRow.incident_id, IncidentAuditRow.seq)
+                )
+                for entry in audit:
+                    trails[entry.incident_id].append(entry)
+            return IncidentPage([_incident(row, trails[row.id]) for row in rows], matched)
+
+    def change_incident(self, incident_id: str, change: Callable[[Incident], Incident]) -> Incident:
+        """Apply `change` (e.g. a workflow step) to the stored incident under a lock and store the result."""
+        with self._transaction() as session:
+            before = _load(session, incident_id, for_update=True)
+            after = change(before)
+            if after.id != before.id or after.audit[: len(before.audit)] != before.audit:
+                msg = "a change to an incident may only append to its audit trail"
+                raise InvalidInput(msg)
+            row = session.get_one(IncidentRow, incident_id)
+            for name, value in _row(after).items():
+                setattr(row, name, value)
+            added = after.audit[len(before.audit) :]
+            if added:
+                session.execute(insert(IncidentAuditRow), _audit_rows(incident_id, added, len(before.audit)))
+            session.flush()
+            return _load(session, incident_id)
+
+
+def _conditions(where: IncidentFilter) -> list[ColumnElement[bool]]:
+    """SQL conditions for a filter (the bbox on lon/lat, exact for points on every backend)."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.status is not None:
+        conditions.append(IncidentRow.status == where.status.value)
+    if where.statuses is not None:
+        conditions.append(IncidentRow.status.in_(sorted(s.value for s in where.statuses)))
+    if where.category is not None:
+        conditions.append(IncidentRow.category == where.category)
+    if where.grid_code is not None:
+        conditions.append(IncidentRow.grid_code == where.grid_code)
+    if where.community_code is not None:
+        conditions.append(IncidentRow.community_code == where.community_code)
+    if where.reported_since is not None:
+        conditions.append(IncidentRow.reported_at >= where.reported_since)
+    if where.reported_before is not None:
+        conditions.append(IncidentRow.reported_at < where.reported_before)
+    if where.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = where.bbox
+        conditions += [IncidentRow.lon >= min_lon, IncidentRow.lon <= max_lon]
+        conditions += [IncidentRow.lat >= min_lat, IncidentRow.lat <= max_lat]
+    return conditions

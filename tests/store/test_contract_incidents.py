@@ -1,0 +1,152 @@
+"""The incident half of the store contract, on SQLite and PostGIS: create once per key, read, list, change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from gridmap.errors import Conflict, InvalidInput, NotFound
+from gridmap.incidents.intake import advance, open_incident
+from gridmap.incidents.model import Channel, Incident
+from gridmap.incidents.open311 import ReportRequest
+from gridmap.incidents.routing import Route
+from gridmap.incidents.workflow import AuditAction, Status
+from gridmap.store import create_engine_for, migrate
+from gridmap.store.interface import BoundaryStore, IncidentFilter, KeyedReport
+from gridmap.store.sql import SqlBoundaryStore
+from tests.store.conftest import sqlite_url
+
+T0 = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)
+
+
+def incident(
+    number: int, *, lon: float = 119.50, lat: float = 27.46, grid: str = "G1", category: str = "noise_livestock"
+) -> Incident:
+    """A reported test incident (fake reporter) in grid `grid` of community C1."""
+    request = ReportRequest(
+        service_code=category,
+        lon=lon,
+        lat=lat,
+        description=f"第{number}号:邻居家的鸡",
+        address="胜利街1号",
+        channel=Channel.APP,
+        media_url=None,
+        contact={},
+    )
+    route = Route(lon, lat, "C1", grid, f"{grid}01", "张发敏", 55.0, near_boundary=False)
+    at = T0 + timedelta(hours=number)
+    return open_incident(
+        incident_id=f"I-{number}", request=request, route=route, reporter="居民", role="resident", at=at
+    )
+
+
+@pytest.fixture
+def incidents_store(store: BoundaryStore) -> Iterator[BoundaryStore]:
+    """The store, its incidents emptied afterwards (the PostGIS database outlives the test)."""
+    yield store
+    assert isinstance(store, SqlBoundaryStore)
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM incident_keys"))
+        connection.execute(text("DELETE FROM incident_audit"))
+        connection.execute(text("DELETE FROM incidents"))
+
+
+def test_an_incident_reads_back_whole(incidents_store: BoundaryStore) -> None:
+    made = incident(1)
+    stored, created = incidents_store.create_incident(made)
+    assert created and stored == made
+    assert incidents_store.get_incident("I-1") == made
+    with pytest.raises(NotFound, match="no incident 'I-9'"):
+        incidents_store.get_incident("I-9")
+    with pytest.raises(Conflict, match="exists already"):
+        incidents_store.create_incident(made)
+
+
+def test_a_key_creates_one_incident_and_refuses_other_content(incidents_store: BoundaryStore) -> None:
+    keyed = KeyedReport(client="10.0.0.1", key="k-1", fingerprint="a" * 64)
+    first, created = incidents_store.create_incident(incident(1), keyed=keyed)
+    again, created_again = incidents_store.create_incident(incident(2), keyed=keyed)
+    assert created and not created_again and again.id == first.id == "I-1"
+    assert incidents_store.list_incidents(IncidentFilter()).matched == 1
+    with pytest.raises(Conflict, match="different report"):
+        incidents_store.create_incident(incident(3), keyed=replace(keyed, fingerprint="b" * 64))
+    # Another client may use the same key; and after a day the key is forgotten.
+    _, other = incidents_store.create_incident(incident(4), keyed=replace(keyed, client="10.0.0.2"))
+    later, created_later = incidents_store.create_incident(incident(5), keyed=keyed, now=T0 + timedelta(days=2))
+    assert other and created_later and later.id == "I-5"
+    with pytest.raises(InvalidInput, match="Idempotency-Key"):
+        incidents_store.create_incident(incident(6), keyed=replace(keyed, key="键"))
+
+
+def test_filters_paging_and_the_number_matched(incidents_store: BoundaryStore) -> None:
+    store = incidents_store
+    store.create_incident(incident(1, grid="G1"))
+    store.create_incident(incident(2, grid="G2", lon=119.52, category="other"))
+    store.create_incident(incident(3, grid="G1", lat=27.48))
+    next_day = T0 + timedelta(days=1)
+    store.change_incident("I-3", lambda i: advance(i, "accepted", actor="张发敏", role="worker", at=next_day))
+
+    def ids(where: IncidentFilter, **paging: int) -> list[str]:
+        return [i.id for i in store.list_incidents(where, **paging).incidents]
+
+    assert ids(IncidentFilter()) == ["I-3", "I-2", "I-1"]  # newest report first
+    assert ids(IncidentFilter(status=Status.ACCEPTED)) == ["I-3"]
+    assert ids(IncidentFilter(statuses=frozenset({Status.ACCEPTED, Status.REPORTED}))) == ["I-3", "I-2", "I-1"]
+    assert ids(IncidentFilter(statuses=frozenset({Status.CLOSED}))) == []
+    assert ids(IncidentFilter(category="other")) == ["I-2"]
+    assert ids(IncidentFilter(grid_code="G1")) == ["I-3", "I-1"]
+    assert ids(IncidentFilter(community_code="C1")) == ["I-3", "I-2", "I-1"]
+    assert ids(IncidentFilter(community_code="C2")) == []
+    since, before = T0 + timedelta(hours=2), T0 + timedelta(hours=3)
+    assert ids(IncidentFilter(reported_since=since, reported_before=before)) == ["I-2"]
+    assert ids(IncidentFilter(bbox=(119.49, 27.45, 119.51, 27.47))) == ["I-1"]
+    page = store.list_incidents(IncidentFilter(), limit=2, offset=1)
+    assert [i.id for i in page.incidents] == ["I-2", "I-1"] and page.matched == 3
+    assert store.list_incidents(IncidentFilter(grid_code="G1"), limit=1).matched == 2
+    assert len(store.list_incidents(IncidentFilter()).incidents[0].audit) == 2
+    with pytest.raises(InvalidInput, match="limit"):
+        store.list_incidents(IncidentFilter(), limit=0)
+
+
+def test_a_change_appends_to_the_audit_trail_and_refusals_store_nothing(incidents_store: BoundaryStore) -> None:
+    store = incidents_store
+    store.create_incident(incident(1))
+    at = T0 + timedelta(days=1)
+    accepted = store.change_incident("I-1", lambda i: advance(i, "accepted", actor="张发敏", role="worker", at=at))
+    assert accepted.status is Status.ACCEPTED and accepted.state.updated_at == at
+    assert [e.action for e in accepted.audit] == [AuditAction.REPORT, AuditAction.TRANSITION]
+    assert store.get_incident("I-1") == accepted
+    with pytest.raises(Conflict, match="cannot go from accepted to resolved"):
+        store.change_incident("I-1", lambda i: advance(i, "resolved", actor="张发敏", role="worker", at=at))
+    with pytest.raises(InvalidInput, match="only append"):
+        store.change_incident("I-1", lambda i: replace(i, audit=i.audit[:1]))
+    assert store.get_incident("I-1") == accepted
+    with pytest.raises(NotFound):
+        store.change_incident("I-9", lambda i: i)
+
+
+def test_migration_0003_adds_and_removes_the_incident_tables(tmp_path: Path) -> None:
+    engine = create_engine_for(sqlite_url(tmp_path))
+    try:
+        migrate.upgrade(engine)
+        assert {"incidents", "incident_audit", "incident_keys"} <= set(inspect(engine).get_table_names())
+        migrate.downgrade(engine, "0002")
+        tables = set(inspect(engine).get_table_names())
+        assert not {"incidents", "incident_audit", "incident_keys"} & tables and "households" in tables
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgis
+def test_points_have_a_spatial_index_on_postgis(postgis_store: BoundaryStore) -> None:
+    assert isinstance(postgis_store, SqlBoundaryStore)
+    with postgis_store.engine.connect() as connection:
+        index = connection.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_incidents_point'")
+        ).scalar_one()
+    assert "USING gist (point)" in index
