@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import shapely
-from playwright import sync_api as playwright_sync
 
+from gridmap.services.households import read_households
 from gridmap.store import open_store
 from gridmap.store.interface import Role
 
@@ -137,21 +137,28 @@ def _start(folder: Path, **settings: str) -> Iterator[Server]:
             process.wait()
 
 
+def start_with_households(folder: Path, sample_files: tuple[str, ...]) -> Iterator[Server]:
+    """The app on the sample region with the sample's households stored and `sample_files` where it looks."""
+    inputs = folder / "sample" / "sample"
+    inputs.mkdir(parents=True)
+    for name in sample_files:
+        shutil.copyfile(REPO / "data" / "sample" / name, inputs / name)
+    for started in _start(folder):
+        households = read_households(inputs / "households.csv", matcher=None)
+        assert not households.errors
+        store = open_store(started.database_url)
+        try:
+            store.add_households(households.records)
+        finally:
+            store.close()
+        yield started
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app on a new SQLite database holding the sample region (loaded by the app at start)."""
     _need_chromium()
     yield from _start(tmp_path_factory.mktemp("viewer"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium."""
-    _need_chromium()
-    with playwright_sync.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @dataclass
@@ -179,14 +186,6 @@ def open_viewer(browser: Any, base: str, *, token: str | None = None) -> Visit:
     page.goto(base + "/")
     page.wait_for_function("document.body.dataset.loaded === 'true'", timeout=20_000)
     return visit
-
-
-@pytest.fixture
-def visit(browser: Any, server: Server) -> Iterator[Visit]:
-    """The viewer, freshly loaded."""
-    opened = open_viewer(browser, server.base)
-    yield opened
-    opened.page.context.close()
 
 
 def count(page: Any, level: str) -> int:

@@ -9,28 +9,21 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api as playwright_sync
 
-from gridmap.services.households import read_households
 from gridmap.store import open_store
 from gridmap.store.interface import Role
 from tests.web.test_viewer import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    REPO,
     Server,
     Visit,
     _click_inside,
     _need_chromium,
-    _start,
-    open_viewer,
+    start_with_households,
 )
 
 pytestmark = pytest.mark.browser
@@ -42,37 +35,7 @@ POINTS = ".leaflet-household-pane path"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app on the sample region with the sample's households stored."""
     _need_chromium()
-    folder = tmp_path_factory.mktemp("households")
-    inputs = folder / "sample" / "sample"
-    inputs.mkdir(parents=True)
-    shutil.copyfile(REPO / "data" / "sample" / "households.csv", inputs / "households.csv")
-    for started in _start(folder):
-        households = read_households(inputs / "households.csv", matcher=None)
-        assert not households.errors
-        store = open_store(started.database_url)
-        try:
-            store.add_households(households.records)
-        finally:
-            store.close()
-        yield started
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium."""
-    _need_chromium()
-    with playwright_sync.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def visit(browser: Any, server: Server) -> Iterator[Visit]:
-    """The viewer, freshly loaded, nobody signed in."""
-    opened = open_viewer(browser, server.base)
-    yield opened
-    opened.page.context.close()
+    yield from start_with_households(tmp_path_factory.mktemp("households"), ("households.csv",))
 
 
 def add_user(server: Server, name: str, role: Role) -> str:

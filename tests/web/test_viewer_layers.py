@@ -7,26 +7,18 @@ households in the store and its streets, facilities and households where the lif
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api as playwright_sync
 
-from gridmap.services.households import read_households
-from gridmap.store import open_store
 from tests.web.test_viewer import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    REPO,
     Server,
     Visit,
     _click_inside,
     _need_chromium,
-    _start,
-    open_viewer,
+    start_with_households,
 )
 
 pytestmark = pytest.mark.browser
@@ -40,38 +32,7 @@ COVERAGE_RAMP = {"#c92a2a", "#f08c00", "#fcc419", "#82c91e", "#2b8a3e"}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app on the sample region, its households stored and its life-circle inputs in place."""
     _need_chromium()
-    folder = tmp_path_factory.mktemp("layers")
-    inputs = folder / "sample" / "sample"
-    inputs.mkdir(parents=True)
-    for name in SAMPLE_INPUTS:
-        shutil.copyfile(REPO / "data" / "sample" / name, inputs / name)
-    for started in _start(folder):
-        households = read_households(inputs / "households.csv", matcher=None)
-        assert not households.errors
-        store = open_store(started.database_url)
-        try:
-            store.add_households(households.records)
-        finally:
-            store.close()
-        yield started
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium."""
-    _need_chromium()
-    with playwright_sync.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def visit(browser: Any, server: Server) -> Iterator[Visit]:
-    """The viewer, freshly loaded."""
-    opened = open_viewer(browser, server.base)
-    yield opened
-    opened.page.context.close()
+    yield from start_with_households(tmp_path_factory.mktemp("layers"), SAMPLE_INPUTS)
 
 
 def grid_fills(page: Any) -> list[str]:
