@@ -27,3 +27,8 @@ class Settings(BaseSettings):
     reports_per_hour: float = Field(
         default=30.0, gt=0, description="Public incident reports one client may send per hour on average"
     )
+    max_report_bytes: int = Field(
+        default=3 * 8 * 1024 * 1024 + 256 * 1024,
+        ge=1,
+        description="Largest incident report with photos (multipart body): three 8 MiB photos and the form",
+    )

@@ -862,6 +862,9 @@
     state,
     select,
     count: (level) => layers[level].getLayers().length,
+    // For the layers other scripts add (incidents.js): the layer switcher, and WGS-84 to the map's datum.
+    layerControl,
+    mapLatLng,
   };
 
   updateLabelClasses();

@@ -24,6 +24,7 @@ from gridmap.api.routers import (
     geocode,
     geocode_jobs,
     households,
+    incident_map,
     incidents,
     landing,
     lifecircle,
@@ -33,6 +34,7 @@ from gridmap.api.routers import (
 from gridmap.errors import GridmapError
 from gridmap.incidents.ratelimit import TokenBucketLimiter
 from gridmap.services import boundaries as boundary_service
+from gridmap.services import sample_incidents
 from gridmap.services.geocode_jobs import GeocodeJobs
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
@@ -45,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 
 def prepare_store(settings: Settings) -> BoundaryStore:
-    """Open the store (SQLite gets its tables on first use) and load the sample region into an empty one."""
+    """Open the store (SQLite gets its tables on first use); an empty one gets the sample region and incidents."""
     store = open_store(settings.database_url, upgrade=settings.database_url.startswith("sqlite"))
     try:
         loaded = boundary_service.ensure_sample(store, sample_dir=settings.sample_dir)
@@ -55,6 +57,13 @@ def prepare_store(settings: Settings) -> BoundaryStore:
     else:
         if loaded is not None:
             logger.info("loaded the sample region as version %s (%s features)", loaded.id, loaded.feature_count)
+    try:
+        imported = sample_incidents.ensure_sample_incidents(store, sample_dir=settings.sample_dir)
+    except GridmapError as err:
+        logger.warning("sample incidents not loaded: %s", err.detail)
+    else:
+        if imported:
+            logger.info("loaded %s sample incidents", imported)
     return store
 
 
@@ -104,7 +113,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         capacity=settings.report_burst, refill_per_s=settings.reports_per_hour / 3600.0, clock=time.monotonic
     )
     install_problem_handlers(app)
-    routers = (landing, collections, locate, geocode, geocode_jobs, households, boundary_sets, lifecircle, incidents)
+    routers = (
+        landing,
+        collections,
+        locate,
+        geocode,
+        geocode_jobs,
+        households,
+        boundary_sets,
+        lifecircle,
+        incidents,
+        incident_map,
+    )
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router)  # GeoReport v2 keeps its own well-known paths

@@ -24,7 +24,9 @@ def sample(
     """Generate the sample region: communities, grids and microgrids along streets and the river 蟾溪.
 
     Writes boundaries/shouning_aoyang.geojson (all three levels), boundaries/broken/ (one of every problem
-    kind planted, with planted.json saying where), and sample/streets.geojson and sample/river.geojson.
+    kind planted, with planted.json saying where), and sample/streets.geojson and sample/river.geojson;
+    for the county town also the addresses, households, facilities and 2,000 incidents
+    (sample/incidents.geojson, 1 Sep to 27 Nov 2026, with their workflow trails).
 
     Examples:
 
@@ -37,8 +39,16 @@ def sample(
     with stage_progress() as step:
         step(f"generating {communities} communities")
         summary = write_sample_region(out, communities=communities, seed=seed)
+        incidents = 0
+        if summary.households:
+            from gridmap.sample.incidents import write_sample_incidents
+
+            step("generating incidents")
+            _, incidents = write_sample_incidents(out, seed=seed)
     table = Table("what", "count", title=f"Sample region in {out}")
     for name, value in vars(summary).items():
         if isinstance(value, int):
             table.add_row(name, str(value))
+    if incidents:
+        table.add_row("incidents", str(incidents))
     console.print(table)

@@ -2,18 +2,67 @@
 
 These join the pure pieces (open311 parsing, routing, workflow) so that the store and API only load, call
 one function and save the returned `Incident`.
+
+A resident has no account: the reporting client makes a random secret per report (the reporter key) and
+keeps it; the incident keeps only its SHA-256, and rating or moving the pin as the reporter needs the secret.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from gridmap.errors import Forbidden, InvalidInput
+from gridmap.geo.crs import parse_datum, to_wgs84
 from gridmap.incidents.model import Incident
 from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, Area, Rerouted, Route, route_report
 from gridmap.incidents.workflow import ActorRole, Status, rate, record_move, report, transition
+
+REPORTER_KEY_MIN = 16
+REPORTER_KEY_MAX = 200
+
+
+def hash_reporter_key(key: str) -> str:
+    """The SHA-256 (hex) of a reporter key, after checking its length (16-200 characters)."""
+    if not REPORTER_KEY_MIN <= len(key) <= REPORTER_KEY_MAX:
+        msg = (
+            f"a reporter key has {REPORTER_KEY_MIN}-{REPORTER_KEY_MAX} characters (this one has {len(key)}); "
+            "make a random one per report"
+        )
+        raise InvalidInput(msg)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def point_in_wgs84(lon: float, lat: float, datum: str = "wgs84") -> tuple[float, float]:
+    """A point given in `datum` (wgs84, gcj02, bd09, ...) as WGS-84; InvalidInput names the field at fault."""
+    for name, value, limit in (("lon", lon, 180.0), ("lat", lat, 90.0)):
+        if not (math.isfinite(value) and -limit <= value <= limit):
+            msg = f"field {name!r} is {value}; it must lie between {-limit:g} and {limit:g}"
+            raise InvalidInput(msg)
+    try:
+        parsed = parse_datum(datum)
+    except ValueError as exc:
+        msg = f"field 'datum' {exc}"
+        raise InvalidInput(msg) from None
+    wgs_lon, wgs_lat = to_wgs84(lon, lat, parsed)
+    return float(wgs_lon), float(wgs_lat)
+
+
+def check_reporter_key(incident: Incident, key: str | None) -> None:
+    """Pass when `key` is the secret the incident was reported with; Forbidden otherwise."""
+    if key is None:
+        msg = "only the reporter may do this: send the reporter key of the report in header X-Reporter-Key"
+        raise Forbidden(msg)
+    presented = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    # Compared in constant time; an incident reported without a key matches no key at all.
+    if incident.reporter_key_hash is None or not hmac.compare_digest(presented, incident.reporter_key_hash):
+        msg = "the reporter key does not match this incident's; only its reporter may do this"
+        raise Forbidden(msg)
 
 
 def open_incident(
@@ -25,8 +74,9 @@ def open_incident(
     role: ActorRole | str,
     at: datetime,
     photo_urls: Sequence[str] = (),
+    reporter_key: str | None = None,
 ) -> Incident:
-    """A new incident in `reported`, routed, with its first audit entry."""
+    """A new incident in `reported`, routed (near-boundary flag included), with its first audit entry."""
     state, entry = report(actor=reporter, role=role, at=at, note=f"channel {request.channel}")
     media = tuple(photo_urls) or ((request.media_url,) if request.media_url else ())
     return Incident(
@@ -45,6 +95,9 @@ def open_incident(
         worker=route.worker,
         address=request.address,
         photo_urls=media,
+        near_boundary=route.near_boundary,
+        boundary_distance_m=route.boundary_distance_m,
+        reporter_key_hash=None if reporter_key is None else hash_reporter_key(reporter_key),
     )
 
 
@@ -96,6 +149,8 @@ def move_pin(
         grid_code=route.grid_code,
         microgrid_code=route.microgrid_code,
         worker=route.worker,
+        near_boundary=route.near_boundary,
+        boundary_distance_m=route.boundary_distance_m,
     )
     changed_grid = route.grid_code != incident.grid_code
     return moved, Rerouted(route=route, grid_changed=changed_grid, worker_changed=route.worker != incident.worker)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from gridmap.incidents.workflow import AuditEntry, IncidentState, Status
@@ -36,6 +36,10 @@ class Incident:
     worker: str | None = None
     address: str = ""
     photo_urls: tuple[str, ...] = ()
+    near_boundary: bool = False  # within the routing distance of the grid's edge: the dispatcher confirms
+    boundary_distance_m: float | None = None
+    # The SHA-256 (hex) of the secret the reporting client made, which rating and moving the pin need.
+    reporter_key_hash: str | None = field(default=None, repr=False)
 
     @property
     def status(self) -> Status:

@@ -1,4 +1,5 @@
-"""Incident use cases: report (locate in the published version, route, open, store once per key) and change.
+"""Incident use cases: report (locate in the published version, route, open, store once per key with its
+photos), change (workflow steps, the reporter's rating and pin moves) and statistics per area and period.
 
 The pure steps live in `gridmap.incidents`; this module joins them to the store and the point lookup.
 """
@@ -6,15 +7,27 @@ The pure steps live in `gridmap.incidents`; this module joins them to the store 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from gridmap.incidents.intake import advance, move_pin, open_incident, rate_incident
+from gridmap.errors import InvalidInput
+from gridmap.incidents.intake import advance, check_reporter_key, move_pin, open_incident, rate_incident
 from gridmap.incidents.model import Incident
 from gridmap.incidents.open311 import ReportRequest
+from gridmap.incidents.photos import CleanPhoto
 from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, route_report
+from gridmap.incidents.stats import AreaStats, GroupBy, area_stats
 from gridmap.incidents.workflow import ActorRole
 from gridmap.services.locator import LocatorCache
-from gridmap.store.interface import BoundaryStore, KeyedReport, VersionInfo
+from gridmap.store.interface import BoundaryStore, IncidentFilter, KeyedReport, VersionInfo
+
+# Where the API serves a stored photo; numbered from 1 in the order the photos were sent.
+PHOTO_PATH = "/api/v1/incidents/{incident_id}/photos/{number}"
+
+
+def photo_path(incident_id: str, number: int) -> str:
+    """The URL path of photo `number` (from 1) of an incident."""
+    return PHOTO_PATH.format(incident_id=incident_id, number=number)
 
 
 def report_incident(
@@ -28,15 +41,29 @@ def report_incident(
     at: datetime,
     keyed: KeyedReport | None = None,
     near_boundary_m: float = DEFAULT_NEAR_BOUNDARY_M,
+    photos: Sequence[CleanPhoto] = (),
+    reporter_key: str | None = None,
 ) -> tuple[Incident, bool]:
-    """The stored incident for a report, and whether it is new (False for a repeat of the same key)."""
+    """The stored incident for a report, and whether it is new (False for a repeat of the same key).
+
+    `photos` must already be cleaned (`gridmap.incidents.photos.clean_photos`); they are stored with the
+    incident in one transaction. `reporter_key` is the reporting client's secret; only its hash is kept.
+    """
     location = locators.locate(version, request.lon, request.lat)
     # A point in no grid is refused here (InvalidInput saying so), before anything is stored.
     route = route_report(request.lon, request.lat, location.chain, near_boundary_m=near_boundary_m)
+    incident_id = str(uuid.uuid4())
     incident = open_incident(
-        incident_id=str(uuid.uuid4()), request=request, route=route, reporter=reporter, role=role, at=at
+        incident_id=incident_id,
+        request=request,
+        route=route,
+        reporter=reporter,
+        role=role,
+        at=at,
+        photo_urls=[photo_path(incident_id, number) for number in range(1, len(photos) + 1)],
+        reporter_key=reporter_key,
     )
-    return store.create_incident(incident, keyed=keyed, now=at)
+    return store.create_incident(incident, keyed=keyed, now=at, photos=photos)
 
 
 def advance_incident(
@@ -59,12 +86,31 @@ def advance_incident(
     )
 
 
-def rate(*, store: BoundaryStore, incident_id: str, rating: int, actor: str, at: datetime, note: str = "") -> Incident:
-    """The incident after its reporter rated it (closed incidents, once)."""
-    return store.change_incident(
-        incident_id,
-        lambda incident: rate_incident(incident, rating, actor=actor, role=ActorRole.RESIDENT, at=at, note=note),
-    )
+def _acting(incident: Incident, actor: str | None, reporter_key: str | None) -> str:
+    """Who acts: the reporter when `reporter_key` matches, else the `actor` the caller vouches for (staff)."""
+    if reporter_key is not None or actor is None:
+        # Forbidden for a wrong key, and for no key when nobody else is named.
+        check_reporter_key(incident, reporter_key)
+    return actor or incident.reporter
+
+
+def rate(
+    *,
+    store: BoundaryStore,
+    incident_id: str,
+    rating: int,
+    at: datetime,
+    actor: str | None = None,
+    note: str = "",
+    reporter_key: str | None = None,
+) -> Incident:
+    """The incident after its reporter rated it (closed incidents, once); checks `reporter_key` when given."""
+
+    def rated(incident: Incident) -> Incident:
+        who = _acting(incident, actor, reporter_key)
+        return rate_incident(incident, rating, actor=who, role=ActorRole.RESIDENT, at=at, note=note)
+
+    return store.change_incident(incident_id, rated)
 
 
 def move_incident_pin(
@@ -75,12 +121,37 @@ def move_incident_pin(
     incident_id: str,
     lon: float,
     lat: float,
-    actor: str,
     role: ActorRole | str,
     at: datetime,
+    actor: str | None = None,
+    reporter_key: str | None = None,
+    near_boundary_m: float = DEFAULT_NEAR_BOUNDARY_M,
 ) -> Incident:
-    """The incident at a new WGS-84 point, re-routed in `version`; refused once dispatched."""
+    """The incident at a new WGS-84 point, re-routed in `version`; refused once dispatched.
+
+    Staff pass their name as `actor`; the reporter passes `reporter_key` (checked against the stored hash).
+    """
     chain = locators.locate(version, lon, lat).chain
-    return store.change_incident(
-        incident_id, lambda incident: move_pin(incident, lon, lat, chain, actor=actor, role=role, at=at)[0]
-    )
+
+    def moved(incident: Incident) -> Incident:
+        who = _acting(incident, actor, reporter_key)
+        return move_pin(incident, lon, lat, chain, actor=who, role=role, at=at, near_boundary_m=near_boundary_m)[0]
+
+    return store.change_incident(incident_id, moved)
+
+
+def area_statistics(
+    store: BoundaryStore, *, by: GroupBy | str, start: datetime, end: datetime, community: str | None = None
+) -> list[AreaStats]:
+    """Statistics per grid or community of the incidents reported in [start, end), optionally in one community."""
+    try:
+        group = GroupBy(by)
+    except ValueError:
+        msg = f"statistics are grouped by {' or '.join(g.value for g in GroupBy)}, not {by!r}"
+        raise InvalidInput(msg) from None
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        msg = "a period needs time-zone-aware start and end, with end after start"
+        raise InvalidInput(msg)
+    # The period and community are filtered in SQL; the incidents are read in chunks with their trails.
+    where = IncidentFilter(community_code=community, reported_since=start, reported_before=end)
+    return area_stats(list(store.iter_incidents(where)), by=group, start=start, end=end)

@@ -1,4 +1,5 @@
-"""Incidents in SQL: create (once per idempotency key), read, list with filters, and apply workflow steps.
+"""Incidents in SQL: create (once per idempotency key, with their photos), read, list or walk through with
+filters, and apply workflow steps.
 
 Changes are computed by the pure functions of `gridmap.incidents` (`advance`, `rate_incident`, `move_pin`);
 `change_incident` runs one of them on the stored incident inside a locked transaction and appends the
@@ -9,24 +10,34 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
 from shapely import Point
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.incidents.idempotency import DEFAULT_TTL, check_key
 from gridmap.incidents.model import Channel, Incident
+from gridmap.incidents.photos import CleanPhoto, PhotoFormat
 from gridmap.incidents.workflow import ActorRole, AuditAction, AuditEntry, IncidentState, Status
 from gridmap.store.frames import stored_text
 from gridmap.store.interface import IncidentFilter, IncidentPage, KeyedReport
-from gridmap.store.tables import INCIDENT_ID_LENGTH, PERSON_LENGTH, IncidentAuditRow, IncidentKey, IncidentRow
+from gridmap.store.tables import (
+    INCIDENT_ID_LENGTH,
+    PERSON_LENGTH,
+    REPORTER_KEY_HASH_LENGTH,
+    IncidentAuditRow,
+    IncidentKey,
+    IncidentPhotoRow,
+    IncidentRow,
+)
 
 MAX_PAGE = 1000
+MAX_CHUNK = 10_000
 
 
 def _row(incident: Incident) -> dict[str, object]:
@@ -35,6 +46,10 @@ def _row(incident: Incident) -> dict[str, object]:
         raise InvalidInput(msg)
     if not (math.isfinite(incident.lon) and math.isfinite(incident.lat)):
         msg = "an incident's coordinates must be finite numbers"
+        raise InvalidInput(msg)
+    key_hash = incident.reporter_key_hash
+    if key_hash is not None and len(key_hash) != REPORTER_KEY_HASH_LENGTH:
+        msg = f"a reporter key is stored as its SHA-256 hex digest ({REPORTER_KEY_HASH_LENGTH} characters)"
         raise InvalidInput(msg)
     return {
         "category": incident.category,
@@ -55,6 +70,9 @@ def _row(incident: Incident) -> dict[str, object]:
         "duplicate_of": incident.state.duplicate_of,
         "reported_at": incident.state.reported_at,
         "updated_at": incident.state.updated_at,
+        "near_boundary": incident.near_boundary,
+        "boundary_distance_m": incident.boundary_distance_m,
+        "reporter_key_hash": key_hash,
     }
 
 
@@ -115,7 +133,39 @@ def _incident(row: IncidentRow, audit: list[IncidentAuditRow]) -> Incident:
         worker=row.worker,
         address=row.address,
         photo_urls=tuple(json.loads(row.photo_urls)),
+        near_boundary=row.near_boundary,
+        boundary_distance_m=row.boundary_distance_m,
+        reporter_key_hash=row.reporter_key_hash,
     )
+
+
+def _photo_rows(incident_id: str, photos: Sequence[CleanPhoto]) -> list[dict[str, object]]:
+    """Rows of the photos of a new incident, numbered from 1 as their URLs are."""
+    return [
+        {
+            "incident_id": incident_id,
+            "seq": number,
+            "media_type": photo.format.value,
+            "width": photo.width,
+            "height": photo.height,
+            "data": photo.data,
+        }
+        for number, photo in enumerate(photos, start=1)
+    ]
+
+
+def _with_trails(session: Session, rows: Sequence[IncidentRow]) -> list[Incident]:
+    """The incidents of `rows`, in their order, each with its audit trail (one query for all trails)."""
+    trails: dict[str, list[IncidentAuditRow]] = {row.id: [] for row in rows}
+    if trails:
+        audit = session.scalars(
+            select(IncidentAuditRow)
+            .where(IncidentAuditRow.incident_id.in_(list(trails)))
+            .order_by(IncidentAuditRow.incident_id, IncidentAuditRow.seq)
+        )
+        for entry in audit:
+            trails[entry.incident_id].append(entry)
+    return [_incident(row, trails[row.id]) for row in rows]
 
 
 def _load(session: Session, incident_id: str, *, for_update: bool = False) -> Incident:
@@ -137,21 +187,28 @@ class IncidentRegister:
         raise NotImplementedError
 
     def create_incident(
-        self, incident: Incident, *, keyed: KeyedReport | None = None, now: datetime | None = None
+        self,
+        incident: Incident,
+        *,
+        keyed: KeyedReport | None = None,
+        now: datetime | None = None,
+        photos: Sequence[CleanPhoto] = (),
     ) -> tuple[Incident, bool]:
-        """Store a new incident, or return the one already made under the same key; and whether it is new."""
+        """Store a new incident with its photos, or return the one made under the same key; and whether it is new."""
         if keyed is not None:
             check_key(keyed.key)
         try:
-            return self._create(incident, keyed, now or incident.state.reported_at)
+            return self._create(incident, keyed, now or incident.state.reported_at, photos)
         except IntegrityError:
             # A concurrent request with the same key (or the same id) won the race: answer as a repeat.
             if keyed is None:
                 msg = f"an incident {incident.id!r} exists already"
                 raise Conflict(msg) from None
-            return self._create(incident, keyed, now or incident.state.reported_at)
+            return self._create(incident, keyed, now or incident.state.reported_at, photos)
 
-    def _create(self, incident: Incident, keyed: KeyedReport | None, now: datetime) -> tuple[Incident, bool]:
+    def _create(
+        self, incident: Incident, keyed: KeyedReport | None, now: datetime, photos: Sequence[CleanPhoto]
+    ) -> tuple[Incident, bool]:
         row = _row(incident)
         with self._transaction() as session:
             if keyed is not None:
@@ -166,6 +223,8 @@ class IncidentRegister:
                     return _load(session, known.incident_id), False
             session.execute(insert(IncidentRow), [{"id": incident.id, **row}])
             session.execute(insert(IncidentAuditRow), _audit_rows(incident.id, incident.audit, 0))
+            if photos:
+                session.execute(insert(IncidentPhotoRow), _photo_rows(incident.id, photos))
             if keyed is not None:
                 session.execute(
                     insert(IncidentKey),
@@ -201,17 +260,43 @@ class IncidentRegister:
                 .limit(limit)
                 .offset(offset)
             ).all()
-            ids = [row.id for row in rows]
-            trails: dict[str, list[IncidentAuditRow]] = {incident_id: [] for incident_id in ids}
-            if ids:
-                audit = session.scalars(
-                    select(IncidentAuditRow)
-                    .where(IncidentAuditRow.incident_id.in_(ids))
-                    .order_by(IncidentAuditRow.incident_id, IncidentAuditRow.seq)
+            return IncidentPage(_with_trails(session, rows), matched)
+
+    def iter_incidents(self, where: IncidentFilter, *, chunk: int = 1000) -> Iterator[Incident]:
+        """Every incident matching `where` with its audit trail, oldest report first, read `chunk` at a time."""
+        if not 0 < chunk <= MAX_CHUNK:
+            msg = f"chunk must be 1-{MAX_CHUNK}"
+            raise InvalidInput(msg)
+        conditions = _conditions(where)
+        after: tuple[datetime, str] | None = None
+        while True:
+            # Keyset paging on (reported_at, id): each chunk is its own short transaction, and memory holds
+            # one chunk however many incidents match.
+            query = select(IncidentRow).where(*conditions)
+            if after is not None:
+                last_at, last_id = after
+                query = query.where(
+                    or_(
+                        IncidentRow.reported_at > last_at,
+                        and_(IncidentRow.reported_at == last_at, IncidentRow.id > last_id),
+                    )
                 )
-                for entry in audit:
-                    trails[entry.incident_id].append(entry)
-            return IncidentPage([_incident(row, trails[row.id]) for row in rows], matched)
+            with self._transaction() as session:
+                rows = session.scalars(query.order_by(IncidentRow.reported_at, IncidentRow.id).limit(chunk)).all()
+                incidents = _with_trails(session, rows)
+            yield from incidents
+            if len(rows) < chunk:
+                return
+            after = (rows[-1].reported_at, rows[-1].id)
+
+    def get_incident_photo(self, incident_id: str, number: int) -> CleanPhoto:
+        """Photo `number` (from 1) of an incident as stored (re-encoded, no metadata); NotFound otherwise."""
+        with self._transaction() as session:
+            row = session.get(IncidentPhotoRow, (incident_id, number))
+            if row is None:
+                msg = f"incident {incident_id!r} has no photo {number}"
+                raise NotFound(msg)
+            return CleanPhoto(data=row.data, format=PhotoFormat(row.media_type), width=row.width, height=row.height)
 
     def change_incident(self, incident_id: str, change: Callable[[Incident], Incident]) -> Incident:
         """Apply `change` (e.g. a workflow step) to the stored incident under a lock and store the result."""

@@ -6,7 +6,7 @@ by `gridmap.store.open_store(url)`. Geometry crosses this interface as shapely o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level
 from gridmap.incidents.model import Incident
+from gridmap.incidents.photos import CleanPhoto
 from gridmap.incidents.workflow import Status
 
 
@@ -325,6 +326,29 @@ class KeyedReport:
     fingerprint: str
 
 
+@dataclass(frozen=True)
+class IncidentCell:
+    """Incidents in one square cell of `cell_deg` degrees (column x, row y from 0,0): how many, and their mean point."""
+
+    x: int
+    y: int
+    count: int
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class IncidentPoint:
+    """Where an incident is and what it is, without what it says or who said it (for maps)."""
+
+    id: str
+    lon: float
+    lat: float
+    category: str
+    status: Status
+    reported_at: datetime
+
+
 class BoundaryStore(Protocol):
     """Boundary sets, their versions and features, and users, on PostGIS or embedded SQLite.
 
@@ -482,9 +506,14 @@ class BoundaryStore(Protocol):
 
     # Incidents.
     def create_incident(
-        self, incident: Incident, *, keyed: KeyedReport | None = None, now: datetime | None = None
+        self,
+        incident: Incident,
+        *,
+        keyed: KeyedReport | None = None,
+        now: datetime | None = None,
+        photos: Sequence[CleanPhoto] = (),
     ) -> tuple[Incident, bool]:
-        """Store a new incident, or return the one already made under the same key; and whether it is new."""
+        """Store a new incident with its photos, or return the one made under the same key; and whether it is new."""
         ...
 
     def get_incident(self, incident_id: str) -> Incident:
@@ -497,4 +526,38 @@ class BoundaryStore(Protocol):
 
     def change_incident(self, incident_id: str, change: Callable[[Incident], Incident]) -> Incident:
         """Apply `change` (e.g. a workflow step) to the stored incident under a lock and store the result."""
+        ...
+
+    def iter_incidents(self, where: IncidentFilter, *, chunk: int = 1000) -> Iterator[Incident]:
+        """Every incident matching `where` with its audit trail, oldest report first, read `chunk` at a time."""
+        ...
+
+    def get_incident_photo(self, incident_id: str, number: int) -> CleanPhoto:
+        """Photo `number` (from 1) of an incident as stored (re-encoded, no metadata); NotFound otherwise."""
+        ...
+
+    # Incident maps (aggregates for the viewer; gridmap/store/incident_map.py).
+    def incident_cells(self, where: IncidentFilter, cell_deg: float) -> list[IncidentCell]:
+        """Matching incidents counted per square cell of `cell_deg` degrees, with each cell's mean point."""
+        ...
+
+    def incident_area_counts(self, where: IncidentFilter, level: Level) -> dict[str, int]:
+        """Matching incidents counted per community, grid or microgrid code they were routed to."""
+        ...
+
+    def incident_points(self, where: IncidentFilter, limit: int) -> tuple[list[IncidentPoint], int]:
+        """Up to `limit` matching incidents, newest report first, as map points; and how many matched in all."""
+        ...
+
+    def incident_extent(self, where: IncidentFilter) -> tuple[datetime | None, datetime | None, int]:
+        """The first and last report time of the matching incidents (None when none match), and their number."""
+        ...
+
+    def import_incidents(
+        self, incidents: Iterable[Incident], *, batch: int = 5000, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Store incidents with their trails in one transaction, `batch` per statement; the number stored.
+
+        An id that is stored already (or repeats in the input) is a Conflict naming it; nothing is kept then.
+        """
         ...

@@ -33,6 +33,8 @@ from gridmap.store.frames import (
     values_from_frame,
 )
 from gridmap.store.households import HouseholdRegister
+from gridmap.store.incident_import import IncidentImport
+from gridmap.store.incident_map import IncidentMapQueries
 from gridmap.store.incidents import IncidentRegister
 from gridmap.store.interface import (
     BoundarySetInfo,
@@ -66,7 +68,9 @@ def _set_name(name: str) -> str:
     return name
 
 
-class SqlBoundaryStore(SpatialQueries, UserAccounts, HouseholdRegister, IncidentRegister):
+class SqlBoundaryStore(
+    SpatialQueries, UserAccounts, HouseholdRegister, IncidentRegister, IncidentMapQueries, IncidentImport
+):
     """A `BoundaryStore` on a SQLAlchemy engine; subclasses supply the spatial clauses."""
 
     def __init__(self, engine: Engine) -> None:

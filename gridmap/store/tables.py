@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -46,6 +47,7 @@ NAME_LENGTH = 200
 PERSON_LENGTH = 100  # people (users, workers, authors) and boundary set names
 HOUSEHOLD_ID_LENGTH = 64
 INCIDENT_ID_LENGTH = 36  # a UUID
+REPORTER_KEY_HASH_LENGTH = 64  # SHA-256 in hex
 MAX_INTEGER = 2**31 - 1  # SQL INTEGER
 
 
@@ -287,6 +289,7 @@ class IncidentRow(Base):
         Index("ix_incidents_grid_code", "grid_code"),
         Index("ix_incidents_community_code", "community_code"),
         Index("ix_incidents_reported_at", "reported_at"),
+        Index("ix_incidents_map", "lon", "lat", "reported_at", "category", "status"),  # migration 0005
         Index("ix_incidents_point", "point", postgresql_using="gist").ddl_if(dialect="postgresql"),
     )
 
@@ -309,6 +312,23 @@ class IncidentRow(Base):
     duplicate_of: Mapped[str | None] = mapped_column(String(INCIDENT_ID_LENGTH))
     reported_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    near_boundary: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    boundary_distance_m: Mapped[float | None] = mapped_column(Float)
+    # The SHA-256 of the secret the reporting client made; the secret itself is never stored.
+    reporter_key_hash: Mapped[str | None] = mapped_column(String(REPORTER_KEY_HASH_LENGTH))
+
+
+class IncidentPhotoRow(Base):
+    """A photo of an incident, re-encoded without metadata, numbered from 1 as its URL is."""
+
+    __tablename__ = "incident_photos"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class IncidentAuditRow(Base):

@@ -1,0 +1,77 @@
+"""`gridmap incidents generate` and `import` on SQLite stores holding the sample region."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gridmap.cli import app
+from gridmap.incidents.stats import CHINA_TIME
+from gridmap.incidents.workflow import replay
+from gridmap.services.boundaries import ensure_sample
+from gridmap.store import open_store
+from gridmap.store.interface import IncidentFilter
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    """A SQLite store with the sample region published and no incidents."""
+    url = f"sqlite:///{tmp_path / 'gridmap.db'}"
+    with open_store(url, upgrade=True) as store:
+        assert ensure_sample(store, sample_dir=REPO / "data") is not None
+    return url
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    """Run the CLI; (exit code, stdout + stderr)."""
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_generate_stores_incidents_in_the_period_and_refuses_taken_ids(store_url: str) -> None:
+    args = ("incidents", "generate", "--count", "120", "--store", store_url, "--start", "2026-12-01")
+    code, output = run(*args, "--end", "2026-12-07", "--seed", "5")
+    assert code == 0, output
+    assert "120 incidents from 2026-12-01 to 2026-12-07 stored" in " ".join(output.split())
+    with open_store(store_url) as store:
+        stored = list(store.iter_incidents(IncidentFilter()))
+    assert len(stored) == 120
+    days = {i.state.reported_at.astimezone(CHINA_TIME).date().isoformat() for i in stored}
+    assert min(days) >= "2026-12-01" and max(days) <= "2026-12-07"
+    assert all(replay(list(i.audit)) == i.state for i in stored)
+    code, output = run(*args, "--end", "2026-12-07")
+    assert code == 2 and "an incident 'sample-000001' exists already; nothing was imported" in output
+    code, output = run(*args, "--end", "2026-12-07", "--id-prefix", "more-")
+    assert code == 0, output
+    with open_store(store_url) as store:
+        assert store.list_incidents(IncidentFilter(), limit=1).matched == 240
+
+
+def test_generate_explains_bad_input(store_url: str, tmp_path: Path) -> None:
+    code, output = run("incidents", "generate", "--count", "5", "--store", store_url, "--start", "1 Dec")
+    assert code == 2 and "YYYY-MM-DD" in output
+    code, output = run("incidents", "generate", "--count", "5", "--store", store_url, "--end", "2026-08-01")
+    assert code == 2 and "before --start" in output
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    code, output = run("incidents", "generate", "--count", "5", "--store", empty)
+    assert code == 2 and "no boundary set named 'default'" in output
+
+
+def test_import_reads_the_sample_file(store_url: str) -> None:
+    code, output = run("incidents", "import", REPO / "data/sample/incidents.geojson", "--store", store_url)
+    assert code == 0, output
+    with open_store(store_url) as store:
+        assert store.list_incidents(IncidentFilter(), limit=1).matched == 2000
+        assert store.get_incident("sample-000001").audit[0].note.startswith("channel ")
+    code, output = run("incidents", "import", REPO / "data/sample/incidents.geojson", "--store", store_url)
+    assert code == 2 and "exists already" in output
+
+
+def test_help_teaches_with_examples() -> None:
+    code, output = run("incidents", "generate", "--help")
+    assert code == 0 and "gridmap incidents generate --count 3000" in output

@@ -1,0 +1,71 @@
+"""Bulk import of incidents on SQLite and PostGIS: whole trails, batches, progress, all or nothing on a taken id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import text
+
+from gridmap.errors import Conflict, InvalidInput
+from gridmap.incidents.model import Incident
+from gridmap.sample.incidents import generate_incidents
+from gridmap.store.interface import BoundaryStore, IncidentFilter
+from gridmap.store.sql import SqlBoundaryStore
+from tests.store.conftest import frame_from, region_features
+
+
+@pytest.fixture(scope="module")
+def made() -> list[Incident]:
+    """Eleven generated incidents with trails of every length, in the test region's grids."""
+    return generate_incidents(frame_from(region_features()), count=11, seed=3)
+
+
+@pytest.fixture
+def incidents_store(store: BoundaryStore) -> Iterator[BoundaryStore]:
+    """The store, its incidents emptied afterwards (the PostGIS database outlives the test)."""
+    yield store
+    assert isinstance(store, SqlBoundaryStore)
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM incident_audit"))
+        connection.execute(text("DELETE FROM incidents"))
+
+
+def stored_count(store: BoundaryStore) -> int:
+    return store.list_incidents(IncidentFilter(), limit=1).matched
+
+
+def test_imported_incidents_read_back_whole_in_batches(incidents_store: BoundaryStore, made: list[Incident]) -> None:
+    counts: list[int] = []
+    assert incidents_store.import_incidents(iter(made), batch=4, progress=counts.append) == len(made)
+    assert counts == [4, 8, 11]
+    assert [incidents_store.get_incident(i.id) for i in made] == made
+    assert {len(i.audit) for i in made} != {1}  # trails of several lengths went in
+    page = incidents_store.list_incidents(IncidentFilter(), limit=100)
+    assert page.matched == len(made) and {i.id for i in page.incidents} == {i.id for i in made}
+
+
+def test_a_taken_id_is_a_conflict_naming_it_and_nothing_is_kept(
+    incidents_store: BoundaryStore, made: list[Incident]
+) -> None:
+    incidents_store.import_incidents(made[:3])
+    fresh = [replace(i, id=f"new-{n}") for n, i in enumerate(made[3:])]
+    # The taken id comes in the second batch: the first batch must not stay either.
+    with pytest.raises(Conflict, match=f"an incident {made[1].id!r} exists already; nothing was imported"):
+        incidents_store.import_incidents([*fresh, made[1]], batch=5)
+    assert stored_count(incidents_store) == 3
+    with pytest.raises(Conflict, match="'new-0' appears twice"):
+        incidents_store.import_incidents([fresh[0], fresh[1], fresh[0]])
+    assert stored_count(incidents_store) == 3
+    assert incidents_store.import_incidents(fresh) == len(fresh)
+    assert stored_count(incidents_store) == len(made)
+
+
+def test_nothing_to_import_and_bad_batches(incidents_store: BoundaryStore, made: list[Incident]) -> None:
+    assert incidents_store.import_incidents([]) == 0
+    with pytest.raises(InvalidInput, match="batch is 0"):
+        incidents_store.import_incidents(made, batch=0)
+    with pytest.raises(InvalidInput, match="1-36 characters"):
+        incidents_store.import_incidents([replace(made[0], id="x" * 37)])
+    assert stored_count(incidents_store) == 0
