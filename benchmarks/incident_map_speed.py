@@ -21,15 +21,9 @@ Run: .venv/bin/python benchmarks/incident_map_speed.py [--incidents 200000] [--r
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fastapi import FastAPI
-from locate_speed import backend_url, free_port
+from locate_speed import backend_url, running_app
 from timing import Timing
 
 from gridmap.api.app import create_app
@@ -137,40 +131,6 @@ def _region_bounds(store: BoundaryStore) -> tuple[float, float, float, float]:
     assert published is not None
     min_x, min_y, max_x, max_y = (float(v) for v in store.version_frame(published).total_bounds)
     return (min_x, min_y, max_x, max_y)
-
-
-@contextlib.contextmanager
-def running_app(url: str, folder: Path) -> Iterator[str]:
-    """benchmark_app under uvicorn (one worker, no access log) on a loopback port; yields its base URL."""
-    port = free_port()
-    env = {**os.environ, "GRIDMAP_DATABASE_URL": url, "GRIDMAP_SAMPLE_DIR": str(folder / "no-sample")}
-    env["GRIDMAP_PUBLIC_READ"] = "true"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), str(REPO / "benchmarks"), env.get("PYTHONPATH", "")]))
-    command = [sys.executable, "-m", "uvicorn", "--factory", "incident_map_speed:benchmark_app", "--host", HOST]
-    command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=folder, env=env)
-    base = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                msg = f"uvicorn exited with {process.returncode}"
-                raise RuntimeError(msg)
-            try:
-                with urllib.request.urlopen(f"{base}/api/v1/conformance", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # In the page: turn the layer on, wait for its render event; the times since navigation start and since on.
@@ -275,7 +235,8 @@ def run_backend(backend: str, count: int, runs: int, folder: Path) -> None:
         print("  store queries (best of runs):")
         time_queries(url, runs)
         print("  viewer in headless Chromium (best of runs):")
-        with running_app(url, folder) as base, playwright_sync.sync_playwright() as playwright:
+        app = running_app(url, folder, workers=1, factory="incident_map_speed:benchmark_app", public_read="true")
+        with app as base, playwright_sync.sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
             try:
                 ours = measure(browser, base, GRIDMAP_FIRST, GRIDMAP_ZOOM, runs)

@@ -149,12 +149,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(url: str, folder: Path, *, workers: int = 2) -> Iterator[str]:
-    """The real app under uvicorn (`workers` processes, no access log) on a loopback port; yields its base URL."""
+def running_app(
+    url: str, folder: Path, *, workers: int = 2, factory: str = "gridmap.api.app:create_app", **settings: str
+) -> Iterator[str]:
+    """An app `factory` under uvicorn (`workers` processes, no access log) on a loopback port; yields its base URL.
+
+    `settings` become GRIDMAP_* environment variables (e.g. public_read="true"); benchmarks/ is importable, so a
+    benchmark may name a factory of its own.
+    """
     port = free_port()
     env = {**os.environ, "GRIDMAP_DATABASE_URL": url, "GRIDMAP_SAMPLE_DIR": str(folder / "no-sample")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    command = [sys.executable, "-m", "uvicorn", "--factory", "gridmap.api.app:create_app", "--host", HOST]
+    env.update({f"GRIDMAP_{name.upper()}": value for name, value in settings.items()})
+    paths = [str(REPO), str(REPO / "benchmarks"), env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", HOST]
     command += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=folder, env=env)
     base = f"http://{HOST}:{port}"

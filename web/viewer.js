@@ -578,24 +578,8 @@
 
   // The register holds WGS-84 points; on GCJ-02 tiles they take the same shift as the boundaries.
   function mapLatLng(lat, lon) {
-    if (state.outputCrs !== "gcj02") return [lat, lon];
-    const a = 6378245.0;
-    const ee = 0.00669342162296594323;
-    const x = lon - 105.0;
-    const y = lat - 35.0;
-    const wave = (20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0 / 3.0;
-    let dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + wave;
-    dLat += (20.0 * Math.sin(y * Math.PI) + 40.0 * Math.sin(y / 3.0 * Math.PI)) * 2.0 / 3.0;
-    dLat += (160.0 * Math.sin(y / 12.0 * Math.PI) + 320.0 * Math.sin(y * Math.PI / 30.0)) * 2.0 / 3.0;
-    let dLon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + wave;
-    dLon += (20.0 * Math.sin(x * Math.PI) + 40.0 * Math.sin(x / 3.0 * Math.PI)) * 2.0 / 3.0;
-    dLon += (150.0 * Math.sin(x / 12.0 * Math.PI) + 300.0 * Math.sin(x / 30.0 * Math.PI)) * 2.0 / 3.0;
-    const radLat = lat / 180.0 * Math.PI;
-    const magic = 1 - ee * Math.sin(radLat) * Math.sin(radLat);
-    const sqrtMagic = Math.sqrt(magic);
-    dLat = (dLat * 180.0) / ((a * (1 - ee)) / (magic * sqrtMagic) * Math.PI);
-    dLon = (dLon * 180.0) / (a / sqrtMagic * Math.cos(radLat) * Math.PI);
-    return [lat + dLat, lon + dLon];
+    const [x, y] = window.gridmapDatums.fromWgs84(lon, lat, state.outputCrs);
+    return [y, x];
   }
 
   async function showHouseholdPoints(p) {

@@ -25,6 +25,7 @@ from gridmap.api.routers import (
     geocode_jobs,
     households,
     incident_map,
+    incident_reports,
     incidents,
     landing,
     lifecircle,
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         households,
         boundary_sets,
         lifecircle,
+        incident_reports,
         incidents,
         incident_map,
     )

@@ -19,7 +19,12 @@ WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 LEAFLET_DIST = WEB_DIR / "node_modules" / "leaflet" / "dist"
 LEAFLET_HEAT_DIST = WEB_DIR / "node_modules" / "leaflet.heat" / "dist"
 SWAGGER_DIST = WEB_DIR / "node_modules" / "swagger-ui-dist"
-VIEWER_FILES = {"viewer.js": "text/javascript", "incidents.js": "text/javascript", "viewer.css": "text/css"}
+VIEWER_FILES = {
+    "datums.js": "text/javascript",
+    "viewer.js": "text/javascript",
+    "incidents.js": "text/javascript",
+    "viewer.css": "text/css",
+}
 REPORT_FILES = {"report.js": "text/javascript", "report.css": "text/css"}
 
 

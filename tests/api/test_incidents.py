@@ -132,3 +132,11 @@ def test_open311_gcj02_points_are_converted_before_routing(client: TestClient) -
     assert posted.status_code == 201, posted.text
     item = client.get(f"/open311/v2/requests/{posted.json()[0]['service_request_id']}.json").json()[0]
     assert abs(item["long"] - IN_00101[0]) < 1e-5 and abs(item["lat"] - IN_00101[1]) < 1e-5
+
+
+def test_the_categories_stay_public_when_reading_is_not(make_client: AppFactory) -> None:
+    client = make_client(public_read=False)
+    services = client.get("/open311/v2/services.json")
+    assert services.status_code == 200
+    assert "illegal_construction" in {s["service_code"] for s in services.json()}
+    assert_problem(client.get("/open311/v2/requests.json"), 401)

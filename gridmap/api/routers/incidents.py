@@ -1,5 +1,5 @@
-"""Incidents: report one (public, rate-limited, once per Idempotency-Key; as JSON, or as a form with photos),
-list, read, statistics, move through the workflow, and the reporter's rating and pin moves.
+"""Incidents after their report (`incident_reports.py`): list, read, statistics, photos, the workflow's steps,
+and the reporter's rating and pin moves.
 
 Reading incidents and changing them needs a token (reports carry residents' words and whereabouts); the
 workflow decides which role may make which step (docs/incidents.md). Statistics are aggregates and follow
@@ -9,44 +9,29 @@ workflow decides which role may make which step (docs/incidents.md). Statistics 
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import BaseModel, Field
 
 from gridmap.api.dependencies import (
     CurrentUserDep,
     LocatorsDep,
     ReaderDep,
-    SettingsDep,
     SignedInDep,
     StoreDep,
     VersionsDep,
 )
+from gridmap.api.incident_json import incident_body
 from gridmap.api.params import MAX_ID, parse_bbox
 from gridmap.api.problems import BadParameter
-from gridmap.api.report_form import PHOTO_FIELD, read_report_form, refuse_declared_length
 from gridmap.errors import InvalidInput, Unauthorized
-from gridmap.incidents.idempotency import fingerprint
-from gridmap.incidents.intake import REPORTER_KEY_MAX, REPORTER_KEY_MIN, point_in_wgs84
-from gridmap.incidents.model import Incident
-from gridmap.incidents.open311 import parse_report
-from gridmap.incidents.photos import CleanPhoto, PhotoLimits, clean_photos
-from gridmap.incidents.ratelimit import TokenBucketLimiter
+from gridmap.incidents.intake import REPORTER_KEY_MAX, point_in_wgs84
 from gridmap.incidents.stats import AreaStats, GroupBy, month_period
-from gridmap.incidents.taxonomy import default_taxonomy
-from gridmap.incidents.workflow import AuditEntry, Status, parse_status
+from gridmap.incidents.workflow import Status, parse_status
 from gridmap.services import incidents as incident_service
-from gridmap.services.locator import LocatorCache
-from gridmap.services.version_cache import VersionCache
-from gridmap.store.interface import BoundaryStore, IncidentFilter, KeyedReport, UserInfo
+from gridmap.store.interface import IncidentFilter
 
 router = APIRouter(tags=["incidents"])
 
@@ -58,25 +43,6 @@ ReporterKeyHeader = Annotated[
         description="The reporter_key sent with the report (the reporter has no account)",
     ),
 ]
-
-
-class IncidentReport(BaseModel):
-    """A report: the category code, the point (in `datum`), what is wrong and where."""
-
-    category: str = Field(description="A category code, e.g. noise_livestock")
-    lon: float
-    lat: float
-    datum: str = Field(default="wgs84", description="wgs84, gcj02 (WeChat, Amap) or bd09 (Baidu)")
-    description: str = ""
-    address: str = ""
-    channel: str = Field(default="app", description="app, patrol, hotline or visit")
-    reporter: str = Field(default="居民", max_length=100, description="Who reports (not shown to other readers)")
-    reporter_key: str | None = Field(
-        default=None,
-        min_length=REPORTER_KEY_MIN,
-        max_length=REPORTER_KEY_MAX,
-        description="A random secret the reporting client makes per report and keeps, to rate it or move its pin",
-    )
 
 
 class IncidentRating(BaseModel):
@@ -100,166 +66,6 @@ class IncidentStep(BaseModel):
     to: str
     note: str = ""
     duplicate_of: str | None = None
-
-
-def _entry(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at.isoformat(),
-        "actor": entry.actor,
-        "role": entry.role.value,
-        "action": entry.action.value,
-        "from": None if entry.from_status is None else entry.from_status.value,
-        "to": entry.to_status.value,
-        "note": entry.note,
-        "rating": entry.rating,
-        "duplicate_of": entry.duplicate_of,
-    }
-
-
-def _body(incident: Incident, *, history: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": incident.id,
-        "category": incident.category,
-        "description": incident.description,
-        "lon": incident.lon,
-        "lat": incident.lat,
-        "address": incident.address,
-        "channel": incident.channel.value,
-        "status": incident.status.value,
-        "community": incident.community_code,
-        "grid": incident.grid_code,
-        "microgrid": incident.microgrid_code,
-        "worker": incident.worker,
-        "reported_at": incident.state.reported_at.isoformat(),
-        "updated_at": incident.state.updated_at.isoformat(),
-        "rating": incident.state.rating,
-        "duplicate_of": incident.state.duplicate_of,
-        "near_boundary": incident.near_boundary,
-        "boundary_distance_m": incident.boundary_distance_m,
-        "photos": list(incident.photo_urls),
-    }
-    if history:
-        body["history"] = [_entry(entry) for entry in incident.audit]
-    return body
-
-
-def limit_public_reports(request: Request, user: UserInfo | None) -> str:
-    """The client's address; a report without a token takes a token from that address's bucket (else 429)."""
-    client = request.client.host if request.client else "unknown"
-    if user is None:
-        limiter: TokenBucketLimiter = request.app.state.report_limiter
-        limiter.check(client)
-    return client
-
-
-@dataclass(frozen=True)
-class ReportDesk:
-    """What storing a report needs besides the report itself: the store, the point lookup, who sends it."""
-
-    store: BoundaryStore
-    versions: VersionCache
-    locators: LocatorCache
-    user: UserInfo | None
-    idempotency_key: str | None
-
-
-async def report_desk(
-    store: StoreDep,
-    versions: VersionsDep,
-    locators: LocatorsDep,
-    user: CurrentUserDep,
-    idempotency_key: Annotated[str | None, Header(description="One key per report, e.g. a UUID")] = None,
-) -> ReportDesk:
-    """The desk both report routes store through."""
-    return ReportDesk(store, versions, locators, user, idempotency_key)
-
-
-ReportDeskDep = Annotated[ReportDesk, Depends(report_desk)]
-
-
-def _store_report(
-    desk: ReportDesk,
-    report: IncidentReport,
-    *,
-    client: str,
-    photos: Sequence[CleanPhoto] = (),
-    photo_digests: Sequence[str] = (),
-) -> JSONResponse:
-    """The one way a native report is stored: 201 with the new incident, 200 with the one a key made before."""
-    form = {
-        "service_code": report.category,
-        "lat": str(report.lat),
-        "long": str(report.lon),
-        "datum": report.datum,
-        "description": report.description,
-        "address_string": report.address,
-        "channel": report.channel,
-    }
-    parsed = parse_report(form, default_taxonomy())
-    user = desk.user
-    keyed = None
-    if desk.idempotency_key is not None:
-        content = {**report.model_dump(), "user": user.name if user else None, "photos": list(photo_digests)}
-        keyed = KeyedReport(
-            client=user.name if user else client, key=desk.idempotency_key, fingerprint=fingerprint(content)
-        )
-    incident, created = incident_service.report_incident(
-        store=desk.store,
-        locators=desk.locators,
-        version=desk.versions.default(),
-        request=parsed,
-        reporter=user.name if user else report.reporter,
-        role=user.role.value if user else "resident",
-        at=datetime.now(UTC),
-        keyed=keyed,
-        photos=photos,
-        reporter_key=report.reporter_key,
-    )
-    return JSONResponse(_body(incident, history=False), status_code=201 if created else 200)
-
-
-@router.post("/incidents", summary="Report an incident; it is routed to its grid and worker", status_code=201)
-def create_incident(report: IncidentReport, request: Request, desk: ReportDeskDep) -> JSONResponse:
-    """Create the incident (201), or return the one already made with this Idempotency-Key (200)."""
-    return _store_report(desk, report, client=limit_public_reports(request, desk.user))
-
-
-def _report_form_schema() -> dict[str, Any]:
-    """The OpenAPI request body of a report form: the JSON report's fields as text, and the photo files."""
-    fields = IncidentReport.model_json_schema()
-    photos = {"type": "array", "maxItems": PhotoLimits().max_count, "items": {"type": "string", "format": "binary"}}
-    schema = {
-        "type": "object",
-        "required": fields["required"],
-        "properties": {**fields["properties"], PHOTO_FIELD: photos},
-    }
-    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
-
-
-@router.post(
-    "/incidents/reports",
-    summary="Report an incident with up to 3 photos (multipart/form-data)",
-    status_code=201,
-    openapi_extra=_report_form_schema(),
-    responses={413: {"description": "The report or one photo is too large"}},
-)
-async def create_incident_with_photos(request: Request, desk: ReportDeskDep, settings: SettingsDep) -> JSONResponse:
-    """As `POST /incidents`, with the fields as a form and photos (JPEG, PNG, WebP) in field `photos`.
-
-    Every check (size, count, format, decoding, category, point) passes before anything is stored; photos
-    are stored re-encoded without EXIF or other metadata.
-    """
-    refuse_declared_length(request, settings.max_report_bytes)
-    client = limit_public_reports(request, desk.user)
-    form = await read_report_form(request, text_fields=IncidentReport.model_fields, max_bytes=settings.max_report_bytes)
-    try:
-        report = IncidentReport.model_validate(form.fields)
-    except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
-    # Decoding and re-encoding images takes CPU time: off the event loop.
-    photos = await run_in_threadpool(clean_photos, form.uploads)
-    digests = [hashlib.sha256(upload.data).hexdigest() for upload in form.uploads]
-    return await run_in_threadpool(_store_report, desk, report, client=client, photos=photos, photo_digests=digests)
 
 
 @router.get("/incidents", summary="Incidents matching filters, newest report first")
@@ -288,7 +94,7 @@ def list_incidents(
     )
     page = store.list_incidents(where, limit=limit, offset=offset)
     return {
-        "incidents": [_body(incident, history=False) for incident in page.incidents],
+        "incidents": [incident_body(incident, history=False) for incident in page.incidents],
         "matched": page.matched,
         "limit": limit,
         "offset": offset,
@@ -320,7 +126,7 @@ def get_incident(
     incident_id: Annotated[str, Path(max_length=36)], store: StoreDep, user: SignedInDep
 ) -> dict[str, Any]:
     """The incident and its audit trail."""
-    return _body(store.get_incident(incident_id), history=True)
+    return incident_body(store.get_incident(incident_id), history=True)
 
 
 @router.post("/incidents/{incident_id}/transitions", summary="Move an incident to its next status")
@@ -338,7 +144,7 @@ def move_incident(
         note=step.note,
         duplicate_of=step.duplicate_of,
     )
-    return _body(incident, history=True)
+    return incident_body(incident, history=True)
 
 
 @router.get("/incidents/{incident_id}/photos/{number}", summary="A photo of an incident (stored without metadata)")
@@ -373,7 +179,7 @@ def rate_incident(
         note=rating.note,
         reporter_key=_given(reporter_key),
     )
-    return _body(incident, history=False)
+    return incident_body(incident, history=False)
 
 
 @router.post("/incidents/{incident_id}/location", summary="Move an incident's pin; it is routed again")
@@ -408,7 +214,7 @@ def move_incident_pin(
         reporter_key=None if user else key,
         at=datetime.now(UTC),
     )
-    return _body(incident, history=True)
+    return incident_body(incident, history=True)
 
 
 def _status(text: str) -> Status:

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gridmap.api.dependencies import CurrentUserDep, LocatorsDep, ReaderDep, StoreDep, VersionsDep
 from gridmap.api.problems import BadParameter
-from gridmap.api.routers.incidents import limit_public_reports
+from gridmap.api.routers.incident_reports import limit_public_reports
 from gridmap.errors import InvalidInput
 from gridmap.incidents.open311 import OPEN311_STATUS, parse_page, parse_report, request_item, services
 from gridmap.incidents.taxonomy import default_taxonomy
@@ -26,8 +26,8 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
 
 @router.get("/services.json", summary="The categories one may report, as Open311 services")
-def list_services(user: ReaderDep) -> list[dict[str, Any]]:
-    """Every active category."""
+def list_services() -> list[dict[str, Any]]:
+    """Every active category; public even when reading is not, since anyone may report."""
     return services(default_taxonomy())
 
 

@@ -1,0 +1,175 @@
+"""Reporting incidents: as JSON, or as a form with up to 3 photos; public, rate-limited per client, once per
+Idempotency-Key.
+
+Both routes store through one `ReportDesk`: the report is parsed as an Open311 request, located in the
+published version, routed to its grid and worker, and stored with its cleaned photos in one transaction.
+A report without a token is a resident's and takes a token from its client address's bucket (429 when empty).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from gridmap.api.dependencies import CurrentUserDep, LocatorsDep, SettingsDep, StoreDep, VersionsDep
+from gridmap.api.incident_json import incident_body
+from gridmap.api.report_form import PHOTO_FIELD, read_report_form, refuse_declared_length
+from gridmap.incidents.idempotency import fingerprint
+from gridmap.incidents.intake import REPORTER_KEY_MAX, REPORTER_KEY_MIN
+from gridmap.incidents.open311 import parse_report
+from gridmap.incidents.photos import CleanPhoto, PhotoLimits, clean_photos
+from gridmap.incidents.ratelimit import TokenBucketLimiter
+from gridmap.incidents.taxonomy import default_taxonomy
+from gridmap.services import incidents as incident_service
+from gridmap.services.locator import LocatorCache
+from gridmap.services.version_cache import VersionCache
+from gridmap.store.interface import BoundaryStore, KeyedReport, UserInfo
+
+router = APIRouter(tags=["incidents"])
+
+
+class IncidentReport(BaseModel):
+    """A report: the category code, the point (in `datum`), what is wrong and where."""
+
+    category: str = Field(description="A category code, e.g. noise_livestock")
+    lon: float
+    lat: float
+    datum: str = Field(default="wgs84", description="wgs84, gcj02 (WeChat, Amap) or bd09 (Baidu)")
+    description: str = ""
+    address: str = ""
+    channel: str = Field(default="app", description="app, patrol, hotline or visit")
+    reporter: str = Field(default="居民", max_length=100, description="Who reports (not shown to other readers)")
+    reporter_key: str | None = Field(
+        default=None,
+        min_length=REPORTER_KEY_MIN,
+        max_length=REPORTER_KEY_MAX,
+        description="A random secret the reporting client makes per report and keeps, to rate it or move its pin",
+    )
+
+
+def limit_public_reports(request: Request, user: UserInfo | None) -> str:
+    """The client's address; a report without a token takes a token from that address's bucket (else 429)."""
+    client = request.client.host if request.client else "unknown"
+    if user is None:
+        limiter: TokenBucketLimiter = request.app.state.report_limiter
+        limiter.check(client)
+    return client
+
+
+@dataclass(frozen=True)
+class ReportDesk:
+    """What storing a report needs besides the report itself: the store, the point lookup, who sends it."""
+
+    store: BoundaryStore
+    versions: VersionCache
+    locators: LocatorCache
+    user: UserInfo | None
+    idempotency_key: str | None
+
+
+async def report_desk(
+    store: StoreDep,
+    versions: VersionsDep,
+    locators: LocatorsDep,
+    user: CurrentUserDep,
+    idempotency_key: Annotated[str | None, Header(description="One key per report, e.g. a UUID")] = None,
+) -> ReportDesk:
+    """The desk both report routes store through."""
+    return ReportDesk(store, versions, locators, user, idempotency_key)
+
+
+ReportDeskDep = Annotated[ReportDesk, Depends(report_desk)]
+
+
+def _store_report(
+    desk: ReportDesk,
+    report: IncidentReport,
+    *,
+    client: str,
+    photos: Sequence[CleanPhoto] = (),
+    photo_digests: Sequence[str] = (),
+) -> JSONResponse:
+    """The one way a native report is stored: 201 with the new incident, 200 with the one a key made before."""
+    form = {
+        "service_code": report.category,
+        "lat": str(report.lat),
+        "long": str(report.lon),
+        "datum": report.datum,
+        "description": report.description,
+        "address_string": report.address,
+        "channel": report.channel,
+    }
+    parsed = parse_report(form, default_taxonomy())
+    user = desk.user
+    keyed = None
+    if desk.idempotency_key is not None:
+        content = {**report.model_dump(), "user": user.name if user else None, "photos": list(photo_digests)}
+        keyed = KeyedReport(
+            client=user.name if user else client, key=desk.idempotency_key, fingerprint=fingerprint(content)
+        )
+    incident, created = incident_service.report_incident(
+        store=desk.store,
+        locators=desk.locators,
+        version=desk.versions.default(),
+        request=parsed,
+        reporter=user.name if user else report.reporter,
+        role=user.role.value if user else "resident",
+        at=datetime.now(UTC),
+        keyed=keyed,
+        photos=photos,
+        reporter_key=report.reporter_key,
+    )
+    return JSONResponse(incident_body(incident, history=False), status_code=201 if created else 200)
+
+
+@router.post("/incidents", summary="Report an incident; it is routed to its grid and worker", status_code=201)
+def create_incident(report: IncidentReport, request: Request, desk: ReportDeskDep) -> JSONResponse:
+    """Create the incident (201), or return the one already made with this Idempotency-Key (200)."""
+    return _store_report(desk, report, client=limit_public_reports(request, desk.user))
+
+
+def _report_form_schema() -> dict[str, Any]:
+    """The OpenAPI request body of a report form: the JSON report's fields as text, and the photo files."""
+    fields = IncidentReport.model_json_schema()
+    photos = {"type": "array", "maxItems": PhotoLimits().max_count, "items": {"type": "string", "format": "binary"}}
+    schema = {
+        "type": "object",
+        "required": fields["required"],
+        "properties": {**fields["properties"], PHOTO_FIELD: photos},
+    }
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+@router.post(
+    "/incidents/reports",
+    summary="Report an incident with up to 3 photos (multipart/form-data)",
+    status_code=201,
+    openapi_extra=_report_form_schema(),
+    responses={413: {"description": "The report or one photo is too large"}},
+)
+async def create_incident_with_photos(request: Request, desk: ReportDeskDep, settings: SettingsDep) -> JSONResponse:
+    """As `POST /incidents`, with the fields as a form and photos (JPEG, PNG, WebP) in field `photos`.
+
+    Every check (size, count, format, decoding, category, point) passes before anything is stored; photos
+    are stored re-encoded without EXIF or other metadata.
+    """
+    refuse_declared_length(request, settings.max_report_bytes)
+    client = limit_public_reports(request, desk.user)
+    form = await read_report_form(request, text_fields=IncidentReport.model_fields, max_bytes=settings.max_report_bytes)
+    try:
+        report = IncidentReport.model_validate(form.fields)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+    # Decoding and re-encoding images takes CPU time: off the event loop.
+    photos = await run_in_threadpool(clean_photos, form.uploads)
+    digests = [hashlib.sha256(upload.data).hexdigest() for upload in form.uploads]
+    return await run_in_threadpool(_store_report, desk, report, client=client, photos=photos, photo_digests=digests)
