@@ -66,6 +66,12 @@ class MatchResult:
     """Roughly how far the household may be from (lon, lat)."""
     address: StandardAddress | None = None
     """The registry entry found (a compound's representative at compound level; None at road level)."""
+    registry_id: str | None = None
+    """The id of that entry when the registry holds it (None at road level, and for a building or compound
+    the registry knows only through its rooms or buildings)."""
+    canonical_address: str | None = None
+    """The address in the registry's own words: the entry's label, or at road level the registered road
+    (with the door number that was interpolated: 环城路98号)."""
     road: str | None = None
     compound: str | None = None
     building: str | None = None
@@ -273,7 +279,10 @@ class _Attempt:
     def at_compound(self, reason: Reason | None, message: str) -> MatchResult:
         assert self.compound is not None
         entry = self.compound.representative()
-        return self.found(MatchLevel.COMPOUND, entry, "compound", self.compound.radius_m(), reason, message)
+        registered = self.compound.entry is not None
+        return self.found(
+            MatchLevel.COMPOUND, entry, "compound", self.compound.radius_m(), reason, message, registered=registered
+        )
 
     def at_building(self, building: Building, reason: Reason | None, message: str) -> MatchResult:
         assert self.compound is not None
@@ -285,7 +294,10 @@ class _Attempt:
             compound=self.compound.name,
             building=building.name,
         )
-        return self.found(MatchLevel.BUILDING, entry, "building", _BUILDING_RADIUS_M, reason, message)
+        registered = building.entry is not None
+        return self.found(
+            MatchLevel.BUILDING, entry, "building", _BUILDING_RADIUS_M, reason, message, registered=registered
+        )
 
     def interpolate(self, number: str) -> MatchResult:
         assert self.road is not None
@@ -295,7 +307,9 @@ class _Attempt:
             span = f"{known[0][0]}-{known[-1][0]}" if known else "none"
             return self.none(Reason.NUMBER_OUT_OF_RANGE, f"{self.road} has no number {number} (registered: {span})")
         lon, lat, uncertainty = guess
-        return self.at_road(lon, lat, uncertainty, "road_number", Reason.NUMBER_NOT_REGISTERED, "interpolated")
+        return self.at_road(
+            lon, lat, uncertainty, "road_number", Reason.NUMBER_NOT_REGISTERED, "interpolated", f"{number}号"
+        )
 
     def road_only(self) -> MatchResult:
         assert self.road is not None
@@ -306,7 +320,7 @@ class _Attempt:
         return self.at_road(lon, lat, uncertainty, "road", Reason.NUMBER_MISSING, "no door number given")
 
     def at_road(
-        self, lon: float, lat: float, uncertainty: float, kind: str, reason: Reason, message: str
+        self, lon: float, lat: float, uncertainty: float, kind: str, reason: Reason, message: str, door: str = ""
     ) -> MatchResult:
         return MatchResult(
             query=self.parsed.raw,
@@ -316,6 +330,7 @@ class _Attempt:
             lat=lat,
             uncertainty_m=uncertainty,
             road=self.road,
+            canonical_address=f"{self.road}{door}",
             reason=reason,
             message=f"{self.road}: {message}",
             parsed=self.parsed,
@@ -343,7 +358,10 @@ class _Attempt:
         uncertainty: float,
         reason: Reason | None = None,
         message: str = "",
+        *,
+        registered: bool = True,
     ) -> MatchResult:
+        """A match naming `entry` (`registered` False when the entry was made up for a building or compound)."""
         return MatchResult(
             query=self.parsed.raw,
             level=level,
@@ -352,6 +370,8 @@ class _Attempt:
             lat=entry.lat,
             uncertainty_m=uncertainty,
             address=entry,
+            registry_id=entry.id if registered else None,
+            canonical_address=entry.label(),
             road=entry.road or self.road,
             compound=self.compound.name if self.compound else entry.compound,
             building=entry.building,

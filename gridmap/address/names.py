@@ -45,8 +45,16 @@ def resolve_road(text: str, registry: AddressRegistry, *, stem_only: bool = Fals
         return NameMatch(text, text, 1.0, "exact")
     if text in registry.road_aliases:
         return NameMatch(text, registry.road_aliases[text], 0.98, "alias")
-    # 城东环城路: a place word before a registered road (a single character could be a direction: 西环城路)
-    ending = [name for name in registry.roads if text.endswith(name) and len(text) - len(name) >= 2]
+    # 城东环城路: a place word before a registered road (a single character could be a direction: 西环城路);
+    # a two-character road such as 新街 or 老街 ends too many other roads' names (华新街, 亚皆老街) to count,
+    # unless a part of town comes before it (城关新街)
+    ending = [
+        name
+        for name in registry.roads
+        if text.endswith(name)
+        and len(text) - len(name) >= 2
+        and (len(name) >= 3 or text[: -len(name)] in GENERIC_PLACES)
+    ]
     if ending:
         return NameMatch(text, max(ending, key=len), 0.93, "suffix")
     return _fuzzy(text, list(registry.roads), registry.road_aliases, ROAD_FUZZY_MIN)

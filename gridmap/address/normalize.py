@@ -102,6 +102,8 @@ def normalize_address(text: str) -> str:
     text = text.replace("中华人民共和国", "").removeprefix("中国")
     text = convert_numerals(text)
     text = unify_designators(text)
+    # a numeral ending the text after a designator that was only just unified (5幢五〇一 -> 5栋501)
+    text = _TRAILING_NUMERAL.sub(_numeral_to_digits, text)
     return re.sub(r"-{2,}", "-", text).strip("-")
 
 

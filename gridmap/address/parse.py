@@ -15,10 +15,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from gridmap.address.gazetteer import SHOUNING, AdminLevel, AdminUnit, Gazetteer
+from gridmap.address.names import GENERIC_PLACES
 from gridmap.address.normalize import has_relative_words, normalize_address
 
 _ROAD = re.compile(r"^(.*?[\u4e00-\u9fff0-9](?:大道|大街|路|街|巷|弄))(?!道|办)")
 _GENERIC_TOWN = re.compile(r"^([\u4e00-\u9fff]{2,6}?(?:街道办事处|街道|镇|乡))")
+# A province or city the gazetteer lacks (广州市, 浙江省) still says where the address is not
+_GENERIC_DIVISION = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:省|自治区|市)(?!场)")
+_NOT_DIVISIONS = ("超市", "城市", "都市", "门市", "夜市", "集市")
 _GENERIC_COMMUNITY = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(社区居委会|社区|居委会|村委会)")
 _TOKEN = re.compile(
     r"(?P<num>(?:[A-Za-z]?[0-9]+[A-Za-z]?|[A-Za-z])(?:-[0-9]+)+|[A-Za-z]?[0-9]+[A-Za-z]?)(?P<des>号院|号|栋|单元|室|层|楼|弄)?"
@@ -28,6 +32,8 @@ _TOKEN = re.compile(
 )
 # A place word inside a road candidate ends what came before the road (方岩镇下宅村万里公路 -> 万里公路)
 _PLACE_MARK = re.compile(r"(?:街道|社区|居委会|镇|乡|村|区)")
+_PLACE_MARK_END = re.compile(r"(?:街道|社区|居委会|镇|乡|村|区)$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _RELATIVE = re.compile(r"(对面|附近|旁边|隔壁|后面|斜对|边上|往[东南西北]|[0-9]+米)")
 _SEAT_WORDS = ("县城", "城关", "城区")
 
@@ -93,14 +99,15 @@ def parse_address(
 ) -> ParsedAddress:
     """Split an address into its parts (see the module docstring); never raises on odd input."""
     normalized = normalize_address(text) if isinstance(text, str) else ""
-    admin, given, pos = _admin_prefix(normalized, gazetteer)
+    known = _known_names(known_roads, known_compounds)
+    admin, given, pos = _admin_prefix(normalized, gazetteer, known)
     body_text = normalized[pos:]
     community = admin.get(AdminLevel.COMMUNITY)
     community_name = community.name if community else None
     if community_name is None and (found := _GENERIC_COMMUNITY.match(body_text)):
         community_name = found.group(1) + ("社区" if "社区" in found.group(2) else found.group(2).removesuffix("委会"))
         body_text = body_text[found.end() :]
-    body = _parse_body(body_text, known_roads, known_compounds)
+    body = _parse_body(body_text, known)
     rest = "".join(body.rest)
     return ParsedAddress(
         raw=text if isinstance(text, str) else "",
@@ -130,8 +137,27 @@ def _name(admin: dict[AdminLevel, AdminUnit], level: AdminLevel) -> str | None:
     return unit.name if unit else None
 
 
-def _admin_prefix(text: str, gazetteer: Gazetteer) -> tuple[dict[AdminLevel, AdminUnit], tuple[str, ...], int]:
-    """Divisions at the start of the text (ancestors filled in), the names written, and where the body starts."""
+def _known_names(known_roads: Collection[str], known_compounds: Collection[str]) -> dict[str, str]:
+    """Names the caller knows (two characters or more), by kind: a road beats a compound of the same name."""
+    known = {name: "compound" for name in known_compounds if len(name) >= 2}
+    known.update({name: "road" for name in known_roads if len(name) >= 2})
+    return known
+
+
+def _known_name_at(text: str, pos: int, known: dict[str, str], longer_than: int) -> bool:
+    """True when a known name longer than `longer_than` characters starts at pos."""
+    longest = max(map(len, known), default=0)
+    return any(text[pos : pos + length] in known for length in range(min(longest, len(text) - pos), longer_than, -1))
+
+
+def _admin_prefix(
+    text: str, gazetteer: Gazetteer, known: dict[str, str]
+) -> tuple[dict[AdminLevel, AdminUnit], tuple[str, ...], int]:
+    """Divisions at the start of the text (ancestors filled in), the names written, and where the body starts.
+
+    A known road or compound that covers a division's name is read as that road or compound: 南阳一巷 is a
+    lane of the registry, not the township 南阳(镇) followed by 一巷 (南阳镇一巷 or 南阳环城路 stay 南阳镇).
+    """
     matched: dict[AdminLevel, AdminUnit] = {}
     given: list[str] = []
     pos = 0
@@ -140,6 +166,8 @@ def _admin_prefix(text: str, gazetteer: Gazetteer) -> tuple[dict[AdminLevel, Adm
             pos += 2
             continue
         step = _next_division(text, pos, matched, gazetteer)
+        if step is not None and _known_name_at(text, pos, known, step[1]):
+            break
         if step is None:
             # the county town: 寿宁县城, 寿宁城关 (the town itself is left to the registry's area)
             if matched and max(matched) >= AdminLevel.COUNTY:
@@ -156,14 +184,35 @@ def _admin_prefix(text: str, gazetteer: Gazetteer) -> tuple[dict[AdminLevel, Adm
                 matched[ancestor.level] = ancestor
             given.append(unit.name)
         pos += length
+    while not matched or max(matched) < AdminLevel.CITY:  # 浙江省杭州市: a province, then its city
+        start, pos = pos, _unknown_division(text, pos, matched, given, known)
+        if pos == start:
+            break
     if matched and AdminLevel.TOWN not in matched and max(matched) == AdminLevel.COUNTY:
         found = _GENERIC_TOWN.match(text[pos:])
-        if found:
+        if found and not _known_name_at(text, pos, known, found.end()):
             unit = AdminUnit(f"?:{found.group(1)}", found.group(1), AdminLevel.TOWN, matched[AdminLevel.COUNTY].key)
             matched[AdminLevel.TOWN] = unit
             given.append(unit.name)
             pos += found.end()
     return matched, tuple(given), pos
+
+
+def _unknown_division(
+    text: str, pos: int, matched: dict[AdminLevel, AdminUnit], given: list[str], known: dict[str, str]
+) -> int:
+    """A province or city missing from the gazetteer (福建省福州市, 北京市) taken as one; where the body starts."""
+    found = _GENERIC_DIVISION.match(text, pos)
+    if found is None or found.group(0).endswith(_NOT_DIVISIONS) or _known_name_at(text, pos, known, found.end() - pos):
+        return pos
+    name = found.group(0)
+    level = AdminLevel.CITY if name.endswith("市") else AdminLevel.PROVINCE
+    if matched and level <= max(matched):
+        return pos
+    parent = matched[max(matched)].key if matched else None
+    matched[level] = AdminUnit(f"?:{name}", name, level, parent)
+    given.append(name)
+    return found.end()
 
 
 def _next_division(
@@ -201,7 +250,7 @@ def _known_spans(text: str, known: dict[str, str]) -> list[tuple[int, int, str]]
     while pos < len(text):
         for length in range(min(longest, len(text) - pos), 1, -1):
             kind = known.get(text[pos : pos + length])
-            if kind is not None:
+            if kind is not None and (length > 2 or _starts_a_name(text, pos, spans)):
                 spans.append((pos, pos + length, kind))
                 pos += length
                 break
@@ -210,10 +259,19 @@ def _known_spans(text: str, known: dict[str, str]) -> list[tuple[int, int, str]]
     return spans
 
 
-def _parse_body(text: str, known_roads: Collection[str], known_compounds: Collection[str]) -> _Body:
+def _starts_a_name(text: str, pos: int, spans: list[tuple[int, int, str]]) -> bool:
+    """Whether a name may start at pos: at the start, after a known name, a place word or a non-Chinese character.
+
+    Two-character names (新街, 老街) end many longer ones (华新街, 机师新街): inside a word they are not read.
+    """
+    if pos == 0 or (spans and spans[-1][1] == pos) or not _CJK.match(text, pos - 1):
+        return True
+    before = text[:pos]
+    return bool(_PLACE_MARK_END.search(before)) or before.endswith(tuple(GENERIC_PLACES))
+
+
+def _parse_body(text: str, known: dict[str, str]) -> _Body:
     body = _Body()
-    known = {name: "compound" for name in known_compounds if len(name) >= 2}
-    known.update({name: "road" for name in known_roads if len(name) >= 2})
     cursor = 0
     for start, end, kind in _known_spans(text, known):
         _parse_free(text[cursor:start], body)

@@ -47,6 +47,9 @@ def geocode(
     """Match each row's address to the registry, take its coordinates (converted to WGS-84) where it has them,
     and assign community, grid and microgrid codes; print a summary of match levels and unmatched reasons.
 
+    Each row gets match_level, match_confidence, match_reason, matched_address (in the registry's words),
+    matched_id (the registry entry's id), its WGS-84 point and its codes.
+
     Examples:
 
       gridmap geocode households.csv --out located.csv

@@ -2,9 +2,12 @@
 
 A row is located by its coordinates when it has usable ones (converted to WGS-84 from the `crs` column or
 option), else by its matched address; the address is matched whenever it is given, so the output says how
-well it matched either way. Located rows get the community, grid and microgrid codes covering them (the
-smallest code on a shared edge, as `/locate`); rows outside every grid are `uncovered`, with the nearest
-grid and its distance. Rows are read and written in chunks, so files of any size stream.
+well it matched either way: `matched_address` is the address in the registry's words (at road level the
+registered road and the interpolated number) and `matched_id` the id of the registry entry matched (empty at
+road level and for a building or compound the registry holds no entry of its own). Located rows get the
+community, grid and microgrid codes covering them (the smallest code on a shared edge, as `/locate`); rows
+outside every grid are `uncovered`, with the nearest grid and its distance. Rows are read and written in
+chunks, so files of any size stream.
 
 Personal columns (names, phones, ID numbers) pass through to the output file untouched, but nothing here
 logs or prints row contents: the summary holds counts only.
@@ -42,6 +45,7 @@ RESULT_COLUMNS = (
     "match_confidence",
     "match_reason",
     "matched_address",
+    "matched_id",
     "location_source",
     "wgs84_lon",
     "wgs84_lat",
@@ -229,7 +233,8 @@ def geocode_rows(
             "match_level": level,
             "match_confidence": f"{result.confidence:.2f}" if result is not None else "",
             "match_reason": reason,
-            "matched_address": result.address.label() if result is not None and result.address else "",
+            "matched_address": (result.canonical_address or "") if result is not None else "",
+            "matched_id": (result.registry_id or "") if result is not None else "",
             "location_source": source[i],
             "wgs84_lon": f"{lon[i]:.7f}" if source[i] else "",
             "wgs84_lat": f"{lat[i]:.7f}" if source[i] else "",
@@ -336,14 +341,15 @@ class MatcherCache:
 
 
 def match_summary(result: MatchResult) -> dict[str, object]:
-    """What a public caller may see of a match: the registry address and how sure the match is, no more."""
+    """What a public caller may see of a match: the registry address and id and how sure the match is, no more."""
     return {
         "level": result.level.value,
         "confidence": round(result.confidence, 3),
         "reason": result.reason.value if result.reason else None,
         "message": result.message,
         "candidates": list(result.candidates),
-        "address": result.address.label() if result.address else None,
+        "address": result.canonical_address,
+        "id": result.registry_id,
         "road": result.road,
         "compound": result.compound,
         "building": result.building,

@@ -71,6 +71,25 @@ def test_levels(matcher: AddressMatcher, text: str, level: str, label: str) -> N
     assert result.lon is not None and result.lat is not None
 
 
+def test_results_carry_the_registry_id_only_of_registered_entries(matcher: AddressMatcher) -> None:
+    found = {text: matcher.match(text) for text in ("朝阳新村5栋2单元501", "朝阳新村5栋", "环城路33号", "东升大厦")}
+    assert {text: r.registry_id for text, r in found.items()} == {
+        "朝阳新村5栋2单元501": "room:朝阳新村:5:2:501",
+        "朝阳新村5栋": "building:朝阳新村:5",
+        "环城路33号": "door:环城路:33",
+        "东升大厦": None,  # the registry has no entry for the compound as a whole, only its point
+    }
+    assert found["东升大厦"].canonical_address == "东升大厦" and found["东升大厦"].address is not None
+    rooms_only = AddressRegistry([StandardAddress("r1", 119.5, 27.4, compound="龙庭国际", building="3", room="501")])
+    building = match_address("龙庭国际3栋", rooms_only)
+    assert (building.level, building.registry_id, building.canonical_address) == (
+        MatchLevel.BUILDING,
+        None,
+        "龙庭国际3栋",
+    )
+    assert match_address("龙庭国际3栋501", rooms_only).registry_id == "r1"
+
+
 def test_exact_beats_fuzzy_in_confidence(matcher: AddressMatcher) -> None:
     exact = matcher.match("龙庭国际3栋2单元501")
     typo = matcher.match("龙亭国际3栋2单元501")
@@ -150,6 +169,61 @@ def test_missing_numbers_are_interpolated_on_their_side(sample: SampleRegistry, 
 
 
 _DOOR_SPACING_SLACK_M = 20.0
+
+
+@pytest.fixture(scope="module")
+def lanes() -> AddressMatcher:
+    """Lanes named after other townships of the county (南阳镇, 凤阳镇), as in the sample region."""
+    entries = [
+        StandardAddress(f"door:{road}:{n}", 119.51 + n * 1e-4, lat, road=road, number=str(n))
+        for road, lat in (("南阳一巷", 27.46), ("凤阳一巷", 27.461), ("环城路", 27.462), ("新街", 27.463))
+        for n in range(1, 21)
+    ]
+    return AddressMatcher(AddressRegistry(entries))
+
+
+@pytest.mark.parametrize(
+    ("text", "door"),
+    [
+        ("南阳一巷8号", "door:南阳一巷:8"),
+        ("凤阳一巷15号", "door:凤阳一巷:15"),
+        ("寿宁县南阳一巷8号", "door:南阳一巷:8"),
+        ("福建省寿宁县鳌阳镇凤阳一巷十五号", "door:凤阳一巷:15"),
+        ("寿宁凤阳一巷 3号", "door:凤阳一巷:3"),
+    ],
+)
+def test_lanes_named_after_townships_match(lanes: AddressMatcher, text: str, door: str) -> None:
+    result = lanes.match(text)
+    assert result.level is MatchLevel.DOOR and result.registry_id == door
+
+
+@pytest.mark.parametrize(
+    "text", ["南阳镇环城路5号", "南阳环城路5号", "南阳镇南阳一巷8号", "寿宁县凤阳镇一巷3号", "凤阳环城路2号"]
+)
+def test_the_townships_themselves_stay_outside(lanes: AddressMatcher, text: str) -> None:
+    result = lanes.match(text)
+    assert (result.level, result.reason, result.registry_id) == (MatchLevel.NONE, Reason.OUTSIDE_AREA, None)
+
+
+def test_a_two_character_road_ending_another_name_is_not_that_road(lanes: AddressMatcher) -> None:
+    assert lanes.match("寿宁县新街12号").registry_id == "door:新街:12"
+    assert lanes.match("城关新街12号").registry_id == "door:新街:12"
+    for text in ("江北华新街12号", "亚皆老新街12号", "机师新街"):
+        result = lanes.match(text)
+        assert (result.level, result.reason) == (MatchLevel.NONE, Reason.NO_SUCH_ROAD)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "广州市花都区胜利街12号",  # a city the gazetteer lacks: another place's 胜利街
+        "浙江省杭州市上城区解放街8号",
+        "福建省福州市胜利街12号",
+    ],
+)
+def test_addresses_from_elsewhere_are_not_matched(matcher: AddressMatcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.level is MatchLevel.NONE and result.registry_id is None
 
 
 def test_registry_from_a_dataframe() -> None:

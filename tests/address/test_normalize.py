@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gridmap.address.normalize import (
@@ -41,6 +41,7 @@ def test_not_a_numeral_is_refused() -> None:
         ("11#2单元", "11栋2单元"),
         ("东升大厦B座1203", "东升大厦B栋1203"),
         ("11楼3门501", "11栋3单元501"),
+        ("朝阳新村5幢五〇一", "朝阳新村5栋501"),  # the room after a designator unified only at the end
         ("第三栋", "3栋"),
         ("胜利街12—3号", "胜利街12-3号"),
         ("中国福建省寿宁县", "福建省寿宁县"),
@@ -74,6 +75,7 @@ def test_relative_words() -> None:
 @given(
     st.text(alphabet="寿宁县鳌阳镇胜利街环城路朝阳新村三十二〇一栋幢号楼单元室房户 -#３０１２ABab,（）", max_size=40)
 )
+@example("〇幢〇")
 def test_normalisation_is_idempotent(text: str) -> None:
     once = normalize_address(text)
     assert normalize_address(once) == once

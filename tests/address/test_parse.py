@@ -72,6 +72,66 @@ def test_known_names_split_run_together_words() -> None:
     }
 
 
+LANES = ["凤阳一巷", "南阳一巷", "南阳路", "环城路"]
+
+
+@pytest.mark.parametrize(
+    ("text", "town", "road", "given"),
+    [
+        ("凤阳一巷15号", None, "凤阳一巷", ()),  # a lane of the registry, not 凤阳(镇) + 一巷
+        ("寿宁县南阳一巷8号", None, "南阳一巷", ("寿宁县",)),
+        ("寿宁凤阳一巷3号", None, "凤阳一巷", ("寿宁县",)),
+        ("南阳镇环城路5号", "南阳镇", "环城路", ("南阳镇",)),  # the township, then a road
+        ("南阳环城路5号", "南阳镇", "环城路", ("南阳镇",)),
+        ("南阳镇南阳一巷8号", "南阳镇", "南阳一巷", ("南阳镇",)),  # a lane of that name in another township
+        ("凤阳镇一巷3号", "凤阳镇", "一巷", ("凤阳镇",)),
+        ("南阳路2号", None, "南阳路", ()),
+    ],
+)
+def test_a_known_road_wins_over_a_place_name_it_starts_with(
+    text: str, town: str | None, road: str, given: tuple[str, ...]
+) -> None:
+    parsed = parse_address(text, known_roads=LANES)
+    assert (parsed.town, parsed.road, parsed.admin_given) == (town, road, given)
+
+
+def test_without_the_road_known_the_place_name_stands() -> None:
+    parsed = parse_address("凤阳一巷15号", known_roads=["环城路"])
+    assert (parsed.town, parsed.road) == ("凤阳镇", "一巷")
+
+
+@pytest.mark.parametrize(
+    ("text", "province", "city", "road"),
+    [
+        ("北京市朝阳区朝阳公园路19号", None, "北京市", "朝阳公园路"),
+        ("浙江省杭州市上城区解放路138号", "浙江省", "杭州市", "解放路"),
+        ("福建省福州市鼓楼区六一路111号", "福建省", "福州市", "六一路"),
+        ("农贸市场3号", None, None, None),  # a market, not a city
+        ("新华超市旁", None, None, None),
+    ],
+)
+def test_divisions_the_gazetteer_lacks_are_still_divisions(
+    text: str, province: str | None, city: str | None, road: str | None
+) -> None:
+    parsed = parse_address(text)
+    assert (parsed.province, parsed.city, parsed.road) == (province, city, road)
+
+
+@pytest.mark.parametrize(
+    ("text", "road"),
+    [
+        ("新街5号", "新街"),
+        ("鳌阳镇新街5号", "新街"),
+        ("城关新街5号", "新街"),  # after a part of town
+        ("朝阳新村新街5号", "新街"),  # after a known name
+        ("江北华新街5号", "江北华新街"),  # 新街 ends another road's name
+        ("机师新街", "机师新街"),
+    ],
+)
+def test_a_two_character_road_is_not_read_inside_a_word(text: str, road: str) -> None:
+    assert parse_address(text, known_roads=["新街"], known_compounds=["朝阳新村"]).road == road
+
+
 def test_admin_written_versus_inferred() -> None:
     parsed = parse_address("寿宁鳌阳胜利街1号")
     assert parsed.admin_given == ("寿宁县", "鳌阳镇")

@@ -31,6 +31,7 @@ def test_an_address_gets_its_registry_entry_and_grids(client: TestClient) -> Non
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["match"]["level"] == "door" and body["match"]["address"] == "胜利街5号"
+    assert body["match"]["id"] == "door:胜利街:5"
     assert body["wgs84"]["lon"] == pytest.approx(EAST_OF_GRID_004[0])
     location = body["location"]
     assert location["covered"] is True and location["version"] == 1
@@ -42,7 +43,7 @@ def test_an_address_gets_its_registry_entry_and_grids(client: TestClient) -> Non
 def test_outside_every_grid_gives_the_nearest(client: TestClient) -> None:
     write_registry(client)
     body = client.get("/api/v1/geocode", params={"q": "龙庭国际1栋"}).json()
-    assert body["match"]["level"] == "building"
+    assert body["match"]["level"] == "building" and body["match"]["id"] == "building:龙庭国际:1"
     assert body["location"]["covered"] is False and body["location"]["grid"] is None
     assert body["location"]["nearest"]["distance_m"] > 0
 
@@ -51,7 +52,16 @@ def test_unmatched_addresses_say_why_and_locate_nothing(client: TestClient) -> N
     write_registry(client)
     body = client.get("/api/v1/geocode", params={"q": "幸福家园2栋"}).json()
     assert body["match"]["level"] == "none" and body["match"]["reason"]
+    assert body["match"]["id"] is None and body["match"]["address"] is None
     assert body["location"] is None and body["wgs84"] is None
+
+
+def test_road_level_matches_give_the_registered_road_and_no_id(client: TestClient) -> None:
+    write_registry(client)
+    body = client.get("/api/v1/geocode", params={"q": "胜利街"}).json()
+    match = body["match"]
+    assert (match["level"], match["address"], match["road"], match["id"]) == ("road", "胜利街", "胜利街", None)
+    assert body["location"]["grid"]["code"] == f"{COMMUNITY_1}004"
 
 
 def test_bad_queries_and_a_missing_registry_are_problems(client: TestClient) -> None:

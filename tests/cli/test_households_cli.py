@@ -53,6 +53,9 @@ def test_geocode_writes_results_unmatched_rows_and_a_summary(households: Path, t
     rows = read_csv(out)
     assert len(rows) == 401
     assert sum(r["match_level"] == "door" for r in rows) > 350
+    # the matched registry id is the household's labelled one wherever the match is a door plate or room
+    assert all(r["matched_id"] == r["address_id"] for r in rows if r["match_level"] == "door")
+    assert all(r["matched_address"] for r in rows if r["match_level"] != "none")
     assert all(r["grid_code"].startswith(r["community_code"]) for r in rows if r["grid_code"])
     assert all(r["microgrid_code"].startswith(r["grid_code"]) for r in rows if r["microgrid_code"])
     unmatched = read_csv(tmp_path / "located.unmatched.csv")

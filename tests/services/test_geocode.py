@@ -75,6 +75,8 @@ def test_addresses_are_matched_and_assigned(tmp_path: Path, matcher: AddressMatc
     ]
     summary, out, unmatched = run(tmp_path, rows, matcher, layers)
     assert [r["match_level"] for r in out] == ["door", "building", "none"]
+    assert [r["matched_id"] for r in out] == ["door:胜利街:5", "building:龙庭国际:1", ""]
+    assert [r["matched_address"] for r in out] == ["胜利街5号", "龙庭国际1栋", ""]
     assert out[0]["grid_code"] == f"{COMMUNITY}001" and out[0]["community_code"] == COMMUNITY
     assert out[1]["grid_code"] == f"{COMMUNITY}004"
     assert out[0]["location_source"] == "address" and out[0]["assignment"] == "covered"
@@ -188,3 +190,18 @@ def test_registry_loads_from_geojson_points(tmp_path: Path) -> None:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
     door = load_registry(path).door("胜利街", "5")
     assert door is not None and (door.lon, door.lat) == (119.51, 27.46)
+
+
+def test_road_level_rows_carry_the_registered_road_but_no_id(
+    tmp_path: Path, matcher: AddressMatcher, layers: BoundaryLayers
+) -> None:
+    rows = [{"address": "胜力街十二号"}, {"address": "胜利街"}, {"address": "寿宁县胜利街12号"}]
+    matcher_without_12 = AddressMatcher(
+        AddressRegistry([a for a in matcher.registry.addresses if a.id != "door:胜利街:12"])
+    )
+    _, out, _ = run(tmp_path, rows, matcher_without_12, layers)
+    assert [r["match_level"] for r in out] == ["road", "road", "road"]
+    assert [r["matched_address"] for r in out] == ["胜利街12号", "胜利街", "胜利街12号"]
+    assert [r["matched_id"] for r in out] == ["", "", ""]
+    _, out, _ = run(tmp_path, rows[:1], matcher, layers)
+    assert (out[0]["match_level"], out[0]["matched_id"]) == ("door", "door:胜利街:12")

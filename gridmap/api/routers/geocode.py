@@ -39,7 +39,11 @@ def geocode(
     user: ReaderDep,
     q: Annotated[str, Query(description="An address as written, e.g. 寿宁县胜利街12号 or 龙庭国际3-2-501")],
 ) -> dict[str, Any]:
-    """Match `q` against the address registry; when it is found, locate its point in the published version."""
+    """Match `q` against the address registry; when it is found, locate its point in the published version.
+
+    `match.address` is the address in the registry's words and `match.id` the registry entry's id (null at
+    road level and for a building or compound without an entry of its own).
+    """
     text = q.strip()
     if not text or len(text) > MAX_QUERY_CHARS:
         msg = f"q must be an address of 1 to {MAX_QUERY_CHARS} characters"
