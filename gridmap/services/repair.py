@@ -9,14 +9,17 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from gridmap.errors import InvalidInput
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.hierarchy import LEVELS, parent_index
 from gridmap.geo.repair import repair_children
+from gridmap.geo.slivers import SliverRepair, merge_slivers
 from gridmap.geo.validity import FeatureLabel, check_geometries
 from gridmap.io.boundaries import boundary_files, write_boundaries
+from gridmap.services.check import CheckOptions
 
 _CHANGE_THRESHOLD_M2 = 0.01
 
@@ -40,6 +43,31 @@ class AreaChange:
     lost_m2: float
 
 
+@dataclass(frozen=True)
+class SliverMerged:
+    """One sliver (a part of a feature, or a whole sliver feature) merged into a neighbour of the same parent."""
+
+    level: str | None
+    from_code: str
+    to_code: str
+    area_m2: float
+    shared_border_m: float
+    lon: float  # a point inside the merged polygon
+    lat: float
+    whole_feature: bool  # the sliver was the whole feature, which is now left out
+    carried_with: str | None = None  # "350924100001001 -> 350924100001002": the parent's merge this piece follows
+
+    def describe(self) -> str:
+        """The merge in words, for people."""
+        what = f"sliver feature {self.from_code}" if self.whole_feature else f"sliver part of {self.from_code}"
+        if self.carried_with:
+            what = f"part of {self.from_code} under its parent's sliver ({self.carried_with})"
+        return (
+            f"{what} at lon {self.lon:.6f}, lat {self.lat:.6f}: {self.area_m2:,.1f} m2 merged into {self.to_code} "
+            f"(shared border {self.shared_border_m:,.1f} m)"
+        )
+
+
 @dataclass
 class RepairResult:
     """Where the repaired file went, what moved, and what could not be repaired."""
@@ -47,6 +75,7 @@ class RepairResult:
     path: Path
     changes: list[AreaChange]
     notes: list[str] = field(default_factory=list)
+    slivers: list[SliverMerged] = field(default_factory=list)
 
 
 def repair_boundaries(
@@ -58,9 +87,16 @@ def repair_boundaries(
     snapping_distance: float = -1.0,
     merge_strategy: MergeStrategy = MergeStrategy.LONGEST_BORDER,
     min_area_m2: float = 1.0,
+    sliver_width: float = CheckOptions().sliver_width,
+    merge_sliver_features: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> RepairResult:
-    """Clean every level top-down (each parent's children among themselves, clipped to it) and write `out`."""
+    """Clean every level top-down (each parent's children among themselves, clipped to it) and write `out`.
+
+    Then sliver parts (thinner than `sliver_width` m everywhere, as the check defines slivers) are merged into
+    the neighbour of the same parent with the longest shared border; whole sliver features only with
+    `merge_sliver_features` (they are otherwise reported for a decision).
+    """
     step = progress or (lambda _: None)
     sources = {p.resolve() for p in boundary_files(inputs)}
     if out.resolve() in sources:
@@ -119,6 +155,21 @@ def repair_boundaries(
                 f"not filled (around lon {g.centroid.x:.6f}, lat {g.centroid.y:.6f})"
                 for g in wide
             )
+    step("merging slivers")
+    slivers = merge_slivers(
+        after,
+        levels=levels.tolist(),
+        parent_of=parent_of,
+        to_metres=local.to_local,
+        sliver_width=sliver_width,
+        merge_features=merge_sliver_features,
+    )
+    after = slivers.geometries
+    # GEOS may rewrite a feature it did not change (another start vertex, ring order): keep the input's
+    # shape then, so that a second run writes the same file.
+    after = np.where(shapely.equals(after, before), before, after)
+    merged = _sliver_report(slivers, codes, levels, local)
+    notes.extend(_sliver_notes(slivers, codes, kept["households_target"].tolist(), local, sliver_width))
     step("writing")
     changes = [
         AreaChange(codes[i], levels[i] or None, float(gained), float(lost))
@@ -133,8 +184,61 @@ def repair_boundaries(
     ]
     kept["geometry"] = after
     emptied = shapely.is_empty(after)
+    whole_slivers = {m.source for m in slivers.merges if m.whole_feature}
     notes.extend(
-        f"{codes[i]} lost all its area to its neighbours and is left out" for i in np.flatnonzero(emptied).tolist()
+        f"{codes[i]} lost all its area to its neighbours and is left out"
+        for i in np.flatnonzero(emptied).tolist()
+        if i not in whole_slivers
     )
     path = write_boundaries(kept[~emptied], out, fmt)
-    return RepairResult(path=path, changes=changes, notes=notes)
+    return RepairResult(path=path, changes=changes, notes=notes, slivers=merged)
+
+
+def _sliver_report(
+    slivers: SliverRepair, codes: list[str], levels: npt.NDArray[np.object_], local: LocalMetres
+) -> list[SliverMerged]:
+    """Every sliver merge with codes, true area and where it was."""
+    report = []
+    for merge in slivers.merges:
+        point = merge.geometry.representative_point()
+        carried = None
+        if merge.follows is not None:
+            parent = slivers.merges[merge.follows]
+            carried = f"{codes[parent.source]} -> {codes[parent.target]}"
+        report.append(
+            SliverMerged(
+                level=str(levels[merge.source]) or None,
+                from_code=codes[merge.source],
+                to_code=codes[merge.target],
+                area_m2=float(local.true_area(local.to_local(merge.geometry))),
+                shared_border_m=merge.shared_border_m,
+                lon=point.x,
+                lat=point.y,
+                whole_feature=merge.whole_feature,
+                carried_with=carried,
+            )
+        )
+    return report
+
+
+def _sliver_notes(
+    slivers: SliverRepair, codes: list[str], households: list[object], local: LocalMetres, width: float
+) -> list[str]:
+    """Slivers left as they were (with the reason), and households of sliver features that were deleted."""
+    notes = []
+    for sliver in slivers.left:
+        point = sliver.geometry.representative_point()
+        what = "sliver feature" if sliver.whole_feature else "sliver part of"
+        area = float(local.true_area(local.to_local(sliver.geometry)))
+        notes.append(
+            f"{what} {codes[sliver.feature]} ({area:,.1f} m2 thinner than {width:g} m, around lon {point.x:.6f}, "
+            f"lat {point.y:.6f}) not merged: {sliver.reason}"
+        )
+    for merge in slivers.merges:
+        count = households[merge.source]
+        if merge.whole_feature and isinstance(count, int | float) and count == count and count > 0:
+            notes.append(
+                f"sliver feature {codes[merge.source]} was deleted: its households_target of {int(count)} "
+                f"households now belongs to {codes[merge.target]}; update the registry"
+            )
+    return notes
