@@ -32,6 +32,7 @@ from gridmap.cli.common import (
 from gridmap.io.boundaries import read_boundaries, read_outline
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from gridmap.services.household_impact import HouseholdImpact, moves_between
+from gridmap.services.problem_locations import common_input_crs, crs_name, format_location, is_wgs84
 from gridmap.services.repair import MergeStrategy, repair_boundaries
 
 
@@ -46,11 +47,27 @@ class OutputFormat(StrEnum):
 @user_errors
 def check(
     paths: PathsArgument,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for tools.")] = (
-        OutputFormat.TEXT
-    ),
-    output: Annotated[Path | None, typer.Option(help="Write every problem as a GeoJSON FeatureCollection.")] = None,
-    html: Annotated[Path | None, typer.Option(help="Write an offline HTML map with every problem highlighted.")] = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="text for people, json for tools. Locations are WGS-84, and also in the input's CRS when it is "
+            "not WGS-84 (json: location and location_input, summary.input_crs).",
+        ),
+    ] = OutputFormat.TEXT,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write every problem as a GeoJSON FeatureCollection in WGS-84 (RFC 7946); properties carry the "
+            "input-CRS location (input_crs, input_x, input_y)."
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write an offline HTML map (WGS-84) with every problem highlighted; popups give input-CRS locations."
+        ),
+    ] = None,
     gap_width: Annotated[float, typer.Option(help="Open gaps narrower than this (m) count as gaps.")] = 1.0,
     min_area: Annotated[float, typer.Option(help="Ignore overlaps/gaps smaller than this (m2).")] = 1.0,
     sliver_width: Annotated[float, typer.Option(help="Features thinner than this (m) are slivers.")] = 2.0,
@@ -77,6 +94,9 @@ def check(
 
     Exit status: 0 no errors, 1 errors found, 2 input could not be read.
 
+    Input in GCJ-02, BD-09, CGCS2000 or a projected CRS is checked in WGS-84; every problem's location is
+    reported in the input's own coordinates too, so it can be found in the file being edited.
+
     Examples:
 
       gridmap check data/boundaries/
@@ -93,6 +113,7 @@ def check(
     with stage_progress(output_format is OutputFormat.TEXT) as step:
         step("reading")
         boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs(crs))
+        input_crs, crs_note = common_input_crs(boundary_input.crs_by_file)
         outline = read_outline(extent, source_crs=source_crs(crs)) if extent else None
         options = CheckOptions(
             gap_width=gap_width,
@@ -104,7 +125,15 @@ def check(
             households_min=households_min,
             households_max=households_max,
         )
-        report = check_boundaries(boundary_input.frame, options, read_problems=boundary_input.problems, progress=step)
+        report = check_boundaries(
+            boundary_input.frame,
+            options,
+            read_problems=boundary_input.problems,
+            progress=step,
+            input_crs=input_crs,
+        )
+        if crs_note:
+            report.notes.append(crs_note)
         impact = None
         if compare_to is not None:
             if options.households is None:
@@ -150,11 +179,18 @@ def _print_impact(impact: HouseholdImpact) -> None:
 
 
 def _write_problems(report: CheckReport, path: Path) -> None:
-    """Every problem as a GeoJSON feature (its properties as in the JSON report)."""
+    """Every problem as a GeoJSON feature in WGS-84 (RFC 7946), its properties as in the JSON report.
+
+    GIS tools cannot read the [x, y] arrays of `location_input`, so its coordinates also come as the
+    numbers `input_x` and `input_y`, beside `input_crs` which names their coordinate system.
+    """
     features = []
+    input_crs = crs_name(report.input_crs)
     for problem in report.to_json()["problems"]:
         geometry = problem.pop("geometry")
-        features.append({"type": "Feature", "geometry": geometry, "properties": problem})
+        location_input = problem["location_input"] or [None, None]
+        properties = {**problem, "input_crs": input_crs, "input_x": location_input[0], "input_y": location_input[1]}
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"type": "FeatureCollection", "features": features}
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
@@ -162,19 +198,25 @@ def _write_problems(report: CheckReport, path: Path) -> None:
 
 def _print_report(report: CheckReport, paths: list[Path], html: Path | None) -> None:
     """A summary table by kind, then every problem, for people."""
-    summary = report.to_json()["summary"]
+    document = report.to_json()
+    summary = document["summary"]
     levels = ", ".join(f"{count} {name}" for name, count in summary["levels"].items())
-    console.print(f"Checked {report.features} features ({levels}) in {', '.join(map(str, paths))}")
+    in_crs = "" if is_wgs84(report.input_crs) else f", in {summary['input_crs']} coordinates"
+    console.print(f"Checked {report.features} features ({levels}) in {', '.join(map(str, paths))}{in_crs}")
     if report.problems:
         table = Table("kind", "severity", "count", title="Problems by kind")
         for kind, count in summary["problems"].items():
             severity = next(p.severity.value for p in report.problems if p.kind.value == kind)
             table.add_row(kind, severity, str(count))
         console.print(table)
-        for problem in report.problems:
+        for problem, problem_document in zip(report.problems, document["problems"], strict=True):
             colour = "red" if problem.severity.value == "error" else "yellow"
             area = f" [{problem.area_m2:,.1f} m2]" if problem.area_m2 is not None else ""
             console.print(f"[{colour}]{problem.kind.value}[/]{area} {problem.message}", highlight=False, soft_wrap=True)
+            if not is_wgs84(report.input_crs):  # WGS-84 input: the message is all, as before
+                where = format_location(problem_document, report.input_crs)
+                if where is not None:
+                    console.print(f"    at {where}", highlight=False, soft_wrap=True)
     for note in report.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if html is not None:
@@ -199,6 +241,12 @@ def fix(
     merge_strategy: Annotated[
         MergeStrategy, typer.Option(help="Which neighbour an overlap goes to.")
     ] = MergeStrategy.LONGEST_BORDER,
+    sliver_width: Annotated[
+        float, typer.Option(help="Parts thinner than this (m) everywhere are slivers (as in check).")
+    ] = 2.0,
+    merge_sliver_features: Annotated[
+        bool, typer.Option(help="Also merge whole sliver features (deleting them); otherwise they are reported.")
+    ] = False,
     code_field: CodeField = "code",
     name_field: NameField = "name",
     parent_field: ParentField = "parent",
@@ -206,11 +254,17 @@ def fix(
     level: LevelOption = None,
     crs: CrsOption = None,
 ) -> None:
-    """Repair overlaps, narrow gaps and children outside their parents; write a new file and say what moved.
+    """Repair overlaps, narrow gaps, children outside their parents and slivers; write a new file, say what moved.
+
+    A sliver part of a feature goes to the neighbour of the same parent with the longest shared border (a grid's
+    microgrids follow it). A feature that is a sliver as a whole is only reported, unless --merge-sliver-features
+    (never one that other features name as parent).
 
     Examples:
 
       gridmap fix data/boundaries/broken/ --out fixed.geojson
+
+      gridmap fix data/boundaries/broken/ --out fixed.geojson --merge-sliver-features
 
       gridmap fix grids.gpkg --out fixed.gpkg --gap-width 2 --merge-strategy max-area
     """
@@ -225,12 +279,16 @@ def fix(
             gap_width=gap_width,
             snapping_distance=snapping_distance,
             merge_strategy=merge_strategy,
+            sliver_width=sliver_width,
+            merge_sliver_features=merge_sliver_features,
             progress=step,
         )
     table = Table("code", "level", "gained m2", "lost m2", title=f"What moved ({len(result.changes)} features changed)")
     for change in result.changes:
         table.add_row(change.code, change.level or "", f"{change.gained_m2:,.1f}", f"{change.lost_m2:,.1f}")
     console.print(table)
+    for sliver in result.slivers:
+        console.print(f"sliver merged: {sliver.describe()}", highlight=False, soft_wrap=True)
     for note in result.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     console.print(f"Wrote {result.path}")

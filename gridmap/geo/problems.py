@@ -9,6 +9,22 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+LOCATION_DECIMALS = 9  # degrees: well under a millimetre
+
+
+def representative_point(geometry: BaseGeometry | None) -> shapely.Point | None:
+    """One point that says where a problem is: a point itself, else the centroid when it lies on the shape
+    (a box-like overlap or gap), else a point on the surface (an L-shaped gap, a line, several points)."""
+    if geometry is None or geometry.is_empty:
+        return None
+    if isinstance(geometry, shapely.Point):
+        return geometry
+    centroid = shapely.centroid(geometry)
+    if shapely.covers(geometry, centroid):
+        return centroid
+    point: shapely.Point = shapely.point_on_surface(geometry)
+    return point
+
 
 class Severity(StrEnum):
     """An error fails the check; a warning is reported but does not (unless --strict)."""
@@ -51,12 +67,21 @@ class Problem:
     area_m2: float | None = None
     geometry: BaseGeometry | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # where the problem is in the input's own coordinates, when found there rather than mapped back from WGS-84
+    input_location: tuple[float, float] | None = None
+
+    @property
+    def location(self) -> shapely.Point | None:
+        """Where the problem is, as one WGS-84 point (None for problems without a geometry, e.g. codes)."""
+        return representative_point(self.geometry)
 
     def to_json(self) -> dict[str, Any]:
-        """The problem as the report contract's JSON object."""
+        """The problem as the report contract's JSON object; `location` is [lon, lat] in WGS-84 or null."""
         geometry = None
         if self.geometry is not None and not self.geometry.is_empty:
             geometry = shapely.geometry.mapping(self.geometry)
+        point = self.location
+        location = None if point is None else [round(point.x, LOCATION_DECIMALS), round(point.y, LOCATION_DECIMALS)]
         return {
             "kind": self.kind.value,
             "severity": self.severity.value,
@@ -65,5 +90,6 @@ class Problem:
             "area_m2": None if self.area_m2 is None else round(self.area_m2, 3),
             "message": self.message,
             "geometry": geometry,
+            "location": location,
             **({"details": self.details} if self.details else {}),
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ class BoundaryInput:
 
     frame: gpd.GeoDataFrame
     problems: list[Problem]
+    crs_by_file: dict[str, SourceCrs] = field(default_factory=dict)  # what each file was read from, by path
 
 
 def boundary_files(paths: Iterable[Path]) -> list[Path]:
@@ -111,20 +112,23 @@ def read_boundaries(
     mapping = mapping or FieldMapping()
     frames: list[gpd.GeoDataFrame] = []
     problems: list[Problem] = []
+    crs_by_file: dict[str, SourceCrs] = {}
     for path in boundary_files(paths):
         if path.suffix.lower() in (".geojson", ".json"):
-            frame, read_problems = _read_geojson(path, mapping, source_crs)
+            frame, read_problems, crs_by_file[str(path)] = _read_geojson(path, mapping, source_crs)
             problems.extend(read_problems)
         else:
-            frame = _read_with_gdal(path, mapping, source_crs)
+            frame, crs_by_file[str(path)] = _read_with_gdal(path, mapping, source_crs)
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return BoundaryInput(frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84), problems=problems)
+    return BoundaryInput(
+        frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84), problems=problems, crs_by_file=crs_by_file
+    )
 
 
 def _read_geojson(
     path: Path, mapping: FieldMapping, source_crs: SourceCrs | None
-) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+) -> tuple[gpd.GeoDataFrame, list[Problem], SourceCrs]:
     """Parse a GeoJSON file feature by feature, keeping what GDAL would silently repair."""
     try:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -160,8 +164,12 @@ def _read_geojson(
         records.append({**record, "source": str(path), "feature": index})
         geometries.append(geometry)
     frame = gpd.GeoDataFrame(records, geometry=geometries, crs=None, columns=COLUMNS[:-1])
-    declared = _declared_crs(document, path)
-    return _to_wgs84(frame, source_crs or SourceCrs(crs=declared), path), problems
+    read_from = source_crs or SourceCrs(crs=_declared_crs(document, path))
+    # the problems' points are in the file's coordinates, like the features: both go to WGS-84
+    points = gpd.GeoDataFrame(geometry=[p.geometry for p in problems], crs=None)
+    located = _to_wgs84(points, read_from, path).geometry
+    problems = [replace(p, geometry=g) for p, g in zip(problems, located, strict=True)]
+    return _to_wgs84(frame, read_from, path), problems, read_from
 
 
 def _declared_crs(document: dict[str, Any], path: Path) -> pyproj.CRS | None:
@@ -293,7 +301,9 @@ def _polygon_rings(polygons: Any, where: str, record: dict[str, Any]) -> tuple[B
     return geometry, problem
 
 
-def _read_with_gdal(path: Path, mapping: FieldMapping, source_crs: SourceCrs | None) -> gpd.GeoDataFrame:
+def _read_with_gdal(
+    path: Path, mapping: FieldMapping, source_crs: SourceCrs | None
+) -> tuple[gpd.GeoDataFrame, SourceCrs]:
     """Read a GeoPackage or Shapefile (or anything GDAL reads) into the grid model."""
     try:
         raw = pyogrio.read_dataframe(path)
@@ -312,7 +322,8 @@ def _read_with_gdal(path: Path, mapping: FieldMapping, source_crs: SourceCrs | N
             }
         )
     frame = gpd.GeoDataFrame(records, geometry=list(raw.geometry), crs=None, columns=COLUMNS[:-1])
-    return _to_wgs84(frame, source_crs or SourceCrs(crs=raw.crs), path)
+    read_from = source_crs or SourceCrs(crs=raw.crs)
+    return _to_wgs84(frame, read_from, path), read_from
 
 
 def _is_missing(value: Any) -> bool:

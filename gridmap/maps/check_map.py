@@ -1,4 +1,8 @@
-"""The `gridmap check --html` map: boundaries by level with every problem highlighted and a legend."""
+"""The `gridmap check --html` map: boundaries by level with every problem highlighted and a legend.
+
+The map is drawn in WGS-84 (Leaflet); for input in another CRS (GCJ-02, BD-09, a projected one) each
+problem's popup also gives its location in the input's own coordinates, to find it in the file being edited.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from gridmap.geo.hierarchy import LEVELS
 from gridmap.geo.validity import CHINA_BOUNDS
 from gridmap.maps.folium_local import offline_map, root_figure
 from gridmap.services.check import CheckReport
+from gridmap.services.problem_locations import crs_name, format_location, is_wgs84
 
 LEVEL_STYLE = {
     "community": {"color": "#1a202c", "weight": 3.5, "fillOpacity": 0.0},
@@ -59,15 +64,20 @@ def write_check_map(frame: gpd.GeoDataFrame, report: CheckReport, path: Path) ->
             tooltip=folium.GeoJsonTooltip(fields=["code", "name"], aliases=["code", "name"]),
         )
         layer.add_to(fmap)
-    problems = [_located(p.to_json(), shown) for p in report.problems]
+    problems = [_located(p, shown) for p in report.to_json()["problems"]]
     problems = [p for p in problems if p["geometry"] is not None]
     if problems:
+        fields, aliases = ["kind", "codes", "area_m2", "message"], ["kind", "codes", "area_m2", "message"]
+        if not is_wgs84(report.input_crs):
+            fields.append("where")
+            aliases.append(f"location ({crs_name(report.input_crs)})")
+        features = [_problem_feature(p, format_location(p, report.input_crs) or "") for p in problems]
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": [_problem_feature(p) for p in problems]},
+            {"type": "FeatureCollection", "features": features},
             name=f"problems ({len(problems)})",
             style_function=_problem_style,
             marker=folium.CircleMarker(radius=7, fill=True, fill_opacity=0.9),
-            popup=folium.GeoJsonPopup(fields=["kind", "codes", "area_m2", "message"]),
+            popup=folium.GeoJsonPopup(fields=fields, aliases=aliases),
         ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     root_figure(fmap).html.add_child(folium.Element(_legend(report)))
@@ -85,10 +95,11 @@ def _located(problem: dict[str, Any], shown: gpd.GeoDataFrame) -> dict[str, Any]
     return problem
 
 
-def _problem_feature(problem: dict[str, Any]) -> dict[str, Any]:
-    """A problem as a GeoJSON feature for the map."""
+def _problem_feature(problem: dict[str, Any], where: str) -> dict[str, Any]:
+    """A problem as a GeoJSON feature for the map; `where` is its location for people (input CRS first)."""
     properties = {k: problem[k] for k in ("kind", "severity", "area_m2", "message")}
     properties["codes"] = ", ".join(problem["codes"])
+    properties["where"] = where
     return {"type": "Feature", "geometry": problem["geometry"], "properties": properties}
 
 
@@ -102,6 +113,8 @@ def _legend(report: CheckReport) -> str:
     """A fixed legend box: verdict, and a colour swatch and count per problem kind."""
     counts = report.to_json()["summary"]["problems"]
     verdict = "✔ no errors" if report.ok else f"✘ {report.errors} errors"
+    if not is_wgs84(report.input_crs):
+        verdict += f"; input in {html.escape(crs_name(report.input_crs))}, drawn in WGS-84"
     rows = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:6px;'
         f'background:{KIND_COLOURS.get(kind, DEFAULT_COLOUR)}"></span>{html.escape(kind)}: {count}</div>'

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import mapping, shape
 
-from gridmap.geo.crs import Datum, from_wgs84
+from gridmap.geo.crs import Datum, from_wgs84, to_wgs84
 from gridmap.store.interface import Role
 from tests.api.conftest import AppFactory, TestClient, add_token, assert_problem, bearer
 from tests.api.region import TOWN, region_features
@@ -273,3 +273,44 @@ def test_upload_in_gcj02_is_stored_in_wgs84(client: TestClient, planner_headers:
     params = {"lon": LON0 + 0.5 * STEP, "lat": LAT0 + 1.5 * STEP, "version": response.json()["id"]}
     located = client.get("/api/v1/locate", params=params, headers=planner_headers).json()
     assert located["grid"]["code"] == f"{TOWN}001001"
+
+
+def test_validation_gives_locations_in_wgs84_and_in_the_asked_datum(
+    client: TestClient, planner_headers: dict[str, str]
+) -> None:
+    upload(client, planner_headers, geojson_bytes(overlapping_region()))
+    wgs = client.get(f"{VERSIONS}/2/validation", headers=planner_headers).json()
+    gcj = client.get(f"{VERSIONS}/2/validation", params={"crs": "gcj02"}, headers=planner_headers).json()
+    assert (wgs["summary"]["input_crs"], gcj["summary"]["input_crs"]) == ("wgs84", "gcj02")
+    overlap = next(i for i, p in enumerate(wgs["problems"]) if p["kind"] == "overlap")
+    plain, shifted = wgs["problems"][overlap], gcj["problems"][overlap]
+    assert plain["location_input"] == plain["location"]
+    assert shifted["location"] == pytest.approx(plain["location"], abs=1e-7)
+    expected = [float(v) for v in from_wgs84(*plain["location"], Datum.GCJ02)]
+    assert shifted["location_input"] == pytest.approx(expected, abs=1e-7)
+    # the shifted geometry and the input location agree: both are GCJ-02
+    assert shape(shifted["geometry"]).distance(shapely.Point(shifted["location_input"])) < 1e-6
+
+
+def in_gcj02(geometry: Any) -> Any:
+    """A WGS-84 shape with its vertices in GCJ-02, as an Amap export has them."""
+    return shapely.transform(geometry, lambda c: np.column_stack(from_wgs84(c[:, 0], c[:, 1], Datum.GCJ02)))
+
+
+def test_upload_read_problems_are_located_in_the_uploads_crs(
+    client: TestClient, planner_headers: dict[str, str]
+) -> None:
+    features = renamed_region()
+    for feature in features:
+        feature["geometry"] = mapping(in_gcj02(shape(feature["geometry"])))
+    ring = [list(xy) for xy in in_gcj02(cell(9, 9)).exterior.coords][:-1]  # left open: reported while reading
+    properties = {"code": f"{TOWN}009", "name": "开口", "level": "community", "parent": ""}
+    features.append(
+        {"type": "Feature", "properties": properties, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    )
+    response = upload(client, planner_headers, geojson_bytes(features), crs="gcj02")
+    assert response.status_code == 201, response.text
+    (problem,) = response.json()["read_problems"]
+    assert "not closed" in problem["message"]
+    assert problem["location_input"] == pytest.approx(ring[-1], abs=1e-9)  # the file's own vertex
+    assert problem["location"] == pytest.approx([float(v) for v in to_wgs84(*ring[-1], Datum.GCJ02)], abs=1e-9)

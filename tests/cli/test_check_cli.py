@@ -11,7 +11,7 @@ import shapely
 from typer.testing import CliRunner
 
 from gridmap.cli import app
-from gridmap.geo.crs import wgs84_to_gcj02
+from gridmap.geo.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP, cell, community_of_grids, feature, write_collection
 
 runner = CliRunner()
@@ -37,11 +37,13 @@ def test_json_report_follows_the_contract(tmp_path: Path) -> None:
     report = json.loads(output)
     assert set(report) == {"ok", "summary", "problems"}
     assert report["ok"] is False
-    assert set(report["summary"]) == {"features", "levels", "problems"}
+    assert set(report["summary"]) == {"features", "levels", "problems", "input_crs"}
     assert report["summary"]["problems"]["overlap"] == 1
+    assert report["summary"]["input_crs"] == "wgs84"
     for problem in report["problems"]:
         assert {"kind", "severity", "level", "codes", "area_m2", "message", "geometry"} <= set(problem)
         assert problem["severity"] in ("error", "warning")
+        assert problem["location_input"] == problem["location"]  # WGS-84 input: the same [lon, lat]
 
 
 def test_output_and_html_are_written_and_offline(tmp_path: Path) -> None:
@@ -205,3 +207,72 @@ def test_households_that_would_change_grid_are_counted_per_pair(tmp_path: Path) 
     assert "4 households would change grid" in output
     code, output = run("check", draft, "--compare-to", current)
     assert code == 2 and "--households" in output
+
+
+def gcj02_grids_with_a_bow_tie(tmp_path: Path) -> tuple[Path, tuple[float, float]]:
+    """The community of four grids in GCJ-02 (as DataV or Amap hand it out), grid 004 drawn as a bow-tie.
+
+    Returns the file and the bow-tie's crossing in the file's own (GCJ-02) coordinates.
+    """
+    features = community_of_grids()
+    for item in features:
+        box = shapely.geometry.shape(item["geometry"])
+        lon, lat = wgs84_to_gcj02(*shapely.get_coordinates(box).T)
+        item["geometry"] = shapely.geometry.mapping(shapely.polygons(list(zip(lon, lat, strict=True))))
+    x0, y0, x1, y1 = shapely.geometry.shape(features[4]["geometry"]).bounds
+    features[4]["geometry"] = {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y1], [x1, y0], [x0, y1], [x0, y0]]]}
+    return write_collection(tmp_path / "gcj.geojson", features), ((x0 + x1) / 2, (y0 + y1) / 2)
+
+
+def test_gcj02_input_reports_locations_in_its_own_coordinates(tmp_path: Path) -> None:
+    source, crossing = gcj02_grids_with_a_bow_tie(tmp_path)
+    code, output = run("check", source, "--crs", "gcj02", "--format", "json")
+    assert code == 1
+    report = json.loads(output)
+    assert report["summary"]["input_crs"] == "gcj02"
+    (bow_tie,) = [p for p in report["problems"] if p["kind"] == "invalid_geometry"]
+    assert bow_tie["location_input"] == pytest.approx(crossing, abs=1e-7)
+    assert bow_tie["location"] == pytest.approx([float(v) for v in gcj02_to_wgs84(*crossing)], abs=1e-9)
+
+    code, output = run("check", source, "--crs", "gcj02")
+    text = " ".join(output.split())  # the console wraps long lines
+    assert "in gcj02 coordinates" in text
+    lon, lat = bow_tie["location"]
+    assert f"at {crossing[0]:.6f}, {crossing[1]:.6f} (gcj02; WGS-84 {lon:.6f}, {lat:.6f})" in text
+
+
+def test_wgs84_text_output_gives_no_second_location(tmp_path: Path) -> None:
+    features = community_of_grids()
+    features[1]["geometry"] = shapely.geometry.mapping(cell(0, 1, 1.5, 1))
+    code, output = run("check", write_collection(tmp_path / "x.geojson", features))
+    assert code == 1
+    assert " at " not in output and "WGS-84" not in output and "coordinates" not in output
+
+
+def test_problem_geojson_stays_wgs84_and_carries_the_input_location(tmp_path: Path) -> None:
+    source, crossing = gcj02_grids_with_a_bow_tie(tmp_path)
+    out, page = tmp_path / "problems.geojson", tmp_path / "map.html"
+    code, _ = run("check", source, "--crs", "gcj02", "--output", out, "--html", page)
+    assert code == 1
+    features = json.loads(out.read_text())["features"]
+    (bow_tie,) = [f for f in features if f["properties"]["kind"] == "invalid_geometry"]
+    properties = bow_tie["properties"]
+    assert properties["input_crs"] == "gcj02"
+    assert (properties["input_x"], properties["input_y"]) == pytest.approx(crossing, abs=1e-7)
+    assert bow_tie["geometry"]["coordinates"] == pytest.approx(properties["location"], abs=1e-6)  # RFC 7946
+    html = page.read_text()
+    assert "location (gcj02)" in html
+    assert f"{crossing[0]:.6f}, {crossing[1]:.6f} (gcj02; WGS-84" in html
+
+
+def test_files_in_different_crss_are_located_in_wgs84_with_a_note(tmp_path: Path) -> None:
+    features = community_of_grids()
+    write_collection(tmp_path / "communities.geojson", features[:1])
+    frame = gpd.read_file(write_collection(tmp_path / "g.geojson", features[1:])).to_crs(4549)
+    (tmp_path / "g.geojson").unlink()
+    frame.to_file(tmp_path / "grids.gpkg", driver="GPKG")
+    code, output = run("check", tmp_path, "--format", "json")
+    assert code == 0, output
+    summary = json.loads(output)["summary"]
+    assert summary["input_crs"] == "wgs84"
+    assert any("different coordinate systems" in note and "EPSG:4549" in note for note in summary["notes"])

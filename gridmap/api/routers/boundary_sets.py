@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -34,6 +35,7 @@ from gridmap.io.boundaries import SourceCrs
 from gridmap.services import boundaries as boundary_service
 from gridmap.services import household_impact as impact_service
 from gridmap.services import users as user_service
+from gridmap.services.problem_locations import problem_json
 from gridmap.store.interface import BoundarySetInfo, Role, VersionInfo
 
 router = APIRouter(prefix="/boundary-sets", tags=["boundary sets"])
@@ -157,7 +159,8 @@ def upload_version(
             source_crs=source_crs,
         )
     body = version_json(result.version, request)
-    body["read_problems"] = [p.to_json() for p in result.read_problems]
+    # problems found while reading (open rings): WGS-84 `location`, and `location_input` in the upload's CRS
+    body["read_problems"] = [problem_json(p, source_crs or SourceCrs()) for p in result.read_problems]
     return JSONResponse(body, status_code=201, headers={"Location": body["links"][0]["href"]})
 
 
@@ -175,12 +178,19 @@ def validate_version(
     version_id: VersionId,
     store: StoreDep,
     user: ReaderDep,
-    crs: Annotated[str | None, Query(description="Datum of problem geometries: wgs84 (default) or gcj02")] = None,
+    crs: Annotated[
+        str | None,
+        Query(
+            description="Datum of problem geometries and of each problem's location_input (summary.input_crs): "
+            "wgs84 (default), gcj02, bd09 or cgcs2000; location stays WGS-84"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """The full check (overlaps, gaps, nesting, codes, ...) as the report JSON: ok, summary, problems."""
     datum = parse_crs(crs)
     version = ensure_readable(set_version(store, name, version_id), user)
-    report = boundary_service.validate_version(store, version.id).to_json()
+    checked = boundary_service.validate_version(store, version.id)
+    report = replace(checked, input_crs=SourceCrs(datum=datum)).to_json()
     return {"version": version.id, **shift_report(report, datum)}
 
 
