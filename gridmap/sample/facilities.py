@@ -55,7 +55,11 @@ _PRECISION = 7  # decimal places of the written coordinates (about 1 cm)
 def sample_facilities(
     region_or_streets: SampleRegion | gpd.GeoDataFrame, *, seed: int = DEFAULT_FACILITY_SEED
 ) -> gpd.GeoDataFrame:
-    """Facilities (WGS-84 points with name, type, level) beside the region's streets; same seed, same set."""
+    """Facilities (WGS-84 points with name, type, level) beside the region's streets; same seed, same set.
+
+    Spots are spaced along each line as given: the sample file's facilities come from the generator's whole
+    streets (`region.streets`), not from the noded pieces `data/sample/streets.geojson` holds.
+    """
     streets = region_or_streets.streets if isinstance(region_or_streets, SampleRegion) else region_or_streets
     streets = streets.to_crs(4326) if streets.crs is not None else streets
     if "kind" in streets.columns:

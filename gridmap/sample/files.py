@@ -28,6 +28,7 @@ from gridmap.sample.households import (
     generate_households,
     households_csv,
 )
+from gridmap.sample.streets import noded_streets
 
 if TYPE_CHECKING:
     from gridmap.sample.region import SampleRegion
@@ -55,7 +56,7 @@ class SampleSummary:
 
 
 def write_region_files(region: SampleRegion, out_dir: Path, *, households: int = 0) -> SampleSummary:
-    """Write boundaries, the broken copy with its answer key, streets, river and (if asked) households."""
+    """Write boundaries, the broken copy with its answer key, streets (noded), river and (if asked) households."""
     boundaries = region.boundaries
     _write_text(out_dir / BOUNDARIES_FILE, feature_collection(frame_records(boundaries)))
     check_round_trip(out_dir / BOUNDARIES_FILE, boundaries)
@@ -63,7 +64,7 @@ def write_region_files(region: SampleRegion, out_dir: Path, *, households: int =
     broken, planted = plant_problems(boundaries, region.layout.frame, seed=region.seed)
     _write_text(out_dir / BROKEN_FILE, feature_collection(broken))
     _write_text(out_dir / PLANTED_FILE, json.dumps(planted, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-    _write_text(out_dir / STREETS_FILE, feature_collection(frame_records(region.streets)))
+    _write_text(out_dir / STREETS_FILE, feature_collection(frame_records(noded_streets(region.streets))))
     _write_text(out_dir / RIVER_FILE, feature_collection(frame_records(region.river)))
     counts = boundaries["level"].value_counts()
     files: tuple[Path, ...] = (BOUNDARIES_FILE, BROKEN_FILE, PLANTED_FILE, STREETS_FILE, RIVER_FILE)
@@ -73,11 +74,10 @@ def write_region_files(region: SampleRegion, out_dir: Path, *, households: int =
         _write_text(out_dir / ADDRESSES_FILE, addresses_csv(people.registry))
         _write_text(out_dir / HOUSEHOLDS_FILE, households_csv(people.households))
         addresses = len(people.registry.addresses)
-        # facilities are laid along the streets as written, so that the file matches a fresh generation
+        # facilities are spaced along the generator's whole streets, not the noded pieces the file holds
         from gridmap.sample.facilities import facilities_geojson, sample_facilities
 
-        streets = gpd.read_file(out_dir / STREETS_FILE)
-        _write_text(out_dir / FACILITIES_FILE, facilities_geojson(sample_facilities(streets)))
+        _write_text(out_dir / FACILITIES_FILE, facilities_geojson(sample_facilities(region)))
         files = (*files, ADDRESSES_FILE, HOUSEHOLDS_FILE, FACILITIES_FILE)
     return SampleSummary(
         communities=int(counts.get(Level.COMMUNITY.value, 0)),
