@@ -81,7 +81,9 @@ def check(
         Path | None,
         typer.Option(help="With --households: the boundaries in force now; lists households that would change grid."),
     ] = None,
-    strict: Annotated[bool, typer.Option(help="Fail on warnings (edge_mismatch, household limits) too.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Fail on warnings (edge_mismatch, sliver_part, household limits) too.")
+    ] = False,
     code_field: CodeField = "code",
     name_field: NameField = "name",
     parent_field: ParentField = "parent",

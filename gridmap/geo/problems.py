@@ -50,6 +50,7 @@ class ProblemKind(StrEnum):
     NOT_NESTED = "not_nested"
     EDGE_MISMATCH = "edge_mismatch"
     SLIVER = "sliver"
+    SLIVER_PART = "sliver_part"  # a thin polygon of a multi-part feature: a warning, `gridmap fix` merges it
     UNCOVERED_HOUSEHOLD = "uncovered_household"
     HOUSEHOLDS_ABOVE_LIMIT = "households_above_limit"
     HOUSEHOLDS_BELOW_LIMIT = "households_below_limit"

@@ -54,6 +54,15 @@ class SliverMerge:
 
 
 @dataclass(frozen=True)
+class FoundSliver:
+    """A feature with sliver parts: its thin polygons (every part when the whole feature is a sliver)."""
+
+    feature: int  # index into the geometries searched
+    parts: list[BaseGeometry]
+    whole_feature: bool
+
+
+@dataclass(frozen=True)
 class SliverLeft:
     """A sliver (a part, or the whole feature) that was not merged, and why."""
 
@@ -155,6 +164,20 @@ def _has_sliver(shapes: GeometryArray, to_metres: ToMetres, width: float) -> npt
     return found
 
 
+def find_slivers(shapes: GeometryArray, *, to_metres: ToMetres, sliver_width: float) -> list[FoundSliver]:
+    """Every feature with a polygon part thinner than `sliver_width` m everywhere, in input order.
+
+    This is what the fix merges and the check reports (`sliver` for whole features, `sliver_part` for parts).
+    """
+    found = []
+    for feature in np.flatnonzero(_has_sliver(shapes, to_metres, sliver_width)).tolist():
+        parts = shapely.get_parts(shapes[feature])
+        thin = set(thin_features(to_metres(parts), sliver_width).tolist())
+        whole = len(thin_features(to_metres(np.array([shapes[feature]])), sliver_width)) == 1
+        found.append(FoundSliver(feature, [parts[k] for k in sorted(thin)] if not whole else list(parts), whole))
+    return found
+
+
 class _GroupMerger:
     """Merges the slivers of one sibling group, one move at a time, until none can move."""
 
@@ -191,13 +214,8 @@ class _GroupMerger:
 
     def _slivers(self, members: IndexArray) -> list[tuple[int, list[BaseGeometry], bool]]:
         """(feature, its sliver parts, whether that is the whole feature), in input order."""
-        found = []
-        for feature in members[_has_sliver(self.shapes[members], self.to_metres, self.width)].tolist():
-            parts = shapely.get_parts(self.shapes[feature])
-            thin = set(thin_features(self.to_metres(parts), self.width).tolist())
-            whole = len(thin_features(self.to_metres(np.array([self.shapes[feature]])), self.width)) == 1
-            found.append((feature, [parts[k] for k in sorted(thin)] if not whole else list(parts), whole))
-        return found
+        found = find_slivers(self.shapes[members], to_metres=self.to_metres, sliver_width=self.width)
+        return [(int(members[s.feature]), s.parts, s.whole_feature) for s in found]
 
     def _merge(self, feature: int, parts: list[BaseGeometry], whole: bool, members: IndexArray) -> None:
         """Move `parts` of `feature` to their neighbours, or raise _Refused and change nothing."""

@@ -32,6 +32,7 @@ KIND_COLOURS = {
     "not_nested": "#b7791f",
     "invalid_geometry": "#9b2c2c",
     "sliver": "#d53f8c",
+    "sliver_part": "#ed64a6",
     "edge_mismatch": "#805ad5",
     "outside_china": "#2d3748",
     "uncovered_household": "#c53030",

@@ -18,6 +18,7 @@ from gridmap.geo import coverage
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.hierarchy import LEVELS, Level, code_problem, parent_index
 from gridmap.geo.problems import Problem, ProblemKind, Severity
+from gridmap.geo.slivers import find_slivers
 from gridmap.geo.validity import FeatureLabel, check_geometries
 from gridmap.io.boundaries import SourceCrs
 from gridmap.services.problem_locations import crs_name, geometry_in_input, is_wgs84, problem_json
@@ -118,7 +119,8 @@ def check_boundaries(
     step("codes")
     problems += _code_problems(codes, levels, parents, labels)
     step("coverage")
-    context = _MetricContext.build(geometry_check.geometries, geometry_check.usable)
+    repaired = np.array([a is not b for a, b in zip(geometry_check.geometries, geometries, strict=True)], dtype=bool)
+    context = _MetricContext.build(geometry_check.geometries, geometry_check.usable, repaired)
     notes: list[str] = []
     problems += _coverage_problems(context, codes, levels, parents, options, step, notes)
     level_counts = Counter(lv or "flat" for lv in levels)
@@ -211,15 +213,22 @@ class _MetricContext:
     metric: npt.NDArray[np.object_]
     usable: npt.NDArray[np.bool_]
     local: LocalMetres
+    # features whose invalid geometry the check repaired (make_valid) to go on: their parts are its making
+    repaired: npt.NDArray[np.bool_] | None = None
 
     @classmethod
-    def build(cls, geometries: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_]) -> _MetricContext:
+    def build(
+        cls,
+        geometries: npt.NDArray[np.object_],
+        usable: npt.NDArray[np.bool_],
+        repaired: npt.NDArray[np.bool_] | None = None,
+    ) -> _MetricContext:
         """Centre the local metres on the usable features' extent and map them."""
         bounds = shapely.total_bounds(geometries[usable]) if usable.any() else np.array([119.5, 27.4, 119.6, 27.5])
         local = LocalMetres(*(float(b) for b in bounds))
         metric = np.full(len(geometries), None, dtype=object)
         metric[usable] = local.to_local(geometries[usable])
-        return cls(metric=metric, usable=usable, local=local)
+        return cls(metric=metric, usable=usable, local=local, repaired=repaired)
 
     def wgs84(self, geometry: BaseGeometry) -> BaseGeometry:
         """A local geometry back in WGS-84 for the report."""
@@ -327,21 +336,7 @@ def _level_problems(
                 context.wgs84(edges[i]),
             )
         )
-    for i in coverage.thin_features(geometries, options.sliver_width):
-        feature = int(members[i])
-        area = context.area(geometries[i])
-        message = f"{codes[feature]} is a sliver: thinner than {options.sliver_width:g} m everywhere ({area:,.1f} m2)"
-        problems.append(
-            Problem(
-                ProblemKind.SLIVER,
-                Severity.ERROR,
-                message,
-                level,
-                (codes[feature],),
-                area,
-                context.wgs84(geometries[i]),
-            )
-        )
+    problems += _sliver_problems(context, geometries, members, codes, level, options.sliver_width)
     if is_top and len(members):
         union = coverage.level_union(geometries, exact=not len(flagged))
         near = coverage.gap_edges(geometries, options.gap_width) if options.gap_width > 0 else None
@@ -357,6 +352,56 @@ def _level_problems(
                 Problem(ProblemKind.GAP, Severity.ERROR, message, level, (), context.area(gap), context.wgs84(gap))
             )
     return problems, troubled
+
+
+def _sliver_problems(
+    context: _MetricContext,
+    geometries: npt.NDArray[np.object_],
+    members: npt.NDArray[np.intp],
+    codes: list[str],
+    level: str | None,
+    width: float,
+) -> list[Problem]:
+    """Features thinner than `width` m everywhere (errors), and such thin parts of thicker features (warnings).
+
+    The parts are found as `gridmap fix` finds the ones it merges, so a fixed file no longer has them. Parts
+    of a feature the check repaired (a bow-tie's lobe) are left to its invalid_geometry error.
+    """
+    problems: list[Problem] = []
+    for sliver in find_slivers(geometries, to_metres=_already_metric, sliver_width=width):
+        code = codes[int(members[sliver.feature])]
+        if not sliver.whole_feature and context.repaired is not None and context.repaired[members[sliver.feature]]:
+            continue
+        if sliver.whole_feature:
+            area = context.area(geometries[sliver.feature])
+            message = f"{code} is a sliver: thinner than {width:g} m everywhere ({area:,.1f} m2)"
+            problems.append(
+                Problem(
+                    ProblemKind.SLIVER,
+                    Severity.ERROR,
+                    message,
+                    level,
+                    (code,),
+                    area,
+                    context.wgs84(geometries[sliver.feature]),
+                )
+            )
+            continue
+        for part in sliver.parts:
+            area = context.area(part)
+            message = (
+                f"{code} has a sliver part: a polygon of {area:,.1f} m2 thinner than {width:g} m everywhere beside its "
+                "thicker parts (`gridmap fix` merges it into the neighbour of the same parent with the longest border)"
+            )
+            problems.append(
+                Problem(ProblemKind.SLIVER_PART, Severity.WARNING, message, level, (code,), area, context.wgs84(part))
+            )
+    return problems
+
+
+def _already_metric(geometries: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """The check's geometries are in local metres already: nothing to convert."""
+    return geometries
 
 
 def _nesting_problems(
