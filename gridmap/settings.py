@@ -23,6 +23,16 @@ class Settings(BaseSettings):
     tiles_attribution: str = Field(default="", description="Attribution shown for the base map")
     tiles_datum: str = Field(default="wgs84", description="Datum of the base-map tiles: wgs84 or gcj02")
     sample_dir: Path = Field(default=Path("data"), description="Folder holding the sample region")
+    lifecircle_facilities: Path | None = Field(
+        default=None,
+        description="Life-circle facilities (GeoJSON points with `type`); default: sample/facilities.geojson in "
+        "sample_dir",
+    )
+    lifecircle_network: Path | None = Field(
+        default=None,
+        description="Walkable lines for life circles (GeoJSON or OpenStreetMap); default: sample/streets.geojson in "
+        "sample_dir",
+    )
     report_burst: int = Field(default=5, ge=1, description="Public incident reports one client may send at once")
     reports_per_hour: float = Field(
         default=30.0, gt=0, description="Public incident reports one client may send per hour on average"

@@ -14,6 +14,7 @@ from gridmap.cli.common import console, stage_progress, user_errors
 from gridmap.geo.lifecircle_levels import FACILITY_TYPES, LEVEL_MINUTES
 from gridmap.geo.network import DEFAULT_WALKING_SPEED
 from gridmap.services import lifecircle as service
+from gridmap.services.lifecircle_towns import TownAnalysis, TownFiles, analyse_town
 
 lifecircle_app = typer.Typer(
     help="15-minute life circles (GB 50180-2018): walking access to facilities, gaps and new sites.",
@@ -42,6 +43,53 @@ NodeOption = Annotated[
         show_default=False,
     ),
 ]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Database URL: boundaries of its published version, and households of its register when it holds "
+        "any with a point (else --households), instead of the files.",
+        show_default=False,
+    ),
+]
+BoundaryVersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--boundary-version", help="With --store: this boundary version, not the published one.", show_default=False
+    ),
+]
+SetOption = Annotated[
+    str, typer.Option("--set", help="With --store: the boundary set whose published version is used.")
+]
+
+
+def _from_store(
+    url: str,
+    files: TownFiles,
+    *,
+    version_id: int | None,
+    set_name: str,
+    speed: float,
+    node_crossings: bool | None,
+    with_boundaries: bool = True,
+) -> TownAnalysis:
+    """The analysis of the store's boundaries and households (as the API makes it), streets and facilities files."""
+    from gridmap.services.boundaries import published_version
+    from gridmap.store import open_store
+
+    with open_store(url, upgrade=url.startswith("sqlite")) as store:
+        version = None
+        if with_boundaries:
+            version = published_version(store, set_name) if version_id is None else store.get_version(version_id)
+        return analyse_town(store, files, version, speed, node_crossings=node_crossings)
+
+
+def _sources_line(analysis: TownAnalysis) -> str:
+    """Where each input came from, one line."""
+    line = "sources: " + ", ".join(f"{name} {source}" for name, source in analysis.sources.items())
+    if analysis.unlocated:
+        line += f" ({analysis.unlocated:,} households of the register have no point and are left out)"
+    return line
 
 
 @lifecircle_app.command("report")
@@ -61,6 +109,9 @@ def report(
         int, typer.Option(help=f"New sites to propose per type covering under {UNDER_COVERED:.0%} (0: none).")
     ] = 2,
     node_crossings: NodeOption = None,
+    store_url: StoreOption = None,
+    boundary_version: BoundaryVersionOption = None,
+    set_name: SetOption = "default",
 ) -> None:
     """Walking time from every household to each facility type; coverage, worst grids and gaps.
 
@@ -71,16 +122,32 @@ def report(
       gridmap lifecircle report --speed 1.2 --worst 5 --sites 0
 
       gridmap lifecircle report --network town.osm.pbf --facilities f.geojson --households h.csv --html out.html
+
+      gridmap lifecircle report --store sqlite:///gridmap.db --html lifecircle.html
     """
+    analysis = None
     with stage_progress() as step:
-        step("reading the walking network")
-        town_network = service.load_network(network, node_crossings=node_crossings)
-        step("reading facilities, households and boundaries")
-        facility_frame = service.read_facilities(facilities)
-        household_frame = service.read_households(households)
-        areas = None if no_boundaries or boundaries is None else service.read_area_boundaries(boundaries)
-        step(f"walking times for {len(household_frame):,} households")
-        town = service.LifeCircle(town_network, household_frame, facility_frame, speed=speed, boundaries=areas)
+        if store_url is not None:
+            step("walking times for the store's boundaries and households")
+            analysis = _from_store(
+                store_url,
+                TownFiles(network=network, facilities=facilities, households=households),
+                version_id=boundary_version,
+                set_name=set_name,
+                speed=speed,
+                node_crossings=node_crossings,
+                with_boundaries=not no_boundaries,
+            )
+            town, areas = analysis.town, analysis.boundaries
+        else:
+            step("reading the walking network")
+            town_network = service.load_network(network, node_crossings=node_crossings)
+            step("reading facilities, households and boundaries")
+            facility_frame = service.read_facilities(facilities)
+            household_frame = service.read_households(households)
+            areas = None if no_boundaries or boundaries is None else service.read_area_boundaries(boundaries)
+            step(f"walking times for {len(household_frame):,} households")
+            town = service.LifeCircle(town_network, household_frame, facility_frame, speed=speed, boundaries=areas)
         proposals = []
         whole = town.coverage().iloc[0]
         for kind in FACILITY_TYPES:
@@ -103,6 +170,8 @@ def report(
         console.print(_proposal_table(proposals))
     if html is not None:
         console.print(f"map written to {html}")
+    if analysis is not None:
+        console.print(_sources_line(analysis))
 
 
 @lifecircle_app.command("site")
@@ -119,6 +188,7 @@ def site(
     households: HouseholdsOption = Path("data/sample/households.csv"),
     speed: SpeedOption = DEFAULT_WALKING_SPEED,
     node_crossings: NodeOption = None,
+    store_url: StoreOption = None,
 ) -> None:
     """Propose k new sites for a facility type that newly cover the most households, with the gain.
 
@@ -129,17 +199,34 @@ def site(
       gridmap lifecircle site --type elderly_day_care -k 3
 
       gridmap lifecircle site --type food_market -k 2 --candidates vacant_lots.csv --people
+
+      gridmap lifecircle site --type kindergarten -k 2 --store sqlite:///gridmap.db
     """
     from gridmap.io.points import read_points
 
+    analysis = None
     with stage_progress() as step:
         step("reading inputs")
-        town_network = service.load_network(network, node_crossings=node_crossings)
-        facility_frame = service.read_facilities(facilities)
-        household_frame = service.read_households(households)
         candidate_points = read_points(candidates) if candidates is not None else None
-        step(f"walking times for {len(household_frame):,} households")
-        town = service.LifeCircle(town_network, household_frame, facility_frame, speed=speed)
+        if store_url is not None:
+            step("walking times for the store's households")
+            files = TownFiles(network=network, facilities=facilities, households=households)
+            analysis = _from_store(
+                store_url,
+                files,
+                version_id=None,
+                set_name="default",
+                speed=speed,
+                node_crossings=node_crossings,
+                with_boundaries=False,
+            )
+            town = analysis.town
+        else:
+            town_network = service.load_network(network, node_crossings=node_crossings)
+            facility_frame = service.read_facilities(facilities)
+            household_frame = service.read_households(households)
+            step(f"walking times for {len(household_frame):,} households")
+            town = service.LifeCircle(town_network, household_frame, facility_frame, speed=speed)
         step(f"siting {k} new {kind}")
         proposal = town.propose(kind, k, candidates=candidate_points, weigh_people=people)
     unit = "people" if people else "households"
@@ -156,6 +243,8 @@ def site(
         f"{proposal.total:,.0f} {unit} ({proposal.share_before:.1%} → {proposal.share_after:.1%}); "
         f"gain {proposal.gain:,.0f} ({verdict})"
     )
+    if analysis is not None:
+        console.print(_sources_line(analysis))
 
 
 def _type_table(town: service.LifeCircle) -> Table:

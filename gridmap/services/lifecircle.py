@@ -13,7 +13,6 @@ households: 1.0 means every household has every facility it should have.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from gridmap.geo.crs import LocalMetres
 from gridmap.geo.isochrones import LIFE_CIRCLE_MINUTES, isochrones
 from gridmap.geo.lifecircle_levels import FACILITY_TYPES, LEVEL_MINUTES, facility_type
 from gridmap.geo.network import DEFAULT_WALKING_SPEED, Snapped, WalkingNetwork, walking_metres
+from gridmap.geo.noding import NODING_TOLERANCE_M, node_lines
 from gridmap.geo.siting import coverage_matrix, propose_sites
 from gridmap.io.osm import read_walkways
 from gridmap.io.points import read_points
@@ -38,8 +38,6 @@ GeometryArray = npt.NDArray[np.object_]
 
 AREA_LEVELS = ("microgrid", "grid", "community")
 OUTSIDE = ""  # area code of a household outside every boundary
-NODING_GRID = 0.05
-"""Metres: line ends closer than this to another line are joined to it when crossings are noded."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +51,10 @@ class Network:
 def network_from_lines(lines: npt.ArrayLike, *, node_crossings: bool = False) -> Network:
     """A walking network from WGS-84 LineStrings.
 
-    With `node_crossings`, lines are also joined wherever they cross or one ends on another (within
-    `NODING_GRID` m): right for line sets drawn without shared vertices, such as the generated streets,
-    wrong for OpenStreetMap data, where a crossing without a shared node is a bridge.
+    With `node_crossings`, lines are also joined wherever they cross or one ends within
+    `NODING_TOLERANCE_M` of another (`gridmap.geo.noding.node_lines`): right for line sets drawn without
+    shared vertices, such as hand-drawn or generated streets, wrong for OpenStreetMap data, where a crossing
+    without a shared node is a bridge.
     """
     geometries = np.asarray(lines, dtype=object)
     if not len(geometries):
@@ -64,7 +63,7 @@ def network_from_lines(lines: npt.ArrayLike, *, node_crossings: bool = False) ->
     metres = LocalMetres(*(float(b) for b in shapely.total_bounds(geometries)))
     local = metres.to_local(geometries)
     if node_crossings:
-        local = shapely.get_parts(shapely.union_all(local, grid_size=NODING_GRID))
+        local = node_lines(local, NODING_TOLERANCE_M)
     return Network(WalkingNetwork.from_lines(local), metres)
 
 
@@ -360,37 +359,3 @@ SAMPLE_FILES = {
     "boundaries": Path("boundaries/shouning_aoyang.geojson"),
 }
 """Where the sample region's inputs lie inside the sample folder (Settings.sample_dir)."""
-
-
-def sample_town(sample_dir: Path, *, speed: float = DEFAULT_WALKING_SPEED) -> LifeCircle:
-    """The life circles of the sample region's files in `sample_dir` (boundaries optional)."""
-    paths = {name: sample_dir / path for name, path in SAMPLE_FILES.items()}
-    boundaries = paths["boundaries"]
-    return LifeCircle(
-        load_network(paths["network"]),
-        read_households(paths["households"]),
-        read_facilities(paths["facilities"]),
-        speed=speed,
-        boundaries=read_area_boundaries(boundaries) if boundaries.is_file() else None,
-    )
-
-
-class TownCache:
-    """Analysed sample towns by walking speed, kept for the process (the inputs are files that rarely change)."""
-
-    def __init__(self, sample_dir: Path, *, size: int = 4) -> None:
-        self.sample_dir = sample_dir
-        self.size = size
-        self._towns: dict[float, LifeCircle] = {}
-        self._lock = threading.Lock()
-
-    def get(self, speed: float) -> LifeCircle:
-        """The town analysed at `speed` m/s, computed on first use (one computation at a time)."""
-        with self._lock:
-            town = self._towns.get(speed)
-            if town is None:
-                town = sample_town(self.sample_dir, speed=speed)
-                if len(self._towns) >= self.size:
-                    self._towns.pop(next(iter(self._towns)))
-                self._towns[speed] = town
-            return town

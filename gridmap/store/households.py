@@ -148,6 +148,12 @@ class HouseholdRegister:
         with self._transaction() as session:
             return [_record(row) for row in session.scalars(select(Household).order_by(Household.household_id))]
 
+    def household_revision(self) -> tuple[int, int]:
+        """How many households the register holds and its highest row number: changes with every import."""
+        with self._transaction() as session:
+            count, last = session.execute(select(func.count(), func.coalesce(func.max(Household.id), 0))).one()
+        return int(count), int(last)
+
     def households_in(self, version_id: int, code: str) -> list[PlacedHousehold]:
         """The households placed in the feature `code` of a version, by household id; NotFound for no such code."""
         placed = HouseholdPlacement

@@ -500,6 +500,10 @@ class BoundaryStore(Protocol):
         """The households placed in the feature `code` of a version, by household id; NotFound for no such code."""
         ...
 
+    def household_revision(self) -> tuple[int, int]:
+        """How many households the register holds and its highest row number: changes with every import."""
+        ...
+
     def household_counts(self, version_id: int, code: str) -> HouseholdCounts:
         """Households placed in the feature `code` of a version; NotFound when the version has no such code."""
         ...

@@ -150,3 +150,42 @@ def test_help_shows_examples() -> None:
         code, output = run("lifecircle", command, "--help")
         assert code == 0
         assert "Examples" in output
+
+
+def test_report_and_site_read_the_store(town: dict[str, Path], tmp_path: Path) -> None:
+    from gridmap.services.boundaries import import_boundaries, publish_version
+    from gridmap.store import open_store
+    from gridmap.store.interface import HouseholdRecord
+
+    url = f"sqlite:///{tmp_path / 'gridmap.db'}"
+    with open_store(url, upgrade=True) as store:
+        draft = import_boundaries(store, [town["boundaries"]], who="测试", why="test town").version
+        publish_version(store, draft.id, who="测试", why="test town")
+        west, east = lonlat(-300, 8.0), lonlat(400, 8.0)
+        store.add_households(
+            [
+                HouseholdRecord("R1", "西街1号", *west, people=2),
+                HouseholdRecord("R2", "东街1号", *east, people=3),
+                HouseholdRecord("R3", "无门牌", None, None, people=1),
+            ]
+        )
+    code, output = run("lifecircle", "report", "--store", url, *inputs(town, "network", "facilities"), "--sites", "0")
+    assert code == 0, output
+    words = " ".join(output.split())  # rich wraps long lines
+    assert "(2 households)" in words  # the register's two located households, not the file's 25
+    assert "sources: boundaries store v1, households store" in words
+    assert "1 households of the register have no point" in words
+    assert "西网格" in output  # worst-served grids come from the store's version
+
+    code, output = run(
+        "lifecircle", "site", "--type", "red_station", "-k", "1", "--store", url, *inputs(town, "network", "facilities")
+    )
+    assert code == 0, output
+    assert re.search(r"covered 1 → 2 of 2 households", output), output
+
+
+def test_a_store_without_boundaries_is_a_one_line_error(town: dict[str, Path], tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    code, output = run("lifecircle", "report", "--store", url, *inputs(town, "network", "facilities", "households"))
+    assert code != 0
+    assert output.strip() == "gridmap: there is no boundary set named 'default'"

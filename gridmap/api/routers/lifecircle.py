@@ -1,7 +1,9 @@
-"""Life circles of the sample region: coverage per area and proposed new facility sites.
+"""Life circles: coverage per area and proposed new facility sites, on the store's boundaries and households.
 
-Answers hold counts and shares only, never a household: the inputs are the sample region's files under
-Settings.sample_dir (streets, facilities, households and boundaries), analysed once per walking speed.
+Boundaries are those of the published version (or `version=`, drafts with a token, as the collections read
+them); households are the store's register when it holds any with a point, else the households file;
+facilities and streets are files (Settings.lifecircle_facilities, lifecircle_network). Each answer names its
+`sources`. Answers hold counts and shares only, never a household.
 """
 
 from __future__ import annotations
@@ -12,14 +14,24 @@ import shapely
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from gridmap.api.dependencies import ReaderDep, SettingsDep
+from gridmap.api.dependencies import ReaderDep, SettingsDep, StoreDep, VersionsDep, readable_version
+from gridmap.api.params import MAX_ID
+from gridmap.errors import NotFound
 from gridmap.geo.lifecircle_levels import FACILITY_TYPES, LEVEL_MINUTES
 from gridmap.geo.network import DEFAULT_WALKING_SPEED
 from gridmap.services import lifecircle as service
+from gridmap.services.lifecircle_towns import TownCache, TownFiles
+from gridmap.services.version_cache import VersionCache
+from gridmap.settings import Settings
+from gridmap.store.interface import BoundaryStore, UserInfo, VersionInfo
 
 router = APIRouter(prefix="/lifecircle", tags=["lifecircle"])
 
 SpeedQuery = Annotated[float, Query(ge=0.3, le=3.0, description="Walking speed in m/s")]
+VersionQuery = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_ID, description="Boundary version id (see /boundary-sets/{name}/versions); default: published"),
+]
 
 
 class SitesRequest(BaseModel):
@@ -34,28 +46,56 @@ class SitesRequest(BaseModel):
     people: bool = Field(default=False, description="Maximise people covered instead of households")
 
 
-def _towns(request: Request, settings: SettingsDep) -> service.TownCache:
+def town_files(settings: Settings) -> TownFiles:
+    """The streets and facilities files of the settings, and the households file used when the register is empty."""
+    return TownFiles.of_sample(
+        settings.sample_dir, network=settings.lifecircle_network, facilities=settings.lifecircle_facilities
+    )
+
+
+def _towns(request: Request, settings: Settings, store: BoundaryStore) -> TownCache:
     """The process's analysed towns, made on first use."""
     state = request.app.state
     if getattr(state, "lifecircle_towns", None) is None:
-        state.lifecircle_towns = service.TownCache(settings.sample_dir)
-    towns: service.TownCache = state.lifecircle_towns
+        state.lifecircle_towns = TownCache(store, town_files(settings))
+    towns: TownCache = state.lifecircle_towns
     return towns
+
+
+def _boundary_version(versions: VersionCache, version_id: int | None, user: UserInfo | None) -> VersionInfo | None:
+    """The version asked for (drafts need a token), else the published one; None when nothing is published."""
+    if version_id is not None:
+        return readable_version(versions, version_id, user)
+    try:
+        return versions.default()
+    except NotFound:
+        return None  # a store without a published version: town totals only
+
+
+def _version_json(version: VersionInfo | None) -> dict[str, Any] | None:
+    """The boundary version an answer used, as it names it."""
+    if version is None:
+        return None
+    return {"id": version.id, "set": version.set_name, "status": version.status.value}
 
 
 @router.get("/coverage", summary="Share of households and people within each facility type's life circle")
 def coverage(
     request: Request,
     settings: SettingsDep,
+    store: StoreDep,
+    versions: VersionsDep,
     user: ReaderDep,
     level: Annotated[
         str | None, Query(pattern="^(microgrid|grid|community)$", description="Areas to break down by; default: town")
     ] = None,
     speed: SpeedQuery = DEFAULT_WALKING_SPEED,
+    version: VersionQuery = None,
 ) -> dict[str, Any]:
     """Coverage per type and completeness per GB 50180 level, for the town or each area of `level`."""
-    town = _towns(request, settings).get(speed)
-    table = town.coverage(level)
+    boundary_version = _boundary_version(versions, version, user)
+    analysis = _towns(request, settings, store).get(boundary_version, speed)
+    table = analysis.town.coverage(level)
     areas = [
         {
             "code": str(code) or None,
@@ -72,13 +112,22 @@ def coverage(
         key: {"name_zh": t.name_zh, "name_en": t.name_en, "minutes": t.minutes, "level": t.level}
         for key, t in FACILITY_TYPES.items()
     }
-    return {"speed": speed, "level": level or "town", "types": types, "areas": areas}
+    return {
+        "speed": speed,
+        "level": level or "town",
+        "version": _version_json(boundary_version),
+        "sources": analysis.sources,
+        "unlocated_households": analysis.unlocated,
+        "types": types,
+        "areas": areas,
+    }
 
 
-@router.get("/facilities", summary="The sample region's life-circle facilities as GeoJSON points")
+@router.get("/facilities", summary="The life-circle facilities as GeoJSON points")
 def facilities(settings: SettingsDep, user: ReaderDep) -> dict[str, Any]:
     """Every facility with its name, type, the type's Chinese name and life-circle minutes (WGS-84)."""
-    frame = service.read_facilities(settings.sample_dir / service.SAMPLE_FILES["facilities"])
+    files = town_files(settings)
+    frame = service.read_facilities(files.facilities)
     features = [
         {
             "type": "Feature",
@@ -93,13 +142,23 @@ def facilities(settings: SettingsDep, user: ReaderDep) -> dict[str, Any]:
         }
         for index, (name, kind, point) in enumerate(zip(frame["name"], frame["type"], frame.geometry, strict=True))
     ]
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": features, "source": files.describe(files.facilities)}
 
 
 @router.post("/sites", summary="New sites for a facility type that newly cover the most households")
-def sites(request: Request, settings: SettingsDep, user: ReaderDep, body: SitesRequest) -> dict[str, Any]:
+def sites(
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+    versions: VersionsDep,
+    user: ReaderDep,
+    body: SitesRequest,
+    version: VersionQuery = None,
+) -> dict[str, Any]:
     """k proposed sites (greedy with a bound, exact when small) and the coverage they add."""
-    town = _towns(request, settings).get(body.speed)
+    boundary_version = _boundary_version(versions, version, user)
+    analysis = _towns(request, settings, store).get(boundary_version, body.speed)
+    town = analysis.town
     candidates = None
     if body.candidates is not None:
         candidates = shapely.points([list(c) for c in body.candidates])
@@ -122,4 +181,6 @@ def sites(request: Request, settings: SettingsDep, user: ReaderDep, body: SitesR
         "share_after": round(proposal.share_after, 4),
         "method": proposal.method,
         "optimal": proposal.optimal,
+        "version": _version_json(boundary_version),
+        "sources": analysis.sources,
     }
