@@ -4,17 +4,33 @@
  * the server the page came from, except base-map tiles when the operator configured a tile URL.
  * When the tiles use GCJ-02 (Amap-style), the page asks the API for geometries already shifted to GCJ-02
  * (`crs=gcj02`), so that boundaries line up with the tiles.
+ *
+ * A small version (a county town: a few hundred features) is loaded whole and the map fits it. In a large one
+ * (a city: 10,000 grids, 100,000 microgrids) a level with more than VIEW_LOAD_THRESHOLD features is loaded by
+ * view instead: only the features meeting the visible area (padded by half its size on each side), from the
+ * zoom where the level is worth drawing, merged by code into the layers, the far ones dropped again when a
+ * level holds more than its cache limit. Communities always load whole. `?load=all` forces the whole load,
+ * `?load=view` view loading whatever the size. Each finished view load sets `document.body.dataset.viewLoaded`
+ * to a growing counter and fires `gridmap:view-loaded` on window.
  */
 (function () {
   "use strict";
 
   const API = "/api/v1";
   const PAGE_SIZE = 1000;
+  // viewZoom: in a version loaded by view, the lowest zoom from which the level is fetched (higher where the
+  // features are dense: see viewZoomFor); cacheLimit: how many stay loaded before the far ones are dropped.
   const LEVELS = [
     { level: "community", collection: "communities", title: "社区 Communities", labelZoom: 14 },
-    { level: "grid", collection: "grids", title: "网格 Grids", labelZoom: 16 },
-    { level: "microgrid", collection: "microgrids", title: "微网格 Microgrids", labelZoom: 18 },
+    { level: "grid", collection: "grids", title: "网格 Grids", labelZoom: 16, viewZoom: 14, cacheLimit: 8000 },
+    { level: "microgrid", collection: "microgrids", title: "微网格 Microgrids", labelZoom: 18, viewZoom: 15, cacheLimit: 12000 },
   ];
+  const VIEW_LOAD_THRESHOLD = 3000; // a level with more features than this is loaded by view
+  const VIEW_PAD = 0.5; // the box asked for: the view grown by this share of its size on each side
+  const KEEP_PAD = 2; // on eviction, features meeting the view grown by this much on each side stay
+  const VIEW_DEBOUNCE_MS = 150;
+  const VIEW_BUDGET = 2000; // about this many features of a level per view load, at the zoom it starts
+  const LOAD_MODE = new URLSearchParams(window.location.search).get("load") || "auto"; // auto, all or view
   const LEVEL_NAMES = { community: "社区 Community", grid: "网格 Grid", microgrid: "微网格 Microgrid" };
   const STATUS_NAMES = { published: "已发布 published", draft: "草稿 draft", retired: "已停用 retired" };
   // A calm palette; each community and its grids get one colour, chosen from the community code.
@@ -114,10 +130,10 @@
     }
   }
 
-  async function api(path) {
+  async function api(path, signal) {
     const headers = { Accept: "application/json" };
     if (state.token) headers.Authorization = "Bearer " + state.token;
-    const response = await fetch(path.startsWith("/") ? path : API + "/" + path, { headers });
+    const response = await fetch(path.startsWith("/") ? path : API + "/" + path, { headers, signal });
     const body = await response.json().catch(() => null);
     if (!response.ok) {
       if (response.status === 401) document.getElementById("token-box").hidden = false;
@@ -217,6 +233,11 @@
 
   function select(code, zoomTo) {
     const entry = state.byCode.get(code);
+    if (!entry && viewLoading.levels.size) {
+      // Loaded by view: a feature outside what was seen so far is fetched by code (with its parents) first.
+      run(() => fetchAndSelect(code, zoomTo));
+      return;
+    }
     if (!entry) {
       showStatus("未找到 Not found: " + code, true);
       return;
@@ -285,25 +306,247 @@
     return url.pathname + url.search;
   }
 
+  // ---- loading a version: whole, or by view when a level is large ----------------------------------------
+
+  const viewLoading = {
+    levels: new Set(), // levels of the loaded version that are loaded by view
+    totals: {}, // level -> how many features the level has in the version
+    minZoom: {}, // level -> the zoom from which it is loaded and drawn
+    covered: {}, // level -> boxes (map datum) loaded in full, still held in the layers
+    controller: null, // the view request under way, aborted when a newer one starts
+    timer: null,
+    generation: 0, // grows with each version loaded: answers meant for an older one are dropped
+    renders: 0,
+  };
+
+  const viewExtent = L.control({ position: "bottomleft" });
+  viewExtent.onAdd = () => {
+    const box = L.DomUtil.create("div", "view-extent");
+    box.hidden = true;
+    return box;
+  };
+  viewExtent.addTo(map);
+
+  async function countOf(collection) {
+    const params = new URLSearchParams({ limit: "1", crs: state.outputCrs });
+    if (state.version) params.set("version", String(state.version.id));
+    const page = await api("collections/" + collection + "/items?" + params);
+    return Number(page.numberMatched);
+  }
+
+  async function planLevel(spec) {
+    // { features } for a level loaded whole, { total } for one loaded by view.
+    const whole = async () => ({ features: await fetchAll(spec.collection) });
+    if (spec.viewZoom === undefined || LOAD_MODE === "all") return whole();
+    // A version with few features in all needs no count per level: it loads whole, as it always did.
+    if (LOAD_MODE !== "view" && state.version && state.version.feature_count <= VIEW_LOAD_THRESHOLD) return whole();
+    const total = await countOf(spec.collection);
+    if (LOAD_MODE !== "view" && total <= VIEW_LOAD_THRESHOLD) return whole();
+    return { total };
+  }
+
+  function resetViewLoading() {
+    window.clearTimeout(viewLoading.timer);
+    if (viewLoading.controller) viewLoading.controller.abort();
+    viewLoading.controller = null;
+    viewLoading.generation++;
+    viewLoading.levels.clear();
+    viewLoading.totals = {};
+    viewLoading.minZoom = {};
+    viewLoading.covered = {};
+  }
+
   async function loadVersion() {
     highlight(null);
     state.byCode.clear();
     for (const spec of LEVELS) layers[spec.level].clearLayers();
     problemLayer.clearLayers();
     clearHouseholdPoints();
+    resetViewLoading();
+    const generation = viewLoading.generation;
     showStatus("加载中 Loading…");
-    const results = await Promise.all(LEVELS.map((spec) => fetchAll(spec.collection)));
-    LEVELS.forEach((spec, i) => layers[spec.level].addData(results[i]));
+    const plans = await Promise.all(LEVELS.map(planLevel));
+    if (generation !== viewLoading.generation) return; // another version was chosen meanwhile
+    LEVELS.forEach((spec, i) => {
+      if (plans[i].features) {
+        layers[spec.level].addData(plans[i].features);
+        return;
+      }
+      viewLoading.levels.add(spec.level);
+      viewLoading.totals[spec.level] = plans[i].total;
+      viewLoading.covered[spec.level] = [];
+    });
     const bounds = layers.community.getBounds().isValid() ? layers.community.getBounds() : layers.grid.getBounds();
     // Not animated: a zoom animation still running would swallow the next one (a quick search, say).
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
+    for (const spec of LEVELS) {
+      if (viewLoading.levels.has(spec.level)) viewLoading.minZoom[spec.level] = viewZoomFor(spec, bounds);
+    }
+    const gridZoom = viewLoading.minZoom.grid;
+    if (gridZoom !== undefined && map.getZoom() < gridZoom) {
+      // A city seen whole is too far out to draw its grids: start at its centre, close enough to see them.
+      map.setView(map.getCenter(), gridZoom, { animate: false });
+    }
     updateLabelClasses();
+    thematic.households = null;
+    if (viewLoading.levels.size) await loadView();
+    if (generation !== viewLoading.generation) return;
+    showViewExtent();
+    document.body.dataset.loadedBy = viewLoading.levels.size ? "view" : "all";
     document.body.dataset.loaded = "true";
     document.body.dataset.features = String(state.byCode.size);
-    showStatus("已加载 " + results.map((r) => r.length).join(" / ") + " 个要素 features");
-    thematic.households = null;
+    const counts = LEVELS.map((spec, i) => (plans[i].features ? plans[i].features.length : "—"));
+    showStatus("已加载 " + counts.join(" / ") + " 个要素 features" + (viewLoading.levels.size ? " · " + viewExtentText() : ""));
     await loadProblems();
     await refreshThematic();
+  }
+
+  function viewZoomFor(spec, extent) {
+    // The lowest zoom (not below spec.viewZoom) at which the padded view would hold about VIEW_BUDGET of the
+    // level's features, were they spread evenly over `extent`: areas in pixels grow 4 times per zoom level.
+    const total = viewLoading.totals[spec.level];
+    if (!extent.isValid() || !(total > 0)) return spec.viewZoom;
+    const corner = map.project(extent.getNorthWest(), 0);
+    const across = map.project(extent.getSouthEast(), 0).subtract(corner);
+    const extentAtZoom0 = Math.max(Math.abs(across.x * across.y), 1e-12);
+    const size = map.getSize();
+    const viewArea = size.x * size.y * (1 + 2 * VIEW_PAD) ** 2;
+    const zoom = Math.ceil(Math.log((total * viewArea) / (extentAtZoom0 * VIEW_BUDGET)) / Math.log(4));
+    return Math.max(spec.viewZoom, Math.min(map.getMaxZoom() - 2, zoom));
+  }
+
+  function viewExtentText() {
+    // "显示视野内 1,234 / 10,100 网格 Grids in view" per level loaded by view and switched on.
+    const parts = [];
+    for (const spec of LEVELS) {
+      if (!viewLoading.levels.has(spec.level) || !map.hasLayer(layers[spec.level])) continue;
+      const name = spec.title.split(" ");
+      const from = viewLoading.minZoom[spec.level];
+      if (map.getZoom() < from) {
+        parts.push("放大至 " + from + " 级显示" + name[0] + " Zoom to " + from + " for " + name[1].toLowerCase());
+        continue;
+      }
+      const shown = layers[spec.level].getLayers().length.toLocaleString("en");
+      const total = Number(viewLoading.totals[spec.level]).toLocaleString("en");
+      parts.push("显示视野内 " + shown + " / " + total + " " + name[0] + " " + name[1] + " in view");
+    }
+    return parts.join(" · ");
+  }
+
+  function showViewExtent() {
+    const box = viewExtent.getContainer();
+    const text = viewLoading.levels.size ? viewExtentText() : "";
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  function scheduleViewLoad() {
+    if (!viewLoading.levels.size) return;
+    window.clearTimeout(viewLoading.timer);
+    viewLoading.timer = window.setTimeout(() => run(loadView), VIEW_DEBOUNCE_MS);
+  }
+  map.on("moveend", scheduleViewLoad);
+  layers.grid.on("add", scheduleViewLoad);
+  layers.microgrid.on("add", scheduleViewLoad);
+  layers.microgrid.on("remove", showViewExtent);
+
+  async function loadView() {
+    window.clearTimeout(viewLoading.timer);
+    if (!viewLoading.levels.size) return;
+    if (viewLoading.controller) viewLoading.controller.abort();
+    const controller = new AbortController();
+    viewLoading.controller = controller;
+    const generation = viewLoading.generation;
+    const view = map.getBounds();
+    const box = view.pad(VIEW_PAD);
+    // A level is asked for when it is on, close enough, and the view is not inside a box already loaded.
+    const wanted = LEVELS.filter((spec) => viewLoading.levels.has(spec.level) && map.hasLayer(layers[spec.level]) &&
+      map.getZoom() >= viewLoading.minZoom[spec.level] && !viewLoading.covered[spec.level].some((loaded) => loaded.contains(view)));
+    let answers;
+    try {
+      answers = await Promise.all(wanted.map((spec) => fetchBox(spec, box, controller.signal)));
+    } catch (err) {
+      if (controller.signal.aborted) return; // a newer view took over
+      throw err;
+    }
+    if (controller !== viewLoading.controller || generation !== viewLoading.generation) return;
+    viewLoading.controller = null;
+    wanted.forEach((spec, i) => {
+      mergeFeatures(spec, answers[i].features);
+      if (answers[i].complete) viewLoading.covered[spec.level].push(box);
+      evictFar(spec);
+    });
+    viewLoading.renders++;
+    document.body.dataset.features = String(state.byCode.size);
+    document.body.dataset.viewLoaded = String(viewLoading.renders);
+    showViewExtent();
+    const drawn = Object.fromEntries(LEVELS.map((spec) => [spec.level, layers[spec.level].getLayers().length]));
+    window.dispatchEvent(new CustomEvent("gridmap:view-loaded", { detail: { requested: wanted.map((s) => s.level), drawn } }));
+  }
+
+  async function fetchBox(spec, box, signal) {
+    // The features of a level meeting `box` (map datum; the API takes WGS-84), up to the level's cache limit.
+    const datums = window.gridmapDatums;
+    const [west, south] = datums.toWgs84(box.getWest(), box.getSouth(), state.outputCrs);
+    const [east, north] = datums.toWgs84(box.getEast(), box.getNorth(), state.outputCrs);
+    const bbox = [west, south, east, north].map((v) => v.toFixed(6)).join(",");
+    const params = new URLSearchParams({ bbox, limit: String(PAGE_SIZE), crs: state.outputCrs });
+    if (state.version) params.set("version", String(state.version.id));
+    let url = API + "/collections/" + spec.collection + "/items?" + params;
+    const features = [];
+    while (url && features.length < spec.cacheLimit) {
+      const page = await api(url, signal);
+      features.push(...page.features);
+      const next = (page.links || []).find((link) => link.rel === "next");
+      url = next ? sameOrigin(next.href) : null;
+    }
+    return { features, complete: !url };
+  }
+
+  function mergeFeatures(spec, features) {
+    // Keyed by code: a feature already on the map (from an earlier view or a search) is never drawn twice.
+    const fresh = new Map();
+    for (const feature of features) {
+      const code = String(feature.properties.code);
+      if (!state.byCode.has(code)) fresh.set(code, feature);
+    }
+    if (fresh.size) layers[spec.level].addData([...fresh.values()]);
+  }
+
+  function evictFar(spec) {
+    const layer = layers[spec.level];
+    if (layer.getLayers().length <= spec.cacheLimit) return;
+    const keep = map.getBounds().pad(KEEP_PAD);
+    const selected = state.highlighted ? state.highlighted.layer : null;
+    for (const shape of layer.getLayers()) {
+      if (shape === selected || keep.intersects(shape.getBounds())) continue;
+      layer.removeLayer(shape);
+      state.byCode.delete(String(shape.feature.properties.code));
+    }
+    // A box wholly inside `keep` lost nothing: every feature meeting it meets `keep` too.
+    viewLoading.covered[spec.level] = viewLoading.covered[spec.level].filter((loaded) => keep.contains(loaded));
+  }
+
+  async function fetchAndSelect(code, zoomTo) {
+    // A feature (and the parents its chain needs) not loaded yet, fetched by code, then selected as usual.
+    const generation = viewLoading.generation;
+    let wanted = code;
+    while (wanted && !state.byCode.has(wanted)) {
+      const params = new URLSearchParams({ code: wanted, limit: "1", crs: state.outputCrs });
+      if (state.version) params.set("version", String(state.version.id));
+      const page = await api("collections/boundaries/items?" + params);
+      if (generation !== viewLoading.generation) return;
+      const feature = (page.features || [])[0];
+      if (!feature || !layers[feature.properties.level]) break;
+      if (!state.byCode.has(wanted)) layers[feature.properties.level].addData([feature]);
+      wanted = feature.properties.parent ? String(feature.properties.parent) : null;
+    }
+    if (!state.byCode.has(code)) {
+      showStatus("未找到 Not found: " + code, true);
+      return;
+    }
+    document.body.dataset.features = String(state.byCode.size);
+    select(code, zoomTo);
   }
 
   async function loadProblems() {
@@ -846,6 +1089,9 @@
     state,
     select,
     count: (level) => layers[level].getLayers().length,
+    // Loading by view: which levels, their totals in the version, and a way to load the current view now.
+    viewLoading,
+    loadView: () => run(loadView),
     // For the layers other scripts add (incidents.js): the layer switcher, and WGS-84 to the map's datum.
     layerControl,
     mapLatLng,

@@ -7,6 +7,7 @@ to a host other than this machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -83,7 +84,6 @@ class Server:
     database_url: str
     features: list[dict[str, Any]]
     planner_token: str
-    process: subprocess.Popen[bytes]
 
     def of_level(self, level: str) -> list[dict[str, Any]]:
         return [f for f in self.features if f["properties"]["level"] == level]
@@ -103,15 +103,15 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
     pytest.fail(f"the app did not answer within {START_TIMEOUT_S} s")
 
 
-def _start(folder: Path, **settings: str) -> Iterator[Server]:
-    sample = _write_sample(folder / "sample")
-    database_url = f"sqlite:///{folder / 'gridmap.db'}"
+@contextlib.contextmanager
+def running_app(folder: Path, database_url: str, sample_dir: Path, **settings: str) -> Iterator[str]:
+    """The real app under uvicorn on a loopback port, on `database_url`; yields its base URL, stops it after."""
     port = _free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
         "GRIDMAP_DATABASE_URL": database_url,
-        "GRIDMAP_SAMPLE_DIR": str(folder / "sample"),
+        "GRIDMAP_SAMPLE_DIR": str(sample_dir),
         "GRIDMAP_PUBLIC_READ": "true",
         **{f"GRIDMAP_{k.upper()}": v for k, v in settings.items()},
     }
@@ -121,13 +121,7 @@ def _start(folder: Path, **settings: str) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)
-        store = open_store(database_url)
-        try:
-            token = store.add_user("规划员", Role.PLANNER)
-        finally:
-            store.close()
-        features = json.loads(sample.read_text(encoding="utf-8"))["features"]
-        yield Server(base, database_url, features, token, process)
+        yield base
     finally:
         process.terminate()
         try:
@@ -135,6 +129,19 @@ def _start(folder: Path, **settings: str) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _start(folder: Path, **settings: str) -> Iterator[Server]:
+    sample = _write_sample(folder / "sample")
+    database_url = f"sqlite:///{folder / 'gridmap.db'}"
+    with running_app(folder, database_url, folder / "sample", **settings) as base:
+        store = open_store(database_url)
+        try:
+            token = store.add_user("规划员", Role.PLANNER)
+        finally:
+            store.close()
+        features = json.loads(sample.read_text(encoding="utf-8"))["features"]
+        yield Server(base, database_url, features, token)
 
 
 def start_with_households(folder: Path, sample_files: tuple[str, ...]) -> Iterator[Server]:

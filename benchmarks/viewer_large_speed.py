@@ -1,0 +1,193 @@
+"""The viewer on a city-sized version in headless Chromium: loading by view against loading everything.
+
+Builds the 100,000-microgrid coverage of benchmarks/check_speed.py (about 10,000 grids and 2,000 communities
+near Shouning, every level an exact coverage), stores and publishes it in SQLite through the services, starts
+the app under uvicorn (2 workers) and opens the viewer in Debian's headless Chromium, twice over:
+
+  gridmap   the viewer as it is (web/viewer.js): communities whole, grids and microgrids by view (a level
+            above 3,000 features), merged by code, from the zoom where a view holds about 2,000 of them
+  baseline  the same page with `?load=all`: every feature of every level fetched and drawn at once, which is
+            what the viewer did for every version before
+
+For each side, best of `--runs` fresh pages, it prints the time from opening the page until the first render
+is on screen, then the same camera moves timed until drawn: a pan by 1.5 screen widths (beyond the box the
+first load covered), a one-level zoom-in, and turning the microgrids on at the zoom where the view loader
+draws them (for load=all only with --all-microgrids: drawing 100,000 microgrids as SVG was still running
+after 7 minutes on the 2-core machine). Times are measured in the page (performance.now(), until two animation
+frames after the work), so the driver's round trips are left out. The ratio baseline/gridmap is printed per
+step.
+
+Run: .venv/bin/python benchmarks/viewer_large_speed.py [--cells 100000] [--runs 2] [--all-microgrids]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from check_speed import build_frame
+from locate_speed import backend_url, describe, load, running_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS += ["--disable-gpu"]
+SEED = 20261128
+PAGE_TIMEOUT_MS = 300_000
+STEPS = ("pan", "zoom", "microgrids")
+STEP_LABELS = {
+    "first": "first render, from opening the page",
+    "pan": "pan 1.5 screens until drawn",
+    "zoom": "zoom in one level until drawn",
+    "microgrids": "microgrids on at their zoom, drawn",
+}
+
+# After `data-loaded` turned true: two animation frames, so that the drawing is on screen, then the time.
+FIRST_RENDER = """() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(
+    () => resolve(performance.now()))))"""
+
+# One camera move, timed until drawn: for the view loader, until its next load has finished.
+STEP = """async ({ step, byView, zoom }) => {
+    const viewer = window.gridmapViewer;
+    const map = viewer.map;
+    const frames = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const loaded = byView ? new Promise((resolve) => window.addEventListener('gridmap:view-loaded', resolve,
+        { once: true })) : null;
+    const start = performance.now();
+    if (step === 'pan') map.panBy([Math.round(map.getSize().x * 1.5), 0], { animate: false });
+    if (step === 'zoom') map.setZoom(map.getZoom() + 1, { animate: false });
+    if (step === 'microgrids') {
+        map.setZoom(zoom, { animate: false });
+        map.addLayer(viewer.layers.microgrid);
+    }
+    if (loaded) await loaded;
+    await frames();
+    return { seconds: (performance.now() - start) / 1000, grids: viewer.count('grid'),
+        microgrids: viewer.count('microgrid') };
+}"""
+
+
+@dataclass
+class Side:
+    """Best times of one side over the runs, and what its last run had drawn."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    drawn: dict[str, str] = field(default_factory=dict)
+
+    def keep(self, step: str, seconds: float) -> None:
+        self.seconds[step] = min(self.seconds.get(step, float("inf")), seconds)
+
+
+def city_frame(cells: int) -> gpd.GeoDataFrame:
+    """check_speed's three-level coverage, with names the viewer can show and search."""
+    frame = build_frame(cells, SEED)
+    plural = {"community": "社区", "grid": "网格", "microgrid": "微网格"}
+    frame["name"] = [f"{plural[level]} {code[-6:]}" for level, code in zip(frame["level"], frame["code"], strict=True)]
+    return frame
+
+
+def measure(
+    browser: Any, base: str, *, by_view: bool, start: dict[str, Any], runs: int, all_microgrids: bool = False
+) -> Side:
+    """Best of `runs` fresh pages: first render, then the camera moves from `start` (centre and zooms)."""
+    side = Side()
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1400, "height": 860}, locale="zh-CN")
+        try:
+            page = context.new_page()
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.goto(base + ("/" if by_view else "/?load=all"))
+            # Polled every animation frame: at most one frame late.
+            page.wait_for_function("document.body.dataset.loaded === 'true'", polling="raf")
+            side.keep("first", page.evaluate(FIRST_RENDER) / 1000)
+            print(f"    {'gridmap' if by_view else 'load=all'} first: {side.seconds['first']:.2f} s", flush=True)
+            grids = page.evaluate("window.gridmapViewer.count('grid')")
+            side.drawn["first"] = f"{grids:,} grids"
+            if by_view:
+                start.update(
+                    page.evaluate(
+                        """() => { const m = window.gridmapViewer.map, c = m.getCenter();
+                        return { lat: c.lat, lng: c.lng, zoom: m.getZoom(),
+                                 microgridZoom: window.gridmapViewer.viewLoading.minZoom.microgrid }; }"""
+                    )
+                )
+            else:  # the same camera as the view loader's first render, not timed
+                page.evaluate(
+                    """s => new Promise((resolve) => { window.gridmapViewer.map.setView([s.lat, s.lng], s.zoom,
+                        { animate: false }); requestAnimationFrame(() => requestAnimationFrame(resolve)); })""",
+                    start,
+                )
+            for step in STEPS if by_view or all_microgrids else STEPS[:-1]:
+                result = page.evaluate(STEP, {"step": step, "byView": by_view, "zoom": start["microgridZoom"]})
+                side.keep(step, result["seconds"])
+                side.drawn[step] = f"{result['grids']:,} grids, {result['microgrids']:,} microgrids"
+                print(f"    {'gridmap' if by_view else 'load=all'} {step}: {result['seconds']:.2f} s", flush=True)
+            print(f"  {'gridmap' if by_view else 'load=all'}: {side.seconds}", flush=True)
+        finally:
+            context.close()
+    return side
+
+
+def report(ours: Side, baseline: Side) -> None:
+    """Both sides per step, with the ratio baseline/gridmap."""
+    print(f"  {'':<40} {'gridmap':>9} {'load=all':>9} {'all/gridmap':>12}")
+    for step in ("first", *STEPS):
+        mine, theirs = ours.seconds[step], baseline.seconds.get(step)
+        if theirs is None:
+            print(f"  {STEP_LABELS[step]:<40} {mine:8.2f}s {'-':>9}   (load=all: not measured, see --all-microgrids)")
+            continue
+        print(f"  {STEP_LABELS[step]:<40} {mine:8.2f}s {theirs:8.2f}s {theirs / mine:11.1f}x")
+        print(f"  {'':<40} drawn: {ours.drawn[step]} vs {baseline.drawn[step]}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cells", type=int, default=100_000, help="microgrids (default 100,000)")
+    parser.add_argument("--runs", type=int, default=2, help="fresh pages per side; the best counts (default 2)")
+    parser.add_argument(
+        "--all-microgrids",
+        action="store_true",
+        help="also time load=all drawing every microgrid (100,000 SVG paths still ran after 7 min on 2 cores)",
+    )
+    args = parser.parse_args()
+    if not CHROMIUM.is_file():
+        print(f"{CHROMIUM} is missing: apt install chromium")
+        return 1
+    from playwright import sync_api as playwright_sync
+
+    started = time.perf_counter()
+    frame = city_frame(args.cells)
+    print(f"region: {describe(frame)}, built in {time.perf_counter() - started:.1f} s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="gridmap-bench-") as tmp:
+        folder = Path(tmp)
+        with backend_url("sqlite", folder) as url:
+            assert url is not None
+            print(f"stored and published in SQLite in {load(url, frame):.1f} s", flush=True)
+            with running_app(url, folder, public_read="true") as base, playwright_sync.sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+                try:
+                    start: dict[str, Any] = {}
+                    ours = measure(browser, base, by_view=True, start=start, runs=args.runs)
+                    baseline = measure(
+                        browser, base, by_view=False, start=start, runs=args.runs, all_microgrids=args.all_microgrids
+                    )
+                finally:
+                    browser.close()
+    print(
+        f"viewer in headless Chromium, best of {args.runs} (start zoom {start['zoom']}, microgrids from zoom "
+        f"{start['microgridZoom']}):"
+    )
+    report(ours, baseline)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""The viewer on a version too large to load whole, in a real headless Chromium against the real app.
+
+The sample generator's region scaled to about 3,500 grids (above the viewer's threshold of 3,000 per level)
+is stored and published in SQLite through the services, with a few households placed in chosen grids. The
+viewer must then ask only for the grids meeting its view, merge what a pan brings without drawing anything
+twice, fetch a searched grid that is far away, and colour the loaded grids by households.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from gridmap.sample.region import BOUNDARY_COLUMNS, generate_region
+from gridmap.services import boundaries as boundary_service
+from gridmap.store import open_store, upgrade_database
+from gridmap.store.interface import HouseholdRecord
+from tests.web.test_viewer import Visit, _need_chromium, count, running_app
+
+pytestmark = pytest.mark.browser
+
+COMMUNITIES = 690  # about 3,500 grids and 11,000 microgrids: above the viewer's VIEW_LOAD_THRESHOLD of 3,000
+NO_HOUSEHOLDS = ("#ced4da", "#fff1e0")  # the choropleth's colours for no data and for 0 households
+
+
+@dataclass
+class LargeServer:
+    """The app on the large version: its base URL and the stored features (WGS-84) by level."""
+
+    base: str
+    frame: gpd.GeoDataFrame
+    household_grids: list[str]
+
+    def of_level(self, level: str) -> gpd.GeoDataFrame:
+        return self.frame[self.frame["level"] == level]
+
+
+def _large_frame() -> gpd.GeoDataFrame:
+    frame = generate_region(communities=COMMUNITIES).boundaries[list(BOUNDARY_COLUMNS)].copy()
+    frame["source"] = "test"
+    frame["feature"] = range(len(frame))
+    return frame
+
+
+def _household_grids(grids: gpd.GeoDataFrame) -> list[str]:
+    """Grids spread over the region, from its centre outwards: every 25th grid by distance to the centre."""
+    min_x, min_y, max_x, max_y = grids.total_bounds
+    order = np.argsort(_distances(grids, ((min_x + max_x) / 2, (min_y + max_y) / 2)), kind="stable")
+    return [str(code) for code in grids["code"].to_numpy()[order][::25]]
+
+
+def _distances(frame: gpd.GeoDataFrame, point: tuple[float, float]) -> Any:
+    """Distances in degrees from the features' centres to `point`: only to rank them, never as a length."""
+    centres = shapely.get_coordinates(shapely.centroid(np.asarray(frame.geometry.values, dtype=object)))
+    return np.hypot(centres[:, 0] - point[0], centres[:, 1] - point[1])
+
+
+def _store(url: str, frame: gpd.GeoDataFrame, household_grids: list[str]) -> None:
+    upgrade_database(url)
+    store = open_store(url)
+    try:
+        draft = store.import_version(boundary_service.DEFAULT_SET, frame, who="test", why="large version")
+        boundary_service.publish_version(store, draft.id, who="test", why="large version")
+        grids = frame.set_index("code")
+        records = []
+        for n, code in enumerate(household_grids):
+            point = grids.loc[code].geometry.representative_point()
+            for k in range(n % 3 + 1):
+                records.append(HouseholdRecord(f"LARGE{n:04d}-{k}", f"测试地址 {n}-{k}", point.x, point.y, people=2))
+        store.add_households(records)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LargeServer]:
+    """The app (uvicorn) on a new SQLite store holding only the large version."""
+    _need_chromium()
+    folder = tmp_path_factory.mktemp("large")
+    frame = _large_frame()
+    assert (frame["level"] == "grid").sum() > 3000
+    household_grids = _household_grids(frame[frame["level"] == "grid"])
+    url = f"sqlite:///{folder / 'gridmap.db'}"
+    _store(url, frame, household_grids)
+    with running_app(folder, url, folder / "no-sample") as base:
+        yield LargeServer(base, frame, household_grids)
+
+
+def grid_requests(visit: Visit) -> list[dict[str, list[str]]]:
+    """The query of every request for grid features, in order."""
+    return [parse_qs(urlsplit(url).query) for url in visit.requests if "/collections/grids/items" in url]
+
+
+def drawn_codes(page: Any, level: str) -> list[str]:
+    codes: list[str] = page.evaluate(
+        f"window.gridmapViewer.layers.{level}.getLayers().map((layer) => String(layer.feature.properties.code))"
+    )
+    return codes
+
+
+def view_loads(page: Any) -> int:
+    loads: int = page.evaluate("Number(document.body.dataset.viewLoaded || 0)")
+    return loads
+
+
+def move_and_wait(page: Any, script: str, argument: Any = None) -> None:
+    """Run `script` (which moves the map) and wait for the view load that follows."""
+    before = view_loads(page)
+    page.evaluate(script, argument)
+    page.wait_for_function(f"Number(document.body.dataset.viewLoaded || 0) > {before}", timeout=20_000)
+
+
+def test_first_load_asks_only_for_the_grids_in_view(visit: Visit, server: LargeServer) -> None:
+    page = visit.page
+    total = len(server.of_level("grid"))
+    assert page.evaluate("document.body.dataset.loadedBy") == "view"
+    # Communities are few: loaded whole. Grids: only those meeting the (padded) view; microgrids are off.
+    assert count(page, "community") == len(server.of_level("community"))
+    codes = drawn_codes(page, "grid")
+    assert 0 < len(codes) < total / 2
+    assert len(set(codes)) == len(codes) == page.locator(".leaflet-grid-pane path").count()
+    assert count(page, "microgrid") == 0
+    requests = grid_requests(visit)
+    assert requests and all("bbox" in query or query["limit"] == ["1"] for query in requests)
+    # Every grid drawn meets the box that was asked for.
+    bbox = next(query["bbox"][0] for query in requests if "bbox" in query)
+    west, south, east, north = (float(v) for v in bbox.split(","))
+    box = shapely.box(west, south, east, north)
+    grids = server.of_level("grid").set_index("code")
+    assert all(grids.loc[code].geometry.intersects(box) for code in codes)
+    extent = page.locator(".view-extent").inner_text()
+    assert "显示视野内" in extent and f"{total:,}" in extent
+    assert int(page.evaluate("document.body.dataset.features")) == len(codes) + count(page, "community")
+    assert visit.console_errors == []
+    assert visit.outside_requests() == []
+
+
+def test_panning_loads_new_grids_and_never_draws_one_twice(visit: Visit) -> None:
+    page = visit.page
+    first = set(drawn_codes(page, "grid"))
+    requests_before = len(grid_requests(visit))
+    move_and_wait(page, "window.gridmapViewer.map.panBy([2000, 0], { animate: false })")
+    after_pan = drawn_codes(page, "grid")
+    assert len(set(after_pan)) == len(after_pan) == page.locator(".leaflet-grid-pane path").count()
+    assert set(after_pan) - first, "the pan brought no new grid"
+    assert first <= set(after_pan)  # far below the cache limit: nothing was dropped
+    assert len(grid_requests(visit)) > requests_before
+    # Back where it started: the first box holds that view, so no new request, and still no duplicate.
+    requests_before = len(grid_requests(visit))
+    move_and_wait(page, "window.gridmapViewer.map.panBy([-2000, 0], { animate: false })")
+    assert len(grid_requests(visit)) == requests_before
+    codes = drawn_codes(page, "grid")
+    assert sorted(codes) == sorted(after_pan)
+    assert visit.console_errors == []
+
+
+def test_microgrids_load_by_view_from_their_zoom(visit: Visit, server: LargeServer) -> None:
+    page = visit.page
+    move_and_wait(page, "window.gridmapViewer.map.addLayer(window.gridmapViewer.layers.microgrid)")
+    start: int = page.evaluate("window.gridmapViewer.viewLoading.minZoom.microgrid")
+    assert start > page.evaluate("window.gridmapViewer.map.getZoom()")
+    assert count(page, "microgrid") == 0  # not close enough yet
+    assert f"Zoom to {start}" in page.locator(".view-extent").inner_text()
+    move_and_wait(page, "z => window.gridmapViewer.map.setZoom(z, { animate: false })", start)
+    codes = drawn_codes(page, "microgrid")
+    assert 0 < len(codes) < len(server.of_level("microgrid")) / 2
+    assert len(set(codes)) == len(codes)
+    assert visit.console_errors == []
+
+
+def _far_grid(page: Any, server: LargeServer) -> dict[str, Any]:
+    """The grid farthest from the map's centre, not loaded yet."""
+    centre = page.evaluate("(() => { const c = window.gridmapViewer.map.getCenter(); return [c.lng, c.lat]; })()")
+    grids = server.of_level("grid")
+    row = grids.iloc[int(np.argmax(_distances(grids, (centre[0], centre[1]))))]
+    return {"code": str(row["code"]), "name": str(row["name"]), "parent": str(row["parent"])}
+
+
+def test_search_for_a_far_grid_fetches_it_zooms_there_and_highlights_it(visit: Visit, server: LargeServer) -> None:
+    page = visit.page
+    far = _far_grid(page, server)
+    assert far["code"] not in drawn_codes(page, "grid")
+    loads = view_loads(page)
+    page.fill("#search-input", far["code"])
+    page.press("#search-input", "Enter")
+    page.wait_for_function(f"document.getElementById('details').dataset.code === '{far['code']}'")
+    assert page.evaluate("window.gridmapViewer.state.highlighted.feature.properties.code") == far["code"]
+    page.wait_for_function(
+        f"""() => {{
+            const viewer = window.gridmapViewer;
+            const entry = viewer.state.byCode.get('{far["code"]}');
+            return entry && viewer.map.getBounds().contains(entry.layer.getBounds());
+        }}"""
+    )
+    community = server.of_level("community").set_index("code").loc[far["parent"]]
+    assert str(community["name"]) in page.locator("ol.chain").inner_text()
+    # The view load after the zoom brings its neighbours but not a second copy of it.
+    page.wait_for_function(f"Number(document.body.dataset.viewLoaded) > {loads}", timeout=20_000)
+    codes = drawn_codes(page, "grid")
+    assert codes.count(far["code"]) == 1
+    assert len(set(codes)) == len(codes)
+    assert page.evaluate("window.gridmapViewer.state.highlighted.feature.properties.code") == far["code"]
+    assert visit.console_errors == []
+
+
+def fill_colours(page: Any, codes: list[str]) -> dict[str, str | None]:
+    colours: dict[str, str | None] = page.evaluate(
+        """codes => Object.fromEntries(codes.map((code) => {
+            const entry = window.gridmapViewer.state.byCode.get(code);
+            return [code, entry ? entry.layer.options.fillColor : null];
+        }))""",
+        codes,
+    )
+    return colours
+
+
+def test_household_choropleth_colours_grids_as_they_load(visit: Visit, server: LargeServer) -> None:
+    page = visit.page
+    page.evaluate("window.gridmapViewer.setThematic('households')")
+    page.wait_for_function("document.body.dataset.thematic === 'households'")
+    loaded = set(drawn_codes(page, "grid"))
+    with_households = [code for code in server.household_grids if code in loaded]
+    assert with_households, "no grid with households in the first view"
+    colours = fill_colours(page, drawn_codes(page, "grid"))
+    assert all(colours[code] not in NO_HOUSEHOLDS for code in with_households)
+    assert sum(colour in NO_HOUSEHOLDS for colour in colours.values()) > len(colours) / 2
+    # A grid with households far away: drawn only after the map goes there, and drawn in its colour.
+    far = next(code for code in reversed(server.household_grids) if code not in loaded)
+    point = server.of_level("grid").set_index("code").loc[far].geometry.representative_point()
+    move_and_wait(
+        page, "p => window.gridmapViewer.map.setView([p[1], p[0]], 15, { animate: false })", [point.x, point.y]
+    )
+    colour = fill_colours(page, [far])[far]
+    assert colour is not None and colour not in NO_HOUSEHOLDS
+    assert visit.console_errors == []
+
+
+def test_load_all_forces_the_whole_version(browser: Any, server: LargeServer) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 860}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(server.base + "/?load=all")
+        page.wait_for_function("document.body.dataset.loaded === 'true'", timeout=60_000)
+        assert page.evaluate("document.body.dataset.loadedBy") == "all"
+        assert count(page, "grid") == len(server.of_level("grid"))
+        assert count(page, "microgrid") == len(server.of_level("microgrid"))
+    finally:
+        context.close()
