@@ -11,6 +11,8 @@
 (function () {
   "use strict";
 
+  const { el } = window.gridmapDom; // web/dom.js
+
   const viewer = window.gridmapViewer;
   const map = viewer.map;
   const API = "/api/v1";
@@ -70,18 +72,6 @@
   let areaShapes = { key: null, polygons: new Map() };
 
   // ---- small helpers ------------------------------------------------------------------------------------
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (key === "class") node.className = value;
-      else node.setAttribute(key, value);
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-    }
-    return node;
-  }
 
   class RequestFailed extends Error {
     constructor(status, problem) {

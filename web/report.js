@@ -15,6 +15,8 @@
 (function () {
   "use strict";
 
+  const { el } = window.gridmapDom; // web/dom.js
+
   const API = "/api/v1";
   const PAGE_SIZE = 1000;
   const MAX_PHOTOS = 3;
@@ -43,20 +45,6 @@
   };
 
   // ---- small helpers ------------------------------------------------------------------------------------
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (key === "class") node.className = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value);
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(child instanceof Node ? child : String(child));
-    }
-    return node;
-  }
 
   function randomKey() {
     // crypto.randomUUID needs a secure context (HTTPS or localhost); getRandomValues works everywhere.

@@ -16,6 +16,8 @@
 (function () {
   "use strict";
 
+  const { el } = window.gridmapDom; // web/dom.js
+
   const API = "/api/v1";
   const PAGE_SIZE = 1000;
   // viewZoom: in a version loaded by view, the lowest zoom from which the level is fetched (higher where the
@@ -98,19 +100,6 @@
     return window.sessionStorage.getItem("gridmapToken") || "";
   }
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (key === "class") node.className = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value);
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(child instanceof Node ? child : String(child));
-    }
-    return node;
-  }
 
   let statusTimer = null;
   function showStatus(message, isError) {

@@ -20,6 +20,7 @@ LEAFLET_DIST = WEB_DIR / "node_modules" / "leaflet" / "dist"
 LEAFLET_HEAT_DIST = WEB_DIR / "node_modules" / "leaflet.heat" / "dist"
 SWAGGER_DIST = WEB_DIR / "node_modules" / "swagger-ui-dist"
 VIEWER_FILES = {
+    "dom.js": "text/javascript",
     "datums.js": "text/javascript",
     "viewer.js": "text/javascript",
     "incidents.js": "text/javascript",

@@ -8,7 +8,7 @@ because a pin dropped on a phone is often that far off.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -79,7 +79,7 @@ def route_report(
     if near_boundary_m < 0:
         msg = f"near_boundary_m is {near_boundary_m}; it must be 0 or more metres"
         raise InvalidInput(msg)
-    by_level = {area.level: area for area in chain}
+    by_level = {area.level: area for area in chain if area.level is not None}
     grid = by_level.get(Level.GRID)
     if grid is None:
         community = by_level.get(Level.COMMUNITY)
@@ -90,6 +90,19 @@ def route_report(
         )
         raise InvalidInput(msg)
     distance = boundary_distance_m(lon, lat, grid.geometry, frame=frame)
+    return routed(lon, lat, by_level, distance, near_boundary_m=near_boundary_m)
+
+
+def routed(
+    lon: float,
+    lat: float,
+    by_level: Mapping[Level, Area],
+    distance_m: float,
+    *,
+    near_boundary_m: float = DEFAULT_NEAR_BOUNDARY_M,
+) -> Route:
+    """The route to the grid of `by_level` (which must have one), `distance_m` from its boundary."""
+    grid = by_level[Level.GRID]
     community = by_level.get(Level.COMMUNITY)
     microgrid = by_level.get(Level.MICROGRID)
     return Route(
@@ -99,8 +112,8 @@ def route_report(
         grid_code=grid.code,
         microgrid_code=microgrid.code if microgrid else None,
         worker=grid.worker,
-        boundary_distance_m=distance,
-        near_boundary=distance <= near_boundary_m,
+        boundary_distance_m=distance_m,
+        near_boundary=distance_m <= near_boundary_m,
     )
 
 

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.hierarchy import Level, parse_level
-from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, Route
+from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, Route, routed
 from gridmap.sample.incident_trails import Staff
 from gridmap.sample.names import person_names
 
@@ -177,20 +177,7 @@ def routes_of(
     routes = []
     for i, (x, y, metres) in enumerate(zip(lon.tolist(), lat.tolist(), distance.tolist(), strict=True)):
         chain = {area.level: area for area in cells[int(cell_index[i])].chain}
-        community, grid, microgrid = (chain.get(level) for level in Level)
-        assert grid is not None
-        routes.append(
-            Route(
-                lon=x,
-                lat=y,
-                community_code=community.code if community else None,
-                grid_code=grid.code,
-                microgrid_code=microgrid.code if microgrid else None,
-                worker=grid.worker,
-                boundary_distance_m=metres,
-                near_boundary=metres <= DEFAULT_NEAR_BOUNDARY_M,
-            )
-        )
+        routes.append(routed(x, y, chain, metres))
     return routes
 
 
