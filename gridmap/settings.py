@@ -33,12 +33,51 @@ class Settings(BaseSettings):
         description="Walkable lines for life circles (GeoJSON or OpenStreetMap); default: sample/streets.geojson in "
         "sample_dir",
     )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description='Reverse proxies (addresses or networks, e.g. ["127.0.0.1", "10.0.0.0/8"]) whose '
+        "X-Forwarded-For names the client for rate limits; empty: the peer address is the client",
+    )
+    jobs_dir: Path | None = Field(
+        default=None,
+        description="Folder for background jobs' files (uploads, results); default: `jobs` beside the SQLite file, "
+        "or in the working directory with PostGIS",
+    )
     report_burst: int = Field(default=5, ge=1, description="Public incident reports one client may send at once")
     reports_per_hour: float = Field(
         default=30.0, gt=0, description="Public incident reports one client may send per hour on average"
+    )
+    expensive_burst: int = Field(
+        default=20, ge=1, description="Costly requests (life-circle analyses) a client without a token may send at once"
+    )
+    expensive_per_hour: float = Field(
+        default=600.0, gt=0, description="Costly requests one client without a token may send per hour on average"
     )
     max_report_bytes: int = Field(
         default=3 * 8 * 1024 * 1024 + 256 * 1024,
         ge=1,
         description="Largest incident report with photos (multipart body): three 8 MiB photos and the form",
+    )
+    public_location_m: float = Field(
+        default=50.0,
+        gt=0,
+        le=100_000,
+        description="Public answers place an incident at the centre of its cell in a grid of this many metres",
+    )
+    public_min_group: int = Field(
+        default=5, ge=1, description="Public map cells and area counts never show fewer incidents than this (k)"
+    )
+    retention_days: int = Field(
+        default=180,
+        ge=0,
+        description="Days after closing that an incident's contact details and photos are kept before the purge",
+    )
+    retention_days_by_category: dict[str, int] = Field(
+        default_factory=dict,
+        description='Retention days per incident category, overriding retention_days (JSON: {"neighbour_dispute": 90})',
+    )
+    purge_interval_s: float = Field(
+        default=6 * 3600.0,
+        ge=0,
+        description="Seconds between the server's retention purges (the first at start-up); 0 turns the timer off",
     )

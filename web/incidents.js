@@ -2,7 +2,9 @@
  * grid, with filters by category, status and date, and a time slider that can play the periods in turn.
  *
  * The server aggregates (/api/v1/incident-map/): the page receives a few hundred cells, never every incident.
- * Points need a token; their popup reads the incident and its history from /api/v1/incidents/{id}.
+ * Points need a staff token (a viewer's is refused with 403, and the layer stays with clusters); their popup
+ * reads the incident and its history from /api/v1/incidents/{id}. The public's clusters hold at least k
+ * incidents at generalised places; the ones left out are counted in the summary (`withheld`).
  * Requests follow the map after a short pause (debounced); an answer that arrives after a newer request was
  * made is dropped, and the older request is aborted. Each finished render sets
  * `document.body.dataset.incidentsRendered` to a growing counter and fires `gridmap:incidents-rendered` on
@@ -63,6 +65,8 @@
     categories: new Map(), // code -> name
     rendered: 0,
     pointLimit: POINT_LIMIT, // tests lower it to see the switch from clusters to points with few incidents
+    pointsRefused: false, // a viewer's token: points are for staff, so clusters as for the public
+    withheld: 0, // incidents in view the public answer counts but shows in no cluster (fewer than k)
   };
   let requestSeq = 0;
   let controller = null;
@@ -266,6 +270,7 @@
     }
     state.mode = "clusters";
     state.total = body.total;
+    state.withheld = body.withheld || 0;
     state.shown = body.cells.length;
     state.cells = body;
   }
@@ -304,20 +309,32 @@
 
   async function loadIncidents(filters, signal) {
     const zoom = map.getZoom();
-    const signedIn = Boolean(viewer.state.token);
+    const signedIn = Boolean(viewer.state.token) && !state.pointsRefused;
     const bbox = viewBbox();
-    if (!signedIn || zoom < POINT_ZOOM) {
+    const loadCells = () => {
       const params = new URLSearchParams(filters);
       params.set("bbox", bbox);
       params.set("zoom", String(zoom));
-      const cells = await getJson("incident-map/cells?" + params, signal);
+      return getJson("incident-map/cells?" + params, signal);
+    };
+    let cells = null;
+    if (!signedIn || zoom < POINT_ZOOM) {
+      cells = await loadCells();
       if (!signedIn || cells.total === 0 || cells.total > state.pointLimit) return () => drawClusters(cells);
     }
     const params = new URLSearchParams(filters);
     params.set("bbox", bbox);
     params.set("limit", String(POINT_LIMIT));
-    const points = await getJson("incident-map/points?" + params, signal);
-    return () => drawPoints(points);
+    try {
+      const points = await getJson("incident-map/points?" + params, signal);
+      return () => drawPoints(points);
+    } catch (err) {
+      // Points are for staff; a viewer's token sees what the public sees, so clusters from now on.
+      if (!(err instanceof RequestFailed && err.status === 403)) throw err;
+      state.pointsRefused = true;
+      const fallback = cells || (await loadCells());
+      return () => drawClusters(fallback);
+    }
   }
 
   // ---- the popup: details and history (needs a token) ---------------------------------------------------
@@ -529,6 +546,10 @@
   function showSummary() {
     const parts = [];
     if (state.mode === "clusters") parts.push("视野内 " + state.total + " 起事件 incidents in view");
+    if (state.mode === "clusters" && state.withheld) {
+      // The public sees no group of fewer than k incidents, nor any incident's exact place.
+      parts.push(state.withheld + " 起因保护隐私未显示 not shown, to protect privacy");
+    }
     if (state.mode === "points") {
       parts.push(state.shown < state.total ? "显示最新 " + state.shown + " / " + state.total + " 起 newest shown"
         : state.total + " 起事件 incidents");
@@ -624,7 +645,8 @@
   document.getElementById("incident-play").addEventListener("click", () => (state.playing ? stopPlaying() : startPlaying()));
   // Signing in or out changes what the incident layer may show (points need a token); so does a new version
   // for the per-grid counts.
-  new MutationObserver(() => {
+  new MutationObserver((changes) => {
+    if (changes.some((change) => change.attributeName === "data-signed-in")) state.pointsRefused = false;
     if (anyOn()) schedule(0);
   }).observe(document.body, { attributes: true, attributeFilter: ["data-signed-in", "data-features"] });
   fillStatuses();

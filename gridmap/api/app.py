@@ -5,19 +5,25 @@ Run it with `gridmap serve`, or `uvicorn --factory gridmap.api.app:create_app`.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from gridmap import __version__
+from gridmap.api.clients import store_limiter, trusted_networks
+from gridmap.api.contract import install_contract
+from gridmap.api.headers import install_security_headers
 from gridmap.api.limits import BodySizeLimit
+from gridmap.api.log_privacy import install_access_log_redaction
 from gridmap.api.pages import mount_pages
 from gridmap.api.problems import install_problem_handlers
+from gridmap.api.retention import start_purge_timer
 from gridmap.api.routers import (
     boundary_sets,
     collections,
@@ -25,22 +31,24 @@ from gridmap.api.routers import (
     geocode_jobs,
     households,
     incident_map,
+    incident_public,
     incident_reports,
     incidents,
     landing,
     lifecircle,
     locate,
     open311,
+    privacy,
 )
+from gridmap.api.text_guard import RefuseNulText
 from gridmap.errors import GridmapError
-from gridmap.incidents.ratelimit import TokenBucketLimiter
 from gridmap.services import boundaries as boundary_service
 from gridmap.services import sample_incidents
 from gridmap.services.geocode_jobs import GeocodeJobs
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings
-from gridmap.store import BoundaryStore, open_store
+from gridmap.store import BoundaryStore, database_file, open_store
 
 API_PREFIX = "/api/v1"
 
@@ -68,6 +76,14 @@ def prepare_store(settings: Settings) -> BoundaryStore:
     return store
 
 
+def jobs_folder(settings: Settings) -> Path:
+    """Where background jobs keep their files: settings.jobs_dir, else `jobs` beside the SQLite file."""
+    if settings.jobs_dir is not None:
+        return settings.jobs_dir
+    database = database_file(settings.database_url)
+    return (database.parent if database is not None else Path()) / "jobs"
+
+
 def _warm_up(versions: VersionCache, locators: LocatorCache) -> None:
     """Build the published version's point lookup now rather than during the first request."""
     try:
@@ -86,15 +102,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         app.state.versions = VersionCache(store)
         app.state.locators = LocatorCache(store)
-        # Batch geocoding jobs live in this process's memory: a restart loses them (see geocode_jobs).
-        app.state.geocode_jobs = GeocodeJobs()
+        # Batch geocoding jobs are in the store, seen by every worker (see services.jobs).
+        app.state.geocode_jobs = GeocodeJobs(store, folder=jobs_folder(settings))
+        await run_in_threadpool(app.state.geocode_jobs.fail_interrupted)
         await run_in_threadpool(_warm_up, app.state.versions, app.state.locators)
         # Everything alive now (libraries, settings, the store) lives as long as the process: keep it out of
         # the garbage collector's full passes, which otherwise add tens of ms to a request now and then.
         gc.freeze()
+        purge_timer = start_purge_timer(store, settings)
         try:
             yield
         finally:
+            if purge_timer is not None:
+                purge_timer.cancel()
+                await asyncio.gather(purge_timer, return_exceptions=True)
             await run_in_threadpool(app.state.geocode_jobs.close)
             app.state.locators.close()
             app.state.versions.close()
@@ -110,10 +131,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.report_limiter = TokenBucketLimiter(
-        capacity=settings.report_burst, refill_per_s=settings.reports_per_hour / 3600.0, clock=time.monotonic
+    app.state.trusted_networks = trusted_networks(settings.trusted_proxies)
+    app.state.report_limiter = store_limiter(
+        app, "reports", capacity=settings.report_burst, per_hour=settings.reports_per_hour, subject="reports"
+    )
+    app.state.expensive_limiter = store_limiter(
+        app, "expensive", capacity=settings.expensive_burst, per_hour=settings.expensive_per_hour, subject="requests"
     )
     install_problem_handlers(app)
+    install_access_log_redaction()
     routers = (
         landing,
         collections,
@@ -125,11 +151,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifecircle,
         incident_reports,
         incidents,
+        incident_public,
         incident_map,
+        privacy,
     )
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router)  # GeoReport v2 keeps its own well-known paths
     mount_pages(app)
+    install_contract(app, settings)
+    app.add_middleware(RefuseNulText)  # inside BodySizeLimit, which bounds the bodies it reads
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    install_security_headers(app, tiles_url=settings.tiles_url)  # on every answer, 413s and 500s too
     return app

@@ -8,13 +8,19 @@ reader. Importing and publishing need a planner (roles: viewer < worker < planne
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from gridmap.api.clients import request_client
 from gridmap.errors import NotFound, Unauthorized
+from gridmap.incidents.access import IncidentScope
+from gridmap.incidents.disclosure import Disclosure
+from gridmap.incidents.ratelimit import TokenBucketLimiter
+from gridmap.services import incident_access, public_incidents
 from gridmap.services import users as user_service
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
@@ -91,8 +97,46 @@ async def planner(user: CurrentUserDep, store: StoreDep) -> UserInfo:
 
 
 ReaderDep = Annotated[UserInfo | None, Depends(reader)]
+
+
+async def costly_reader(request: Request, user: ReaderDep) -> UserInfo | None:
+    """A reader of an answer that is costly to make (a life-circle analysis): one without a token takes a
+    token from their address's bucket of settings.expensive_burst (else 429 with Retry-After)."""
+    if user is None:
+        limiter: TokenBucketLimiter = request.app.state.expensive_limiter
+        # The buckets are in the store (shared by every worker): off the event loop.
+        await run_in_threadpool(limiter.check, request_client(request))
+    return user
+
+
+CostlyReaderDep = Annotated[UserInfo | None, Depends(costly_reader)]
 SignedInDep = Annotated[UserInfo, Depends(signed_in)]
 PlannerDep = Annotated[UserInfo, Depends(planner)]
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A member of staff (worker or above) and the incidents they reach (None: all)."""
+
+    user: UserInfo
+    scope: IncidentScope | None
+
+
+async def staff(user: SignedInDep, store: StoreDep, versions: VersionsDep) -> Staff:
+    """A worker, planner or admin with their incident scope; 403 for viewers (they read what the public reads)."""
+    # A worker's grids are read from the store: off the event loop.
+    return Staff(user, await run_in_threadpool(incident_access.staff_scope, store, versions, user))
+
+
+StaffDep = Annotated[Staff, Depends(staff)]
+
+
+async def audience(user: ReaderDep, settings: SettingsDep) -> Disclosure | None:
+    """How much of an incident a reader sees: None (exact) for staff, the public's rules for anyone else."""
+    return public_incidents.audience(user, location_m=settings.public_location_m, min_group=settings.public_min_group)
+
+
+AudienceDep = Annotated[Disclosure | None, Depends(audience)]
 
 
 def ensure_readable(version: VersionInfo, user: UserInfo | None) -> VersionInfo:

@@ -28,6 +28,7 @@ def incident_body(incident: Incident, *, history: bool) -> dict[str, Any]:
         "id": incident.id,
         "category": incident.category,
         "description": incident.description,
+        "public_description": incident.public_description,
         "lon": incident.lon,
         "lat": incident.lat,
         "address": incident.address,

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gridmap.api.log_privacy import describe_exception
 from gridmap.errors import (
     Conflict,
     Forbidden,
@@ -102,14 +103,16 @@ async def _gridmap_error(request: Request, exc: Exception) -> ProblemResponse:
     if isinstance(exc, RateLimited):
         # Retry-After takes whole seconds (RFC 9110); round up so a client waiting that long gets a token.
         headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
-    # A refused publish carries the check report (gridmap.store.interface.CheckFailed.report).
+    # A refused publish carries the check report (gridmap.store.interface.CheckFailed.report); other errors may
+    # carry extension members of their own (e.g. PublishedMeanwhile names the version that won).
     report = getattr(exc, "report", None)
+    members = getattr(exc, "members", None)
     return problem_response(
         status=status,
         title=exc.title,
         detail=exc.detail,
         instance=request.url.path,
-        extra={"report": report} if isinstance(report, dict) else None,
+        extra={"report": report} if isinstance(report, dict) else members if isinstance(members, dict) else None,
         headers=headers,
     )
 
@@ -156,8 +159,8 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse:
-    # The cause goes to the server log only: a traceback can carry paths, SQL or people's data.
-    logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The cause goes to the server log only, and without the exceptions' messages: they can quote people's data.
+    logger.error("unexpected error on %s %s: %s", request.method, request.url.path, describe_exception(exc))
     return problem_response(
         status=500,
         title="Internal server error",

@@ -17,12 +17,11 @@ from tempfile import TemporaryDirectory
 from fastapi import UploadFile
 
 from gridmap.errors import GridmapError, InvalidInput
+from gridmap.io.archives import archive_members
 
 MAIN_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
 SIDECAR_SUFFIXES = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 ZIP_SUFFIX = ".zip"
-# An archive may unpack to at most this many times the upload limit (a guard against zip bombs).
-MAX_UNZIP_RATIO = 10
 
 
 def safe_name(filename: str | None, index: int) -> str:
@@ -33,12 +32,10 @@ def safe_name(filename: str | None, index: int) -> str:
 
 
 def _unzip(archive: Path, folder: Path, max_bytes: int) -> None:
+    """The archive's boundary files unpacked into `folder` once its sizes pass the checks (413 otherwise)."""
+    members = archive_members(archive, max_bytes=max_bytes, name=archive.name)
     try:
         with zipfile.ZipFile(archive) as zipped:
-            members = [m for m in zipped.infolist() if not m.is_dir()]
-            if sum(m.file_size for m in members) > max_bytes * MAX_UNZIP_RATIO:
-                msg = f"{archive.name}: unpacks to more than {MAX_UNZIP_RATIO} times the upload limit"
-                raise InvalidInput(msg)
             for number, member in enumerate(members):
                 name = safe_name(member.filename, number)
                 if Path(name).suffix.lower() not in MAIN_SUFFIXES + SIDECAR_SUFFIXES:

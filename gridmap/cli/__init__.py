@@ -18,7 +18,17 @@ app = typer.Typer(
 
 def _register() -> None:
     """Import the command modules; each adds its commands to `app`."""
-    from gridmap.cli import check, households, incidents, lifecircle, report, sample, serve, store  # noqa: F401
+    from gridmap.cli import (  # noqa: F401
+        check,
+        households,
+        incidents,
+        lifecircle,
+        privacy,
+        report,
+        sample,
+        serve,
+        store,
+    )
 
 
 _register()

@@ -15,9 +15,18 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from gridmap.errors import GridmapError
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.io.boundaries import FieldMapping, SourceCrs
+from gridmap.settings import Settings
+from gridmap.store import BoundaryStore, open_store
 
 console = Console()
 err_console = Console(stderr=True)
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store", help="Database URL (default: GRIDMAP_DATABASE_URL, else sqlite:///gridmap.db).", show_default=False
+    ),
+]
 
 EXIT_INPUT_ERROR = 2
 
@@ -37,6 +46,17 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_INPUT_ERROR) from None
 
     return wrapper
+
+
+@contextmanager
+def store_at(url: str | None) -> Iterator[BoundaryStore]:
+    """The store at `url` (or the configured one); SQLite gets its tables on first use."""
+    url = url or Settings().database_url
+    store = open_store(url, upgrade=url.startswith("sqlite"))
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @contextmanager

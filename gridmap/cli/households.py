@@ -26,7 +26,9 @@ SAMPLE_BOUNDARIES = Path("data/boundaries/shouning_aoyang.geojson")
 @app.command()
 @user_errors
 def geocode(
-    in_path: Annotated[Path, typer.Argument(help="CSV of households (UTF-8 or GBK).", show_default=False)],
+    in_path: Annotated[
+        Path, typer.Argument(help="CSV of households (UTF-8, UTF-16 with BOM, or GBK).", show_default=False)
+    ],
     out: Annotated[Path, typer.Option("--out", help="CSV to write; unmatched rows also go to OUT.unmatched.csv.")],
     address_column: Annotated[str, typer.Option(help="Column holding the address text.")] = "address",
     crs: Annotated[
@@ -121,7 +123,9 @@ app.add_typer(households_app, name="households")
 @households_app.command("import")
 @user_errors
 def import_households(
-    path: Annotated[Path, typer.Argument(help="CSV of households (UTF-8 or GBK).", show_default=False)],
+    path: Annotated[
+        Path, typer.Argument(help="CSV of households (UTF-8, UTF-16 with BOM, or GBK).", show_default=False)
+    ],
     registry: Annotated[
         Path | None, typer.Option(help="Address registry to locate rows without coordinates (CSV or GeoJSON).")
     ] = None,
@@ -133,7 +137,8 @@ def import_households(
     """Load households into the database (GRIDMAP_DATABASE_URL) and give them the published version's codes.
 
     Columns: household_id, address, lon, lat (optional, with an optional crs), people, elderly_alone, disabled,
-    left_behind_children, head_name, phone. Bad rows are listed by line number and skipped.
+    left_behind_children, head_name, phone. Bad rows are listed by line number and skipped; coordinates of NaN
+    or Infinity refuse the whole file (status 2, nothing imported).
 
     Example:
 

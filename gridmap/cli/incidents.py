@@ -12,21 +12,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gridmap.cli import app
-from gridmap.cli.common import console, err_console, stage_progress, user_errors
+from gridmap.cli.common import StoreOption, console, err_console, stage_progress, store_at, user_errors
 from gridmap.errors import InvalidInput
 from gridmap.incidents.stats import CHINA_TIME
-from gridmap.settings import Settings
-from gridmap.store import BoundaryStore, display_url, open_store
+from gridmap.store import display_url
 
 incidents_app = typer.Typer(help="Incidents (事件): sample data for demos and benchmarks.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
 
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store", help="Database URL (default: GRIDMAP_DATABASE_URL, else sqlite:///gridmap.db).", show_default=False
-    ),
-]
 SetOption = Annotated[str, typer.Option("--set", help="Boundary set whose published version has the grids.")]
 
 
@@ -67,7 +60,7 @@ def generate(
         raise InvalidInput(f"--end {end} is before --start {start}")
     period_start = datetime.combine(first, time(), CHINA_TIME)
     period_end = datetime.combine(last + timedelta(days=1), time(), CHINA_TIME)
-    with _store(store_url) as store, _import_progress(count) as progress:
+    with store_at(store_url) as store, _import_progress(count) as progress:
         stored = generate_into_store(
             store,
             count=count,
@@ -104,7 +97,7 @@ def import_file(
     with stage_progress() as step:
         step(f"reading {path}")
         incidents = read_incidents(path)
-    with _store(store_url) as store, _import_progress(len(incidents), generating=False) as progress:
+    with store_at(store_url) as store, _import_progress(len(incidents), generating=False) as progress:
         stored = store.import_incidents(incidents, progress=progress)
         where = display_url(store.url)
     console.print(f"{stored:,} incidents from {path} stored in {where}", soft_wrap=True)
@@ -115,17 +108,6 @@ def _day(text: str, option: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a date written YYYY-MM-DD", param_hint=option) from None
-
-
-@contextmanager
-def _store(url: str | None) -> Iterator[BoundaryStore]:
-    """The store at `url` (or the configured one); SQLite gets its tables on first use."""
-    url = url or Settings().database_url
-    store = open_store(url, upgrade=url.startswith("sqlite"))
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @contextmanager

@@ -1,5 +1,5 @@
 """Stored boundaries from the command line: `gridmap db upgrade`, `import`, `publish`, `versions`, `diff`,
-`export` and `gridmap user add`.
+`export`, `gridmap user add` and `gridmap token list/add/revoke`.
 
 The database is GRIDMAP_DATABASE_URL (default sqlite:///gridmap.db). An embedded SQLite database gets its
 tables on first use; a PostGIS database is migrated only by `gridmap db upgrade`.
@@ -46,12 +46,23 @@ EXIT_CHECK_FAILED = 1
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their tokens.", no_args_is_help=True)
+token_app = typer.Typer(help="Tokens: list them, add one for a user, revoke one.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 
 SetOption = Annotated[str, typer.Option("--set", help="Boundary set (a named series of versions).")]
 WhoOption = Annotated[str | None, typer.Option("--who", help="Who does this (default: your login name).")]
 VersionArgument = Annotated[int, typer.Argument(help="Version number, as `gridmap versions` lists it.")]
+ExpiresOption = Annotated[
+    int,
+    typer.Option(
+        "--expires-days",
+        min=1,
+        max=user_service.MAX_EXPIRES_DAYS,
+        help="Days until the token expires (then `gridmap token add` gives a new one).",
+    ),
+]
 
 
 class DiffFormat(StrEnum):
@@ -155,22 +166,28 @@ def publish(
     why: Annotated[str, typer.Option("--why", help="Why this version replaces the published one.")] = (
         "published from the command line"
     ),
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace whatever is published, even if published meanwhile.")
+    ] = False,
 ) -> None:
     """Run the full check on a draft and, if it passes, publish it (retiring the set's published version).
 
-    Exit status: 0 published, 1 the check found errors (nothing changed), 2 no such draft.
+    The published version is read just before publishing: if another is published while the check runs,
+    nothing changes and the command names it (exit 2), unless --replace.
+
+    Exit status: 0 published, 1 the check found errors (nothing changed), 2 no such draft or published meanwhile.
 
     Examples:
 
       gridmap publish 3 --why "approved at the joint meeting"
     """
     with _store() as store:
-        _publish(store, version, who=_who(who), why=why)
+        _publish(store, version, who=_who(who), why=why, force=replace)
 
 
-def _publish(store: BoundaryStore, version_id: int, *, who: str, why: str) -> None:
+def _publish(store: BoundaryStore, version_id: int, *, who: str, why: str, force: bool = False) -> None:
     try:
-        version = boundary_service.publish_version(store, version_id, who=who, why=why)
+        version = boundary_service.publish_version(store, version_id, who=who, why=why, force=force)
     except CheckFailed as refusal:
         for problem in refusal.report.get("problems", []):
             colour = "red" if problem.get("severity") == "error" else "yellow"
@@ -306,6 +323,15 @@ def export(
 def user_add(
     name: Annotated[str, typer.Argument(help="The user's name (unique).")],
     role: Annotated[Role, typer.Option("--role", help="What they may do.")] = Role.VIEWER,
+    expires_days: ExpiresOption = user_service.DEFAULT_EXPIRES_DAYS,
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            "--scope",
+            help="Planners and admins: only the incidents of this community or street (a code prefix).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Create a user and print their token once (only its hash is kept: it cannot be shown again).
 
@@ -313,9 +339,76 @@ def user_add(
 
       gridmap user add 张发敏 --role worker
 
-      gridmap user add planner-office --role planner
+      gridmap user add planner-office --role planner --expires-days 90
+
+      gridmap user add 社区调度员 --role planner --scope 350924100001
     """
     with _store() as store:
-        token = user_service.add_user(store, name=name, role=role)
-    err_console.print(f"Created {role.value} {name!r}. Their token (shown once, keep it secret):")
+        token = user_service.add_user(store, name=name, role=role, scope=scope, expires_days=expires_days)
+    err_console.print(
+        f"Created {role.value} {name!r}. Their token (valid {expires_days} days; shown once, keep it secret):"
+    )
     typer.echo(token)
+
+
+@token_app.command("list")
+@user_errors
+def token_list() -> None:
+    """Every token: id, user, role, label, created, expires, last used, revoked (never the token itself).
+
+    Examples:
+
+      gridmap token list
+    """
+    with _store() as store:
+        tokens = store.list_tokens()
+    table = Table("id", "user", "role", "label", "created", "expires", "last used", "revoked")
+    for t in tokens:
+        table.add_row(
+            str(t.id),
+            t.user,
+            t.role.value,
+            t.label,
+            _when(t.created_at),
+            _when(t.expires_at) or "never",
+            _when(t.last_used_at),
+            _when(t.revoked_at),
+        )
+    console.print(table)
+
+
+@token_app.command("add")
+@user_errors
+def token_add(
+    user: Annotated[str, typer.Argument(help="The user's name, as `gridmap token list` shows it.")],
+    label: Annotated[str, typer.Option("--label", help="What the token is for (a device, a script).")] = "",
+    expires_days: ExpiresOption = user_service.DEFAULT_EXPIRES_DAYS,
+) -> None:
+    """Give a user another token (a new phone, a replacement for a revoked one) and print it once.
+
+    Examples:
+
+      gridmap token add 张发敏 --label "new phone" --expires-days 180
+    """
+    with _store() as store:
+        info, token = user_service.add_token(store, user_name=user, label=label, expires_days=expires_days)
+    err_console.print(
+        f"Token {info.id} for {user!r}, valid until {_when(info.expires_at)} (shown once, keep it secret):"
+    )
+    typer.echo(token)
+
+
+@token_app.command("revoke")
+@user_errors
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id, as `gridmap token list` shows it.")],
+) -> None:
+    """Revoke a token: every server worker refuses it from its next request on.
+
+    Examples:
+
+      gridmap token revoke 7
+    """
+    with _store() as store:
+        info = user_service.revoke_token(store, token_id)
+    console.print(f"Token {info.id} of {info.user!r} revoked at {_when(info.revoked_at)}")

@@ -5,6 +5,7 @@ one function and save the returned `Incident`.
 
 A resident has no account: the reporting client makes a random secret per report (the reporter key) and
 keeps it; the incident keeps only its SHA-256, and rating or moving the pin as the reporter needs the secret.
+The incident and its trail name a resident "resident"; their name and phone go into its `Contact`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,19 @@ from datetime import datetime
 
 from gridmap.errors import Forbidden, InvalidInput
 from gridmap.geo.crs import parse_datum, to_wgs84
-from gridmap.incidents.model import Incident
+from gridmap.incidents.model import Contact, Incident
 from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, Area, Rerouted, Route, route_report
-from gridmap.incidents.workflow import ActorRole, Status, rate, record_move, report, transition
+from gridmap.incidents.workflow import (
+    RESIDENT_ACTOR,
+    ActorRole,
+    Status,
+    parse_role,
+    rate,
+    record_move,
+    report,
+    transition,
+)
 
 REPORTER_KEY_MIN = 16
 REPORTER_KEY_MAX = 200
@@ -75,9 +85,18 @@ def open_incident(
     at: datetime,
     photo_urls: Sequence[str] = (),
     reporter_key: str | None = None,
+    contact: Contact | None = None,
 ) -> Incident:
-    """A new incident in `reported`, routed (near-boundary flag included), with its first audit entry."""
-    state, entry = report(actor=reporter, role=role, at=at, note=f"channel {request.channel}")
+    """A new incident in `reported`, routed (near-boundary flag included), with its first audit entry.
+
+    `reporter` is the staff account reporting, or a resident's name: the incident then names them "resident"
+    and keeps the name in its contact (with the phone of `contact`, if any).
+    """
+    role = parse_role(role)
+    actor = RESIDENT_ACTOR if role is ActorRole.RESIDENT else reporter
+    state, entry = report(actor=actor, role=role, at=at, note=f"channel {request.channel}")
+    if role is ActorRole.RESIDENT and reporter.strip() != RESIDENT_ACTOR and not (contact and contact.name):
+        contact = Contact(name=reporter.strip() or None, phone=contact.phone if contact else None)
     media = tuple(photo_urls) or ((request.media_url,) if request.media_url else ())
     return Incident(
         id=incident_id,
@@ -86,7 +105,7 @@ def open_incident(
         lon=request.lon,
         lat=request.lat,
         channel=request.channel,
-        reporter=reporter,
+        reporter=entry.actor,
         state=state,
         audit=(entry,),
         community_code=route.community_code,
@@ -98,6 +117,7 @@ def open_incident(
         near_boundary=route.near_boundary,
         boundary_distance_m=route.boundary_distance_m,
         reporter_key_hash=None if reporter_key is None else hash_reporter_key(reporter_key),
+        contact=None if contact is None or contact.empty else contact,
     )
 
 

@@ -18,8 +18,26 @@ class Channel(StrEnum):
 
 
 @dataclass(frozen=True)
+class Contact:
+    """How to reach a resident who reported: personal information, kept apart from the incident record."""
+
+    name: str | None = None
+    phone: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when it holds neither a name nor a phone."""
+        return not (self.name or self.phone)
+
+
+@dataclass(frozen=True)
 class Incident:
-    """One incident as the store keeps it; coordinates are WGS-84, the reporter is personal information."""
+    """One incident as the store keeps it; coordinates are WGS-84.
+
+    `reporter` names who reported as the trail does: a member of staff by their account, any resident as
+    "resident". A resident's name and phone travel in `contact` only on the way into the store (a new report,
+    an import), which keeps them in a table of their own; incidents read from the store carry no contact.
+    """
 
     id: str
     category: str
@@ -40,6 +58,9 @@ class Incident:
     boundary_distance_m: float | None = None
     # The SHA-256 (hex) of the secret the reporting client made, which rating and moving the pin need.
     reporter_key_hash: str | None = field(default=None, repr=False)
+    # The description as a member of staff approved it for the public; None until then.
+    public_description: str | None = None
+    contact: Contact | None = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> Status:

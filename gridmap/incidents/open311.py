@@ -17,7 +17,8 @@ from typing import Any, NoReturn, TypeVar
 
 from gridmap.errors import InvalidInput
 from gridmap.geo.crs import Datum, parse_datum, to_wgs84
-from gridmap.incidents.model import Channel, Incident
+from gridmap.geo.generalise import generalise
+from gridmap.incidents.model import Channel, Contact, Incident
 from gridmap.incidents.taxonomy import Taxonomy
 from gridmap.incidents.workflow import AuditAction, Status
 
@@ -92,6 +93,23 @@ def request_item(
     }
 
 
+def public_request_item(
+    incident: Incident, taxonomy: Taxonomy, location_m: float, *, language: str = "zh"
+) -> dict[str, Any]:
+    """`request_item` as the public sees it: the point generalised to a `location_m` grid, the description only
+    once staff approved it (empty before: GeoReport v2 allows that), no address, staff note or photo."""
+    lon, lat = generalise(incident.lon, incident.lat, location_m)
+    return {
+        **request_item(incident, taxonomy, language=language),
+        "status_notes": STATUS_NOTES[incident.state.status],
+        "description": incident.public_description or "",
+        "address": None,
+        "lat": lat,
+        "long": lon,
+        "media_url": None,
+    }
+
+
 @dataclass(frozen=True)
 class ReportRequest:
     """A validated POST to `requests.json`: WGS-84 coordinates and the fields the store needs."""
@@ -104,6 +122,12 @@ class ReportRequest:
     channel: Channel
     media_url: str | None
     contact: dict[str, str]
+
+    @property
+    def reporter_contact(self) -> Contact:
+        """The reporter's name (family name first) and phone from the contact fields; personal data."""
+        name = "".join(self.contact.get(part, "") for part in ("last_name", "first_name"))
+        return Contact(name=name or None, phone=self.contact.get("phone"))
 
 
 def parse_report(form: Mapping[str, str], taxonomy: Taxonomy) -> ReportRequest:

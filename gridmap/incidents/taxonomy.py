@@ -4,7 +4,9 @@ Each category carries a stable code (used as the Open311 `service_code`, never r
 Chinese and an English name, and where one fits the top-level class of GB/T 30428.2 (digital city
 management: components 部件 and events 事件) it corresponds to. That mapping is ours, made for reporting
 side by side with city-management systems; it is not taken from the standard, and categories that are
-community affairs rather than city management (neighbour disputes, customs, lifts) map to none.
+community affairs rather than city management (neighbour disputes, customs, lifts) map to none. A category
+marked `private` is about persons (a dispute between neighbours, a funeral at home, someone's illness): its
+incidents never appear in a public answer, though residents may still report them.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class GbtClass(StrEnum):
 
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-_FIELDS = ("code", "name_zh", "name_en", "gbt_class", "description", "active")
+_FIELDS = ("code", "name_zh", "name_en", "gbt_class", "description", "active", "private")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Category:
     gbt_class: GbtClass | None = None
     description: str = ""
     active: bool = True
+    private: bool = False  # about persons: left out of every public answer
 
     def name(self, language: str = "zh") -> str:
         """The name in `language` ("zh" or "en"; anything else falls back to Chinese)."""
@@ -86,7 +89,7 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         "Broken public facilities (street lights, pipes, roads)",
         GbtClass.COMPONENT_PUBLIC_UTILITIES,
     ),
-    Category("neighbour_dispute", "邻里纠纷", "Neighbour disputes"),
+    Category("neighbour_dispute", "邻里纠纷", "Neighbour disputes", private=True),
     Category(
         "noise_livestock",
         "噪音与禽畜扰民",
@@ -94,13 +97,14 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         GbtClass.EVENT_CITY_APPEARANCE,
         "Loud noise, a neighbour's chickens.",
     ),
-    Category("epidemic_prevention", "疫情防控", "Epidemic prevention", GbtClass.EVENT_EMERGENCY),
+    Category("epidemic_prevention", "疫情防控", "Epidemic prevention", GbtClass.EVENT_EMERGENCY, private=True),
     Category(
         "customs",
         "移风易俗(婚丧喜庆)",
         "Funeral and wedding customs",
         None,
         "A funeral or wedding to visit, promoting simple ceremonies.",
+        private=True,
     ),
     Category("parking_spaces", "停车位", "Parking spaces", GbtClass.COMPONENT_ROADS_TRAFFIC),
     Category("elevator_installation", "老旧小区加装电梯", "Elevator installation in old buildings"),
@@ -131,6 +135,10 @@ class Taxonomy:
     def active(self) -> list[Category]:
         """Categories that new reports may use, in order."""
         return [c for c in self._by_code.values() if c.active]
+
+    def private_codes(self) -> frozenset[str]:
+        """Codes of the categories marked private (retired ones too): never in a public answer."""
+        return frozenset(c.code for c in self._by_code.values() if c.private)
 
     def get(self, code: str) -> Category:
         """The category with this code (retired ones too, so old incidents keep their names)."""
@@ -230,11 +238,12 @@ def _parse_entry(path: Path, index: int, entry: object, base: Mapping[str, Categ
                 msg = f"{where}: field {field!r} must be a non-empty string"
                 raise InvalidInput(msg)
             values[field] = value.strip()
-    if "active" in entry:
-        if not isinstance(entry["active"], bool):
-            msg = f"{where}: field 'active' must be true or false"
-            raise InvalidInput(msg)
-        values["active"] = entry["active"]
+    for flag in ("active", "private"):
+        if flag in entry:
+            if not isinstance(entry[flag], bool):
+                msg = f"{where}: field {flag!r} must be true or false"
+                raise InvalidInput(msg)
+            values[flag] = entry[flag]
     if "gbt_class" in entry:
         values["gbt_class"] = _parse_gbt_class(where, entry["gbt_class"])
     if code in base:

@@ -94,9 +94,16 @@ class IncidentState:
     duplicate_of: str | None = None
 
 
+RESIDENT_ACTOR = "resident"  # how a trail names every resident: never by name
+
+
 @dataclass(frozen=True)
 class AuditEntry:
-    """One change to an incident: who, when, from which status to which, and why."""
+    """One change to an incident: who, when, from which status to which, and why.
+
+    Staff are named by their account; a resident's entry always says "resident" (whatever name was given),
+    so that the trail, which every member of staff reads, holds no resident's name.
+    """
 
     at: datetime
     actor: str
@@ -107,6 +114,11 @@ class AuditEntry:
     note: str = ""
     rating: int | None = None
     duplicate_of: str | None = None
+
+    def __post_init__(self) -> None:
+        # Enforced here rather than by each caller: files and old rows named residents, and none may slip through.
+        if self.role is ActorRole.RESIDENT and self.actor != RESIDENT_ACTOR:
+            object.__setattr__(self, "actor", RESIDENT_ACTOR)
 
 
 def parse_status(text: str | Status) -> Status:

@@ -11,11 +11,12 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
 import pyproj
@@ -26,6 +27,7 @@ from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.crs import Datum, parse_datum, to_wgs84
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.geo.problems import Problem, ProblemKind, Severity
+from gridmap.io.archives import archive_members
 
 COLUMNS = ["code", "name", "level", "parent", "worker", "households_target", "source", "feature", "geometry"]
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
@@ -113,7 +115,10 @@ def read_boundaries(
     frames: list[gpd.GeoDataFrame] = []
     problems: list[Problem] = []
     crs_by_file: dict[str, SourceCrs] = {}
-    for path in boundary_files(paths):
+    files = boundary_files(paths)
+    for path in files:
+        if path.suffix.lower() == ".zip":
+            _check_zipped_shapefiles(path)
         if path.suffix.lower() in (".geojson", ".json"):
             frame, read_problems, crs_by_file[str(path)] = _read_geojson(path, mapping, source_crs)
             problems.extend(read_problems)
@@ -121,6 +126,9 @@ def read_boundaries(
             frame, crs_by_file[str(path)] = _read_with_gdal(path, mapping, source_crs)
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if frame.empty:  # nothing to check or import: `check` and `import` both refuse it (exit 2)
+        msg = f"no features in {', '.join(map(str, files))}"
+        raise InvalidInput(msg)
     return BoundaryInput(
         frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84), problems=problems, crs_by_file=crs_by_file
     )
@@ -248,10 +256,21 @@ def _geometry(geometry: Any, where: str, record: dict[str, Any]) -> tuple[BaseGe
             polygons = [polygons]
         return _polygon_rings(polygons, where, record)
     try:
-        return shapely.geometry.shape(geometry), None
+        shape = shapely.geometry.shape(geometry)
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as err:
         msg = f"{where}: unreadable {geometry['type']} geometry: {err}"
         raise InvalidInput(msg) from None
+    _require_finite(shapely.get_coordinates(shape), where)
+    return shape, None
+
+
+def _require_finite(coordinates: npt.ArrayLike, where: str) -> None:
+    """InvalidInput naming the first coordinate pair holding NaN or Infinity (a broken export, not a place)."""
+    pairs = np.asarray(coordinates, dtype=np.float64).reshape(-1, 2)
+    bad = np.flatnonzero(~np.isfinite(pairs).all(axis=1))
+    if len(bad):
+        msg = f"{where}: coordinates {pairs[bad[0]].tolist()} are not finite numbers (NaN or Infinity)"
+        raise InvalidInput(msg)
 
 
 def _polygon_rings(polygons: Any, where: str, record: dict[str, Any]) -> tuple[BaseGeometry | None, Problem | None]:
@@ -264,6 +283,7 @@ def _polygon_rings(polygons: Any, where: str, record: dict[str, Any]) -> tuple[B
             closed_rings: list[list[tuple[float, float]]] = []
             for r, ring in enumerate(rings):
                 points = [(float(x[0]), float(x[1])) for x in ring]
+                _require_finite(points, where)
                 if points and location is None:
                     location = shapely.Point(points[0])
                 if len(points) >= 2 and points[0] != points[-1]:
@@ -301,10 +321,35 @@ def _polygon_rings(polygons: Any, where: str, record: dict[str, Any]) -> tuple[B
     return geometry, problem
 
 
+def _check_zipped_shapefiles(path: Path) -> None:
+    """A zip archive's sizes pass the zip-bomb checks, and each Shapefile in it has its .dbf."""
+    names = [member.filename for member in archive_members(path)]
+    _require_dbf(path, [name for name in names if name.lower().endswith(".shp")], names)
+
+
+def _require_dbf(where: Path, shapefiles: Sequence[str], names: Sequence[str]) -> None:
+    """InvalidInput naming the first Shapefile (among `names`, the files beside it) whose .dbf is missing.
+
+    Without its .dbf a Shapefile has geometry but no properties, so every feature would lack its code.
+    """
+    present = {name.lower() for name in names}
+    for shapefile in shapefiles:
+        dbf = shapefile[: -len(".shp")] + ".dbf"
+        if dbf.lower() not in present:
+            inside = f" in {where}" if where.suffix.lower() == ".zip" else ""
+            msg = (
+                f"{shapefile}{inside}: its attribute table {PurePosixPath(dbf).name} is missing; a Shapefile "
+                "needs its .shp, .shx and .dbf side by side (and its .prj for the coordinate system)"
+            )
+            raise InvalidInput(msg)
+
+
 def _read_with_gdal(
     path: Path, mapping: FieldMapping, source_crs: SourceCrs | None
 ) -> tuple[gpd.GeoDataFrame, SourceCrs]:
     """Read a GeoPackage or Shapefile (or anything GDAL reads) into the grid model."""
+    if path.suffix.lower() == ".shp":
+        _require_dbf(path.parent, [str(path)], [str(p) for p in path.parent.iterdir()])
     try:
         raw = pyogrio.read_dataframe(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as err:

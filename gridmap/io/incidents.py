@@ -4,11 +4,14 @@ The file is what `gridmap sample` writes to `data/sample/incidents.geojson` and 
 into an empty store. Times are ISO 8601 in China time; the trail lists each audit entry with only the
 fields it uses (`action` only when it is not a transition). Reading replays every trail through the
 workflow (`workflow.replay`), so a file whose trail and status disagree is refused naming the feature.
+A resident's name and phone are the feature's `contact` (stored apart from the incident); files written
+before contacts were kept apart name the resident in `reporter`, which reading moves into the contact.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -16,9 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from gridmap.errors import GridmapError, InvalidInput
-from gridmap.incidents.model import Channel, Incident
+from gridmap.incidents.model import Channel, Contact, Incident
 from gridmap.incidents.stats import CHINA_TIME
-from gridmap.incidents.workflow import ActorRole, AuditAction, AuditEntry, IncidentState, Status, replay
+from gridmap.incidents.workflow import (
+    RESIDENT_ACTOR,
+    ActorRole,
+    AuditAction,
+    AuditEntry,
+    IncidentState,
+    Status,
+    replay,
+)
 
 _KEPT_APART = ("lon", "lat", "state", "audit")  # the geometry and the trail, not plain properties
 
@@ -83,6 +94,9 @@ def feature_incident(feature: dict[str, Any]) -> Incident:
     """The incident a feature describes; its trail is replayed and must lead to its status."""
     properties = dict(feature["properties"])
     lon, lat = (float(value) for value in feature["geometry"]["coordinates"][:2])
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        msg = f"coordinates {lon}, {lat} are not finite numbers (NaN or Infinity)"
+        raise InvalidInput(msg)
     trail = tuple(_entry(entry) for entry in properties.pop("trail"))
     replayed = replay(list(trail))
     state = IncidentState(
@@ -99,12 +113,19 @@ def feature_incident(feature: dict[str, Any]) -> Incident:
     values = {name: value for name, value in properties.items() if name in known}
     values["channel"] = Channel(values["channel"])
     values["photo_urls"] = tuple(values.get("photo_urls") or ())
-    return Incident(lon=lon, lat=lat, state=state, audit=trail, **values)
+    contact = Contact(**values.pop("contact", None) or {})
+    if trail[0].role is ActorRole.RESIDENT and values["reporter"] != RESIDENT_ACTOR:
+        # An older file: the resident's name moves into the contact.
+        contact = Contact(name=contact.name or values["reporter"] or None, phone=contact.phone)
+        values["reporter"] = RESIDENT_ACTOR
+    return Incident(lon=lon, lat=lat, state=state, audit=trail, contact=None if contact.empty else contact, **values)
 
 
 def _plain(value: object) -> object:
     if isinstance(value, Channel):
         return value.value
+    if isinstance(value, Contact):
+        return {"name": value.name, "phone": value.phone}
     if isinstance(value, tuple):
         return list(value)
     return value

@@ -10,7 +10,8 @@ from gridmap.errors import NotFound
 from gridmap.geo.problems import Problem
 from gridmap.io.boundaries import FieldMapping, SourceCrs, read_boundaries, write_boundaries
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
-from gridmap.store.interface import BoundaryStore, VersionDiff, VersionInfo
+from gridmap.services.households import place_households
+from gridmap.store.interface import BoundaryStore, ExpectedPublished, VersionDiff, VersionInfo
 
 DEFAULT_SET = "default"
 SAMPLE_FILE = Path("boundaries") / "shouning_aoyang.geojson"
@@ -47,10 +48,31 @@ def validate_version(store: BoundaryStore, version_id: int, options: CheckOption
 
 
 def publish_version(
-    store: BoundaryStore, version_id: int, *, who: str, why: str, options: CheckOptions | None = None
+    store: BoundaryStore,
+    version_id: int,
+    *,
+    who: str,
+    why: str,
+    options: CheckOptions | None = None,
+    expected: ExpectedPublished | None = None,
+    force: bool = False,
 ) -> VersionInfo:
-    """Publish a draft once the full check passes (CheckFailed carries the report when it does not)."""
-    return store.publish(version_id, who=who, why=why, check=lambda frame: check_boundaries(frame, options))
+    """Publish a draft once the full check passes (CheckFailed carries the report when it does not).
+
+    It replaces the `expected` published version (by default: the one published when the draft was made);
+    when another was published meanwhile, PublishedMeanwhile names it, unless `force`. The households are
+    placed in the new version then, so that reading their counts never writes.
+    """
+    published = store.publish(
+        version_id,
+        who=who,
+        why=why,
+        check=lambda frame: check_boundaries(frame, options),
+        expected=expected,
+        force=force,
+    )
+    place_households(store, published.id)
+    return published
 
 
 def published_version(store: BoundaryStore, set_name: str = DEFAULT_SET) -> VersionInfo:

@@ -34,6 +34,7 @@ from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.assign import PointAssigner
 from gridmap.geo.crs import Datum, LocalMetres, parse_datum, to_wgs84
 from gridmap.geo.hierarchy import Level
+from gridmap.io.text import decoding, text_encoding
 
 DEFAULT_REGISTRY = Path("data/sample/addresses.csv")
 CHUNK_ROWS = 2_000
@@ -57,7 +58,7 @@ RESULT_COLUMNS = (
     "nearest_grid_distance_m",
     "row_error",
 )
-_ENCODINGS = ("utf-8-sig", "gb18030")
+NOT_FINITE = "coordinates are NaN or Infinity, not numbers"
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def load_registry(path: Path) -> AddressRegistry:
             records.append({"id": properties.get("id", str(index)), **properties, "lon": lon, "lat": lat})
         frame = pd.DataFrame.from_records(records).reindex(columns=["id", *COLUMNS])
     else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=sniff_encoding(path))
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=text_encoding(path))
     frame = frame.astype(object).where(frame.notna() & (frame.astype(str) != ""), None)
     try:
         return AddressRegistry.from_frame(frame)
@@ -162,14 +163,15 @@ def geocode_file(
     options: GeocodeOptions | None = None,
     on_rows: Callable[[int], None] | None = None,
 ) -> GeocodeSummary:
-    """Geocode a CSV (UTF-8 or GBK) into `out_path`; rows with no location also go to OUT.unmatched.csv."""
+    """Geocode a CSV (UTF-8, UTF-16 with BOM, GBK) into `out_path`; unlocated rows also go to OUT.unmatched.csv."""
     options = options or GeocodeOptions()
     if not in_path.is_file():
         msg = f"{in_path}: no such file"
         raise NotFound(msg)
     summary = GeocodeSummary()
     unmatched_path = unmatched_path_for(out_path)
-    with in_path.open(newline="", encoding=sniff_encoding(in_path)) as source:
+    encoding = text_encoding(in_path)
+    with in_path.open(newline="", encoding=encoding) as source, decoding(in_path, encoding):
         reader = csv.DictReader(line for line in source if line.strip())
         header = [name for name in (reader.fieldnames or []) if name is not None]
         _check_columns(in_path, header, options)  # before any output file is created
@@ -267,7 +269,9 @@ def row_point(row: dict[str, str], datum: Datum) -> tuple[tuple[float, float] | 
         x, y = float(raw_lon), float(raw_lat)
     except ValueError:
         return None, "coordinates are not numbers"
-    if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return None, NOT_FINITE
+    if not (-180 <= x <= 180 and -90 <= y <= 90):
         return None, "coordinates out of range"
     crs_text = (row.get(keys[CRS_COLUMN]) or "").strip() if CRS_COLUMN in keys else ""
     if crs_text:
@@ -302,19 +306,6 @@ def _chunks(rows: Iterable[dict[str, str]], size: int) -> Iterator[list[dict[str
         yield chunk
 
 
-def sniff_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the file's first megabyte decodes as UTF-8, else GBK (as GB18030)."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 20)
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as err:
-        # a multi-byte character cut at the megabyte boundary is not a reason to give up on UTF-8
-        if err.start < len(head) - 4:
-            return _ENCODINGS[1]
-    return _ENCODINGS[0]
-
-
 def count_rows(path: Path) -> int:
     """About how many data rows a CSV has (its line count less the header), for a progress bar."""
     lines = 0
@@ -333,9 +324,12 @@ class MatcherCache:
         self._lock = threading.Lock()
 
     def get(self) -> AddressMatcher:
-        """The matcher (NotFound while the registry file is missing)."""
+        """The matcher (NotFound while the registry file is missing, without naming the server's paths)."""
         with self._lock:
             if self._matcher is None:
+                if not self.path.is_file():
+                    msg = "this server has no address registry to geocode against"
+                    raise NotFound(msg)
                 self._matcher = AddressMatcher(load_registry(self.path))
             return self._matcher
 

@@ -6,6 +6,7 @@ Counts hold no personal data, so everyone may read them; the register's names an
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,12 +16,14 @@ from gridmap.address.match import AddressMatcher
 from gridmap.errors import Forbidden, InvalidInput, NotFound
 from gridmap.geo.crs import Datum
 from gridmap.geo.hierarchy import Level
-from gridmap.services.geocode import BoundaryLayers, row_point, sniff_encoding
+from gridmap.io.text import decoding, text_encoding
+from gridmap.services.geocode import NOT_FINITE, BoundaryLayers, row_point
+from gridmap.services.incident_access import grid_worker
 from gridmap.services.users import has_role
 from gridmap.store.interface import (
     BoundaryStore,
-    Feature,
     HouseholdCounts,
+    HouseholdPoint,
     HouseholdRecord,
     PlacedHousehold,
     Placement,
@@ -32,16 +35,24 @@ from gridmap.store.interface import (
 
 
 def place_households(store: BoundaryStore, version_id: int) -> int:
-    """Store every household's codes in a version (the rule of `/locate`); returns how many were placed."""
-    points = store.household_points()
+    """Store every household's codes in a version (the rule of `/locate`); returns how many were placed.
+
+    A write: called when a version is published and when households are imported, never by a read.
+    """
+    placements = _placements(store, version_id, store.household_points())
+    store.save_placements(version_id, placements)
+    return len(placements)
+
+
+def _placements(store: BoundaryStore, version_id: int, points: Sequence[HouseholdPoint]) -> list[Placement]:
+    """The codes of these households in a version, computed (nothing is stored)."""
     if not points:
-        store.save_placements(version_id, [])
-        return 0
+        return []
     layers = BoundaryLayers(store.version_frame(version_id))
     lon = np.array([np.nan if p.lon is None else p.lon for p in points], dtype=np.float64)
     lat = np.array([np.nan if p.lat is None else p.lat for p in points], dtype=np.float64)
     codes = layers.assign(lon, lat)
-    placements = [
+    return [
         Placement(
             row=point.row,
             community_code=codes["community_code"][i] or None,
@@ -53,19 +64,65 @@ def place_households(store: BoundaryStore, version_id: int) -> int:
         for i, point in enumerate(points)
         if codes["assignment"][i]
     ]
-    store.save_placements(version_id, placements)
-    return len(placements)
+
+
+def _stored_placements(store: BoundaryStore, version: VersionInfo) -> bool:
+    """Whether the version's stored placements answer: published and retired versions no longer change.
+
+    A draft may still be edited, and a version published before placements were stored on publishing has
+    none: their households are placed in memory for each read, and nothing is written.
+    """
+    return version.status is not VersionStatus.DRAFT and store.has_placements(version.id)
+
+
+def _placed_in_memory(store: BoundaryStore, version: VersionInfo) -> list[PlacedHousehold]:
+    """Every household with its codes in the version, computed without storing them."""
+    points = store.household_points()
+    placements = _placements(store, version.id, points)
+    household_ids = {point.row: point.household_id for point in points}
+    records = {record.household_id: record for record in store.households()}  # read after: holds every point
+    return [
+        PlacedHousehold(records[household_ids[p.row]], p.community_code, p.grid_code, p.microgrid_code)
+        for p in placements
+    ]
+
+
+def _inside(placed: Sequence[PlacedHousehold], code: str) -> list[PlacedHousehold]:
+    """The households placed in `code` at any level, by household id (the store's rule)."""
+    found = [p for p in placed if code in (p.community_code, p.grid_code, p.microgrid_code)]
+    return sorted(found, key=lambda p: p.household.household_id)
+
+
+def _counted(placed: Sequence[PlacedHousehold], version_id: int, code: str) -> HouseholdCounts:
+    households = [p.household for p in _inside(placed, code)]
+    return HouseholdCounts(
+        code=code,
+        version_id=version_id,
+        households=len(households),
+        people=sum(h.people for h in households),
+        elderly_alone=sum(h.elderly_alone for h in households),
+        disabled=sum(h.disabled for h in households),
+        left_behind_children=sum(h.left_behind_children for h in households),
+    )
 
 
 def household_counts(store: BoundaryStore, version: VersionInfo, code: str) -> HouseholdCounts:
-    """Households, people and care flags in the feature `code` of a version (placing households first if needed).
+    """Households, people and care flags in the feature `code` of a version; a read that never writes."""
+    if _stored_placements(store, version):
+        return store.household_counts(version.id, code)
+    if not store.features(version.id, code=code).features:
+        msg = f"boundary version {version.id} has no community, grid or microgrid {code!r}"
+        raise NotFound(msg)
+    return _counted(_placed_in_memory(store, version), version.id, code)
 
-    Published and retired versions no longer change, so their placements are stored once; a draft may still be
-    edited, so its households are placed afresh each time.
-    """
-    if version.status is VersionStatus.DRAFT or not store.has_placements(version.id):
-        place_households(store, version.id)
-    return store.household_counts(version.id, code)
+
+def household_counts_of_level(store: BoundaryStore, version: VersionInfo, level: Level) -> list[HouseholdCounts]:
+    """The counts of each feature of a level (households placed once, not once per feature, when in memory)."""
+    codes = [feature.code for feature in store.features(version.id, level=level).features]
+    if _stored_placements(store, version):
+        return [store.household_counts(version.id, code) for code in codes]
+    placed = _placed_in_memory(store, version)
+    return [_counted(placed, version.id, code) for code in codes]
 
 
 def households_in_grid(
@@ -80,23 +137,13 @@ def households_in_grid(
     if not found:
         msg = f"boundary version {version.id} has no community, grid or microgrid {code!r}"
         raise NotFound(msg)
-    own_grid = user.role is Role.WORKER and _grid_worker(store, version, found[0]) == user.name
+    own_grid = user.role is Role.WORKER and grid_worker(store, version, found[0]) == user.name
     if not (has_role(user, Role.PLANNER) or own_grid):
         msg = f"{user.name} is a {user.role.value}; the households of {code} are for its grid's worker and planners"
         raise Forbidden(msg)
-    if version.status is VersionStatus.DRAFT or not store.has_placements(version.id):
-        place_households(store, version.id)
-    return store.households_in(version.id, code)
-
-
-def _grid_worker(store: BoundaryStore, version: VersionInfo, feature: Feature) -> str | None:
-    """The worker of the grid a grid or microgrid is (or is in); None for communities."""
-    if feature.level is Level.GRID:
-        return feature.worker
-    if feature.level is Level.MICROGRID and feature.parent:
-        grids = store.features(version.id, code=feature.parent, level=Level.GRID).features
-        return grids[0].worker if grids else None
-    return None
+    if _stored_placements(store, version):
+        return store.households_in(version.id, code)
+    return _inside(_placed_in_memory(store, version), code)
 
 
 @dataclass
@@ -108,17 +155,24 @@ class HouseholdImport:
     located_by_address: int = 0
 
 
+class NonFiniteCoordinates(ValueError):
+    """A row whose lon or lat is NaN or Infinity."""
+
+
 def read_households(path: Path, *, matcher: AddressMatcher | None, datum: Datum = Datum.WGS84) -> HouseholdImport:
-    """Household records from a CSV (UTF-8 or GBK); rows without coordinates are located by their address.
+    """Household records from a CSV (UTF-8, UTF-16 with BOM, or GBK); rows without coordinates are located by
+    their address.
 
     Bad rows are reported by line number and reason (never by their names or phones) and left out; the good
-    rows are kept.
+    rows are kept. Coordinates of NaN or Infinity refuse the whole file, naming the line: they are what a
+    broken export writes, so the rest of the file is not to be trusted either.
     """
     if not path.is_file():
         msg = f"{path}: no such file"
         raise NotFound(msg)
     result = HouseholdImport()
-    with path.open(newline="", encoding=sniff_encoding(path)) as handle:
+    encoding = text_encoding(path)
+    with path.open(newline="", encoding=encoding) as handle, decoding(path, encoding):
         reader = csv.DictReader(handle)
         header = [name.strip().lower() for name in reader.fieldnames or []]
         missing = [c for c in ("household_id", "address") if c not in header]
@@ -131,6 +185,9 @@ def read_households(path: Path, *, matcher: AddressMatcher | None, datum: Datum 
                 continue
             try:
                 result.records.append(_record(row, matcher, datum, result))
+            except NonFiniteCoordinates as err:
+                msg = f"{path}: line {line}: {err}; nothing was imported"
+                raise InvalidInput(msg) from None
             except ValueError as err:
                 result.errors.append(f"line {line}: {err}")
     return result
@@ -148,7 +205,7 @@ def _record(
     elderly, disabled = _flag(row.get("elderly_alone"), "elderly_alone"), _flag(row.get("disabled"), "disabled")
     point, error = row_point(row, datum)
     if error:
-        raise ValueError(error)
+        raise (NonFiniteCoordinates if error == NOT_FINITE else ValueError)(error)
     if point is None and matcher is not None and row.get("address"):
         found = matcher.match(row["address"])
         if found.matched and found.lon is not None and found.lat is not None:

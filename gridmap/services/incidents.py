@@ -11,13 +11,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from gridmap.errors import InvalidInput
+from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.intake import advance, check_reporter_key, move_pin, open_incident, rate_incident
-from gridmap.incidents.model import Incident
+from gridmap.incidents.model import Contact, Incident
 from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.photos import CleanPhoto
 from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, route_report
 from gridmap.incidents.stats import AreaStats, GroupBy, area_stats
 from gridmap.incidents.workflow import ActorRole
+from gridmap.services.incident_access import check_in_scope, reachable_incident
 from gridmap.services.locator import LocatorCache
 from gridmap.store.interface import BoundaryStore, IncidentFilter, KeyedReport, VersionInfo
 
@@ -43,11 +45,13 @@ def report_incident(
     near_boundary_m: float = DEFAULT_NEAR_BOUNDARY_M,
     photos: Sequence[CleanPhoto] = (),
     reporter_key: str | None = None,
+    contact: Contact | None = None,
 ) -> tuple[Incident, bool]:
     """The stored incident for a report, and whether it is new (False for a repeat of the same key).
 
     `photos` must already be cleaned (`gridmap.incidents.photos.clean_photos`); they are stored with the
     incident in one transaction. `reporter_key` is the reporting client's secret; only its hash is kept.
+    `contact` (the resident's name and phone, e.g. taken on the hotline) is stored apart from the incident.
     """
     location = locators.locate(version, request.lon, request.lat)
     # A point in no grid is refused here (InvalidInput saying so), before anything is stored.
@@ -62,6 +66,7 @@ def report_incident(
         at=at,
         photo_urls=[photo_path(incident_id, number) for number in range(1, len(photos) + 1)],
         reporter_key=reporter_key,
+        contact=contact,
     )
     return store.create_incident(incident, keyed=keyed, now=at, photos=photos)
 
@@ -76,14 +81,17 @@ def advance_incident(
     at: datetime,
     note: str = "",
     duplicate_of: str | None = None,
+    scope: IncidentScope | None = None,
 ) -> Incident:
-    """The incident after one workflow step, stored with its audit entry."""
+    """The incident after one workflow step, stored with its audit entry; only within the actor's `scope`."""
     if duplicate_of is not None:
-        store.get_incident(duplicate_of)  # NotFound when the original does not exist
-    return store.change_incident(
-        incident_id,
-        lambda incident: advance(incident, to, actor=actor, role=role, at=at, note=note, duplicate_of=duplicate_of),
-    )
+        reachable_incident(store, duplicate_of, scope)  # NotFound when the original does not exist (for them)
+
+    def advanced(incident: Incident) -> Incident:
+        check_in_scope(incident, scope)
+        return advance(incident, to, actor=actor, role=role, at=at, note=note, duplicate_of=duplicate_of)
+
+    return store.change_incident(incident_id, advanced)
 
 
 def _acting(incident: Incident, actor: str | None, reporter_key: str | None) -> str:
@@ -126,14 +134,17 @@ def move_incident_pin(
     actor: str | None = None,
     reporter_key: str | None = None,
     near_boundary_m: float = DEFAULT_NEAR_BOUNDARY_M,
+    scope: IncidentScope | None = None,
 ) -> Incident:
     """The incident at a new WGS-84 point, re-routed in `version`; refused once dispatched.
 
-    Staff pass their name as `actor`; the reporter passes `reporter_key` (checked against the stored hash).
+    Staff pass their name as `actor` and their `scope` (checked before the move); the reporter passes
+    `reporter_key` (checked against the stored hash).
     """
     chain = locators.locate(version, lon, lat).chain
 
     def moved(incident: Incident) -> Incident:
+        check_in_scope(incident, scope)
         who = _acting(incident, actor, reporter_key)
         return move_pin(incident, lon, lat, chain, actor=who, role=role, at=at, near_boundary_m=near_boundary_m)[0]
 

@@ -8,6 +8,8 @@ and lifecircle_network, the sample region's by default).
 An analysis is kept in a small LRU keyed by everything it was made from: the boundary version (a draft also
 by its content, since drafts may still be edited), the register's revision, the files' sizes and modification
 times, and the walking speed. Publishing a version or importing households therefore gives fresh results.
+The speed is rounded to `SPEED_STEP` first, so that a caller varying it in the third decimal gets the kept
+analysis instead of making the server work anew; one analysis is computed at a time per process.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import shapely
 from gridmap.services.lifecircle import (
     SAMPLE_FILES,
     LifeCircle,
+    NetworkOptions,
     households_frame,
     load_network,
     read_facilities,
@@ -35,6 +38,13 @@ from gridmap.store.interface import BoundaryStore, VersionInfo, VersionStatus
 
 DEFAULT_SIZE = 4
 """Analyses kept per process: each holds a few arrays per household, so a handful is plenty."""
+MIN_SPEED, MAX_SPEED, SPEED_STEP = 0.3, 3.0, 0.1
+"""Walking speeds (m/s) an analysis may be asked for, and the step they are rounded to."""
+
+
+def quantised_speed(speed: float) -> float:
+    """`speed` rounded to the nearest `SPEED_STEP` m/s (within MIN_SPEED..MAX_SPEED when given within it)."""
+    return round(round(speed / SPEED_STEP) * SPEED_STEP, 1)
 
 
 @dataclass(frozen=True)
@@ -98,7 +108,9 @@ class TownCache:
         self._lock = threading.Lock()
 
     def get(self, version: VersionInfo | None, speed: float) -> TownAnalysis:
-        """The town with the boundaries of `version` (None: none) at `speed` m/s, analysed when its inputs changed."""
+        """The town with the boundaries of `version` (None: none) at `speed` m/s (rounded to SPEED_STEP), analysed
+        when its inputs changed."""
+        speed = quantised_speed(speed)
         with self._lock:
             # A draft may still change, so its features are read to name it; other versions are read on a miss only.
             boundaries = None
@@ -129,7 +141,7 @@ def analyse_town(
     speed: float,
     *,
     boundaries: gpd.GeoDataFrame | None = None,
-    node_crossings: bool | None = None,
+    network: NetworkOptions | None = None,
 ) -> TownAnalysis:
     """A fresh analysis: `version`'s boundaries (read unless given), the register's households or else the file."""
     if version is not None and boundaries is None:
@@ -140,7 +152,7 @@ def analyse_town(
         households, unlocated = read_households(files.households), 0
         households_source = files.describe(files.households)
     town = LifeCircle(
-        load_network(files.network, node_crossings=node_crossings),
+        load_network(files.network, network),
         households,
         read_facilities(files.facilities),
         speed=speed,

@@ -2,16 +2,56 @@
 
 from __future__ import annotations
 
-from gridmap.errors import Forbidden, Unauthorized
-from gridmap.store.interface import BoundaryStore, Role, UserInfo
+import re
+from datetime import UTC, datetime, timedelta
 
+from gridmap.errors import Forbidden, InvalidInput, Unauthorized
+from gridmap.store.interface import BoundaryStore, Role, TokenInfo, UserInfo
+
+# How long a new token lasts unless said otherwise, and at most.
+DEFAULT_EXPIRES_DAYS = 365
+MAX_EXPIRES_DAYS = 3650
 # Each role may do what the roles before it may.
 ROLE_ORDER: tuple[Role, ...] = (Role.VIEWER, Role.WORKER, Role.PLANNER, Role.ADMIN)
+_SCOPE = re.compile(r"[0-9A-Za-z]{1,32}")  # a community or street code, or its start
 
 
-def add_user(store: BoundaryStore, *, name: str, role: Role) -> str:
-    """Create a user; returns their token, which is not stored and cannot be shown again."""
-    return store.add_user(name, role)
+def add_user(
+    store: BoundaryStore, *, name: str, role: Role, scope: str | None = None, expires_days: int = DEFAULT_EXPIRES_DAYS
+) -> str:
+    """Create a user; returns their token, which is not stored and cannot be shown again.
+
+    `scope` limits a planner or admin to the incidents of one community or street: a code prefix. The token
+    expires after `expires_days` days.
+    """
+    expires_at = token_expiry(expires_days)
+    if scope is not None:
+        scope = scope.strip()
+        if role not in (Role.PLANNER, Role.ADMIN):
+            msg = f"a scope is for planners and admins, not a {role}; a worker reaches the incidents of their grids"
+            raise InvalidInput(msg)
+        if not _SCOPE.fullmatch(scope):
+            msg = f"scope {scope!r} is not a code prefix: give 1-32 letters or digits, e.g. 350924100001"
+            raise InvalidInput(msg)
+    return store.add_user(name, role, scope=scope, expires_at=expires_at)
+
+
+def token_expiry(days: int) -> datetime:
+    """When a token made now for `days` days expires; InvalidInput outside 1 to MAX_EXPIRES_DAYS."""
+    if not 1 <= days <= MAX_EXPIRES_DAYS:
+        msg = f"a token lasts 1 to {MAX_EXPIRES_DAYS} days, not {days}"
+        raise InvalidInput(msg)
+    return datetime.now(UTC) + timedelta(days=days)
+
+
+def add_token(store: BoundaryStore, *, user_name: str, label: str, expires_days: int) -> tuple[TokenInfo, str]:
+    """Another token for a user (a new device, a replacement); its record and the token, shown once."""
+    return store.add_token(user_name, label=label, expires_at=token_expiry(expires_days))
+
+
+def revoke_token(store: BoundaryStore, token_id: int) -> TokenInfo:
+    """Revoke a token now: every server worker refuses it from its next request on."""
+    return store.revoke_token(token_id, at=datetime.now(UTC))
 
 
 def authenticate(store: BoundaryStore, token: str | None) -> UserInfo:
@@ -21,7 +61,7 @@ def authenticate(store: BoundaryStore, token: str | None) -> UserInfo:
         raise Unauthorized(msg)
     user = store.user_for_token(token)
     if user is None:
-        msg = "the token is not valid; ask an admin for a new one (`gridmap user add`)"
+        msg = "the token is not valid (unknown, expired or revoked); ask an admin for a new one (`gridmap token add`)"
         raise Unauthorized(msg)
     return user
 

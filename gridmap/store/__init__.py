@@ -6,6 +6,8 @@ for the embedded default. Everything else talks to the `BoundaryStore` interface
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -17,7 +19,7 @@ from gridmap.store.postgis import PostgisStore, postgis_engine
 from gridmap.store.sql import SqlBoundaryStore
 from gridmap.store.sqlite import SqliteStore, sqlite_engine
 
-__all__ = ["BoundaryStore", "create_engine_for", "display_url", "open_store", "upgrade_database"]
+__all__ = ["BoundaryStore", "create_engine_for", "database_file", "display_url", "open_store", "upgrade_database"]
 
 
 def create_engine_for(url: str) -> Engine:
@@ -33,6 +35,15 @@ def create_engine_for(url: str) -> Engine:
         return postgis_engine(url)
     msg = f"cannot store boundaries at {display_url(url)}; use sqlite:///FILE or postgresql+psycopg://..."
     raise InvalidInput(msg)
+
+
+def database_file(url: str) -> Path | None:
+    """The file of a sqlite:/// URL; None for other databases."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    return Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
 
 
 def display_url(url: str) -> str:

@@ -85,6 +85,9 @@ class HouseholdRegister:
     def _transaction(self) -> AbstractContextManager[Session]:
         raise NotImplementedError
 
+    def _write_transaction(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
     def add_households(self, households: Sequence[HouseholdRecord]) -> int:
         """Add households to the register in one transaction; Conflict when a household id is taken."""
         rows = [_row(record) for record in households]
@@ -115,7 +118,7 @@ class HouseholdRegister:
 
     def save_placements(self, version_id: int, placements: Sequence[Placement]) -> None:
         """Replace the household codes stored for a version."""
-        with self._transaction() as session:
+        with self._write_transaction() as session:
             if session.get(BoundaryVersion, version_id) is None:
                 msg = f"there is no boundary version {version_id}"
                 raise NotFound(msg)

@@ -2,7 +2,7 @@
 
 For sample data, demos and benchmarks (hundreds of thousands of incidents), where `create_incident` one at a
 time with its idempotency check would take minutes. The rows are the same ones `create_incident` writes
-(`_row`, `_audit_rows`), inserted with executemany in batches inside one transaction.
+(`_row`, `_audit_rows`, `contact_rows`), inserted with executemany in batches inside one transaction.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput
 from gridmap.incidents.model import Incident
+from gridmap.store.incident_privacy import contact_rows
 from gridmap.store.incidents import _audit_rows, _row
-from gridmap.store.tables import IncidentAuditRow, IncidentRow
+from gridmap.store.tables import IncidentAuditRow, IncidentContactRow, IncidentRow
 
 DEFAULT_BATCH = 5000
 _INCIDENTS = cast(Table, IncidentRow.__table__)  # declarative classes type their table loosely
 _AUDIT = cast(Table, IncidentAuditRow.__table__)
+_CONTACTS = cast(Table, IncidentContactRow.__table__)
 _ID_CHECK_CHUNK = 500  # ids per `IN (...)` when looking for ones that exist already
 
 
@@ -31,6 +33,9 @@ class IncidentImport:
     """The bulk-import half of a SQL store; the store supplies the transaction."""
 
     def _transaction(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def _write_transaction(self) -> AbstractContextManager[Session]:
         raise NotImplementedError
 
     def import_incidents(
@@ -51,7 +56,7 @@ class IncidentImport:
         stored = 0
         seen: set[str] = set()
         try:
-            with self._transaction() as session:
+            with self._write_transaction() as session:
                 for chunk in _chunks(incidents, batch):
                     _refuse_known(session, chunk, seen)
                     # Core inserts on the tables: one executemany each, without the ORM's per-row bookkeeping.
@@ -59,6 +64,8 @@ class IncidentImport:
                     audit = [row for i in chunk for row in _audit_rows(i.id, i.audit, 0)]
                     if audit:
                         session.execute(insert(_AUDIT), audit)
+                    if contacts := contact_rows(chunk):
+                        session.execute(insert(_CONTACTS), contacts)
                     stored += len(chunk)
                     if progress is not None:
                         progress(stored)

@@ -3,7 +3,8 @@
 The viewer never receives every incident: the database groups them. A cell is a square of `cell_deg`
 degrees numbered from longitude 0 and latitude 0 (`x = floor(lon / cell_deg)`), so the same cell holds the
 same incidents whatever part of the map is in view. Every query takes the `IncidentFilter` of the incident
-list, turned into SQL by the same function, so a map and a list with the same filter agree.
+list, turned into SQL by the same function, so a map and a list with the same filter agree. A filter with
+`generalised_m` (a public answer) places each incident at its generalised point, for the bbox and the cells.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level
 from gridmap.incidents.workflow import Status
-from gridmap.store.incidents import _conditions
+from gridmap.store.incidents import _conditions, generalised_point
 from gridmap.store.interface import IncidentCell, IncidentFilter, IncidentPoint
 from gridmap.store.tables import IncidentRow
 
@@ -47,18 +48,26 @@ class IncidentMapQueries:
         raise NotImplementedError
 
     def incident_cells(self, where: IncidentFilter, cell_deg: float) -> list[IncidentCell]:
-        """Matching incidents counted per square cell of `cell_deg` degrees, with each cell's mean point."""
+        """Matching incidents counted per square cell of `cell_deg` degrees, with each cell's mean point.
+
+        With `where.generalised_m` the incidents are counted (and averaged) at their generalised points.
+        """
         if not (math.isfinite(cell_deg) and cell_deg > 0):
             msg = f"a cell must be a positive number of degrees, not {cell_deg!r}"
             raise InvalidInput(msg)
         # The cell numbers are computed in a subquery and grouped outside it: grouping by an expression with a
         # bound parameter would not be recognised as the selected expression by PostgreSQL.
+        lon, lat = (
+            (IncidentRow.lon, IncidentRow.lat)
+            if where.generalised_m is None
+            else generalised_point(where.generalised_m)
+        )
         placed = (
             select(
-                func.floor(IncidentRow.lon / cell_deg).label("x"),
-                func.floor(IncidentRow.lat / cell_deg).label("y"),
-                IncidentRow.lon.label("lon"),
-                IncidentRow.lat.label("lat"),
+                func.floor(lon / cell_deg).label("x"),
+                func.floor(lat / cell_deg).label("y"),
+                lon.label("lon"),
+                lat.label("lat"),
             )
             .where(*_conditions(where))
             .subquery()

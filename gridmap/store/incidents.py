@@ -15,27 +15,33 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 
 from shapely import Point
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
+from gridmap.geo.generalise import CellMath, cell_centre, margin_degrees
+from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.idempotency import DEFAULT_TTL, check_key
 from gridmap.incidents.model import Channel, Incident
 from gridmap.incidents.photos import CleanPhoto, PhotoFormat
 from gridmap.incidents.workflow import ActorRole, AuditAction, AuditEntry, IncidentState, Status
 from gridmap.store.frames import stored_text
+from gridmap.store.incident_privacy import contact_rows, holds_personal_data
 from gridmap.store.interface import IncidentFilter, IncidentPage, KeyedReport
 from gridmap.store.tables import (
     INCIDENT_ID_LENGTH,
     PERSON_LENGTH,
     REPORTER_KEY_HASH_LENGTH,
     IncidentAuditRow,
+    IncidentContactRow,
     IncidentKey,
     IncidentPhotoRow,
     IncidentRow,
 )
 
+# The generalisation formula's operations as SQL functions (both backends have them; SQLite's math functions).
+SQL_CELL_MATH = CellMath(floor=func.floor, cos_degrees=lambda d: func.cos(func.radians(d)), abs=func.abs)
 MAX_PAGE = 1000
 MAX_CHUNK = 10_000
 
@@ -73,6 +79,7 @@ def _row(incident: Incident) -> dict[str, object]:
         "near_boundary": incident.near_boundary,
         "boundary_distance_m": incident.boundary_distance_m,
         "reporter_key_hash": key_hash,
+        "public_description": incident.public_description,
     }
 
 
@@ -136,6 +143,7 @@ def _incident(row: IncidentRow, audit: list[IncidentAuditRow]) -> Incident:
         near_boundary=row.near_boundary,
         boundary_distance_m=row.boundary_distance_m,
         reporter_key_hash=row.reporter_key_hash,
+        public_description=row.public_description,
     )
 
 
@@ -186,6 +194,9 @@ class IncidentRegister:
     def _transaction(self) -> AbstractContextManager[Session]:
         raise NotImplementedError
 
+    def _write_transaction(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
     def create_incident(
         self,
         incident: Incident,
@@ -210,7 +221,7 @@ class IncidentRegister:
         self, incident: Incident, keyed: KeyedReport | None, now: datetime, photos: Sequence[CleanPhoto]
     ) -> tuple[Incident, bool]:
         row = _row(incident)
-        with self._transaction() as session:
+        with self._write_transaction() as session:
             if keyed is not None:
                 slot = (IncidentKey.client == keyed.client, IncidentKey.key == keyed.key)
                 # A key is remembered for a day; after that the same key makes a new incident.
@@ -225,6 +236,8 @@ class IncidentRegister:
             session.execute(insert(IncidentAuditRow), _audit_rows(incident.id, incident.audit, 0))
             if photos:
                 session.execute(insert(IncidentPhotoRow), _photo_rows(incident.id, photos))
+            if contacts := contact_rows([incident]):
+                session.execute(insert(IncidentContactRow), contacts)
             if keyed is not None:
                 session.execute(
                     insert(IncidentKey),
@@ -300,7 +313,7 @@ class IncidentRegister:
 
     def change_incident(self, incident_id: str, change: Callable[[Incident], Incident]) -> Incident:
         """Apply `change` (e.g. a workflow step) to the stored incident under a lock and store the result."""
-        with self._transaction() as session:
+        with self._write_transaction() as session:
             before = _load(session, incident_id, for_update=True)
             after = change(before)
             if after.id != before.id or after.audit[: len(before.audit)] != before.audit:
@@ -333,8 +346,57 @@ def _conditions(where: IncidentFilter) -> list[ColumnElement[bool]]:
         conditions.append(IncidentRow.reported_at >= where.reported_since)
     if where.reported_before is not None:
         conditions.append(IncidentRow.reported_at < where.reported_before)
+    if where.excluded_categories:
+        conditions.append(IncidentRow.category.not_in(sorted(where.excluded_categories)))
     if where.bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = where.bbox
-        conditions += [IncidentRow.lon >= min_lon, IncidentRow.lon <= max_lon]
-        conditions += [IncidentRow.lat >= min_lat, IncidentRow.lat <= max_lat]
+        conditions += _in_bbox(where.bbox, where.generalised_m)
+    if where.scope is not None:
+        conditions.append(_in_scope(where.scope))
+    if where.personal_data is not None:
+        held = holds_personal_data()
+        conditions.append(held if where.personal_data else ~held)
     return conditions
+
+
+def generalised_point(size_m: float) -> tuple[ColumnElement[float], ColumnElement[float]]:
+    """SQL for the centre of each incident's cell in the public grid of `size_m` (`gridmap.geo.generalise`)."""
+    lon, lat = cell_centre(IncidentRow.lon, IncidentRow.lat, size_m, SQL_CELL_MATH)
+    return lon, lat
+
+
+def _in_bbox(bbox: tuple[float, float, float, float], generalised_m: float | None) -> list[ColumnElement[bool]]:
+    """Conditions for points in `bbox`: the exact points, or the generalised ones when `generalised_m` is given."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    if generalised_m is None:
+        return [
+            IncidentRow.lon >= min_lon,
+            IncidentRow.lon <= max_lon,
+            IncidentRow.lat >= min_lat,
+            IncidentRow.lat <= max_lat,
+        ]
+    # The exact point lies within a cell's reach of the generalised one: that wider box keeps the index useful.
+    lon_margin, lat_margin = margin_degrees(generalised_m, max(abs(min_lat), abs(max_lat)))
+    lon, lat = generalised_point(generalised_m)
+    return [
+        *_in_bbox((min_lon - lon_margin, min_lat - lat_margin, max_lon + lon_margin, max_lat + lat_margin), None),
+        lon >= min_lon,
+        lon <= max_lon,
+        lat >= min_lat,
+        lat <= max_lat,
+    ]
+
+
+def _in_scope(scope: IncidentScope) -> ColumnElement[bool]:
+    """SQL for `IncidentScope.covers`: routed to one of its grids or to its worker, or under its code prefix."""
+    parts: list[ColumnElement[bool]] = []
+    if scope.grid_codes:
+        parts.append(IncidentRow.grid_code.in_(sorted(scope.grid_codes)))
+    if scope.worker is not None:
+        parts.append(IncidentRow.worker == scope.worker)
+    if scope.code_prefix is not None:
+        prefix = scope.code_prefix
+        parts += [
+            IncidentRow.community_code.startswith(prefix, autoescape=True),
+            IncidentRow.grid_code.startswith(prefix, autoescape=True),
+        ]
+    return or_(*parts) if parts else false()

@@ -16,10 +16,12 @@ from typing import Any, NamedTuple, Protocol, Self
 from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
 
-from gridmap.errors import InvalidInput
+from gridmap.errors import Conflict, InvalidInput
 from gridmap.geo.hierarchy import Level
-from gridmap.incidents.model import Incident
+from gridmap.incidents.access import IncidentScope
+from gridmap.incidents.model import Contact, Incident
 from gridmap.incidents.photos import CleanPhoto
+from gridmap.incidents.ratelimit import BucketRule, Decision
 from gridmap.incidents.workflow import Status
 
 
@@ -209,6 +211,76 @@ class UserInfo:
     name: str
     role: Role
     created_at: datetime
+    scope: str | None = None  # a dispatcher's community or street code prefix (None: every incident)
+
+
+@dataclass(frozen=True)
+class ExpectedPublished:
+    """The published version a publisher saw and means to replace (None: they saw none published)."""
+
+    version_id: int | None
+
+
+class PublishedMeanwhile(Conflict):
+    """Another version was published since the publisher looked: it names the winner and who published it."""
+
+    def __init__(self, detail: str, *, winner: VersionInfo) -> None:
+        super().__init__(detail)
+        self.members = {
+            "published_version": winner.id,
+            "published_by": winner.published_by,
+            "published_at": None if winner.published_at is None else winner.published_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A user's token as the store keeps it (never the token itself): when it was made, ends and was last used."""
+
+    id: int
+    user: str
+    role: Role
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class JobStatus(StrEnum):
+    """Where a background job is: waiting, running, done (result ready) or failed (with a message)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class JobChange:
+    """What to change of a job: the fields left None stay as they are."""
+
+    status: JobStatus | None = None
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """A background job of some `kind` (e.g. geocode), as every server worker sees it in the store."""
+
+    id: str
+    kind: str
+    owner: str
+    label: str
+    status: JobStatus
+    progress: int
+    summary: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    runner: str  # host:pid of the process that runs it
 
 
 class CheckOutcome(Protocol):
@@ -307,6 +379,36 @@ class IncidentFilter:
     reported_since: datetime | None = None
     reported_before: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None  # WGS-84 min lon, min lat, max lon, max lat
+    excluded_categories: frozenset[str] | None = None  # none of these (the private ones, in public answers)
+    # Public answers: the bbox holds the points generalised to a grid of this many metres, not the exact ones.
+    generalised_m: float | None = None
+    scope: IncidentScope | None = None  # only the incidents a member of staff may see
+    personal_data: bool | None = None  # True: only those still holding contact details or photos
+
+
+class RemovalReason(StrEnum):
+    """Why a resident's contact details and photos were deleted."""
+
+    ERASED = "erased"  # on the resident's request, by a dispatcher
+    RETENTION = "retention"  # the retention period after closing ran out
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """The contact of one incident's reporter; empty when none was given or it was removed (`removed_at`)."""
+
+    incident_id: str
+    contact: Contact
+    removed_at: datetime | None = None
+    removed_because: RemovalReason | None = None
+
+
+@dataclass(frozen=True)
+class RemovedData:
+    """What deleting personal data took (or would take): contacts emptied and photos deleted."""
+
+    contacts: int
+    photos: int
 
 
 @dataclass(frozen=True)
@@ -406,11 +508,22 @@ class BoundaryStore(Protocol):
         """The set's published version, or None when none is published yet."""
         ...
 
-    def publish(self, version_id: int, *, who: str, why: str, check: CheckFn) -> VersionInfo:
+    def publish(
+        self,
+        version_id: int,
+        *,
+        who: str,
+        why: str,
+        check: CheckFn,
+        expected: ExpectedPublished | None = None,
+        force: bool = False,
+    ) -> VersionInfo:
         """Publish a draft after `check` passes, retiring the set's published version in one transaction.
 
-        Raises CheckFailed (carrying the report) when the check finds errors, Conflict when the version
-        is not a draft; on any failure nothing changes.
+        Unless `force`, the published version must be the `expected` one (by default: none may have been
+        published since the draft was made), else PublishedMeanwhile names the winner. Raises CheckFailed
+        (carrying the report) when the check finds errors, Conflict when the version is not a draft; on any
+        failure nothing changes.
         """
         ...
 
@@ -463,16 +576,62 @@ class BoundaryStore(Protocol):
         ...
 
     # Users.
-    def add_user(self, name: str, role: Role) -> str:
-        """Create a user and return their token; only its SHA-256 hash is stored."""
+    def add_user(self, name: str, role: Role, *, scope: str | None = None, expires_at: datetime | None = None) -> str:
+        """Create a user (a dispatcher optionally scoped to a code prefix) and return their token (kept hashed)."""
         ...
 
-    def user_for_token(self, token: str) -> UserInfo | None:
+    def add_token(self, user_name: str, *, label: str, expires_at: datetime | None) -> tuple[TokenInfo, str]:
+        """A new token for an existing user: its record, and the token itself (shown once, kept hashed)."""
+        ...
+
+    def list_tokens(self) -> list[TokenInfo]:
+        """Every token's record (never the token), by user name and then age."""
+        ...
+
+    def revoke_token(self, token_id: int, *, at: datetime) -> TokenInfo:
+        """Revoke a token from `at` on; NotFound for no such id."""
+        ...
+
+    def user_for_token(self, token: str, *, now: datetime | None = None) -> UserInfo | None:
         """The user holding this token, or None."""
         ...
 
     def list_users(self) -> list[UserInfo]:
         """Every user, by name."""
+        ...
+
+    # Rate-limit buckets shared by every server worker (gridmap/store/ratelimits.py; see BucketStore).
+    def take_tokens(self, limit: str, client: str, rule: BucketRule, *, now: float, cost: int = 1) -> Decision:
+        """Apply `take_from` to the client's bucket of the named limit in one transaction."""
+        ...
+
+    def forget_full_buckets(self, limit: str, rule: BucketRule, *, now: float) -> int:
+        """Drop the named limit's buckets that would be full by `now`; how many were dropped."""
+        ...
+
+    # Background jobs of any kind (gridmap/store/jobs.py).
+    def create_job(self, kind: str, *, owner: str, label: str, runner: str) -> JobInfo:
+        """A new queued job run by `runner` (host:pid of the process running it), with a random id."""
+        ...
+
+    def get_job(self, job_id: str) -> JobInfo:
+        """One job; NotFound when there is none."""
+        ...
+
+    def list_jobs(self, kind: str, *, unfinished: bool = False) -> list[JobInfo]:
+        """The jobs of a kind (only those queued or running when `unfinished`), oldest first."""
+        ...
+
+    def update_job(self, job_id: str, change: JobChange) -> JobInfo:
+        """Apply a change (status, progress, summary, error, finish time) to a job; NotFound when there is none."""
+        ...
+
+    def add_job_progress(self, job_id: str, amount: int) -> None:
+        """Add `amount` to a job's progress in one statement (several threads may report at once)."""
+        ...
+
+    def delete_job(self, job_id: str) -> None:
+        """Forget a job (its files are the caller's); nothing when there is none."""
         ...
 
     # Households.
@@ -538,6 +697,21 @@ class BoundaryStore(Protocol):
 
     def get_incident_photo(self, incident_id: str, number: int) -> CleanPhoto:
         """Photo `number` (from 1) of an incident as stored (re-encoded, no metadata); NotFound otherwise."""
+        ...
+
+    # Reporters' contacts and retention (gridmap/store/incident_privacy.py).
+    def incident_contact(self, incident_id: str) -> ContactRecord:
+        """The contact of an incident's reporter (empty when none); NotFound when there is no such incident."""
+        ...
+
+    def find_contacts(self, *, name: str | None = None, phone: str | None = None) -> list[ContactRecord]:
+        """The contacts with this exact name or phone (either matching), by incident id."""
+        ...
+
+    def remove_personal_data(
+        self, incident_ids: Sequence[str], *, at: datetime, reason: RemovalReason, dry_run: bool = False
+    ) -> RemovedData:
+        """Empty the incidents' contacts and delete their photos (nothing when `dry_run`); what it took."""
         ...
 
     # Incident maps (aggregates for the viewer; gridmap/store/incident_map.py).

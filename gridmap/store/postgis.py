@@ -16,7 +16,8 @@ from gridmap.store.tables import WGS84_SRID, GridFeature
 
 def postgis_engine(url: str) -> Engine:
     """An engine for a postgresql+psycopg:// URL that checks connections before handing them out."""
-    return create_engine(url, pool_pre_ping=True)
+    # hide_parameters: a database error's message must not quote the row (names, phones) it failed on.
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _point(lon: float, lat: float) -> ColumnElement[object]:

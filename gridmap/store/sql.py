@@ -35,20 +35,28 @@ from gridmap.store.frames import (
 from gridmap.store.households import HouseholdRegister
 from gridmap.store.incident_import import IncidentImport
 from gridmap.store.incident_map import IncidentMapQueries
+from gridmap.store.incident_privacy import IncidentContacts
 from gridmap.store.incidents import IncidentRegister
 from gridmap.store.interface import (
     BoundarySetInfo,
     CheckFailed,
     CheckFn,
+    ExpectedPublished,
     Feature,
     FeatureValues,
+    PublishedMeanwhile,
     VersionDiff,
     VersionInfo,
     VersionStatus,
 )
+from gridmap.store.jobs import JobRegister
+from gridmap.store.ratelimits import RateBuckets
 from gridmap.store.rows import feature_from_row
 from gridmap.store.spatial import SpatialQueries
 from gridmap.store.tables import MAX_INTEGER, PERSON_LENGTH, BoundarySet, BoundaryVersion, GridFeature, utc_now
+
+# The execution option of a write transaction: SQLite begins it with BEGIN IMMEDIATE (see sqlite.py).
+WRITE = "gridmap_write"
 
 
 def _check_record(who: str, why: str) -> None:
@@ -69,7 +77,15 @@ def _set_name(name: str) -> str:
 
 
 class SqlBoundaryStore(
-    SpatialQueries, UserAccounts, HouseholdRegister, IncidentRegister, IncidentMapQueries, IncidentImport
+    SpatialQueries,
+    UserAccounts,
+    HouseholdRegister,
+    IncidentRegister,
+    IncidentContacts,
+    IncidentMapQueries,
+    IncidentImport,
+    RateBuckets,
+    JobRegister,
 ):
     """A `BoundaryStore` on a SQLAlchemy engine; subclasses supply the spatial clauses."""
 
@@ -77,6 +93,7 @@ class SqlBoundaryStore(
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=True)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(engine.execution_options(**{WRITE: True}), expire_on_commit=False)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -92,6 +109,15 @@ class SqlBoundaryStore(
     def _transaction(self) -> Iterator[Session]:
         """One session and transaction: committed when the block ends, rolled back when it raises."""
         with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[Session]:
+        """A transaction that reads and then writes: it holds the write lock from its start on SQLite.
+
+        On PostgreSQL it is an ordinary transaction; lock the rows it decides on with SELECT ... FOR UPDATE.
+        """
+        with self._write_sessions.begin() as session:
             yield session
 
     # Boundary sets.
@@ -213,7 +239,7 @@ class SqlBoundaryStore(
         if not values:
             msg = "the boundaries hold no features"
             raise InvalidInput(msg)
-        with self._transaction() as session:
+        with self._write_transaction() as session:
             set_row = session.scalar(select(BoundarySet).where(BoundarySet.name == set_name))
             if set_row is None:
                 set_row = BoundarySet(name=set_name, created_at=utc_now())
@@ -257,16 +283,32 @@ class SqlBoundaryStore(
             rows.append(GridFeature(version_id=version_id, feature_id=feature_id, revision=revision, **vars(v)))
         return rows
 
-    def publish(self, version_id: int, *, who: str, why: str, check: CheckFn) -> VersionInfo:
-        """Publish a draft after `check` passes, retiring the set's published version in one transaction."""
+    def publish(
+        self,
+        version_id: int,
+        *,
+        who: str,
+        why: str,
+        check: CheckFn,
+        expected: ExpectedPublished | None = None,
+        force: bool = False,
+    ) -> VersionInfo:
+        """Publish a draft after `check` passes, retiring the set's published version in one transaction.
+
+        Unless `force`, the set's published version must be the `expected` one (by default: nothing may have
+        been published since the draft was made), else PublishedMeanwhile names the version that won.
+        """
         _check_record(who, why)
-        with self._transaction() as session:
+        # A write transaction: on SQLite it holds the write lock from the start, so two publishers take turns.
+        with self._write_transaction() as session:
             version = self._version_row(session, version_id, for_update=True)
             if version.status != VersionStatus.DRAFT.value:
                 msg = f"version {version_id} is {version.status}; only a draft can be published"
                 raise Conflict(msg)
-            # Lock the set so that two publishers of the same set take turns (PostGIS; SQLite has one writer).
+            # Lock the set so that two publishers of the same set take turns on PostGIS too.
             session.get(BoundarySet, version.set_id, with_for_update=True)
+            if not force:
+                self._require_expected(session, version, expected)
             report = check(self._frame(session, version_id))
             if not report.ok:
                 raise CheckFailed(self._refusal(version_id, report.to_json()), report.to_json())
@@ -288,6 +330,31 @@ class SqlBoundaryStore(
                 raise Conflict(msg)
             session.expire(version)
             return self._version_info(session, version)
+
+    def _require_expected(self, session: Session, draft: BoundaryVersion, expected: ExpectedPublished | None) -> None:
+        """PublishedMeanwhile unless the set's published version is the one the publisher expects to replace."""
+        current = session.scalar(
+            select(BoundaryVersion).where(
+                BoundaryVersion.set_id == draft.set_id, BoundaryVersion.status == VersionStatus.PUBLISHED.value
+            )
+        )
+        if current is None:  # nothing would be retired, whatever the publisher saw
+            return
+        if expected is not None:
+            if current.id == expected.version_id:
+                return
+            seen = "none published" if expected.version_id is None else f"version {expected.version_id}"
+        elif current.published_at is None or current.published_at <= draft.created_at:
+            return
+        else:
+            seen = f"what was published when draft {draft.id} was made"
+        winner = self._version_info(session, current)
+        msg = (
+            f"version {winner.id} was published by {winner.published_by} at {winner.published_at:%Y-%m-%d %H:%M} UTC "
+            f"(you expected to replace {seen}); compare it with draft {draft.id} and publish again with force "
+            "to replace it"
+        )
+        raise PublishedMeanwhile(msg, winner=winner)
 
     @staticmethod
     def _refusal(version_id: int, report: Mapping[str, Any]) -> str:
@@ -327,7 +394,7 @@ class SqlBoundaryStore(
             except ValueError as exc:
                 raise InvalidInput(f"geometry: {exc}") from None
         try:
-            with self._transaction() as session:
+            with self._write_transaction() as session:
                 version = self._version_row(session, version_id)
                 if version.status != VersionStatus.DRAFT.value:
                     msg = f"version {version_id} is {version.status}; only drafts can be edited (import a new draft)"

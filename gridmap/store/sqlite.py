@@ -27,10 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapper
 
 from gridmap.store.spatial import Bbox
-from gridmap.store.sql import SqlBoundaryStore
+from gridmap.store.sql import WRITE, SqlBoundaryStore
 from gridmap.store.tables import GridFeature
 
 RTREE_TABLE = "grid_feature_rtree"
+# How long a connection waits for another's write lock before "database is locked".
+BUSY_TIMEOUT_MS = 10_000
 
 # Not part of the ORM metadata: the migration creates it as a virtual table, only on SQLite.
 grid_feature_rtree = Table(
@@ -45,24 +47,29 @@ grid_feature_rtree = Table(
 
 
 def sqlite_engine(url: str) -> Engine:
-    """An engine for a sqlite:/// URL with foreign keys on and real transactions (BEGIN at the start).
+    """An engine for a sqlite:/// URL with foreign keys on, WAL and real transactions (BEGIN at the start).
 
     pysqlite would otherwise begin transactions late (at the first write) and commit before DDL, which
-    breaks the atomic publish and the migrations.
+    breaks the atomic publish and the migrations. WAL lets readers go on while one connection writes, and a
+    busy timeout makes a writer wait for another (several server workers) instead of failing at once; a
+    connection with the `WRITE` execution option begins with BEGIN IMMEDIATE, taking the write lock before
+    it reads, so a read-then-write transaction cannot fail half-way on a snapshot another writer changed.
     """
-    engine = create_engine(url)
+    # hide_parameters: a database error's message must not quote the row (names, phones) it failed on.
+    engine = create_engine(url, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
 

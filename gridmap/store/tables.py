@@ -48,6 +48,7 @@ PERSON_LENGTH = 100  # people (users, workers, authors) and boundary set names
 HOUSEHOLD_ID_LENGTH = 64
 INCIDENT_ID_LENGTH = 36  # a UUID
 REPORTER_KEY_HASH_LENGTH = 64  # SHA-256 in hex
+PHONE_LENGTH = 32
 MAX_INTEGER = 2**31 - 1  # SQL INTEGER
 
 
@@ -230,7 +231,7 @@ class GridFeature(Base):
 
 
 class User(Base):
-    """Someone who may use gridmap; only the SHA-256 hash of their token is kept."""
+    """Someone who may use gridmap, with their tokens in `api_tokens`."""
 
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('viewer', 'worker', 'planner', 'admin')", name="role"),)
@@ -238,7 +239,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(PERSON_LENGTH), unique=True)
     role: Mapped[str] = mapped_column(String(16))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A dispatcher's community or street: the code prefix of the incidents they reach (None: all; migration 0006).
+    scope: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -280,7 +282,10 @@ class HouseholdPlacement(Base):
 
 
 class IncidentRow(Base):
-    """An incident: its WGS-84 point (also as lon/lat), routing codes and workflow state; `reporter` is personal."""
+    """An incident: its WGS-84 point (also as lon/lat), routing codes and workflow state.
+
+    `reporter` is a staff account or "resident"; a resident's name and phone are in `incident_contacts`.
+    """
 
     __tablename__ = "incidents"
     __table_args__ = (
@@ -316,6 +321,8 @@ class IncidentRow(Base):
     boundary_distance_m: Mapped[float | None] = mapped_column(Float)
     # The SHA-256 of the secret the reporting client made; the secret itself is never stored.
     reporter_key_hash: Mapped[str | None] = mapped_column(String(REPORTER_KEY_HASH_LENGTH))
+    # The description as staff approved it for the public; NULL until then (migration 0008).
+    public_description: Mapped[str | None] = mapped_column(Text)
 
 
 class IncidentPhotoRow(Base):
@@ -329,6 +336,22 @@ class IncidentPhotoRow(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class IncidentContactRow(Base):
+    """How to reach the resident who reported an incident (personal data), apart from the incident (0006).
+
+    Erasure and the retention purge empty `name` and `phone` and say when and why in `removed_at` and
+    `removed_because` (erased, retention).
+    """
+
+    __tablename__ = "incident_contacts"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(PERSON_LENGTH), index=True)
+    phone: Mapped[str | None] = mapped_column(String(PHONE_LENGTH), index=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    removed_because: Mapped[str | None] = mapped_column(String(16))
 
 
 class IncidentAuditRow(Base):
@@ -359,3 +382,48 @@ class IncidentKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ApiToken(Base):
+    """A user's token: only its SHA-256 hash is kept, with when it expires, was last used and was revoked."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class RateBucket(Base):
+    """A client's token bucket of one named rate limit, shared by every server worker."""
+
+    __tablename__ = "rate_buckets"
+
+    limit_name: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    client: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch, the limiter's clock
+
+
+class JobRow(Base):
+    """A background job of any kind (e.g. geocode): who started it, where it is, and how it ended."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(CODE_LENGTH), index=True)
+    owner: Mapped[str] = mapped_column(String(PERSON_LENGTH))
+    label: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str | None] = mapped_column(Text)  # JSON
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    runner: Mapped[str] = mapped_column(String(PERSON_LENGTH))  # host:pid of the process running it

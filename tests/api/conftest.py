@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient as TestClient
 
 from gridmap.api.app import create_app
 from gridmap.settings import Settings
-from gridmap.store import upgrade_database
 from gridmap.store.interface import Role
 from tests.api.region import write_region
 
@@ -29,8 +28,7 @@ def database_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> 
     """A new, migrated database on `backend`."""
     if backend == "sqlite":
         return f"sqlite:///{folder / 'gridmap.db'}"
-    url: str = request.getfixturevalue("postgis_databases")()
-    upgrade_database(url)
+    url: str = request.getfixturevalue("migrated_postgis_databases")()
     return url
 
 
@@ -54,10 +52,12 @@ def make_client(
         values: dict[str, Any] = {
             "database_url": database_url(backend, folder, request),
             "sample_dir": folder / "sample",
+            "jobs_dir": folder / "jobs",
             "public_read": True,
             "max_upload_bytes": 1_000_000,
             "tiles_url": "",
             "tiles_datum": "wgs84",
+            "purge_interval_s": 0,  # the retention timer is tested on its own
         }
         client = TestClient(create_app(Settings(**{**values, **overrides})))
         client.__enter__()

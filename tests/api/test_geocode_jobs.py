@@ -87,7 +87,7 @@ def test_only_planners_submit_and_only_the_owner_or_an_admin_reads(
 def test_unknown_jobs_bad_files_and_bad_options(client: TestClient, planner_headers: dict[str, str]) -> None:
     write_registry(client)
     body = assert_problem(client.get(f"{JOBS}/{'0' * 32}", headers=planner_headers), 404)
-    assert "lost when the server restarts" in body["detail"]
+    assert f"there is no geocode job {'0' * 32}" in body["detail"]
     assert_problem(client.get(f"{JOBS}/not-an-id", headers=planner_headers), 400)
     assert_problem(submit(client, planner_headers, crs="mars"), 400)
 

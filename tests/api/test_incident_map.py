@@ -88,8 +88,20 @@ def seed(client: TestClient) -> None:
         )
 
 
-def cells(client: TestClient, query: str = "", *, bbox: str = REGION_BBOX, zoom: float = 14) -> dict[str, Any]:
-    response = client.get(f"{URL}/cells?bbox={bbox}&zoom={zoom}{query}")
+def planner(client: TestClient) -> dict[str, str]:
+    """Headers of an unscoped planner: staff read exact cells and counts (the public: test_incident_map_public)."""
+    return bearer(add_token(client, "调度员", Role.PLANNER))
+
+
+def cells(
+    client: TestClient,
+    query: str = "",
+    *,
+    bbox: str = REGION_BBOX,
+    zoom: float = 14,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    response = client.get(f"{URL}/cells?bbox={bbox}&zoom={zoom}{query}", headers=headers)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -97,7 +109,8 @@ def cells(client: TestClient, query: str = "", *, bbox: str = REGION_BBOX, zoom:
 
 def test_cells_add_up_and_sit_where_their_incidents_are(client: TestClient) -> None:
     seed(client)
-    overview = cells(client, zoom=14)
+    staff = planner(client)
+    overview = cells(client, headers=staff, zoom=14)
     assert overview["total"] == sum(cell["count"] for cell in overview["cells"]) == 10
     assert overview["cell_deg"] == pytest.approx(cell_size(14)) == pytest.approx(60 * 360 / 256 / 2**14)
     for cell in overview["cells"]:
@@ -106,54 +119,60 @@ def test_cells_add_up_and_sit_where_their_incidents_are(client: TestClient) -> N
         assert cell["y"] * size <= cell["lat"] < (cell["y"] + 1) * size
     # Zoomed in, the five noise reports 10 m apart still add up, in more or the same cells; a fraction of a
     # zoom level keeps the cells of the whole level.
-    close = cells(client, zoom=19)
+    close = cells(client, headers=staff, zoom=19)
     assert close["total"] == 10 and len(close["cells"]) >= len(overview["cells"])
-    assert cells(client, zoom=19.75)["cells"] == close["cells"]
+    assert cells(client, headers=staff, zoom=19.75)["cells"] == close["cells"]
     # The returned bbox is the view grown to whole cells.
     min_x, min_y, max_x, max_y = close["bbox"]
     assert min_x <= LON0 and min_y <= LAT0 and max_x >= LON0 + 4 * STEP and max_y >= LAT0 + 2 * STEP
     # A view elsewhere holds nothing; finer cells for a heat map are allowed.
-    assert cells(client, bbox="100,20,100.1,20.1")["cells"] == []
-    assert cells(client, "&cell_px=20")["total"] == 10
-    assert client.get(f"{URL}/extent").json()["total"] == 10
+    assert cells(client, headers=staff, bbox="100,20,100.1,20.1")["cells"] == []
+    assert cells(client, "&cell_px=20", headers=staff)["total"] == 10
+    assert client.get(f"{URL}/extent", headers=staff).json()["total"] == 10
 
 
 def test_filters_by_category_status_and_period(client: TestClient) -> None:
     seed(client)
-    assert cells(client, "&category=noise_livestock")["total"] == 5
-    assert cells(client, "&status=accepted")["total"] == 3
-    assert cells(client, "&status=reported")["total"] == 7
-    assert cells(client, "&status=reported,accepted")["total"] == 10
-    assert cells(client, "&status=reported,accepted,dispatched,in_progress")["total"] == 10
-    assert cells(client, "&status=resolved,closed")["total"] == 0
-    assert cells(client, "&category=other&status=accepted")["total"] == 0
+    staff = planner(client)
+    assert cells(client, "&category=noise_livestock", headers=staff)["total"] == 5
+    assert cells(client, "&status=accepted", headers=staff)["total"] == 3
+    assert cells(client, "&status=reported", headers=staff)["total"] == 7
+    assert cells(client, "&status=reported,accepted", headers=staff)["total"] == 10
+    assert cells(client, "&status=reported,accepted,dispatched,in_progress", headers=staff)["total"] == 10
+    assert cells(client, "&status=resolved,closed", headers=staff)["total"] == 0
+    assert cells(client, "&category=other&status=accepted", headers=staff)["total"] == 0
     since, before = quote((T0 + timedelta(days=1)).isoformat()), quote((T0 + timedelta(days=10)).isoformat())
     # [since, before): days 1-4 of the noise reports, not the accepted ones reported on day 10.
-    assert cells(client, f"&since={since}&before={before}")["total"] == 4
-    areas = client.get(f"{URL}/areas?level=grid&since={since}").json()
+    assert cells(client, f"&since={since}&before={before}", headers=staff)["total"] == 4
+    areas = client.get(f"{URL}/areas?level=grid&since={since}", headers=staff).json()
     assert areas["counts"] == {f"{COMMUNITY_1}001": 4, f"{COMMUNITY_1}002": 3, f"{COMMUNITY_2}001": 2}
     assert areas["total"] == 9
-    extent = client.get(f"{URL}/extent?category=noise_livestock").json()
+    extent = client.get(f"{URL}/extent?category=noise_livestock", headers=staff).json()
     first, last = datetime.fromisoformat(extent["first"]), datetime.fromisoformat(extent["last"])
     assert (first, last, extent["total"]) == (T0, T0 + timedelta(days=4), 5)
-    assert client.get(f"{URL}/extent?category=customs").json() == {"first": None, "last": None, "total": 0}
+    assert client.get(f"{URL}/extent?category=customs", headers=staff).json() == {
+        "first": None,
+        "last": None,
+        "total": 0,
+    }
 
 
 def test_areas_count_per_level(client: TestClient) -> None:
     seed(client)
-    grids = client.get(f"{URL}/areas").json()
+    staff = planner(client)
+    grids = client.get(f"{URL}/areas", headers=staff).json()
     assert grids["level"] == "grid"
     assert grids["counts"] == {f"{COMMUNITY_1}001": 5, f"{COMMUNITY_1}002": 3, f"{COMMUNITY_2}001": 2}
-    communities = client.get(f"{URL}/areas?level=community").json()["counts"]
+    communities = client.get(f"{URL}/areas?level=community", headers=staff).json()["counts"]
     assert communities == {COMMUNITY_1: 8, COMMUNITY_2: 2}
-    microgrids = client.get(f"{URL}/areas?level=microgrid&category=living_environment").json()
+    microgrids = client.get(f"{URL}/areas?level=microgrid&category=living_environment", headers=staff).json()
     assert microgrids == {"level": "microgrid", "total": 3, "counts": {f"{COMMUNITY_1}00201": 3}}
 
 
 def test_bbox_edges_are_inside(client: TestClient) -> None:
     lon, lat = grid_centre(0, 0, 0)
     stored_incident(client, 1, (lon, lat), f"{COMMUNITY_1}003")
-    staff = bearer(add_token(client, "网格员", Role.WORKER))
+    staff = planner(client)
 
     def matched(bbox: str) -> int:
         body = client.get(f"{URL}/points?bbox={bbox}", headers=staff).json()
@@ -167,8 +186,8 @@ def test_bbox_edges_are_inside(client: TestClient) -> None:
     assert matched(f"{lon + 1e-7},{lat - 0.01},{lon + 0.01},{lat + 0.01}") == 0
     # A view ending on the point, at any zoom, counts it: the view grows to whole cells.
     for zoom in (3, 12, 18, 22):
-        assert cells(client, bbox=f"{lon - 0.001},{lat - 0.001},{lon},{lat}", zoom=zoom)["total"] == 1
-        assert cells(client, bbox=f"{lon},{lat},{lon + 0.001},{lat + 0.001}", zoom=zoom)["total"] == 1
+        assert cells(client, bbox=f"{lon - 0.001},{lat - 0.001},{lon},{lat}", zoom=zoom, headers=staff)["total"] == 1
+        assert cells(client, bbox=f"{lon},{lat},{lon + 0.001},{lat + 0.001}", zoom=zoom, headers=staff)["total"] == 1
 
 
 @pytest.mark.parametrize(
@@ -199,7 +218,8 @@ def test_bad_parameters_are_400_problems(client: TestClient, query: str) -> None
 def test_points_need_a_token_and_carry_no_personal_data(client: TestClient) -> None:
     seed(client)
     assert_problem(client.get(f"{URL}/points"), 401)
-    viewer = bearer(add_token(client, "访客", Role.VIEWER))
+    assert_problem(client.get(f"{URL}/points", headers=bearer(add_token(client, "访客", Role.VIEWER))), 403)
+    viewer = planner(client)
     for limit in (0, 5001):
         assert_problem(client.get(f"{URL}/points?limit={limit}", headers=viewer), 400)
     body = client.get(f"{URL}/points?bbox={REGION_BBOX}", headers=viewer).json()
@@ -218,5 +238,11 @@ def test_aggregates_follow_public_read(make_client: Any) -> None:
     closed = make_client(public_read=False)
     for path in (f"cells?bbox={REGION_BBOX}&zoom=14", "areas", "extent"):
         assert_problem(closed.get(f"{URL}/{path}"), 401)
-    staff = bearer(add_token(closed, "访客", Role.VIEWER))
-    assert closed.get(f"{URL}/areas", headers=staff).json() == {"level": "grid", "total": 0, "counts": {}}
+    viewer = bearer(add_token(closed, "访客", Role.VIEWER))  # reads what the public reads
+    assert closed.get(f"{URL}/areas", headers=viewer).json() == {
+        "level": "grid",
+        "total": 0,
+        "withheld": 0,
+        "min_group": 5,
+        "counts": {},
+    }

@@ -95,7 +95,7 @@ def test_the_reporter_moves_the_pin_to_another_grid_and_back(client: TestClient)
     assert (body["lon"], body["lat"]) == (lon, lat) and body["near_boundary"] is False
     assert body["history"][-1]["action"] == "move"
     assert f"{COMMUNITY_1}001 -> {COMMUNITY_1}002" in body["history"][-1]["note"]
-    assert body["history"][-1]["actor"] == "居民"
+    assert body["history"][-1]["actor"] == "resident"  # never a resident's name
     back = client.post(url, json={"lon": IN_00101[0], "lat": IN_00101[1]}, headers=key(REPORTER_KEY)).json()
     assert (back["grid"], back["worker"]) == (f"{COMMUNITY_1}001", "张发敏")
     assert [e["action"] for e in back["history"]] == ["report", "move", "move"]
@@ -124,12 +124,14 @@ def test_who_may_move_the_pin(client: TestClient, tokens: dict[str, dict[str, st
     by_worker = client.post(url, json=point, headers=tokens["worker"])
     assert by_worker.status_code == 200, by_worker.text
     assert (by_worker.json()["history"][-1]["actor"], by_worker.json()["history"][-1]["role"]) == ("张发敏", "worker")
-    outside = assert_problem(client.post(url, json={"lon": LON0 - STEP, "lat": LAT0}, headers=tokens["worker"]), 422)
+    # Now in grid 002: out of 张发敏's reach, as if it did not exist; the dispatcher still reaches it.
+    assert_problem(client.post(url, json=point, headers=tokens["worker"]), 404)
+    outside = assert_problem(client.post(url, json={"lon": LON0 - STEP, "lat": LAT0}, headers=tokens["planner"]), 422)
     assert "outside every grid" in outside["detail"]
-    assert_problem(client.post(url, json={"lon": 200, "lat": lat}, headers=tokens["worker"]), 422)
-    assert_problem(client.post(url, json={**point, "datum": "mars"}, headers=tokens["worker"]), 422)
-    assert_problem(client.post("/api/v1/incidents/no-such/location", json=point, headers=tokens["worker"]), 404)
-    assert client.get(f"/api/v1/incidents/{incident_id}", headers=tokens["worker"]).json()["grid"] == (
+    assert_problem(client.post(url, json={"lon": 200, "lat": lat}, headers=tokens["planner"]), 422)
+    assert_problem(client.post(url, json={**point, "datum": "mars"}, headers=tokens["planner"]), 422)
+    assert_problem(client.post("/api/v1/incidents/no-such/location", json=point, headers=tokens["planner"]), 404)
+    assert client.get(f"/api/v1/incidents/{incident_id}", headers=tokens["planner"]).json()["grid"] == (
         f"{COMMUNITY_1}002"
     )
 

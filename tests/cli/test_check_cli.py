@@ -276,3 +276,46 @@ def test_files_in_different_crss_are_located_in_wgs84_with_a_note(tmp_path: Path
     summary = json.loads(output)["summary"]
     assert summary["input_crs"] == "wgs84"
     assert any("different coordinate systems" in note and "EPSG:4549" in note for note in summary["notes"])
+
+
+def test_check_and_import_both_refuse_an_empty_feature_collection(tmp_path: Path) -> None:
+    empty = write_collection(tmp_path / "empty.geojson", [])
+    code, output = run("check", empty)
+    assert code == 2
+    assert output.strip() == f"gridmap: no features in {empty}"
+    result = runner.invoke(app, ["import", str(empty)], env={"GRIDMAP_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}"})
+    assert result.exit_code == 2
+    assert result.output.strip() == f"gridmap: no features in {empty}"
+
+
+def _shapefile_without_dbf(folder: Path) -> Path:
+    """A Shapefile whose .dbf was not copied along (the usual mistake), in `folder`."""
+    folder.mkdir()
+    frame = gpd.GeoDataFrame({"code": [COMMUNITY]}, geometry=[cell(0, 0)], crs="EPSG:4326")
+    frame.to_file(folder / "grids.shp")
+    (folder / "grids.dbf").unlink()
+    return folder / "grids.shp"
+
+
+def test_a_shapefile_without_its_dbf_is_named_not_asked_for_a_code_field(tmp_path: Path) -> None:
+    shapefile = _shapefile_without_dbf(tmp_path / "parts")
+    code, output = run("check", shapefile)
+    assert code == 2
+    assert output.strip() == (
+        f"gridmap: {shapefile}: its attribute table grids.dbf is missing; a Shapefile needs its .shp, .shx and .dbf "
+        "side by side (and its .prj for the coordinate system)"
+    )
+    assert "--code-field" not in output
+
+
+def test_a_zipped_shapefile_without_its_dbf_names_the_archive(tmp_path: Path) -> None:
+    import zipfile
+
+    shapefile = _shapefile_without_dbf(tmp_path / "parts")
+    archive = tmp_path / "grids.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for part in shapefile.parent.iterdir():
+            zipped.write(part, arcname=part.name)
+    code, output = run("check", archive)
+    assert code == 2
+    assert output.strip().startswith(f"gridmap: grids.shp in {archive}: its attribute table grids.dbf is missing")

@@ -9,6 +9,7 @@ from PIL import Image, PngImagePlugin
 
 from gridmap.errors import InvalidInput, PayloadTooLarge
 from gridmap.incidents.photos import PhotoFormat, PhotoLimits, Upload, clean_photo, clean_photos, sniff_format
+from tests.incidents.flat_images import flat_png
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -95,10 +96,25 @@ def test_size_pixel_and_count_limits() -> None:
     jpeg = image_bytes("JPEG", size=(100, 100))
     with pytest.raises(PayloadTooLarge, match=r"big\.jpg is .* at most 100 bytes"):
         clean_photo(Upload("big.jpg", jpeg), PhotoLimits(max_bytes=100))
-    with pytest.raises(InvalidInput, match="100x100 pixels"):
+    with pytest.raises(PayloadTooLarge, match=r"wide\.jpg is too large \(0\.1 megapixels, 100x100; at most 0\.005 meg"):
         clean_photo(Upload("wide.jpg", jpeg), PhotoLimits(max_pixels=5_000))
     small = Upload("s.jpg", image_bytes("JPEG"))
     assert len(clean_photos([small] * 3)) == 3
     with pytest.raises(InvalidInput, match="4 photos attached; a report takes at most 3"):
         clean_photos([small] * 4)
     assert clean_photos([]) == []
+
+
+@pytest.mark.parametrize(("fmt", "mode"), [("JPEG", "RGB"), ("PNG", "RGBA"), ("PNG", "P"), ("WEBP", "RGB")])
+def test_large_photos_are_stored_reduced_to_the_longest_side(fmt: str, mode: str) -> None:
+    cleaned = clean_photo(Upload("big", image_bytes(fmt, size=(1200, 600), mode=mode)), PhotoLimits(max_side=300))
+    assert (cleaned.width, cleaned.height) == (300, 150)
+    with Image.open(io.BytesIO(cleaned.data)) as after:
+        assert after.size == (300, 150)
+
+
+def test_an_image_beyond_pillows_own_bomb_limit_is_called_too_large_not_damaged() -> None:
+    # 13400 x 13400 = 179.6 megapixels: Pillow's own check (above 178.9 MP) would raise before our message.
+    huge = flat_png(13_400, 13_400, rgba=False)
+    with pytest.raises(PayloadTooLarge, match=r"huge\.png is too large \(179\.6 megapixels, 13400x13400; at most 40 "):
+        clean_photo(Upload("huge.png", huge))

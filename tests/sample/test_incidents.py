@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -231,3 +232,12 @@ def test_any_seed_and_period_give_valid_incidents_on_a_small_region(
         assert start <= incident.state.reported_at < end and incident.state.updated_at < end
         assert microgrids[incident.microgrid_code or ""].contains(shapely.Point(incident.lon, incident.lat))
         assert incident.microgrid_code is not None and incident.microgrid_code.startswith(incident.grid_code or "-")
+
+
+def test_a_file_with_nan_coordinates_is_refused_by_feature(tmp_path: Path, incidents: list[Incident]) -> None:
+    document = json.loads(incidents_geojson(incidents[:2]))
+    document["features"][1]["geometry"]["coordinates"][0] = float("nan")
+    path = tmp_path / "incidents.geojson"
+    path.write_text(json.dumps(document), encoding="utf-8")  # json writes NaN, and reads it back
+    with pytest.raises(InvalidInput, match=r"incidents\.geojson: feature 2: coordinates nan, [\d.]+ are not finite"):
+        read_incidents(path)

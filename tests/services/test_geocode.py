@@ -205,3 +205,9 @@ def test_road_level_rows_carry_the_registered_road_but_no_id(
     assert [r["matched_id"] for r in out] == ["", "", ""]
     _, out, _ = run(tmp_path, rows[:1], matcher, layers)
     assert (out[0]["match_level"], out[0]["matched_id"]) == ("door", "door:胜利街:12")
+
+
+@pytest.mark.parametrize(("lon", "lat"), [("NaN", "27.4"), ("119.5", "inf"), ("-Infinity", "27.4")])
+def test_nan_or_infinite_coordinates_are_a_row_error_of_their_own(lon: str, lat: str) -> None:
+    assert service.row_point({"lon": lon, "lat": lat}, Datum.WGS84) == (None, service.NOT_FINITE)
+    assert service.row_point({"lon": "200", "lat": "27.4"}, Datum.WGS84) == (None, "coordinates out of range")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gridmap.services.lifecircle_towns import TownCache, TownFiles
+import pytest
+
+from gridmap.services.lifecircle_towns import TownCache, TownFiles, quantised_speed
 from gridmap.store.interface import BoundaryStore
 from tests.boundary_builders import LAT0, LON0, STEP
 
@@ -59,3 +61,18 @@ def test_the_cache_keeps_the_last_ones_used(store: BoundaryStore, tmp_path: Path
     assert towns.get(None, 0.8) is slow
     assert towns.get(None, 1.2) is fast
     assert towns.get(None, 1.0) is not usual
+
+
+def test_speeds_are_rounded_to_a_tenth_so_nearby_speeds_share_one_analysis(
+    store: BoundaryStore, tmp_path: Path
+) -> None:
+    towns = TownCache(store, _write_town(tmp_path, LON0), size=2)
+    first = towns.get(None, 1.21)
+    assert first.town.speed == 1.2
+    assert towns.get(None, 1.249) is first and towns.get(None, 1.16) is first
+    assert towns.get(None, 1.26).town.speed == 1.3
+
+
+@pytest.mark.parametrize(("asked", "used"), [(0.3, 0.3), (0.34, 0.3), (1.36, 1.4), (2.96, 3.0), (1.0000001, 1.0)])
+def test_quantised_speed(asked: float, used: float) -> None:
+    assert quantised_speed(asked) == used

@@ -22,7 +22,7 @@ from gridmap.geo.hierarchy import Level
 from gridmap.store import create_engine_for, migrate, open_store, upgrade_database
 from gridmap.store.interface import BoundaryStore, CheckFailed, Role, VersionStatus
 from gridmap.store.sql import SqlBoundaryStore
-from gridmap.store.tables import User
+from gridmap.store.tables import ApiToken, User
 from tests.boundary_builders import COMMUNITY, cell
 from tests.store.conftest import grid_code, sqlite_url
 
@@ -258,8 +258,15 @@ def test_users_get_a_token_that_is_stored_only_hashed(store: BoundaryStore) -> N
     assert store.user_for_token(token + "x") is None
     assert [u.name for u in store.list_users()] == ["planner", "张发敏"]
     with engine_of(store).connect() as connection:
-        stored = connection.execute(select(User.token_hash).where(User.name == "张发敏")).scalar_one()
-        everything = " ".join(str(v) for row in connection.execute(text("SELECT * FROM users")) for v in row)
+        stored = connection.execute(
+            select(ApiToken.token_hash).join(User, User.id == ApiToken.user_id).where(User.name == "张发敏")
+        ).scalar_one()
+        everything = " ".join(
+            str(v)
+            for table in ("users", "api_tokens")
+            for row in connection.execute(text(f"SELECT * FROM {table}"))
+            for v in row
+        )
     assert stored == hashlib.sha256(token.encode()).hexdigest()
     assert token not in everything
     with pytest.raises(Conflict):

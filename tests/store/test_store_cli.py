@@ -1,4 +1,4 @@
-"""`gridmap db upgrade`, `import`, `publish`, `versions`, `diff`, `export` and `user add` as a user runs them."""
+"""`gridmap db upgrade`, `import`, `publish`, `versions`, `diff`, `export`, `user add`, `token` as a user runs them."""
 
 from __future__ import annotations
 
@@ -116,8 +116,51 @@ def test_user_add_prints_the_token_once(database: str) -> None:
     assert user is not None and user.name == "张发敏"
 
 
+def test_tokens_are_listed_added_and_revoked(database: str) -> None:
+    code, output = run(database, "user", "add", "张发敏", "--role", "worker", "--expires-days", "30")
+    assert code == 0 and "valid 30 days" in output, output
+    first = output.strip().splitlines()[-1]
+    code, output = run(database, "token", "add", "张发敏", "--label", "new phone")
+    assert code == 0, output
+    second = output.strip().splitlines()[-1]
+
+    code, listing = run(database, "token", "list")
+    assert code == 0, listing
+    assert "张发敏" in listing and "worker" in listing and "new phone" in listing and "never" not in listing
+    assert first not in listing and second not in listing and first[:12] not in listing
+    with open_store(database) as store:
+        tokens = store.list_tokens()
+        assert [t.label for t in tokens] == ["first token", "new phone"]
+        assert tokens[0].expires_at is not None and tokens[0].created_at is not None
+        assert (tokens[0].expires_at - tokens[0].created_at).days in (29, 30)
+
+    code, output = run(database, "token", "revoke", str(tokens[0].id))
+    assert code == 0 and "revoked" in output, output
+    with open_store(database) as store:
+        assert store.user_for_token(first) is None
+        assert store.user_for_token(second) is not None
+    assert run(database, "token", "revoke", "99")[0] == 2
+    assert run(database, "token", "add", "nobody")[0] == 2
+    assert run(database, "user", "add", "x", "--expires-days", "0")[0] == 2
+
+
+def test_publishing_over_a_version_published_meanwhile_needs_replace(database: str, region_file: Path) -> None:
+    for _ in range(2):
+        assert run(database, "import", region_file, "--set", "aoyang")[0] == 0
+    assert run(database, "publish", "2", "--who", "乙")[0] == 0
+
+    code, output = run(database, "publish", "1", "--who", "甲")
+    assert code == 2, output
+    assert "version 2 was published by 乙" in output
+    code, output = run(database, "publish", "1", "--who", "甲", "--replace")
+    assert code == 0, output
+    with open_store(database) as store:
+        assert store.published_version("aoyang").id == 1  # type: ignore[union-attr]
+
+
 def test_help_teaches_with_examples(database: str) -> None:
-    for command in (["import"], ["publish"], ["export"], ["diff"], ["user", "add"], ["db", "upgrade"]):
+    commands = (["import"], ["publish"], ["export"], ["diff"], ["user", "add"], ["db", "upgrade"])
+    for command in (*commands, ["token", "list"], ["token", "add"], ["token", "revoke"]):
         code, output = run(database, *command, "--help")
         assert code == 0 and "Examples" in output, command
 

@@ -62,7 +62,7 @@ def open_report(
     page.on("console", lambda message: visit.console_errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: visit.console_errors.append(str(error)))
     page.goto(base + "/report" + query)
-    page.wait_for_function("document.body.dataset.ready === 'true'", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=20_000)
     assert page.evaluate("document.body.dataset.error") is None
     return visit
 
@@ -109,7 +109,7 @@ def tap_map(page: Any, lon: float, lat: float) -> None:
 
 def wait_for_place(page: Any) -> str:
     """The looked-up place of the pin: inside, outside or unknown."""
-    page.wait_for_function("!['none', 'pending'].includes(document.getElementById('place').dataset.state)")
+    page.wait_for_function("() => !['none', 'pending'].includes(document.getElementById('place').dataset.state)")
     result: str = page.evaluate("document.getElementById('place').dataset.state")
     return result
 
@@ -452,7 +452,7 @@ def test_the_reporter_rates_a_closed_incident_from_my_reports(report_page: Visit
         api_post(server, f"/api/v1/incidents/{incident['id']}/transitions", {"to": step})
 
     page.reload()
-    page.wait_for_function("document.body.dataset.ready === 'true'", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=20_000)
     rating = item.locator("form.rating")
     rating.wait_for()
     rating.locator("button.star[data-rating='4']").click()
@@ -474,11 +474,11 @@ def test_the_viewer_links_to_the_report_page_and_back(browser: Any, server: Serv
     try:
         page = visit.page
         page.click("#report-link")
-        page.wait_for_function("document.body.dataset.ready === 'true'", timeout=20_000)
+        page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=20_000)
         assert page.url == server.base + "/report"
         assert page.locator("#category option").count() > 10
         page.click("a.bar-link")
-        page.wait_for_function("document.body.dataset.loaded === 'true'", timeout=20_000)
+        page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=20_000)
         assert page.url == server.base + "/"
         no_trouble(visit)
     finally:
@@ -500,7 +500,7 @@ def test_an_incident_reported_on_the_page_shows_on_the_viewers_map(
         page = visit.page
         assert page.evaluate("document.body.dataset.signedIn") == "true"
         page.locator(".leaflet-control-layers-overlays label", has_text="聚合").locator("input").check()
-        page.wait_for_function("Number(document.body.dataset.incidentsRendered || 0) > 0", timeout=20_000)
+        page.wait_for_function("() => Number(document.body.dataset.incidentsRendered || 0) > 0", timeout=20_000)
         # Few incidents in view and a planner signed in: single points, the new one among them.
         assert page.evaluate("document.body.dataset.incidentsMode") == "points"
         assert incident["id"] in page.evaluate("window.gridmapIncidents.pointIds()")

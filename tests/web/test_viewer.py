@@ -104,8 +104,11 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_app(folder: Path, database_url: str, sample_dir: Path, **settings: str) -> Iterator[str]:
-    """The real app under uvicorn on a loopback port, on `database_url`; yields its base URL, stops it after."""
+def running_app(
+    folder: Path, database_url: str, sample_dir: Path, *, workers: int = 1, **settings: str
+) -> Iterator[str]:
+    """The real app under uvicorn (`workers` processes) on a loopback port, on `database_url`; yields its base
+    URL, stops it after. With several workers, prepare the database first (as `gridmap serve` does)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -117,6 +120,7 @@ def running_app(folder: Path, database_url: str, sample_dir: Path, **settings: s
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "gridmap.api.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    command += ["--workers", str(workers)]
     process = subprocess.Popen(command, cwd=folder, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -191,7 +195,7 @@ def open_viewer(browser: Any, base: str, *, token: str | None = None) -> Visit:
     if token:
         context.add_init_script(f"window.localStorage.setItem('gridmapToken', {json.dumps(token)});")
     page.goto(base + "/")
-    page.wait_for_function("document.body.dataset.loaded === 'true'", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=20_000)
     return visit
 
 
@@ -244,7 +248,7 @@ def test_click_on_a_grid_shows_its_details(visit: Visit, server: Server) -> None
     community = next(f for f in server.of_level("community") if f["properties"]["code"] == grid["parent"])
     _click_inside(visit.page, server.of_level("grid")[7])
     details = visit.page.locator("#details")
-    visit.page.wait_for_function(f"document.getElementById('details').dataset.code === '{grid['code']}'")
+    visit.page.wait_for_function(f"() => document.getElementById('details').dataset.code === '{grid['code']}'")
     text = details.inner_text()
     assert visit.page.locator("#details-name").inner_text() == grid["name"]
     for value in (grid["code"], grid["worker"], str(grid["households_target"]), "网格"):
@@ -259,7 +263,7 @@ def test_search_finds_a_grid_by_code_and_by_name(visit: Visit, server: Server) -
     overview_zoom = page.evaluate("window.gridmapViewer.map.getZoom()")
     page.fill("#search-input", by_code["code"])
     page.press("#search-input", "Enter")
-    page.wait_for_function(f"document.getElementById('details').dataset.code === '{by_code['code']}'")
+    page.wait_for_function(f"() => document.getElementById('details').dataset.code === '{by_code['code']}'")
     assert page.evaluate("window.gridmapViewer.state.highlighted.feature.properties.code") == by_code["code"]
     # The map zooms in on the match and shows it whole.
     page.wait_for_function(
@@ -273,7 +277,7 @@ def test_search_finds_a_grid_by_code_and_by_name(visit: Visit, server: Server) -
     page.fill("#search-input", by_name["name"])
     page.wait_for_selector(f"#search-results li[data-code='{by_name['code']}']")
     page.locator(f"#search-results li[data-code='{by_name['code']}']").dispatch_event("mousedown")
-    page.wait_for_function(f"document.getElementById('details').dataset.code === '{by_name['code']}'")
+    page.wait_for_function(f"() => document.getElementById('details').dataset.code === '{by_name['code']}'")
     assert page.locator("#details-name").inner_text() == by_name["name"]
     assert visit.console_errors == []
     assert visit.outside_requests() == []
@@ -290,7 +294,7 @@ def test_a_draft_shows_the_checks_problems_as_a_layer(browser: Any, server: Serv
     try:
         page = visit.page
         page.select_option("#version-picker", str(draft_id))
-        page.wait_for_function("window.gridmapViewer.problemLayer.getLayers().length > 0", timeout=20_000)
+        page.wait_for_function("() => window.gridmapViewer.problemLayer.getLayers().length > 0", timeout=20_000)
         assert "草稿" in page.locator("#version-status").inner_text()
         assert page.locator("#check .count.error").count() == 1
         assert "overlap" in page.locator("#check-body").inner_text()

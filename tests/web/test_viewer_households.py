@@ -52,7 +52,7 @@ def sign_in(page: Any, token: str) -> None:
     page.click("#signin-button")
     page.fill("#token-input", token)
     page.click("#token-form button[type=submit]")
-    page.wait_for_function("document.body.dataset.loaded === 'true'", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=20_000)
     assert page.locator("#signin-button").inner_text().startswith("退出")
 
 
@@ -67,7 +67,7 @@ def households_of(server: Server, code: str, token: str) -> dict[str, Any]:
 
 def wait_for_points(page: Any, code: str) -> str:
     page.wait_for_function(
-        f"document.getElementById('details').dataset.code === '{code}'"
+        f"() => document.getElementById('details').dataset.code === '{code}'"
         " && document.getElementById('details').dataset.householdPoints !== undefined",
         timeout=20_000,
     )
@@ -111,7 +111,7 @@ def test_a_planner_sees_the_households_of_the_clicked_grid(visit: Visit, server:
     # Signing out takes the points and the layer away.
     page.evaluate("document.body.dataset.loaded = ''")
     page.click("#signin-button")
-    page.wait_for_function("document.body.dataset.loaded === 'true'", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=20_000)
     assert page.locator(POINTS).count() == 0
     assert page.locator(".leaflet-control-layers-overlays label", has_text="住户").count() == 0
     assert page.evaluate("window.sessionStorage.getItem('gridmapToken')") is None
@@ -121,7 +121,7 @@ def test_an_anonymous_visitor_gets_no_household_points(visit: Visit, server: Ser
     page = visit.page
     grid = server.of_level("grid")[7]
     _click_inside(page, grid)
-    page.wait_for_function("document.getElementById('details').dataset.households === 'loaded'")
+    page.wait_for_function("() => document.getElementById('details').dataset.households === 'loaded'")
     assert page.locator(POINTS).count() == 0
     assert page.locator("#details-household-points").inner_text() == ""
     assert not [url for url in visit.requests if "/households" in url]

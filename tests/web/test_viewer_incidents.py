@@ -136,7 +136,7 @@ def show(page: Any, layer: str) -> None:
     """Turn an incident layer on and wait for its first render."""
     before = rendered(page)
     page.evaluate(f"window.gridmapIncidents.show('{layer}')")
-    page.wait_for_function(f"Number(document.body.dataset.incidentsRendered || 0) > {before}", timeout=20_000)
+    page.wait_for_function(f"() => Number(document.body.dataset.incidentsRendered || 0) > {before}", timeout=20_000)
 
 
 def cluster_total(page: Any) -> int:
@@ -147,7 +147,7 @@ def cluster_total(page: Any) -> int:
 
 
 def wait_total(page: Any, total: int) -> None:
-    page.wait_for_function(f"document.body.dataset.incidentsTotal === '{total}'", timeout=20_000)
+    page.wait_for_function(f"() => document.body.dataset.incidentsTotal === '{total}'", timeout=20_000)
 
 
 def test_clusters_add_up_to_every_incident_and_a_click_zooms_in(visit: Visit, stored: list[Stored]) -> None:
@@ -160,7 +160,7 @@ def test_clusters_add_up_to_every_incident_and_a_click_zooms_in(visit: Visit, st
     zoom = page.evaluate("window.gridmapViewer.map.getZoom()")
     before = rendered(page)
     page.locator(".incident-cluster").first.click()
-    page.wait_for_function(f"Number(document.body.dataset.incidentsRendered) > {before}", timeout=20_000)
+    page.wait_for_function(f"() => Number(document.body.dataset.incidentsRendered) > {before}", timeout=20_000)
     assert page.evaluate("window.gridmapViewer.map.getZoom()") > zoom
     assert page.evaluate("document.body.dataset.incidentsMode") == "clusters"
     assert visit.console_errors == []
@@ -175,7 +175,7 @@ def test_zooming_in_gives_points_with_a_popup_and_history(planner_visit: Visit, 
     assert page.evaluate("document.body.dataset.incidentsMode") == "clusters"
     handled = next(item for item in stored if item.id == HANDLED)
     page.evaluate(f"window.gridmapViewer.map.setView([{handled.lat}, {handled.lon}], 18, {{animate: false}})")
-    page.wait_for_function("document.body.dataset.incidentsMode === 'points'", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.incidentsMode === 'points'", timeout=20_000)
     ids = page.evaluate("window.gridmapIncidents.pointIds()")
     assert HANDLED in ids and set(ids) <= {item.id for item in stored}
     point = page.locator(f".incident-point[data-incident-id='{HANDLED}']")
@@ -229,7 +229,7 @@ def test_counts_per_grid_colour_the_grids(visit: Visit, server: Server, stored: 
     # Per 1,000 households: six incidents over each grid's households.
     before = rendered(page)
     page.select_option("#incident-rate", "per1000")
-    page.wait_for_function(f"Number(document.body.dataset.incidentsRendered) > {before}", timeout=20_000)
+    page.wait_for_function(f"() => Number(document.body.dataset.incidentsRendered) > {before}", timeout=20_000)
     rates = page.evaluate("Object.fromEntries(window.gridmapIncidents.state.areaValues)")
     counts = page.evaluate("fetch('/api/v1/household-counts?level=grid').then(r => r.json()).then(b => b.counts)")
     households = {c["code"]: c["households"] for c in counts}
@@ -264,7 +264,7 @@ def test_the_time_slider_steps_and_plays_through_the_months(visit: Visit, stored
     page.select_option("#incident-step", "month")
     # The incidents run from September to November 2026 (China time): three months, September first.
     page.wait_for_function(
-        "document.body.dataset.incidentsPeriod === '2026-09-01T00:00:00+08:00/2026-10-01T00:00:00+08:00'"
+        "() => document.body.dataset.incidentsPeriod === '2026-09-01T00:00:00+08:00/2026-10-01T00:00:00+08:00'"
     )
     assert page.evaluate("document.getElementById('incident-slider').max") == "2"
 
@@ -281,8 +281,8 @@ def test_the_time_slider_steps_and_plays_through_the_months(visit: Visit, stored
     assert in_month(9) + in_month(10) + in_month(11) == len(stored)
     # Play: from October on to November, then it stops by itself.
     page.click("#incident-play")
-    page.wait_for_function("document.body.dataset.incidentsPeriod.startsWith('2026-11-01')", timeout=20_000)
+    page.wait_for_function("() => document.body.dataset.incidentsPeriod.startsWith('2026-11-01')", timeout=20_000)
     wait_total(page, in_month(11))
-    page.wait_for_function("!window.gridmapIncidents.state.playing", timeout=20_000)
+    page.wait_for_function("() => !window.gridmapIncidents.state.playing", timeout=20_000)
     assert page.locator("#incident-play").inner_text().startswith("▶")
     assert visit.console_errors == []

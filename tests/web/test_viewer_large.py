@@ -114,7 +114,7 @@ def move_and_wait(page: Any, script: str, argument: Any = None) -> None:
     """Run `script` (which moves the map) and wait for the view load that follows."""
     before = view_loads(page)
     page.evaluate(script, argument)
-    page.wait_for_function(f"Number(document.body.dataset.viewLoaded || 0) > {before}", timeout=20_000)
+    page.wait_for_function(f"() => Number(document.body.dataset.viewLoaded || 0) > {before}", timeout=20_000)
 
 
 def test_first_load_asks_only_for_the_grids_in_view(visit: Visit, server: LargeServer) -> None:
@@ -190,7 +190,7 @@ def test_search_for_a_far_grid_fetches_it_zooms_there_and_highlights_it(visit: V
     loads = view_loads(page)
     page.fill("#search-input", far["code"])
     page.press("#search-input", "Enter")
-    page.wait_for_function(f"document.getElementById('details').dataset.code === '{far['code']}'")
+    page.wait_for_function(f"() => document.getElementById('details').dataset.code === '{far['code']}'")
     assert page.evaluate("window.gridmapViewer.state.highlighted.feature.properties.code") == far["code"]
     page.wait_for_function(
         f"""() => {{
@@ -202,7 +202,7 @@ def test_search_for_a_far_grid_fetches_it_zooms_there_and_highlights_it(visit: V
     community = server.of_level("community").set_index("code").loc[far["parent"]]
     assert str(community["name"]) in page.locator("ol.chain").inner_text()
     # The view load after the zoom brings its neighbours but not a second copy of it.
-    page.wait_for_function(f"Number(document.body.dataset.viewLoaded) > {loads}", timeout=20_000)
+    page.wait_for_function(f"() => Number(document.body.dataset.viewLoaded) > {loads}", timeout=20_000)
     codes = drawn_codes(page, "grid")
     assert codes.count(far["code"]) == 1
     assert len(set(codes)) == len(codes)
@@ -224,7 +224,7 @@ def fill_colours(page: Any, codes: list[str]) -> dict[str, str | None]:
 def test_household_choropleth_colours_grids_as_they_load(visit: Visit, server: LargeServer) -> None:
     page = visit.page
     page.evaluate("window.gridmapViewer.setThematic('households')")
-    page.wait_for_function("document.body.dataset.thematic === 'households'")
+    page.wait_for_function("() => document.body.dataset.thematic === 'households'")
     loaded = set(drawn_codes(page, "grid"))
     with_households = [code for code in server.household_grids if code in loaded]
     assert with_households, "no grid with households in the first view"
@@ -247,7 +247,7 @@ def test_load_all_forces_the_whole_version(browser: Any, server: LargeServer) ->
     try:
         page = context.new_page()
         page.goto(server.base + "/?load=all")
-        page.wait_for_function("document.body.dataset.loaded === 'true'", timeout=60_000)
+        page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=60_000)
         assert page.evaluate("document.body.dataset.loadedBy") == "all"
         assert count(page, "grid") == len(server.of_level("grid"))
         assert count(page, "microgrid") == len(server.of_level("microgrid"))

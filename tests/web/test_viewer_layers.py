@@ -57,7 +57,7 @@ def test_household_choropleth_colours_every_grid_and_clicks_show_counts(
     assert page.locator("#thematic").is_hidden()
 
     switch_on(page, "户数分布")
-    page.wait_for_function("document.body.dataset.thematic === 'households'")
+    page.wait_for_function("() => document.body.dataset.thematic === 'households'")
     fills = grid_fills(page)
     assert len(fills) == len(server.of_level("grid"))
     assert set(fills) <= HOUSEHOLD_RAMP
@@ -72,7 +72,7 @@ def test_household_choropleth_colours_every_grid_and_clicks_show_counts(
     code = grid["properties"]["code"]
     _click_inside(page, grid)
     page.wait_for_function(
-        f"document.getElementById('details').dataset.code === '{code}'"
+        f"() => document.getElementById('details').dataset.code === '{code}'"
         " && document.getElementById('details').dataset.households === 'loaded'"
     )
     expected = page.evaluate(f"window.gridmapViewer.thematic.households.get('{code}')")
@@ -92,7 +92,7 @@ def test_household_choropleth_colours_every_grid_and_clicks_show_counts(
 def test_counts_show_in_the_details_without_the_layer(visit: Visit, server: Server) -> None:
     grid = server.of_level("grid")[2]
     _click_inside(visit.page, grid)
-    visit.page.wait_for_function("document.getElementById('details').dataset.households === 'loaded'")
+    visit.page.wait_for_function("() => document.getElementById('details').dataset.households === 'loaded'")
     assert "户数 Households" in visit.page.locator("#details-households").inner_text()
     assert any(f"/grids/{grid['properties']['code']}/household-counts" in url for url in visit.requests)
     assert visit.console_errors == []
@@ -101,9 +101,9 @@ def test_counts_show_in_the_details_without_the_layer(visit: Visit, server: Serv
 def test_life_circle_layer_shows_coverage_and_facilities(visit: Visit, server: Server, tmp_path: Path) -> None:
     page = visit.page
     switch_on(page, "户数分布")
-    page.wait_for_function("document.body.dataset.thematic === 'households'")
+    page.wait_for_function("() => document.body.dataset.thematic === 'households'")
     switch_on(page, "生活圈覆盖")
-    page.wait_for_function("document.body.dataset.thematic === 'lifecircle'", timeout=30_000)
+    page.wait_for_function("() => document.body.dataset.thematic === 'lifecircle'", timeout=30_000)
     # One choropleth at a time: the household switch went off.
     assert not page.locator(".leaflet-control-layers-overlays label", has_text="户数分布").locator("input").is_checked()
     fills = grid_fills(page)
@@ -115,7 +115,9 @@ def test_life_circle_layer_shows_coverage_and_facilities(visit: Visit, server: S
 
     # A facility type of its own: other colours, and only that type's facilities on the map.
     page.select_option("#lifecircle-measure", "type:kindergarten")
-    page.wait_for_function("[...document.querySelectorAll('.leaflet-facility-pane path')].length < " + str(facilities))
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.leaflet-facility-pane path')].length < " + str(facilities)
+    )
     by_type = grid_fills(page)
     assert set(by_type) <= COVERAGE_RAMP | {"#ced4da"}
     assert by_type != fills
@@ -126,7 +128,7 @@ def test_life_circle_layer_shows_coverage_and_facilities(visit: Visit, server: S
 
     grid = server.of_level("grid")[5]
     _click_inside(page, grid)
-    page.wait_for_function("document.getElementById('details').dataset.households === 'loaded'")
+    page.wait_for_function("() => document.getElementById('details').dataset.households === 'loaded'")
     assert "15 分钟完整度" in page.locator("#details-households").inner_text()
     page.evaluate("window.gridmapViewer.map.fitBounds(window.gridmapViewer.layers.grid.getBounds(), {animate: false})")
     page.screenshot(path=str(tmp_path / "lifecircle.png"))

@@ -18,7 +18,19 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
+from gridmap.api.answers import (
+    BoundarySet,
+    BoundarySets,
+    CheckReport,
+    UploadedVersion,
+    Version,
+    VersionDiff,
+    Versions,
+    binary_answer,
+)
+from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import (
+    CostlyReaderDep,
     PlannerDep,
     ReaderDep,
     SettingsDep,
@@ -36,9 +48,9 @@ from gridmap.services import boundaries as boundary_service
 from gridmap.services import household_impact as impact_service
 from gridmap.services import users as user_service
 from gridmap.services.problem_locations import problem_json
-from gridmap.store.interface import BoundarySetInfo, Role, VersionInfo
+from gridmap.store.interface import BoundarySetInfo, ExpectedPublished, Role, VersionInfo
 
-router = APIRouter(prefix="/boundary-sets", tags=["boundary sets"])
+router = APIRouter(route_class=AnswerRoute, prefix="/boundary-sets", tags=["boundary sets"])
 
 SetName = Annotated[str, Path(pattern=r"^[\w.\-]{1,64}$", description="Boundary set name, e.g. default")]
 VersionId = Annotated[int, Path(ge=1, le=MAX_ID, description="Version id, as GET .../versions lists it")]
@@ -60,9 +72,20 @@ EXPORT_MEDIA_TYPES = {
 
 
 class PublishRequest(BaseModel):
-    """Why a version is published (kept in its history)."""
+    """Why a version is published (kept in its history), and which published version it replaces."""
 
     reason: str = Field(default="", max_length=500, description="Why this version is published")
+    replaces: int | None = Field(
+        default=None,
+        ge=1,
+        description="The published version id you saw and mean to replace (null: you saw none published). "
+        "Left out: the one published when the draft was made. Another published meanwhile is a 409",
+    )
+    force: bool = Field(default=False, description="Replace whatever version is published now")
+
+    def expected(self) -> ExpectedPublished | None:
+        """What the publisher expects to replace; None when they did not say (`replaces` left out)."""
+        return ExpectedPublished(self.replaces) if "replaces" in self.model_fields_set else None
 
 
 def _iso(moment: Any) -> str | None:
@@ -110,19 +133,21 @@ def set_json(boundary_set: BoundarySetInfo, request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("", summary="Every boundary set")
+@router.get("", summary="Every boundary set", response_model=BoundarySets)
 def list_sets(request: Request, store: StoreDep, _user: ReaderDep) -> dict[str, Any]:
     """The boundary sets and their published versions."""
     return {"boundary_sets": [set_json(s, request) for s in store.list_sets()]}
 
 
-@router.get("/{name}", summary="One boundary set")
+@router.get("/{name}", summary="One boundary set", response_model=BoundarySet, responses=errors(404))
 def get_set(name: SetName, request: Request, store: StoreDep, _user: ReaderDep) -> dict[str, Any]:
     """A boundary set."""
     return set_json(store.get_set(name), request)
 
 
-@router.get("/{name}/versions", summary="Versions of a set, oldest first")
+@router.get(
+    "/{name}/versions", summary="Versions of a set, oldest first", response_model=Versions, responses=errors(404)
+)
 def list_versions(name: SetName, request: Request, store: StoreDep, _user: ReaderDep) -> dict[str, Any]:
     """Every version of the set with its status (draft, published, retired)."""
     return {"boundary_set": name, "versions": [version_json(v, request) for v in store.list_versions(name)]}
@@ -132,10 +157,8 @@ def list_versions(name: SetName, request: Request, store: StoreDep, _user: Reade
     "/{name}/versions",
     status_code=201,
     summary="Upload boundary files as a new draft version (planner)",
-    responses={
-        413: {"description": "The upload is larger than max_upload_bytes"},
-        422: {"description": "A file or feature cannot be read or stored; nothing was stored"},
-    },
+    response_model=UploadedVersion,
+    responses=errors(404, 413, 422),
 )
 def upload_version(
     name: SetName,
@@ -164,7 +187,13 @@ def upload_version(
     return JSONResponse(body, status_code=201, headers={"Location": body["links"][0]["href"]})
 
 
-@router.get("/{name}/versions/{version_id}", name="get_version", summary="One version")
+@router.get(
+    "/{name}/versions/{version_id}",
+    name="get_version",
+    summary="One version",
+    response_model=Version,
+    responses=errors(404),
+)
 def get_version(
     name: SetName, version_id: VersionId, request: Request, store: StoreDep, _user: ReaderDep
 ) -> dict[str, Any]:
@@ -172,12 +201,17 @@ def get_version(
     return version_json(set_version(store, name, version_id), request)
 
 
-@router.get("/{name}/versions/{version_id}/validation", summary="The check report of a version")
+@router.get(
+    "/{name}/versions/{version_id}/validation",
+    summary="The check report of a version",
+    response_model=CheckReport,
+    responses=errors(404, 429),
+)
 def validate_version(
     name: SetName,
     version_id: VersionId,
     store: StoreDep,
-    user: ReaderDep,
+    user: CostlyReaderDep,
     crs: Annotated[
         str | None,
         Query(
@@ -197,10 +231,8 @@ def validate_version(
 @router.post(
     "/{name}/versions/{version_id}/publish",
     summary="Publish a draft once it passes the check (planner)",
-    responses={
-        409: {"description": "The version is not a draft"},
-        422: {"description": "The check found errors; the problem carries the report"},
-    },
+    response_model=Version,
+    responses=errors(404, 409, 422),
 )
 def publish_version(
     name: SetName,
@@ -211,19 +243,35 @@ def publish_version(
     user: PlannerDep,
     body: PublishRequest | None = None,
 ) -> dict[str, Any]:
-    """Publish the draft, retiring the set's published version; refused with the report when the check fails."""
+    """Publish the draft, retiring the set's published version; refused with the report when the check fails.
+
+    409 (with `published_version` and `published_by`) when a version other than the one the publisher
+    expects to replace was published meanwhile, unless `force`.
+    """
     version = set_version(store, name, version_id)
-    reason = (body.reason if body else "") or "published through the API"
-    published = boundary_service.publish_version(store, version.id, who=user.name, why=reason)
+    body = body or PublishRequest()
+    published = boundary_service.publish_version(
+        store,
+        version.id,
+        who=user.name,
+        why=body.reason or "published through the API",
+        expected=body.expected(),
+        force=body.force,
+    )
     versions.invalidate()
     return version_json(published, request)
 
 
-@router.get("/{name}/diff", summary="What changed between two versions of a set")
+@router.get(
+    "/{name}/diff",
+    summary="What changed between two versions of a set",
+    response_model=VersionDiff,
+    responses=errors(404, 429),
+)
 def diff_versions(
     name: SetName,
     store: StoreDep,
-    user: ReaderDep,
+    user: CostlyReaderDep,
     from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_ID, description="Older version id")],
     to_version: Annotated[int, Query(alias="to", ge=1, le=MAX_ID, description="Newer version id")],
 ) -> dict[str, Any]:
@@ -241,12 +289,16 @@ def diff_versions(
     "/{name}/versions/{version_id}/export",
     summary="A version as a GeoJSON, GeoPackage or zipped Shapefile download",
     response_class=FileResponse,
+    responses={
+        **binary_answer(*(media for media, _suffix in EXPORT_MEDIA_TYPES.values()), description="The version's file"),
+        **errors(404, 422, 429),
+    },
 )
 def export_version(
     name: SetName,
     version_id: VersionId,
     store: StoreDep,
-    user: ReaderDep,
+    user: CostlyReaderDep,
     format: Annotated[ExportFormat, Query(description="geojson, gpkg or shp (zipped)")] = ExportFormat.GEOJSON,
 ) -> FileResponse:
     """The version's features in WGS-84, as a file."""

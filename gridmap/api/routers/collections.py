@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 
+from gridmap.api.answers import Collection, Collections, Feature, FeatureCollection, geojson_answer
+from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import ReaderDep, StoreDep, VersionsDep, readable_version
 from gridmap.api.geojson import CRS84, GEOJSON_MEDIA_TYPE, GeoJSONResponse, collection_json, features_json
 from gridmap.api.params import MAX_ID, MAX_OFFSET, parse_bbox, parse_crs
@@ -22,7 +24,7 @@ from gridmap.geo.crs import Datum
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.services.search import text_search
 
-router = APIRouter(prefix="/collections", tags=["collections"])
+router = APIRouter(route_class=AnswerRoute, prefix="/collections", tags=["collections"], responses=errors(404))
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -84,7 +86,7 @@ def _collection_json(spec: CollectionSpec, request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("", summary="The collections: one per level, and all levels together")
+@router.get("", summary="The collections: one per level, and all levels together", response_model=Collections)
 def list_collections(request: Request, _user: ReaderDep) -> dict[str, Any]:
     """Every collection with its links."""
     return {
@@ -93,7 +95,7 @@ def list_collections(request: Request, _user: ReaderDep) -> dict[str, Any]:
     }
 
 
-@router.get("/{collection_id}", name="collection", summary="One collection")
+@router.get("/{collection_id}", name="collection", summary="One collection", response_model=Collection)
 def get_collection(collection_id: str, request: Request, _user: ReaderDep) -> dict[str, Any]:
     """A collection's description and links."""
     return _collection_json(collection_spec(collection_id), request)
@@ -116,7 +118,7 @@ def _level_filter(spec: CollectionSpec, level: str | None) -> Level | None:
     "/{collection_id}/items",
     response_class=GeoJSONResponse,
     summary="Features of a collection (GeoJSON), filtered and paged",
-    responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}, "description": "A GeoJSON FeatureCollection"}},
+    responses=geojson_answer(FeatureCollection, "A page of features as a GeoJSON FeatureCollection"),
 )
 def list_items(
     request: Request,
@@ -198,7 +200,7 @@ def _etag(revision: int, datum: Datum) -> str:
     response_class=GeoJSONResponse,
     summary="One feature, with an ETag of its revision",
     responses={
-        200: {"content": {GEOJSON_MEDIA_TYPE: {}}, "description": "A GeoJSON Feature"},
+        **geojson_answer(Feature, "A GeoJSON Feature"),
         304: {"description": "Not modified (If-None-Match names the current revision)"},
     },
 )

@@ -9,13 +9,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from gridmap.api.answers import Geocoded
+from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import LocatorsDep, ReaderDep, VersionsDep, readable_version
 from gridmap.api.problems import BadParameter
 from gridmap.errors import NotFound
 from gridmap.services.geocode import MatcherCache, match_summary
 from gridmap.settings import Settings
 
-router = APIRouter(tags=["geocode"])
+router = APIRouter(route_class=AnswerRoute, tags=["geocode"])
 
 MAX_QUERY_CHARS = 200
 REGISTRY_FILE = ("sample", "addresses.csv")
@@ -31,7 +33,12 @@ def address_matchers(request: Request) -> MatcherCache:
     return matchers
 
 
-@router.get("/geocode", summary="The standard address and the community → grid → microgrid of one address text")
+@router.get(
+    "/geocode",
+    summary="The standard address and the community → grid → microgrid of one address text",
+    response_model=Geocoded,
+    responses=errors(404),
+)
 def geocode(
     request: Request,
     versions: VersionsDep,

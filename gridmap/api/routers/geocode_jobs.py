@@ -1,8 +1,8 @@
 """Batch geocoding over HTTP: upload a CSV (planners), follow the job, download the result.
 
-Jobs run in a background thread of this server process and are kept in memory: a restart loses them
-(see gridmap.services.geocode_jobs). The result holds the upload's own columns, so only its owner and
-admins may read it.
+Jobs run in a background thread of the worker that accepted them; their state is in the store and their
+files in the jobs folder, so every worker answers for every job (see gridmap.services.jobs). The result
+holds the upload's own columns, so only its owner and admins may read it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 
+from gridmap.api.answers import GeocodeJob, binary_answer
+from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import PlannerDep, StoreDep, VersionsDep
 from gridmap.api.problems import BadParameter
 from gridmap.api.routers.geocode import address_matchers
@@ -21,11 +23,11 @@ from gridmap.api.uploads import safe_name
 from gridmap.errors import NotFound
 from gridmap.geo.crs import parse_datum
 from gridmap.services.geocode import BoundaryLayers, GeocodeOptions
-from gridmap.services.geocode_jobs import GeocodeJobs
+from gridmap.services.geocode_jobs import GeocodeJobs, job_json
 from gridmap.services.version_cache import VersionCache
 from gridmap.store.interface import BoundaryStore
 
-router = APIRouter(prefix="/geocode/jobs", tags=["geocode"])
+router = APIRouter(route_class=AnswerRoute, prefix="/geocode/jobs", tags=["geocode"])
 
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A job id, as POST /geocode/jobs gave it")]
 
@@ -44,13 +46,21 @@ def _published_layers(store: BoundaryStore, versions: VersionCache) -> BoundaryL
     return BoundaryLayers(store.version_frame(version.id))
 
 
-@router.post("", status_code=202, summary="Start geocoding an uploaded CSV of addresses (planners)")
+@router.post(
+    "",
+    status_code=202,
+    summary="Start geocoding an uploaded CSV of addresses (planners)",
+    response_model=GeocodeJob,
+    responses=errors(422),
+)
 def submit_job(
     request: Request,
     store: StoreDep,
     versions: VersionsDep,
     user: PlannerDep,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK) with an address column and/or lon, lat")],
+    file: Annotated[
+        UploadFile, File(description="CSV (UTF-8, UTF-16 with BOM, or GBK) with an address column and/or lon, lat")
+    ],
     address_column: Annotated[str, Form(max_length=64, description="Column holding the address")] = "address",
     crs: Annotated[str, Form(description="Datum of lon/lat without a crs column: wgs84, gcj02, bd09, cgcs2000")] = (
         "wgs84"
@@ -67,7 +77,7 @@ def submit_job(
         with path.open("wb") as target:
             shutil.copyfileobj(file.file, target)
 
-    job = _jobs(request).submit(
+    job = _jobs(request).submit_upload(
         save,
         filename=safe_name(file.filename, 0),
         owner=user,
@@ -76,16 +86,27 @@ def submit_job(
         options=GeocodeOptions(address_column=address_column, datum=datum),
     )
     location = str(request.url_for("job_status", job_id=job.id))
-    return JSONResponse(job.to_json(), status_code=202, headers={"Location": location})
+    return JSONResponse(job_json(job), status_code=202, headers={"Location": location})
 
 
-@router.get("/{job_id}", name="job_status", summary="A geocoding job's status and summary counts")
+@router.get(
+    "/{job_id}",
+    name="job_status",
+    summary="A geocoding job's status and summary counts",
+    response_model=GeocodeJob,
+    responses=errors(404),
+)
 def job_status(request: Request, user: PlannerDep, job_id: JobId) -> dict[str, Any]:
     """Queued, running (with rows done), done (with the summary) or failed (with why)."""
-    return _jobs(request).get(job_id, user=user).to_json()
+    return job_json(_jobs(request).get(job_id, user=user))
 
 
-@router.get("/{job_id}/result", summary="The geocoded CSV of a finished job", response_class=FileResponse)
+@router.get(
+    "/{job_id}/result",
+    summary="The geocoded CSV of a finished job",
+    response_class=FileResponse,
+    responses={**binary_answer("text/csv", description="The geocoded rows"), **errors(404, 409)},
+)
 def job_result(request: Request, user: PlannerDep, job_id: JobId) -> FileResponse:
     """The upload's rows with match level, WGS-84 point and community/grid/microgrid codes (409 until done)."""
     path = _jobs(request).result(job_id, user=user)

@@ -12,18 +12,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from gridmap.api.answers import GridHouseholdCounts, GridHouseholds, LevelHouseholdCounts
+from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import ReaderDep, SignedInDep, StoreDep, VersionsDep, readable_version
 from gridmap.api.params import MAX_ID
 from gridmap.geo.hierarchy import Level
 from gridmap.services import households as household_service
-from gridmap.store.interface import BoundaryStore, HouseholdCounts, PlacedHousehold, VersionInfo, VersionStatus
+from gridmap.store.interface import PlacedHousehold
 
-router = APIRouter(tags=["households"])
+router = APIRouter(route_class=AnswerRoute, tags=["households"])
 
 VersionQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Boundary version id; default: published")]
 
 
-@router.get("/grids/{code}/household-counts", summary="Households, people and care flags in one grid")
+@router.get(
+    "/grids/{code}/household-counts",
+    summary="Households, people and care flags in one grid",
+    response_model=GridHouseholdCounts,
+    responses=errors(404),
+)
 def household_counts(
     store: StoreDep,
     versions: VersionsDep,
@@ -36,7 +43,12 @@ def household_counts(
     return asdict(household_service.household_counts(store, boundary_version, code))
 
 
-@router.get("/grids/{code}/households", summary="The households of one grid, with names and phones (restricted)")
+@router.get(
+    "/grids/{code}/households",
+    summary="The households of one grid, with names and phones (restricted)",
+    response_model=GridHouseholds,
+    responses=errors(403, 404),
+)
 def households_in_grid(
     store: StoreDep,
     versions: VersionsDep,
@@ -64,7 +76,12 @@ def _household_json(placed: PlacedHousehold) -> dict[str, Any]:
     }
 
 
-@router.get("/household-counts", summary="Households, people and care flags in every area of one level")
+@router.get(
+    "/household-counts",
+    summary="Households, people and care flags in every area of one level",
+    response_model=LevelHouseholdCounts,
+    responses=errors(404),
+)
 def household_counts_by_level(
     store: StoreDep,
     versions: VersionsDep,
@@ -74,15 +91,7 @@ def household_counts_by_level(
 ) -> dict[str, Any]:
     """Counts for every feature of `level` in the version, in one answer (for the viewer's choropleth)."""
     boundary_version = readable_version(versions, version, user)
-    counts = [asdict(c) for c in _counts_of_level(store, boundary_version, level)]
+    counts = [asdict(c) for c in household_service.household_counts_of_level(store, boundary_version, level)]
     for entry in counts:
         del entry["version_id"]
     return {"version_id": boundary_version.id, "level": level.value, "counts": counts}
-
-
-def _counts_of_level(store: BoundaryStore, version: VersionInfo, level: Level) -> list[HouseholdCounts]:
-    """The counts of each feature of a level, placing households once (not once per feature) when needed."""
-    if version.status is VersionStatus.DRAFT or not store.has_placements(version.id):
-        household_service.place_households(store, version.id)
-    codes = [feature.code for feature in store.features(version.id, level=level).features]
-    return [store.household_counts(version.id, code) for code in codes]

@@ -2,8 +2,14 @@
 
 The server aggregates so that a map of 200,000 incidents costs a few hundred cells, not 200,000 points.
 Cells, area counts and the extent are public like the boundaries (`public_read`): they are counts. Points
-need a token, because one point can show whose house a neighbour dispute is at. Every endpoint takes the
-same filters: `category`, `status` (one or several, comma-separated) and the report period `[since, before)`.
+need a staff token (worker or above), because one point can show whose house a neighbour dispute is at.
+Every endpoint takes the same filters: `category`, `status` (one or several, comma-separated) and the report
+period `[since, before)`.
+
+Public callers (no token, or a viewer's) get answers computed from generalised points only, without private
+categories: cells at least the generalisation grid a side, placed at their centre, none with fewer than k
+incidents (smaller ones merged into coarser cells or withheld, and counted in `withheld`), and area counts
+below k withheld (`gridmap.services.public_incidents`, docs/incidents.md). Staff get exact answers.
 """
 
 from __future__ import annotations
@@ -15,15 +21,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from gridmap.api.dependencies import ReaderDep, SignedInDep, StoreDep
+from gridmap.api.contract import AnswerRoute
+from gridmap.api.dependencies import AudienceDep, StaffDep, StoreDep
+from gridmap.api.incident_answers import IncidentAreas, IncidentCells, IncidentExtent, IncidentPoints
 from gridmap.api.params import Bbox, parse_bbox
 from gridmap.api.problems import BadParameter
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level
+from gridmap.incidents.disclosure import Disclosure, withhold_small_areas
+from gridmap.incidents.taxonomy import default_taxonomy
 from gridmap.incidents.workflow import Status, parse_status
+from gridmap.services import public_incidents
 from gridmap.store.interface import IncidentFilter
 
-router = APIRouter(prefix="/incident-map", tags=["incident map"])
+router = APIRouter(route_class=AnswerRoute, prefix="/incident-map", tags=["incident map"])
 
 CELL_PX = 60  # a cluster covers about this many screen pixels a side
 TILE_PX = 256  # Web Mercator: the world is 256 * 2**zoom pixels wide
@@ -90,16 +101,23 @@ def snap_to_cells(bbox: Bbox, cell_deg: float) -> Bbox:
     )
 
 
-@router.get("/cells", summary="Incidents counted per square cell of the view (clusters and heat)")
+@router.get(
+    "/cells",
+    summary="Incidents counted per square cell of the view (clusters and heat)",
+    response_model=IncidentCells,
+)
 def incident_cells(
     store: StoreDep,
-    user: ReaderDep,
+    shown: AudienceDep,
     where: FilterDep,
     bbox: Annotated[str, Query(description="min lon, min lat, max lon, max lat (WGS-84): the view")],
     zoom: Annotated[float, Query(description=f"The map's zoom, 0-{MAX_ZOOM}")],
     cell_px: Annotated[int, Query(description="Screen pixels a cell spans, 8-256")] = CELL_PX,
 ) -> dict[str, Any]:
-    """Count and mean point of the matching incidents per cell; cells are `cell_px` pixels at `zoom`."""
+    """Count and mean point of the matching incidents per cell; cells are `cell_px` pixels at `zoom`.
+
+    Public answers: cells at least the generalisation grid a side, at their centres, none below k (`withheld`).
+    """
     if not (math.isfinite(zoom) and 0 <= zoom <= MAX_ZOOM):
         msg = f"zoom must be a number from 0 to {MAX_ZOOM}, not {zoom}"
         raise BadParameter(msg)
@@ -111,17 +129,23 @@ def incident_cells(
         msg = "bbox is required: min lon, min lat, max lon, max lat of the view"
         raise BadParameter(msg)
     cell_deg = cell_size(zoom, cell_px)
+    if shown is not None:
+        # One degree beyond the view: the bbox snapped to whole cells reaches a little poleward of it.
+        reach = max(abs(view[1]), abs(view[3])) + 1.0
+        cell_deg = public_incidents.min_cell_degrees(cell_deg, shown.location_m, reach)
     snapped = snap_to_cells(view, cell_deg)
     spans = round((snapped[2] - snapped[0]) / cell_deg) * round((snapped[3] - snapped[1]) / cell_deg)
     if spans > MAX_CELLS:
         msg = f"bbox {bbox!r} spans {spans} cells at zoom {zoom}, more than {MAX_CELLS}: zoom out or send the view"
         raise BadParameter(msg)
-    cells = store.incident_cells(_within(where, snapped), cell_deg)
+    cells = store.incident_cells(_within(_as_seen(where, shown), snapped), cell_deg)
+    answer = {"zoom": zoom, "cell_deg": cell_deg, "bbox": list(snapped), "total": sum(cell.count for cell in cells)}
+    if shown is not None:
+        public, withheld = public_incidents.public_cells(cells, cell_deg, shown.min_group)
+        public_rules = {"withheld": withheld, "min_group": shown.min_group, "generalised_m": shown.location_m}
+        return {**answer, **public_rules, "cells": [_rounded(cell) for cell in public]}
     return {
-        "zoom": zoom,
-        "cell_deg": cell_deg,
-        "bbox": list(snapped),
-        "total": sum(cell.count for cell in cells),
+        **answer,
         "cells": [
             {
                 "x": cell.x,
@@ -135,28 +159,49 @@ def incident_cells(
     }
 
 
-@router.get("/areas", summary="Incidents counted per community, grid or microgrid they were routed to")
+@router.get(
+    "/areas",
+    summary="Incidents counted per community, grid or microgrid they were routed to",
+    response_model=IncidentAreas,
+)
 def incident_areas(
     store: StoreDep,
-    user: ReaderDep,
+    shown: AudienceDep,
     where: FilterDep,
     level: Annotated[Level, Query(description="community, grid or microgrid")] = Level.GRID,
 ) -> dict[str, Any]:
-    """Matching incidents per area code (areas without any are left out)."""
-    counts = store.incident_area_counts(where, level)
-    return {"level": level.value, "total": sum(counts.values()), "counts": dict(sorted(counts.items()))}
+    """Matching incidents per area code (areas without any are left out; public answers: below k withheld)."""
+    counts = store.incident_area_counts(_as_seen(where, shown), level)
+    total = sum(counts.values())
+    if shown is None:
+        return {"level": level.value, "total": total, "counts": dict(sorted(counts.items()))}
+    public, withheld = withhold_small_areas(counts, shown.min_group)
+    return {
+        "level": level.value,
+        "total": total,
+        "withheld": withheld,
+        "min_group": shown.min_group,
+        "counts": dict(sorted(public.items())),
+    }
 
 
-@router.get("/points", summary="Matching incidents as points, newest first (needs a token)")
+@router.get(
+    "/points",
+    summary="Matching incidents as points, newest first (staff: worker or above)",
+    response_model=IncidentPoints,
+)
 def incident_points(
     store: StoreDep,
-    user: SignedInDep,
+    staff: StaffDep,
     where: FilterDep,
     bbox: BboxQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_POINTS)] = DEFAULT_POINTS,
 ) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of at most `limit` points, with the number matched and whether it was cut."""
-    points, matched = store.incident_points(_within(where, parse_bbox(bbox)), limit)
+    """A GeoJSON FeatureCollection of at most `limit` points, with the number matched and whether it was cut.
+
+    Exact points are for staff, within their scope (a worker: their grids); viewers read what the public reads.
+    """
+    points, matched = store.incident_points(_within(replace(where, scope=staff.scope), parse_bbox(bbox)), limit)
     features = [
         {
             "type": "Feature",
@@ -183,10 +228,17 @@ def incident_points(
     }
 
 
-@router.get("/extent", summary="The first and last report time of the matching incidents, and their number")
-def incident_extent(store: StoreDep, user: ReaderDep, where: FilterDep, bbox: BboxQuery = None) -> dict[str, Any]:
-    """The period the matching incidents span (null for none): what the viewer's time slider runs over."""
-    first, last, total = store.incident_extent(_within(where, parse_bbox(bbox)))
+@router.get(
+    "/extent",
+    summary="The first and last report time of the matching incidents, and their number",
+    response_model=IncidentExtent,
+)
+def incident_extent(store: StoreDep, shown: AudienceDep, where: FilterDep, bbox: BboxQuery = None) -> dict[str, Any]:
+    """The period the matching incidents span (null for none): what the viewer's time slider runs over.
+
+    Times only, never a place; in public answers the bbox holds generalised points, so it cannot pin one down.
+    """
+    first, last, total = store.incident_extent(_within(_as_seen(where, shown), parse_bbox(bbox)))
     return {
         "first": None if first is None else first.isoformat(),
         "last": None if last is None else last.isoformat(),
@@ -196,3 +248,12 @@ def incident_extent(store: StoreDep, user: ReaderDep, where: FilterDep, bbox: Bb
 
 def _within(where: IncidentFilter, bbox: Bbox | None) -> IncidentFilter:
     return replace(where, bbox=bbox)
+
+
+def _as_seen(where: IncidentFilter, shown: Disclosure | None) -> IncidentFilter:
+    """The filter as the caller may apply it: unchanged for staff, the public's rules for anyone else."""
+    return where if shown is None else public_incidents.public_filter(where, shown, default_taxonomy())
+
+
+def _rounded(cell: dict[str, float]) -> dict[str, float]:
+    return {**cell, "lon": round(cell["lon"], COORDINATE_DIGITS), "lat": round(cell["lat"], COORDINATE_DIGITS)}

@@ -20,7 +20,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from gridmap.api.clients import request_client
+from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import CurrentUserDep, LocatorsDep, SettingsDep, StoreDep, VersionsDep
+from gridmap.api.incident_answers import Incident
 from gridmap.api.incident_json import incident_body
 from gridmap.api.report_form import PHOTO_FIELD, read_report_form, refuse_declared_length
 from gridmap.incidents.idempotency import fingerprint
@@ -32,9 +35,15 @@ from gridmap.incidents.taxonomy import default_taxonomy
 from gridmap.services import incidents as incident_service
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
-from gridmap.store.interface import BoundaryStore, KeyedReport, UserInfo
+from gridmap.store.interface import BoundaryStore, KeyedReport, Role, UserInfo
 
-router = APIRouter(tags=["incidents"])
+router = APIRouter(route_class=AnswerRoute, tags=["incidents"])
+
+# Both report routes answer alike: the new incident, or the one an Idempotency-Key made before.
+REPORT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": Incident, "description": "The incident this Idempotency-Key made before"},
+    **errors(404, 409, 422, 429),
+}
 
 
 class IncidentReport(BaseModel):
@@ -47,7 +56,12 @@ class IncidentReport(BaseModel):
     description: str = ""
     address: str = ""
     channel: str = Field(default="app", description="app, patrol, hotline or visit")
-    reporter: str = Field(default="居民", max_length=100, description="Who reports (not shown to other readers)")
+    reporter: str = Field(
+        default="", max_length=100, description="The resident's name, kept apart for dispatchers (never shown)"
+    )
+    phone: str = Field(
+        default="", max_length=32, description="The resident's phone, kept apart for dispatchers (never shown)"
+    )
     reporter_key: str | None = Field(
         default=None,
         min_length=REPORTER_KEY_MIN,
@@ -56,12 +70,22 @@ class IncidentReport(BaseModel):
     )
 
 
-def limit_public_reports(request: Request, user: UserInfo | None) -> str:
+def reporting_staff(user: UserInfo | None) -> UserInfo | None:
+    """The account a report is made under; None (a resident's report) without a token and for a viewer's token.
+
+    The workflow lets staff report under their own name; a viewer is no member of staff, so a viewer reports as
+    any resident does (rate-limited, named "resident", with their own reporter key), not as a refused viewer.
+    """
+    return None if user is None or user.role is Role.VIEWER else user
+
+
+async def limit_public_reports(request: Request, user: UserInfo | None) -> str:
     """The client's address; a report without a token takes a token from that address's bucket (else 429)."""
-    client = request.client.host if request.client else "unknown"
+    client = request_client(request)
     if user is None:
         limiter: TokenBucketLimiter = request.app.state.report_limiter
-        limiter.check(client)
+        # The buckets are in the store (shared by every worker): off the event loop.
+        await run_in_threadpool(limiter.check, client)
     return client
 
 
@@ -84,7 +108,7 @@ async def report_desk(
     idempotency_key: Annotated[str | None, Header(description="One key per report, e.g. a UUID")] = None,
 ) -> ReportDesk:
     """The desk both report routes store through."""
-    return ReportDesk(store, versions, locators, user, idempotency_key)
+    return ReportDesk(store, versions, locators, reporting_staff(user), idempotency_key)
 
 
 ReportDeskDep = Annotated[ReportDesk, Depends(report_desk)]
@@ -107,6 +131,9 @@ def _store_report(
         "description": report.description,
         "address_string": report.address,
         "channel": report.channel,
+        # Open311's contact fields: kept with the report, apart from the incident.
+        "last_name": report.reporter,
+        "phone": report.phone,
     }
     parsed = parse_report(form, default_taxonomy())
     user = desk.user
@@ -127,14 +154,22 @@ def _store_report(
         keyed=keyed,
         photos=photos,
         reporter_key=report.reporter_key,
+        contact=parsed.reporter_contact,
     )
     return JSONResponse(incident_body(incident, history=False), status_code=201 if created else 200)
 
 
-@router.post("/incidents", summary="Report an incident; it is routed to its grid and worker", status_code=201)
-def create_incident(report: IncidentReport, request: Request, desk: ReportDeskDep) -> JSONResponse:
+@router.post(
+    "/incidents",
+    summary="Report an incident; it is routed to its grid and worker",
+    status_code=201,
+    response_model=Incident,
+    responses=REPORT_ANSWERS,
+)
+async def create_incident(report: IncidentReport, request: Request, desk: ReportDeskDep) -> JSONResponse:
     """Create the incident (201), or return the one already made with this Idempotency-Key (200)."""
-    return _store_report(desk, report, client=limit_public_reports(request, desk.user))
+    client = await limit_public_reports(request, desk.user)
+    return await run_in_threadpool(_store_report, desk, report, client=client)
 
 
 def _report_form_schema() -> dict[str, Any]:
@@ -154,7 +189,8 @@ def _report_form_schema() -> dict[str, Any]:
     summary="Report an incident with up to 3 photos (multipart/form-data)",
     status_code=201,
     openapi_extra=_report_form_schema(),
-    responses={413: {"description": "The report or one photo is too large"}},
+    response_model=Incident,
+    responses=REPORT_ANSWERS,
 )
 async def create_incident_with_photos(request: Request, desk: ReportDeskDep, settings: SettingsDep) -> JSONResponse:
     """As `POST /incidents`, with the fields as a form and photos (JPEG, PNG, WebP) in field `photos`.
@@ -163,7 +199,7 @@ async def create_incident_with_photos(request: Request, desk: ReportDeskDep, set
     are stored re-encoded without EXIF or other metadata.
     """
     refuse_declared_length(request, settings.max_report_bytes)
-    client = limit_public_reports(request, desk.user)
+    client = await limit_public_reports(request, desk.user)
     form = await read_report_form(request, text_fields=IncidentReport.model_fields, max_bytes=settings.max_report_bytes)
     try:
         report = IncidentReport.model_validate(form.fields)

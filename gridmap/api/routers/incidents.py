@@ -1,10 +1,11 @@
 """Incidents after their report (`incident_reports.py`): list, read, statistics, photos, the workflow's steps,
 and the reporter's rating and pin moves.
 
-Reading incidents and changing them needs a token (reports carry residents' words and whereabouts); the
-workflow decides which role may make which step (docs/incidents.md). Statistics are aggregates and follow
-`public_read`. A resident has no account: their report's secret `reporter_key` (sent back in header
-`X-Reporter-Key`) lets them rate it and move its pin.
+Reading incidents and changing them needs a staff token (reports carry residents' words and whereabouts;
+viewers read what the public reads): a worker reaches their grids' incidents, a scoped dispatcher their
+community's, and the workflow decides which role may make which step (docs/incidents.md). Statistics are
+aggregates and follow `public_read`. A resident has no account: their report's secret `reporter_key` (sent
+back in header `X-Reporter-Key`) lets them rate it, move its pin and read the contact they gave.
 """
 
 from __future__ import annotations
@@ -15,25 +16,30 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
+from gridmap.api.answers import binary_answer
+from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import (
     CurrentUserDep,
     LocatorsDep,
     ReaderDep,
-    SignedInDep,
+    StaffDep,
     StoreDep,
     VersionsDep,
 )
+from gridmap.api.incident_answers import IMAGE_MEDIA_TYPES, Incident, IncidentPage, IncidentStatistics
 from gridmap.api.incident_json import incident_body
 from gridmap.api.params import MAX_ID, parse_bbox
+from gridmap.api.privacy_answers import ReporterContact
 from gridmap.api.problems import BadParameter
 from gridmap.errors import InvalidInput, Unauthorized
 from gridmap.incidents.intake import REPORTER_KEY_MAX, point_in_wgs84
 from gridmap.incidents.stats import AreaStats, GroupBy, month_period
 from gridmap.incidents.workflow import Status, parse_status
+from gridmap.services import incident_access, privacy
 from gridmap.services import incidents as incident_service
 from gridmap.store.interface import IncidentFilter
 
-router = APIRouter(tags=["incidents"])
+router = APIRouter(route_class=AnswerRoute, tags=["incidents"])
 
 ReporterKeyHeader = Annotated[
     str | None,
@@ -68,10 +74,10 @@ class IncidentStep(BaseModel):
     duplicate_of: str | None = None
 
 
-@router.get("/incidents", summary="Incidents matching filters, newest report first")
+@router.get("/incidents", summary="Incidents matching filters, newest report first", response_model=IncidentPage)
 def list_incidents(
     store: StoreDep,
-    user: SignedInDep,
+    staff: StaffDep,
     status: str | None = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     grid: Annotated[str | None, Query(max_length=32)] = None,
@@ -82,7 +88,7 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> dict[str, Any]:
-    """A page of incidents and the number matched in all."""
+    """A page of the incidents the caller reaches (a worker: their grids') and the number matched in all."""
     where = IncidentFilter(
         status=None if status is None else _status(status),
         category=category,
@@ -91,6 +97,7 @@ def list_incidents(
         reported_since=_aware(since, "since"),
         reported_before=_aware(before, "before"),
         bbox=parse_bbox(bbox),
+        scope=staff.scope,
     )
     page = store.list_incidents(where, limit=limit, offset=offset)
     return {
@@ -101,7 +108,11 @@ def list_incidents(
     }
 
 
-@router.get("/incidents/stats", summary="Incident statistics per grid or community over a month or a period")
+@router.get(
+    "/incidents/stats",
+    summary="Incident statistics per grid or community over a month or a period",
+    response_model=IncidentStatistics,
+)
 def incident_statistics(
     store: StoreDep,
     user: ReaderDep,
@@ -121,40 +132,55 @@ def incident_statistics(
     }
 
 
-@router.get("/incidents/{incident_id}", summary="One incident with its history")
-def get_incident(
-    incident_id: Annotated[str, Path(max_length=36)], store: StoreDep, user: SignedInDep
-) -> dict[str, Any]:
-    """The incident and its audit trail."""
-    return incident_body(store.get_incident(incident_id), history=True)
+@router.get(
+    "/incidents/{incident_id}",
+    summary="One incident with its history",
+    response_model=Incident,
+    responses=errors(403, 404),
+)
+def get_incident(incident_id: Annotated[str, Path(max_length=36)], store: StoreDep, staff: StaffDep) -> dict[str, Any]:
+    """The incident and its audit trail; 404 also for one outside the caller's grids or community."""
+    return incident_body(incident_access.reachable_incident(store, incident_id, staff.scope), history=True)
 
 
-@router.post("/incidents/{incident_id}/transitions", summary="Move an incident to its next status")
+@router.post(
+    "/incidents/{incident_id}/transitions",
+    summary="Move an incident to its next status",
+    response_model=Incident,
+    responses=errors(403, 404, 409, 422),
+)
 def move_incident(
-    incident_id: Annotated[str, Path(max_length=36)], step: IncidentStep, store: StoreDep, user: SignedInDep
+    incident_id: Annotated[str, Path(max_length=36)], step: IncidentStep, store: StoreDep, staff: StaffDep
 ) -> dict[str, Any]:
     """The incident after the step; 409 for a step the workflow does not allow, 403 for a role that may not."""
     incident = incident_service.advance_incident(
         store=store,
         incident_id=incident_id,
         to=step.to,
-        actor=user.name,
-        role=user.role.value,
+        actor=staff.user.name,
+        role=staff.user.role.value,
         at=datetime.now(UTC),
         note=step.note,
         duplicate_of=step.duplicate_of,
+        scope=staff.scope,
     )
     return incident_body(incident, history=True)
 
 
-@router.get("/incidents/{incident_id}/photos/{number}", summary="A photo of an incident (stored without metadata)")
+@router.get(
+    "/incidents/{incident_id}/photos/{number}",
+    summary="A photo of an incident (stored without metadata)",
+    response_class=Response,
+    responses={**binary_answer(*IMAGE_MEDIA_TYPES, description="The photo"), **errors(403, 404)},
+)
 def get_incident_photo(
     incident_id: Annotated[str, Path(max_length=36)],
     number: Annotated[int, Path(ge=1, le=MAX_ID)],
     store: StoreDep,
-    user: SignedInDep,
+    staff: StaffDep,
 ) -> Response:
-    """The photo's bytes with their media type; 404 when the incident has no such photo."""
+    """The photo's bytes with their media type; 404 when the incident has no such photo or is out of reach."""
+    incident_access.reachable_incident(store, incident_id, staff.scope)
     photo = store.get_incident_photo(incident_id, number)
     return Response(
         content=photo.data,
@@ -163,7 +189,12 @@ def get_incident_photo(
     )
 
 
-@router.post("/incidents/{incident_id}/rating", summary="The reporter rates a closed incident (once)")
+@router.post(
+    "/incidents/{incident_id}/rating",
+    summary="The reporter rates a closed incident (once)",
+    response_model=Incident,
+    responses=errors(403, 404, 409, 422),
+)
 def rate_incident(
     incident_id: Annotated[str, Path(max_length=36)],
     rating: IncidentRating,
@@ -182,7 +213,12 @@ def rate_incident(
     return incident_body(incident, history=False)
 
 
-@router.post("/incidents/{incident_id}/location", summary="Move an incident's pin; it is routed again")
+@router.post(
+    "/incidents/{incident_id}/location",
+    summary="Move an incident's pin; it is routed again",
+    response_model=Incident,
+    responses=errors(403, 404, 409, 422),
+)
 def move_incident_pin(
     incident_id: Annotated[str, Path(max_length=36)],
     move: PinMove,
@@ -201,7 +237,8 @@ def move_incident_pin(
         msg = "moving a pin needs a token (staff) or the reporter's key in header X-Reporter-Key"
         raise Unauthorized(msg)
     lon, lat = point_in_wgs84(move.lon, move.lat, move.datum)
-    # A token says more than a key: staff act under their own name and role.
+    # A token says more than a key: staff act under their own name and role, within their scope.
+    scope = incident_access.staff_scope(store, versions, user) if user else None
     incident = incident_service.move_incident_pin(
         store=store,
         locators=locators,
@@ -213,8 +250,35 @@ def move_incident_pin(
         actor=user.name if user else None,
         reporter_key=None if user else key,
         at=datetime.now(UTC),
+        scope=scope,
     )
     return incident_body(incident, history=True)
+
+
+@router.get(
+    "/incidents/{incident_id}/contact",
+    summary="The reporter's contact (dispatchers and the reporter only)",
+    response_model=ReporterContact,
+    responses=errors(401, 403, 404),
+)
+def get_incident_contact(
+    incident_id: Annotated[str, Path(max_length=36)],
+    store: StoreDep,
+    versions: VersionsDep,
+    user: CurrentUserDep,
+    reporter_key: ReporterKeyHeader = None,
+) -> dict[str, Any]:
+    """The name and phone the reporter gave, or when and why they were removed (erased, retention).
+
+    For a planner or admin within their scope, or the reporter with their key; 403 for anyone else.
+    """
+    key = _given(reporter_key)
+    if user is None and key is None:
+        msg = "a reporter's contact needs a dispatcher's token or the reporter's key in header X-Reporter-Key"
+        raise Unauthorized(msg)
+    scope = incident_access.staff_scope(store, versions, user) if user and key is None else None
+    record = privacy.incident_contact(store, incident_id, user=user, scope=scope, reporter_key=key)
+    return privacy.contact_json(record)
 
 
 def _status(text: str) -> Status:

@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from gridmap import __version__
+from gridmap.api.answers import Conformance, Landing, ViewerConfig
+from gridmap.api.contract import AnswerRoute
 from gridmap.api.dependencies import SettingsDep
 from gridmap.api.params import parse_crs
 
-router = APIRouter(tags=["landing"])
+router = APIRouter(route_class=AnswerRoute, tags=["landing"])
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -19,7 +21,7 @@ CONFORMANCE = [
 ]
 
 
-@router.get("/", summary="Landing page: what this API serves")
+@router.get("/", summary="Landing page: what this API serves", response_model=Landing)
 def landing(request: Request) -> dict[str, Any]:
     """Links to the collections, the conformance classes, the OpenAPI document and the viewer."""
     return {
@@ -40,13 +42,13 @@ def landing(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/conformance", summary="Conformance classes")
+@router.get("/conformance", summary="Conformance classes", response_model=Conformance)
 def conformance() -> dict[str, list[str]]:
     """The OGC API - Features conformance classes this API follows."""
     return {"conformsTo": CONFORMANCE}
 
 
-@router.get("/config", summary="What the map viewer needs: base-map tiles and their datum")
+@router.get("/config", summary="What the map viewer needs: base-map tiles and their datum", response_model=ViewerConfig)
 def viewer_config(settings: SettingsDep) -> dict[str, Any]:
     """Tile URL, attribution and datum; `output_crs` is the datum to ask geometries in (gcj02 for Amap tiles)."""
     tiles_datum = parse_crs(settings.tiles_datum, parameter="settings.tiles_datum")

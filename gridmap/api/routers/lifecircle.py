@@ -4,6 +4,11 @@ Boundaries are those of the published version (or `version=`, drafts with a toke
 them); households are the store's register when it holds any with a point, else the households file;
 facilities and streets are files (Settings.lifecircle_facilities, lifecircle_network). Each answer names its
 `sources`. Answers hold counts and shares only, never a household.
+
+An analysis costs about a second when it is not kept: the walking speed is rounded to 0.1 m/s so that one
+is kept per rounded speed (services.lifecircle_towns), and callers without a token take a token per request
+from their address's bucket of costly requests (settings.expensive_burst, expensive_per_hour; 429 with
+Retry-After when it is empty).
 """
 
 from __future__ import annotations
@@ -14,20 +19,23 @@ import shapely
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from gridmap.api.dependencies import ReaderDep, SettingsDep, StoreDep, VersionsDep, readable_version
+from gridmap.api.answers import FeatureCollection, LifecircleCoverage, SiteProposal
+from gridmap.api.contract import AnswerRoute, errors
+from gridmap.api.dependencies import CostlyReaderDep, ReaderDep, SettingsDep, StoreDep, VersionsDep, readable_version
 from gridmap.api.params import MAX_ID
 from gridmap.errors import NotFound
 from gridmap.geo.lifecircle_levels import FACILITY_TYPES, LEVEL_MINUTES
 from gridmap.geo.network import DEFAULT_WALKING_SPEED
 from gridmap.services import lifecircle as service
-from gridmap.services.lifecircle_towns import TownCache, TownFiles
+from gridmap.services.lifecircle_towns import MAX_SPEED, MIN_SPEED, SPEED_STEP, TownCache, TownFiles
 from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings
 from gridmap.store.interface import BoundaryStore, UserInfo, VersionInfo
 
-router = APIRouter(prefix="/lifecircle", tags=["lifecircle"])
+router = APIRouter(route_class=AnswerRoute, prefix="/lifecircle", tags=["lifecircle"], responses=errors(404, 422))
 
-SpeedQuery = Annotated[float, Query(ge=0.3, le=3.0, description="Walking speed in m/s")]
+SPEED_DESCRIPTION = f"Walking speed in m/s, {MIN_SPEED} to {MAX_SPEED}, rounded to {SPEED_STEP} m/s"
+SpeedQuery = Annotated[float, Query(ge=MIN_SPEED, le=MAX_SPEED, description=SPEED_DESCRIPTION)]
 VersionQuery = Annotated[
     int | None,
     Query(ge=1, le=MAX_ID, description="Boundary version id (see /boundary-sets/{name}/versions); default: published"),
@@ -39,7 +47,7 @@ class SitesRequest(BaseModel):
 
     type: str = Field(description=f"Facility type: {', '.join(FACILITY_TYPES)}")
     k: int = Field(default=3, ge=1, le=20, description="How many new sites")
-    speed: float = Field(default=DEFAULT_WALKING_SPEED, ge=0.3, le=3.0, description="Walking speed in m/s")
+    speed: float = Field(default=DEFAULT_WALKING_SPEED, ge=MIN_SPEED, le=MAX_SPEED, description=SPEED_DESCRIPTION)
     candidates: list[tuple[float, float]] | None = Field(
         default=None, max_length=5000, description="Candidate sites as [lon, lat] (WGS-84); default: street nodes"
     )
@@ -79,13 +87,18 @@ def _version_json(version: VersionInfo | None) -> dict[str, Any] | None:
     return {"id": version.id, "set": version.set_name, "status": version.status.value}
 
 
-@router.get("/coverage", summary="Share of households and people within each facility type's life circle")
+@router.get(
+    "/coverage",
+    summary="Share of households and people within each facility type's life circle",
+    response_model=LifecircleCoverage,
+    responses=errors(429),
+)
 def coverage(
     request: Request,
     settings: SettingsDep,
     store: StoreDep,
     versions: VersionsDep,
-    user: ReaderDep,
+    user: CostlyReaderDep,
     level: Annotated[
         str | None, Query(pattern="^(microgrid|grid|community)$", description="Areas to break down by; default: town")
     ] = None,
@@ -113,7 +126,7 @@ def coverage(
         for key, t in FACILITY_TYPES.items()
     }
     return {
-        "speed": speed,
+        "speed": analysis.town.speed,
         "level": level or "town",
         "version": _version_json(boundary_version),
         "sources": analysis.sources,
@@ -123,7 +136,7 @@ def coverage(
     }
 
 
-@router.get("/facilities", summary="The life-circle facilities as GeoJSON points")
+@router.get("/facilities", summary="The life-circle facilities as GeoJSON points", response_model=FeatureCollection)
 def facilities(settings: SettingsDep, user: ReaderDep) -> dict[str, Any]:
     """Every facility with its name, type, the type's Chinese name and life-circle minutes (WGS-84)."""
     files = town_files(settings)
@@ -145,13 +158,18 @@ def facilities(settings: SettingsDep, user: ReaderDep) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features, "source": files.describe(files.facilities)}
 
 
-@router.post("/sites", summary="New sites for a facility type that newly cover the most households")
+@router.post(
+    "/sites",
+    summary="New sites for a facility type that newly cover the most households",
+    response_model=SiteProposal,
+    responses=errors(429),
+)
 def sites(
     request: Request,
     settings: SettingsDep,
     store: StoreDep,
     versions: VersionsDep,
-    user: ReaderDep,
+    user: CostlyReaderDep,
     body: SitesRequest,
     version: VersionQuery = None,
 ) -> dict[str, Any]:
@@ -166,7 +184,7 @@ def sites(
     return {
         "type": proposal.type,
         "minutes": proposal.minutes,
-        "speed": body.speed,
+        "speed": town.speed,
         "unit": "people" if body.people else "households",
         "sites": [
             {"rank": int(rank), "lon": round(point.x, 7), "lat": round(point.y, 7), "gain": float(gain)}

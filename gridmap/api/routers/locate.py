@@ -14,12 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from gridmap.api.answers import Location
+from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import LocatorsDep, ReaderDep, VersionsDep, readable_version
 from gridmap.api.params import MAX_ID, parse_crs
 from gridmap.geo.crs import to_wgs84
 from gridmap.store.interface import Feature
 
-router = APIRouter(tags=["locate"])
+router = APIRouter(route_class=AnswerRoute, tags=["locate"])
 
 BORDER_RULE = (
     "boundary-inclusive (covers): a point on a border belongs to the features sharing it, "
@@ -35,6 +37,7 @@ def _summary(feature: Feature) -> dict[str, Any]:
     "/locate",
     summary="The community → grid → microgrid chain holding a point, or the nearest grid",
     response_class=JSONResponse,
+    responses={200: {"model": Location, "description": "Where the point falls"}, **errors(404)},
 )
 def locate(
     versions: VersionsDep,

@@ -1,0 +1,69 @@
+"""Which incidents a member of staff reaches: a worker their grids' (in the published version), a dispatcher
+their community or street when their account is scoped, everyone else with a staff role all of them.
+
+Viewers read incidents only as the public does (Open311, the incident map): the native incident routes
+refuse them. An incident outside a caller's scope is answered as one that does not exist, so that an id
+tells nothing about incidents elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gridmap.errors import NotFound
+from gridmap.geo.hierarchy import Level
+from gridmap.incidents.access import IncidentScope
+from gridmap.incidents.model import Incident
+from gridmap.services.users import has_role, require_role
+from gridmap.store.interface import BoundaryStore, Feature, Role, UserInfo, VersionInfo
+
+if TYPE_CHECKING:  # the version cache reaches households, which use `grid_worker`: no import at run time
+    from gridmap.services.version_cache import VersionCache
+
+
+def grid_worker(store: BoundaryStore, version: VersionInfo, feature: Feature) -> str | None:
+    """The worker of the grid a grid or microgrid is (or is in); None for communities."""
+    if feature.level is Level.GRID:
+        return feature.worker
+    if feature.level is Level.MICROGRID and feature.parent:
+        grids = store.features(version.id, code=feature.parent, level=Level.GRID).features
+        return grids[0].worker if grids else None
+    return None
+
+
+def worker_grids(store: BoundaryStore, version: VersionInfo | None, worker: str) -> frozenset[str]:
+    """The codes of the grids whose `worker` is `worker` in a version (none without a version)."""
+    if version is None:
+        return frozenset()
+    grids = store.features(version.id, level=Level.GRID).features
+    return frozenset(grid.code for grid in grids if grid.worker == worker)
+
+
+def incident_scope(store: BoundaryStore, version: VersionInfo | None, user: UserInfo) -> IncidentScope | None:
+    """The incidents `user` reaches in the published `version` (None: all); Forbidden for viewers."""
+    require_role(user, Role.WORKER)
+    if not has_role(user, Role.PLANNER):
+        return IncidentScope(grid_codes=worker_grids(store, version, user.name), worker=user.name)
+    return None if user.scope is None else IncidentScope(code_prefix=user.scope)
+
+
+def staff_scope(store: BoundaryStore, versions: VersionCache, user: UserInfo) -> IncidentScope | None:
+    """`incident_scope` in the version readers get by default (a worker has no grids while none is published)."""
+    try:
+        version: VersionInfo | None = versions.default()
+    except NotFound:
+        version = None
+    return incident_scope(store, version, user)
+
+
+def check_in_scope(incident: Incident, scope: IncidentScope | None) -> Incident:
+    """The incident when `scope` covers it; NotFound (as for an unknown id) otherwise."""
+    if scope is not None and not scope.covers(incident):
+        msg = f"there is no incident {incident.id!r}"
+        raise NotFound(msg)
+    return incident
+
+
+def reachable_incident(store: BoundaryStore, incident_id: str, scope: IncidentScope | None) -> Incident:
+    """The incident with its trail, when it exists and `scope` covers it; NotFound otherwise."""
+    return check_in_scope(store.get_incident(incident_id), scope)
