@@ -16,6 +16,12 @@ from shapely.geometry.base import BaseGeometry
 GeometryArray = npt.NDArray[np.object_]
 IndexArray = npt.NDArray[np.intp]
 
+# m: unmatched edges this close to a neighbour's are mismatched, not merely touching. A vertex digitised "on" a
+# neighbour's edge is almost never exactly on it in floating point, and a straight edge of a projected file
+# bends by up to millimetres on its way through lon/lat; GEOS's exact test then sees two features that touch
+# at one point and calls the border valid, leaving a wedge between them that nothing reports.
+EDGE_TOLERANCE_M = 0.01
+
 
 @dataclass(frozen=True)
 class Overlap:
@@ -46,9 +52,13 @@ def polygonal_parts(geometry: BaseGeometry, min_area: float) -> list[BaseGeometr
     return list(polygons[(shapely.area(polygons) >= min_area) & ~shapely.is_empty(polygons)])
 
 
-def flagged_edges(geometries: GeometryArray) -> GeometryArray:
-    """Per feature, the boundary linework that does not match its neighbours (empty when it all does)."""
-    edges: GeometryArray = shapely.coverage_invalid_edges(geometries, gap_width=0.0)
+def flagged_edges(geometries: GeometryArray, tolerance: float = 0.0) -> GeometryArray:
+    """Per feature, the boundary linework that does not match its neighbours (empty when it all does).
+
+    With a `tolerance` (the check uses EDGE_TOLERANCE_M), unmatched edges running within it of a neighbour's
+    are flagged too: GEOS's exact test misses a vertex that lies a hair outside the edge it was put on.
+    """
+    edges: GeometryArray = shapely.coverage_invalid_edges(geometries, gap_width=tolerance)
     return edges
 
 
@@ -75,34 +85,36 @@ def find_overlaps(geometries: GeometryArray, candidates: IndexArray, min_area: f
     return overlaps
 
 
-def union_gaps(
-    union: BaseGeometry, gap_width: float, min_area: float, near: GeometryArray | None = None
-) -> list[BaseGeometry]:
-    """Gaps in a level's union: every hole, and open inlets narrower than `gap_width`.
+def union_holes(union: BaseGeometry) -> list[BaseGeometry]:
+    """Every hole of a level's union, as a polygon (a gap whatever its width)."""
+    return [shapely.Polygon(ring) for polygon in shapely.get_parts(union) for ring in polygon.interiors]
 
-    Inlets are found by a morphological closing restricted to the neighbourhood of `near` (the edges
-    `coverage_invalid_edges` flags with that gap width): closing a whole province's outline costs minutes.
+
+def open_gaps(union: BaseGeometry, near: GeometryArray | None, gap_width: float, min_area: float) -> list[BaseGeometry]:
+    """Inlets open to the outside and narrower than `gap_width`, at least `min_area` each.
+
+    Found by a morphological closing restricted to the neighbourhood of `near` (per feature, the edges
+    `gap_edges` flags): closing a whole province's outline costs minutes.
     """
-    polygons = shapely.get_parts(union)
-    holes = [shapely.Polygon(ring) for polygon in polygons for ring in polygon.interiors]
-    gaps = polygonal_parts(shapely.GeometryCollection(holes), min_area) if holes else []
-    if gap_width <= 0 or near is None or not len(near):
-        return gaps
-    filled = shapely.union_all([shapely.Polygon(p.exterior) for p in polygons])
+    if gap_width <= 0 or near is None:
+        return []
+    near = near[~shapely.is_empty(near) & ~shapely.is_missing(near)]
+    if not len(near):
+        return []
+    filled = shapely.union_all([shapely.Polygon(p.exterior) for p in shapely.get_parts(union)])
     zone = shapely.union_all(shapely.buffer(near, gap_width))  # buffering one union of all edges needs GiBs
     local = shapely.intersection(filled, shapely.buffer(zone, gap_width))
     closed = shapely.buffer(
         shapely.buffer(local, gap_width / 2.0, join_style="mitre"), -gap_width / 2.0, join_style="mitre"
     )
     inlets = shapely.intersection(shapely.difference(closed, local), zone)
-    return gaps + polygonal_parts(inlets, min_area)
+    return polygonal_parts(inlets, min_area)
 
 
 def gap_edges(geometries: GeometryArray, gap_width: float) -> GeometryArray:
-    """The flagged edges of features next to gaps narrower than `gap_width` (or overlaps, or mismatches)."""
-    edges = shapely.coverage_invalid_edges(geometries, gap_width=gap_width)
-    flagged: GeometryArray = edges[~shapely.is_empty(edges) & ~shapely.is_missing(edges)]
-    return flagged
+    """Per feature, the edges flagged beside gaps narrower than `gap_width` (or overlaps, or mismatches)."""
+    edges: GeometryArray = shapely.coverage_invalid_edges(geometries, gap_width=gap_width)
+    return edges
 
 
 def level_union(geometries: GeometryArray, exact: bool) -> BaseGeometry:

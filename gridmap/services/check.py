@@ -299,7 +299,7 @@ def _level_problems(
 ) -> tuple[list[Problem], set[int]]:
     """Problems within one level, and the features involved in overlaps (their parents need an exact look)."""
     geometries = context.metric[members]
-    edges = coverage.flagged_edges(geometries)
+    edges = coverage.flagged_edges(geometries, coverage.EDGE_TOLERANCE_M)
     flagged = np.flatnonzero(~shapely.is_empty(edges) & ~shapely.is_missing(edges))
     overlaps = coverage.find_overlaps(geometries, flagged, options.min_area_m2)
     problems: list[Problem] = []
@@ -320,7 +320,11 @@ def _level_problems(
                 context.wgs84(overlap.geometry),
             )
         )
-    for i in flagged:
+    problems += _sliver_problems(context, geometries, members, codes, level, options.sliver_width)
+    if is_top and len(members):
+        gap_problems, edges = _top_level_gaps(context, geometries, edges, flagged, level, options, notes)
+        problems += gap_problems
+    for i in np.flatnonzero(~shapely.is_empty(edges) & ~shapely.is_missing(edges)):
         feature = int(members[i])
         if feature in troubled:
             continue
@@ -336,22 +340,51 @@ def _level_problems(
                 context.wgs84(edges[i]),
             )
         )
-    problems += _sliver_problems(context, geometries, members, codes, level, options.sliver_width)
-    if is_top and len(members):
-        union = coverage.level_union(geometries, exact=not len(flagged))
-        near = coverage.gap_edges(geometries, options.gap_width) if options.gap_width > 0 else None
-        if near is not None and int(shapely.get_num_coordinates(near).sum()) > MAX_INLET_SEARCH_VERTICES:
-            notes.append(
-                f"the {level or 'coverage'} level is broken along {len(near):,} features' edges: open inlets narrower "
-                f"than {options.gap_width:g} m were not searched (holes, overlaps and invalid shapes are reported)"
-            )
-            near = None
-        for gap in coverage.union_gaps(union, options.gap_width, options.min_area_m2, near):
-            message = f"gap of {context.area(gap):,.1f} m2 in the {level or 'coverage'} level, covered by no feature"
-            problems.append(
-                Problem(ProblemKind.GAP, Severity.ERROR, message, level, (), context.area(gap), context.wgs84(gap))
-            )
     return problems, troubled
+
+
+def _top_level_gaps(
+    context: _MetricContext,
+    geometries: npt.NDArray[np.object_],
+    edges: npt.NDArray[np.object_],
+    flagged: npt.NDArray[np.intp],
+    level: str | None,
+    options: CheckOptions,
+    notes: list[str],
+) -> tuple[list[Problem], npt.NDArray[np.object_]]:
+    """Gaps in the top level's union (holes, narrow inlets and wedges), and `edges` with small holes' added.
+
+    A hole smaller than --min-area is no gap, but the features around it do not meet: each gets the hole's
+    outline as a mismatched edge, as the overlaps too small to report leave their features flagged.
+    """
+    union = coverage.level_union(geometries, exact=not len(flagged))
+    near = coverage.gap_edges(geometries, options.gap_width) if options.gap_width > 0 else None
+    if near is not None and int(shapely.get_num_coordinates(near).sum()) > MAX_INLET_SEARCH_VERTICES:
+        broken = int((~shapely.is_empty(near)).sum())
+        notes.append(
+            f"the {level or 'coverage'} level is broken along {broken:,} features' edges: open inlets narrower "
+            f"than {options.gap_width:g} m were not searched (holes, overlaps and invalid shapes are reported)"
+        )
+        near = None
+    holes = coverage.union_holes(union)
+    small = [hole for hole in holes if 0.0 < hole.area < options.min_area_m2]
+    gaps = [hole for hole in holes if hole.area >= options.min_area_m2]
+    gaps += coverage.open_gaps(union, near, options.gap_width, options.min_area_m2)
+    problems = []
+    for gap in gaps:
+        message = f"gap of {context.area(gap):,.1f} m2 in the {level or 'coverage'} level, covered by no feature"
+        problems.append(
+            Problem(ProblemKind.GAP, Severity.ERROR, message, level, (), context.area(gap), context.wgs84(gap))
+        )
+    if small:
+        edges = edges.copy()
+        outlines = shapely.boundary(np.array(small, dtype=object))
+        hole, around = shapely.STRtree(geometries).query(
+            outlines, predicate="dwithin", distance=coverage.EDGE_TOLERANCE_M
+        )
+        for i in np.unique(around).tolist():
+            edges[i] = shapely.union_all([edges[i], *outlines[hole[around == i]]])
+    return problems, edges
 
 
 def _sliver_problems(

@@ -11,7 +11,7 @@ Each operation is put to the part of gridmap that does that job:
   one case unit becoming UNIT_M metres east and north; an affine map keeps every vertex, edge and incidence, so
   the topology the case is about survives, and its gap width becomes gap_width * UNIT_M metres.
 - coverage_polygon_validate: `coverage.flagged_edges` on [target, *adjacent] (the target's row is its answer).
-- coverage_gap_find: `coverage.union_gaps`, and the check's gap problems.
+- coverage_gap_find: `coverage.union_holes` and `coverage.open_gaps`, and the check's gap problems.
 - coverage_clean: `repair.repair_children(..., parent=None)`, in the case's own units and again in lon/lat.
 - coverage_union: `coverage.level_union`.
 - coverage_edges (GEOS, PostGIS): gridmap has no counterpart, so those cases are not run.
@@ -166,8 +166,9 @@ def gaps_of(polygons: GeometryArray, gap_width: float) -> list[BaseGeometry]:
     exact = bool(shapely.is_empty(coverage.flagged_edges(polygons)).all())
     union = coverage.level_union(polygons, exact=exact)
     near = coverage.gap_edges(polygons, gap_width) if gap_width > 0 else None
-    # Empty polygons are dropped here: see test_union_gaps_returns_no_empty_polygon.
-    return [gap for gap in coverage.union_gaps(union, gap_width, 0.0, near) if not gap.is_empty]
+    # Empty polygons are dropped here: see test_gap_finders_return_no_empty_polygon.
+    gaps = coverage.union_holes(union) + coverage.open_gaps(union, near, gap_width, 0.0)
+    return [gap for gap in gaps if not gap.is_empty]
 
 
 # ---- the check engine on a case ------------------------------------------------------------------------------------
@@ -291,7 +292,7 @@ def test_polygon_validate_case_gives_the_targets_invalid_edges(case: dict[str, A
         assert case["expected_is_valid"] == is_empty(expected)
         return
     # Deliberate: gridmap looks for bad edges with gap width 0, so an edge that only runs beside a narrow gap is
-    # not flagged; union_gaps reports the gap itself instead, a region running along the expected edge.
+    # not flagged; open_gaps reports the gap itself instead, a region running along the expected edge.
     assert is_empty(edges[0])
     gaps = gaps_of(polygons, gap_width)
     assert gaps
@@ -372,11 +373,11 @@ def test_gap_find_case_finds_the_expected_gap(case: dict[str, Any], tmp_path: Pa
     assert [same_area(g, expected) for g in gaps_of(polygons, gap_width / 10)] == [True]
 
 
-def test_union_gaps_returns_no_empty_polygon() -> None:
+def test_gap_finders_return_no_empty_polygon() -> None:
     case = next(c for c in _jts_cases() if c["operation"] == "coverage_gap_find")
     polygons = geometries(case["input"])
     union = coverage.level_union(polygons, exact=True)
-    gaps = coverage.union_gaps(union, 1.0, 0.0, coverage.gap_edges(polygons, 1.0))
+    gaps = coverage.union_holes(union) + coverage.open_gaps(union, coverage.gap_edges(polygons, 1.0), 1.0, 0.0)
     assert not any(gap.is_empty for gap in gaps)
 
 
