@@ -41,7 +41,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   echo "$digest" > "$stamp"
 fi
 
-# 2. Leaflet and its plugins from npm (served by the app; never a CDN).
+# 2. Leaflet and its plugins from npm (served by the app; never a CDN), and eslint for scripts/test.sh.
 if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
 if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
   say "npm ci in web/"

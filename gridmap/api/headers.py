@@ -1,8 +1,9 @@
 """Security headers on every answer: a Content-Security-Policy, nosniff, a referrer policy and no framing.
 
-Pages and scripts all come from this origin (gridmap.api.pages), so scripts and styles are `'self'` only: no
-inline script, no inline style sheet or style attribute (styles set from scripts through the CSSOM, as Leaflet
-and Swagger UI do, are allowed by CSP). Images may also come from `data:`/`blob:` (icons, canvases) and from
+Pages and scripts all come from this origin (gridmap.api.pages), so scripts and styles are `'self'`: no inline
+script but the pages' import maps, each allowed by its sha256 (never 'unsafe-inline'), no inline style sheet or
+style attribute (styles set from scripts through the CSSOM, as Leaflet and Swagger UI do, are allowed by CSP).
+Images may also come from `data:`/`blob:` (icons, canvases) and from
 the base-map tile host of settings.tiles_url.
 """
 
@@ -13,6 +14,8 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gridmap.api.pages import inline_script_hashes
 
 
 def tile_source(tiles_url: str) -> str | None:
@@ -28,15 +31,16 @@ def tile_source(tiles_url: str) -> str | None:
     return f"{parts.scheme}://{'.'.join(labels)}"
 
 
-def content_security_policy(tiles_url: str) -> str:
-    """The policy every answer carries, allowing images from the tile host of `tiles_url` when there is one."""
+def content_security_policy(tiles_url: str, script_hashes: tuple[str, ...] = ()) -> str:
+    """The policy every answer carries, allowing images from the tile host of `tiles_url` when there is one and
+    the inline scripts whose CSP hash sources ("'sha256-…'") are in `script_hashes`."""
     images = ["'self'", "data:", "blob:"]
     tiles = tile_source(tiles_url)
     if tiles:
         images.append(tiles)
     directives = {
         "default-src": "'self'",
-        "script-src": "'self'",
+        "script-src": " ".join(["'self'", *script_hashes]),
         "style-src": "'self'",
         "img-src": " ".join(images),
         "connect-src": "'self'",
@@ -52,10 +56,10 @@ def content_security_policy(tiles_url: str) -> str:
 class SecurityHeaders:
     """Add the security headers to every HTTP answer (replacing any the route set)."""
 
-    def __init__(self, app: ASGIApp, *, tiles_url: str) -> None:
+    def __init__(self, app: ASGIApp, *, tiles_url: str, script_hashes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.headers = {
-            "Content-Security-Policy": content_security_policy(tiles_url),
+            "Content-Security-Policy": content_security_policy(tiles_url, script_hashes),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "strict-origin-when-cross-origin",  # tile hosts such as OSM ask for a Referer
             "X-Frame-Options": "DENY",
@@ -78,10 +82,12 @@ class SecurityHeaders:
 
 def install_security_headers(app: FastAPI, *, tiles_url: str) -> None:
     """Wrap the app's whole middleware stack in SecurityHeaders, so that even a 500 (answered by Starlette's
-    outermost ServerErrorMiddleware, outside any middleware added with add_middleware) carries them."""
+    outermost ServerErrorMiddleware, outside any middleware added with add_middleware) carries them. The policy
+    allows the pages' import maps by their hashes, computed from the pages here, once per app."""
     build = app.build_middleware_stack
+    script_hashes = inline_script_hashes()
 
     def build_with_headers() -> ASGIApp:
-        return SecurityHeaders(build(), tiles_url=tiles_url)
+        return SecurityHeaders(build(), tiles_url=tiles_url, script_hashes=script_hashes)
 
     app.build_middleware_stack = build_with_headers  # type: ignore[method-assign]

@@ -1,66 +1,107 @@
-"""The static pages in web/ (map viewer, reporting page) and Leaflet from web/node_modules, all from this origin.
+"""The static pages in web/ (map viewer, reporting page, API docs), their modules, and Leaflet from web/node_modules.
 
-Nothing is fetched from a CDN: `npm ci` in web/ installs Leaflet, and /vendor/leaflet/ serves its dist
-folder. Only the pages' own files are served from web/, never package.json or node_modules as a whole.
+Nothing is fetched from a CDN: `npm ci` in web/ installs Leaflet, and /vendor/ serves its dist folders. Only the
+pages' own files are served from web/ (the pages, their style sheets, the ES modules under web/js/), never
+package.json or node_modules as a whole.
+
+The pages are native ES modules that name Leaflet through an inline import map. The Content-Security-Policy
+allows no inline script, so each inline script's sha256 is allowed instead (`inline_script_hashes`, read by
+gridmap.api.headers): both come from the same bytes, read once per process, so the page served is the page hashed.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from gridmap.errors import NotFound
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+MODULES_DIR = WEB_DIR / "js"
 LEAFLET_DIST = WEB_DIR / "node_modules" / "leaflet" / "dist"
 LEAFLET_HEAT_DIST = WEB_DIR / "node_modules" / "leaflet.heat" / "dist"
 SWAGGER_DIST = WEB_DIR / "node_modules" / "swagger-ui-dist"
-VIEWER_FILES = {
-    "dom.js": "text/javascript",
-    "datums.js": "text/javascript",
-    "viewer.js": "text/javascript",
-    "incidents.js": "text/javascript",
-    "viewer.css": "text/css",
-}
-REPORT_FILES = {"report.js": "text/javascript", "report.css": "text/css"}
-DOCS_FILES = {"docs.js": "text/javascript"}
+PAGES = {"/": "index.html", "/report": "report.html", "/docs": "docs.html"}
+ASSETS = {"viewer.css": "text/css", "report.css": "text/css", "docs.js": "text/javascript"}
+NO_CACHE = {"Cache-Control": "no-cache"}
+# An inline script: a <script> element without a src attribute, and its text.
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 
-def _web_file(name: str) -> Path:
-    path = WEB_DIR / name
+def _web_file(path: Path) -> Path:
     if not path.is_file():
-        msg = f"{name} is missing from {WEB_DIR}; the viewer ships with the source tree"
+        msg = f"{path.name} is missing from {path.parent}; the viewer ships with the source tree"
         raise NotFound(msg)
     return path
 
 
+@cache
+def page_html(name: str) -> bytes:
+    """The bytes of page `name` in web/, read once per process (the policy's hashes are of these bytes)."""
+    return _web_file(WEB_DIR / name).read_bytes()
+
+
+def inline_script_hashes() -> tuple[str, ...]:
+    """The CSP sources ('sha256-…') of the pages' inline scripts (their import maps), each once."""
+    sources: list[str] = []
+    for name in PAGES.values():
+        if not (WEB_DIR / name).is_file():
+            continue  # a page missing from the tree answers 404 anyway
+        for match in INLINE_SCRIPT.finditer(page_html(name).decode("utf-8")):
+            digest = hashlib.sha256(match.group(1).encode("utf-8")).digest()
+            source = f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+            if source not in sources:
+                sources.append(source)
+    return tuple(sources)
+
+
+def _modules() -> dict[str, Path]:
+    """The pages' ES modules, by their path under /js/."""
+    return {path.relative_to(MODULES_DIR).as_posix(): path for path in sorted(MODULES_DIR.rglob("*.js"))}
+
+
+def _page(name: str) -> Callable[[], Response]:
+    """The route answering page `name` (a closure: a default argument would become a query parameter)."""
+
+    def page() -> Response:
+        return Response(page_html(name), media_type="text/html", headers=NO_CACHE)
+
+    return page
+
+
+def _asset(name: str, media_type: str) -> Callable[[], FileResponse]:
+    """The route answering web/`name`."""
+
+    def asset() -> FileResponse:
+        return FileResponse(_web_file(WEB_DIR / name), media_type=media_type, headers=NO_CACHE)
+
+    return asset
+
+
 def mount_pages(app: FastAPI) -> None:
-    """Serve the viewer at /, the reporting page at /report, their scripts and styles, Leaflet and the API docs."""
+    """Serve the viewer (/), the reporting page (/report), the API docs (/docs), their modules and styles, Leaflet."""
+    for route, name in PAGES.items():
+        app.add_api_route(route, _page(name), methods=["GET"], include_in_schema=False)
+    for name, media_type in ASSETS.items():
+        app.add_api_route(f"/{name}", _asset(name, media_type), methods=["GET"], include_in_schema=False)
+    modules = _modules()  # only the files found at start-up: never a path the request makes up
 
-    @app.get("/", include_in_schema=False)
-    def viewer_page() -> FileResponse:
-        return FileResponse(_web_file("index.html"), media_type="text/html", headers={"Cache-Control": "no-cache"})
-
-    @app.get("/report", include_in_schema=False)
-    def report_page() -> FileResponse:
-        return FileResponse(_web_file("report.html"), media_type="text/html", headers={"Cache-Control": "no-cache"})
-
-    for name, media_type in {**VIEWER_FILES, **REPORT_FILES, **DOCS_FILES}.items():
-
-        def viewer_asset(name: str = name, media_type: str = media_type) -> FileResponse:
-            return FileResponse(_web_file(name), media_type=media_type, headers={"Cache-Control": "no-cache"})
-
-        app.add_api_route(f"/{name}", viewer_asset, methods=["GET"], include_in_schema=False)
+    @app.get("/js/{module:path}", include_in_schema=False)
+    def page_module(module: str) -> FileResponse:
+        if module not in modules:
+            msg = "no such page module under /js/"
+            raise NotFound(msg)
+        return FileResponse(_web_file(modules[module]), media_type="text/javascript", headers=NO_CACHE)
 
     # check_dir=False: the app still starts (and the API works) before `npm ci`; the page then 404s on Leaflet.
     app.mount("/vendor/leaflet", StaticFiles(directory=LEAFLET_DIST, check_dir=False), name="leaflet")
     app.mount("/vendor/leaflet-heat", StaticFiles(directory=LEAFLET_HEAT_DIST, check_dir=False), name="leaflet-heat")
     app.mount("/vendor/swagger-ui", StaticFiles(directory=SWAGGER_DIST, check_dir=False), name="swagger-ui")
-
-    @app.get("/docs", include_in_schema=False)
-    def api_docs() -> FileResponse:
-        # Swagger UI's start-up is in web/docs.js, not inline: the Content-Security-Policy allows no inline script.
-        return FileResponse(_web_file("docs.html"), media_type="text/html", headers={"Cache-Control": "no-cache"})

@@ -3,6 +3,8 @@ and an OpenAPI document that declares the problems the API really answers (400 w
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from typing import Any
 
@@ -12,7 +14,7 @@ from fastapi.testclient import TestClient
 from gridmap.api.headers import content_security_policy, tile_source
 from gridmap.api.pages import WEB_DIR
 from gridmap.api.problems import PROBLEM_MEDIA_TYPE
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import AppFactory, add_token, bearer
 
 HEADERS = {
@@ -39,7 +41,7 @@ def test_every_kind_of_answer_carries_the_headers(make_client: AppFactory) -> No
         client.get("/"),
         client.get("/report"),
         client.get("/docs"),
-        client.get("/viewer.js"),
+        client.get("/js/viewer/main.js"),
         client.get("/api/v1/openapi.json"),
         client.get("/api/v1/collections/grids/items?limit=1"),
         client.get("/api/v1/no-such-thing"),  # 404 problem
@@ -90,9 +92,44 @@ def test_the_served_policy_allows_the_configured_tiles(make_client: AppFactory) 
 @pytest.mark.parametrize("page", sorted(path.name for path in WEB_DIR.glob("*.html")))
 def test_pages_hold_no_inline_script_handler_or_style(page: str) -> None:
     html = (WEB_DIR / page).read_text(encoding="utf-8")
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "an inline <script>"
+    # The one inline script a page may hold is its import map, allowed by its hash (see the next test).
+    assert not re.search(r'<script(?![^>]*\bsrc=)(?![^>]*\btype="importmap")[^>]*>', html), "an inline <script>"
     assert not re.search(r"\son[a-z]+\s*=", html, re.IGNORECASE), "an on… event handler attribute"
     assert not re.search(r"\sstyle\s*=|<style", html, re.IGNORECASE), "an inline style"
+
+
+def test_the_policy_allows_exactly_the_import_maps_of_the_pages(make_client: AppFactory) -> None:
+    client = make_client()
+    pages = [client.get(path).text for path in ("/", "/report")]
+    import_maps = {
+        found for html in pages for found in re.findall(r'<script type="importmap">(.*?)</script>', html, re.DOTALL)
+    }
+    assert len(import_maps) == 1  # the viewer and the reporting page name the same packages
+    hashes = {f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'" for text in import_maps}
+    directives = dict(d.split(" ", 1) for d in assert_secured(client.get("/docs")).split("; "))
+    assert set(directives["script-src"].split()) == {"'self'", *hashes}
+
+
+def test_only_the_page_modules_are_served_under_js(make_client: AppFactory) -> None:
+    client = make_client()
+    module = client.get("/js/viewer/main.js")
+    assert module.status_code == 200 and module.headers["content-type"].startswith("text/javascript")
+    assert 'from "./boundaries.js"' in module.text
+    for path in ("/js/viewer/nothing.js", "/js/..%2F..%2Fpyproject.toml", "/js/../gridmap/api/pages.py"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_no_page_or_asset_takes_a_file_name_from_the_query(make_client: AppFactory) -> None:
+    # An asset route once took its file name as a defaulted argument, which FastAPI reads from the query
+    # string: /viewer.js?name=../pyproject.toml served any file under the repository.
+    client = make_client()
+    pages = [r.path for r in client.app.routes if getattr(r, "methods", None) == {"GET"} and "{" not in r.path]  # type: ignore[attr-defined]
+    served = [path for path in pages if not path.startswith("/api/") and not path.startswith("/open311/")]
+    assert "/" in served and "/report" in served
+    for path in served:
+        for name in ("name", "module", "path", "file"):
+            answer = client.get(path, params={name: "../pyproject.toml", "media_type": "text/plain"})
+            assert "[build-system]" not in answer.text, (path, name)
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

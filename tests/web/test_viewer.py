@@ -28,7 +28,8 @@ import shapely
 
 from gridmap.services.households import read_households
 from gridmap.store import open_store
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
+from tests.api.conftest import publish_region
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +48,7 @@ START_TIMEOUT_S = 60
 
 
 def _need_chromium() -> None:
-    if CHROMIUM.is_file() and (REPO / "web" / "node_modules" / "leaflet" / "dist" / "leaflet.js").is_file():
+    if CHROMIUM.is_file() and (REPO / "web" / "node_modules" / "leaflet" / "dist" / "leaflet-src.esm.js").is_file():
         return
     message = f"the viewer tests need {CHROMIUM} and Leaflet in web/node_modules (npm ci in web/)"
     if os.environ.get("CI", "").lower() == "true":
@@ -70,7 +71,7 @@ def _write_sample(sample_dir: Path) -> Path:
     if shipped.is_file():
         shutil.copyfile(shipped, target)
     else:
-        from gridmap.sample.region import BOUNDARY_COLUMNS, generate_region
+        from gridmap_demo.region import BOUNDARY_COLUMNS, generate_region
 
         generate_region().boundaries[list(BOUNDARY_COLUMNS)].to_file(target, driver="GeoJSON")
     return target
@@ -138,6 +139,7 @@ def running_app(
 def _start(folder: Path, **settings: str) -> Iterator[Server]:
     sample = _write_sample(folder / "sample")
     database_url = f"sqlite:///{folder / 'gridmap.db'}"
+    publish_region(database_url, folder / "sample")  # before the app starts, as `gridmap demo load` does
     with running_app(folder, database_url, folder / "sample", **settings) as base:
         store = open_store(database_url)
         try:
@@ -167,7 +169,7 @@ def start_with_households(folder: Path, sample_files: tuple[str, ...]) -> Iterat
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The app on a new SQLite database holding the sample region (loaded by the app at start)."""
+    """The app on a new SQLite database holding the sample region (published before the app starts)."""
     _need_chromium()
     yield from _start(tmp_path_factory.mktemp("viewer"))
 
@@ -221,7 +223,7 @@ def test_page_shows_every_level_without_errors_or_requests_elsewhere(
     page.screenshot(path=str(tmp_path / "viewer.png"))
     assert (tmp_path / "viewer.png").stat().st_size > 10_000
     assert visit.console_errors == []
-    assert any("/vendor/leaflet/leaflet.js" in url for url in visit.requests)
+    assert any("/vendor/leaflet/leaflet-src.esm.js" in url for url in visit.requests)  # Leaflet's ESM build
     assert visit.outside_requests() == []
 
 

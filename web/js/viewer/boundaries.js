@@ -1,0 +1,144 @@
+/* The boundary layers (communities, grids, microgrids): their styles and labels, selection, the details panel. */
+import * as L from "leaflet";
+
+import { colourFor } from "../colours.js";
+import { el, factsList } from "../dom.js";
+import { showHouseholdPoints, showHouseholds } from "./household-details.js";
+import { map } from "./map.js";
+import { LEVEL_NAMES, LEVELS, state } from "./state.js";
+import { run, showStatus } from "./status.js";
+import { thematic, thematicColour } from "./thematic.js";
+import { fetchAndSelect, viewLoading } from "./view-loading.js";
+
+/** level -> its GeoJSON layer (main.js puts them in the layer switcher). */
+export const layers = {};
+for (const spec of LEVELS) {
+  layers[spec.level] = L.geoJSON(null, {
+    pane: spec.level + "Pane",
+    style: (feature) => styleFor(spec.level, feature),
+    onEachFeature: (feature, layer) => bindFeature(spec.level, feature, layer),
+  });
+}
+layers.community.addTo(map);
+layers.grid.addTo(map);
+
+/** The path style of a feature of `level` (grids coloured by the thematic map when one is on). */
+export function styleFor(level, feature) {
+  const p = feature.properties || {};
+  if (level === "community") return { color: "#16324f", weight: 3, fill: false, opacity: 0.9 };
+  if (level === "grid" && thematic.mode) {
+    return { color: "#ffffff", weight: 1.2, opacity: 1, fillColor: thematicColour(String(p.code)), fillOpacity: 0.78 };
+  }
+  if (level === "grid") {
+    return { color: colourFor(p.code), weight: 1.5, opacity: 0.9, fillColor: colourFor(p.code), fillOpacity: 0.16 };
+  }
+  return { color: "#7b8a99", weight: 0.8, dashArray: "3 3", opacity: 0.9, fillColor: "#ffffff", fillOpacity: 0.01 };
+}
+
+function bindFeature(level, feature, layer) {
+  const p = feature.properties || {};
+  state.byCode.set(String(p.code), { feature, layer, level });
+  layer.bindTooltip(el("span", null, p.name || "", el("span", { class: "code" }, p.code || "")), {
+    permanent: true,
+    direction: "center",
+    className: "label label-" + level,
+    interactive: false,
+  });
+  layer.on("click", (event) => {
+    L.DomEvent.stopPropagation(event);
+    select(String(p.code), false);
+  });
+}
+
+/** Show each level's labels from its label zoom. */
+export function updateLabelClasses() {
+  const zoom = map.getZoom();
+  const container = map.getContainer();
+  for (const spec of LEVELS) {
+    container.classList.toggle("show-" + spec.level + "-labels", zoom >= spec.labelZoom);
+  }
+  // Microgrid labels, where shown, take the place of their grid's (which would sit on one of them).
+  container.classList.toggle("microgrids-on", map.hasLayer(layers.microgrid));
+}
+map.on("zoomend overlayadd overlayremove", updateLabelClasses);
+
+function chainOf(code) {
+  const chain = [];
+  let entry = state.byCode.get(code);
+  const seen = new Set();
+  while (entry && !seen.has(entry.feature.properties.code)) {
+    seen.add(entry.feature.properties.code);
+    chain.unshift(entry.feature.properties);
+    const parent = entry.feature.properties.parent;
+    entry = parent ? state.byCode.get(String(parent)) : null;
+  }
+  return chain;
+}
+
+/** Outline `entry` ({ feature, layer, level }, or null for none) as the selected feature. */
+export function highlight(entry) {
+  if (state.highlighted) {
+    const old = state.highlighted;
+    old.layer.setStyle(styleFor(old.level, old.feature));
+  }
+  state.highlighted = entry;
+  if (!entry) return;
+  const outline = { color: "#e8590c", weight: 4, opacity: 1, dashArray: null };
+  // On a choropleth the selected grid keeps its colour, so that the map still reads; only its outline changes.
+  entry.layer.setStyle(thematic.mode && entry.level === "grid" ? { ...styleFor(entry.level, entry.feature), ...outline }
+    : { ...outline, fill: true, fillColor: "#ffa94d", fillOpacity: 0.35 });
+  entry.layer.bringToFront();
+}
+
+/** Select the feature with `code` (fetching it first when loaded by view), optionally zooming to it. */
+export function select(code, zoomTo) {
+  const entry = state.byCode.get(code);
+  if (!entry && viewLoading.levels.size) {
+    // Loaded by view: a feature outside what was seen so far is fetched by code (with its parents) first.
+    run(() => fetchAndSelect(code, zoomTo));
+    return;
+  }
+  if (!entry) {
+    showStatus("未找到 Not found: " + code, true);
+    return;
+  }
+  if (!map.hasLayer(layers[entry.level])) {
+    map.addLayer(layers[entry.level]);
+    updateLabelClasses();
+  }
+  highlight(entry);
+  if (zoomTo) map.fitBounds(entry.layer.getBounds(), { maxZoom: 17, padding: [80, 80] });
+  showDetails(entry.feature.properties);
+}
+
+function showDetails(p) {
+  const box = document.getElementById("details");
+  const chain = el("ol", { class: "chain", "aria-label": "Parent chain" });
+  for (const link of chainOf(String(p.code))) {
+    const isCurrent = String(link.code) === String(p.code);
+    const label = (LEVEL_NAMES[link.level] || link.level).split(" ")[0] + " · " + link.name;
+    chain.append(el("li", { class: isCurrent ? "current" : "" },
+      isCurrent ? label : el("a", { "data-code": link.code, onclick: () => select(String(link.code), true) }, label)));
+  }
+  box.replaceChildren(
+    el("h2", { class: "panel-title" }, "要素信息 ", el("small", null, "Details")),
+    el("h3", { id: "details-name" }, p.name),
+    el("span", { class: "level-tag " + p.level }, LEVEL_NAMES[p.level] || p.level),
+    factsList([
+      ["编码 Code", el("span", { class: "code" }, p.code)],
+      ["名称 Name", p.name],
+      ["层级 Level", LEVEL_NAMES[p.level] || p.level],
+      ["网格员 Worker", p.worker || "—"],
+      ["目标户数 Households", p.households_target ?? "—"],
+      ["上级 Parent", p.parent ? el("span", { class: "code" }, p.parent) : "—"],
+    ]),
+    el("h4", { class: "chain-title" }, "隶属关系 Parent chain"),
+    chain,
+    el("div", { id: "details-households", class: "facts" }),
+    el("div", { id: "details-household-points", class: "facts" }),
+  );
+  box.dataset.code = p.code;
+  delete box.dataset.households;
+  run(() => showHouseholds(String(p.code)));
+  run(() => showHouseholdPoints(p));
+}

@@ -1,0 +1,75 @@
+/* The gridmap boundary viewer: communities, grids and microgrids of one boundary version on a Leaflet map,
+ * with thematic maps, household points and incident layers. The page's entry module: it puts the layers in
+ * the switcher, wires the parts together and starts.
+ *
+ * Everything comes from the same origin: /api/v1 for data, /vendor/ for Leaflet (through the page's import
+ * map). No request leaves the server the page came from, except base-map tiles when the operator configured a
+ * tile URL. When the tiles use GCJ-02 (Amap-style), the page asks the API for geometries already shifted to
+ * GCJ-02 (`crs=gcj02`), so that boundaries line up with the tiles.
+ */
+import { request } from "../api.js";
+import { baseMapLayer } from "../base-map.js";
+import { showSignedIn, wireSignIn } from "./auth.js";
+import { layers, select, updateLabelClasses } from "./boundaries.js";
+import { householdPoints } from "./household-details.js";
+import { incidentsHook, startIncidents } from "./incidents.js";
+import { layerControl, map, mapLatLng } from "./map.js";
+import { problemLayer } from "./problems.js";
+import "./search.js";
+import { LEVELS, state } from "./state.js";
+import { run } from "./status.js";
+import { facilityLayer, householdToggle, lifecircleToggle, setThematic, thematic, watchThematicSwitches } from "./thematic.js";
+import { loadSets, loadVersions } from "./versions.js";
+import { loadVersion, loadView, viewLoading, watchLevelLayers } from "./view-loading.js";
+
+function addBaseMap(tiles) {
+  if (state.baseMap) return;
+  const base = baseMapLayer(tiles);
+  if (!base) return;
+  base.addTo(map);
+  state.baseMap = base;
+  layerControl.addOverlay(base, "底图 Base map");
+}
+
+async function start() {
+  state.config = await request("config");
+  state.outputCrs = state.config.output_crs || "wgs84";
+  addBaseMap(state.config.tiles);
+  await loadSets();
+  await loadVersions();
+  await loadVersion();
+}
+
+for (const spec of LEVELS) layerControl.addOverlay(layers[spec.level], spec.title);
+layerControl.addOverlay(householdToggle, "户数分布 Households");
+layerControl.addOverlay(lifecircleToggle, "生活圈覆盖 Life circle");
+layerControl.addOverlay(facilityLayer, "生活圈设施 Facilities");
+watchLevelLayers();
+watchThematicSwitches();
+wireSignIn(() => run(start));
+startIncidents();
+
+// The test hook, for tests, the benchmarks and the browser console (the modules share nothing through
+// globals): the map, the layer registry, the loaded state and a few actions.
+window.gridmapViewer = {
+  map,
+  layers,
+  problemLayer,
+  facilityLayer,
+  householdPoints,
+  thematic,
+  setThematic,
+  state,
+  select,
+  count: (level) => layers[level].getLayers().length,
+  // Loading by view: which levels, their totals in the version, and a way to load the current view now.
+  viewLoading,
+  loadView: () => run(loadView),
+  layerControl,
+  mapLatLng,
+};
+window.gridmapIncidents = incidentsHook;
+
+updateLabelClasses();
+showSignedIn();
+run(start);

@@ -1,0 +1,64 @@
+/* The boundary set and version pickers. */
+import { request } from "../api.js";
+import { el } from "../dom.js";
+import { state } from "./state.js";
+import { run } from "./status.js";
+import { loadVersion } from "./view-loading.js";
+
+const STATUS_NAMES = { published: "已发布 published", draft: "草稿 draft", retired: "已停用 retired" };
+
+function versionLabel(v) {
+  return "v" + v.id + " · " + (STATUS_NAMES[v.status] || v.status) + " · " + v.feature_count + " 个要素";
+}
+
+/** Fill the set picker (shown only when there are several) and choose the first set with a published version. */
+export async function loadSets() {
+  const body = await request("boundary-sets");
+  state.sets = body.boundary_sets || [];
+  const picker = document.getElementById("set-picker");
+  picker.replaceChildren(...state.sets.map((s) => el("option", { value: s.name }, s.title || s.name)));
+  document.getElementById("set-control").hidden = state.sets.length < 2;
+  const preferred = state.sets.find((s) => s.published_version !== null && s.published_version !== undefined);
+  state.set = preferred || state.sets[0] || null;
+  if (state.set) picker.value = state.set.name;
+}
+
+/** Fill the version picker with the chosen set's versions, newest first, and choose the published one. */
+export async function loadVersions() {
+  const picker = document.getElementById("version-picker");
+  if (!state.set) {
+    state.versions = [];
+    picker.replaceChildren(el("option", { value: "" }, "—"));
+    return;
+  }
+  const body = await request("boundary-sets/" + encodeURIComponent(state.set.name) + "/versions");
+  state.versions = (body.versions || []).slice().sort((a, b) => b.id - a.id);
+  picker.replaceChildren(...state.versions.map((v) => el("option", { value: String(v.id) }, versionLabel(v))));
+  state.version = state.versions.find((v) => v.status === "published") || state.versions[0] || null;
+  if (state.version) picker.value = String(state.version.id);
+  showVersionBadge();
+}
+
+function showVersionBadge() {
+  const badge = document.getElementById("version-status");
+  if (!state.version) {
+    badge.hidden = true;
+    return;
+  }
+  badge.hidden = false;
+  badge.className = "badge " + state.version.status;
+  badge.textContent = STATUS_NAMES[state.version.status] || state.version.status;
+}
+
+document.getElementById("set-picker").addEventListener("change", async (event) => {
+  state.set = state.sets.find((s) => s.name === event.target.value) || null;
+  await run(async () => {
+    await loadVersions();
+    await loadVersion();
+  });
+});
+document.getElementById("version-picker").addEventListener("change", async (event) => {
+  state.version = state.versions.find((v) => String(v.id) === event.target.value) || null;
+  showVersionBadge();
+  await run(loadVersion);
+});
