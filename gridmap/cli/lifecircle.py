@@ -11,8 +11,11 @@ from rich.table import Table
 
 from gridmap.cli import app
 from gridmap.cli.common import console, stage_progress, user_errors
+from gridmap.errors import InvalidInput
+from gridmap.geo.fragments import FRAGMENT_GAP
 from gridmap.geo.lifecircle_levels import FACILITY_TYPES, LEVEL_MINUTES
-from gridmap.geo.network import DEFAULT_WALKING_SPEED
+from gridmap.geo.network import DEFAULT_WALKING_SPEED, STEPS_FACTOR
+from gridmap.io.osm import WalkProfile
 from gridmap.services import lifecircle as service
 from gridmap.services.lifecircle_towns import TownAnalysis, TownFiles, analyse_town
 
@@ -58,6 +61,29 @@ BoundaryVersionOption = Annotated[
         "--boundary-version", help="With --store: this boundary version, not the published one.", show_default=False
     ),
 ]
+FragmentOption = Annotated[
+    float,
+    typer.Option(
+        "--connect-fragments",
+        metavar="METRES",
+        help="Join the ends of street pieces cut off from the main network to it when this close (0: don't).",
+    ),
+]
+ProfileOption = Annotated[
+    WalkProfile,
+    typer.Option(
+        "--walk-profile",
+        help="Walkable highways: default follows OpenStreetMap's access tags; cn also walks trunk roads "
+        "(with pavements in Chinese towns) unless foot=no.",
+    ),
+]
+StepsOption = Annotated[
+    float,
+    typer.Option(
+        "--steps-factor",
+        help="How many metres of flat path a metre of steps is worth (1: no penalty; 2: for the elderly).",
+    ),
+]
 SetOption = Annotated[
     str, typer.Option("--set", help="With --store: the boundary set whose published version is used.")
 ]
@@ -70,7 +96,7 @@ def _from_store(
     version_id: int | None,
     set_name: str,
     speed: float,
-    node_crossings: bool | None,
+    network: service.NetworkOptions,
     with_boundaries: bool = True,
 ) -> TownAnalysis:
     """The analysis of the store's boundaries and households (as the API makes it), streets and facilities files."""
@@ -81,7 +107,7 @@ def _from_store(
         version = None
         if with_boundaries:
             version = published_version(store, set_name) if version_id is None else store.get_version(version_id)
-        return analyse_town(store, files, version, speed, node_crossings=node_crossings)
+        return analyse_town(store, files, version, speed, network=network)
 
 
 def _sources_line(analysis: TownAnalysis) -> str:
@@ -106,9 +132,19 @@ def report(
     html: Annotated[Path | None, typer.Option(help="Write an offline HTML map (no CDN) of the analysis.")] = None,
     worst: Annotated[int, typer.Option(help="How many of the worst-served grids to list.")] = 10,
     sites: Annotated[
-        int, typer.Option(help=f"New sites to propose per type covering under {UNDER_COVERED:.0%} (0: none).")
+        int,
+        typer.Option(
+            help=f"New sites to propose per type that has facilities and covers under {UNDER_COVERED:.0%} (0: none)."
+        ),
     ] = 2,
+    site_types: Annotated[
+        list[str] | None,
+        typer.Option("--site-type", help="Propose sites for this type (repeatable) instead of the under-covered ones."),
+    ] = None,
     node_crossings: NodeOption = None,
+    connect_fragments: FragmentOption = FRAGMENT_GAP,
+    walk_profile: ProfileOption = WalkProfile.DEFAULT,
+    steps_factor: StepsOption = STEPS_FACTOR,
     store_url: StoreOption = None,
     boundary_version: BoundaryVersionOption = None,
     set_name: SetOption = "default",
@@ -126,6 +162,7 @@ def report(
       gridmap lifecircle report --store sqlite:///gridmap.db --html lifecircle.html
     """
     analysis = None
+    network_options = service.NetworkOptions(node_crossings, connect_fragments, walk_profile, steps_factor)
     with stage_progress() as step:
         if store_url is not None:
             step("walking times for the store's boundaries and households")
@@ -135,13 +172,13 @@ def report(
                 version_id=boundary_version,
                 set_name=set_name,
                 speed=speed,
-                node_crossings=node_crossings,
+                network=network_options,
                 with_boundaries=not no_boundaries,
             )
             town, areas = analysis.town, analysis.boundaries
         else:
             step("reading the walking network")
-            town_network = service.load_network(network, node_crossings=node_crossings)
+            town_network = service.load_network(network, network_options)
             step("reading facilities, households and boundaries")
             facility_frame = service.read_facilities(facilities)
             household_frame = service.read_households(households)
@@ -149,11 +186,9 @@ def report(
             step(f"walking times for {len(household_frame):,} households")
             town = service.LifeCircle(town_network, household_frame, facility_frame, speed=speed, boundaries=areas)
         proposals = []
-        whole = town.coverage().iloc[0]
-        for kind in FACILITY_TYPES:
-            if sites > 0 and whole[kind] < UNDER_COVERED:
-                step(f"siting {sites} new {kind}")
-                proposals.append(town.propose(kind, sites))
+        for kind in _types_to_site(town, site_types) if sites > 0 else []:
+            step(f"siting {sites} new {kind}")
+            proposals.append(town.propose(kind, sites))
         isochrones = None
         if html is not None:
             step("isochrones")
@@ -164,6 +199,7 @@ def report(
             write_lifecircle_map(html, town=town, isochrones=isochrones, boundaries=areas, proposals=proposals)
     console.print(_type_table(town))
     console.print(_level_line(town))
+    console.print(_fragment_line(town))
     if areas is not None:
         console.print(_worst_table(town, worst))
     if proposals:
@@ -188,6 +224,9 @@ def site(
     households: HouseholdsOption = Path("data/sample/households.csv"),
     speed: SpeedOption = DEFAULT_WALKING_SPEED,
     node_crossings: NodeOption = None,
+    connect_fragments: FragmentOption = FRAGMENT_GAP,
+    walk_profile: ProfileOption = WalkProfile.DEFAULT,
+    steps_factor: StepsOption = STEPS_FACTOR,
     store_url: StoreOption = None,
 ) -> None:
     """Propose k new sites for a facility type that newly cover the most households, with the gain.
@@ -205,6 +244,7 @@ def site(
     from gridmap.io.points import read_points
 
     analysis = None
+    network_options = service.NetworkOptions(node_crossings, connect_fragments, walk_profile, steps_factor)
     with stage_progress() as step:
         step("reading inputs")
         candidate_points = read_points(candidates) if candidates is not None else None
@@ -217,12 +257,12 @@ def site(
                 version_id=None,
                 set_name="default",
                 speed=speed,
-                node_crossings=node_crossings,
+                network=network_options,
                 with_boundaries=False,
             )
             town = analysis.town
         else:
-            town_network = service.load_network(network, node_crossings=node_crossings)
+            town_network = service.load_network(network, network_options)
             facility_frame = service.read_facilities(facilities)
             household_frame = service.read_households(households)
             step(f"walking times for {len(household_frame):,} households")
@@ -276,6 +316,38 @@ def _level_line(town: service.LifeCircle) -> str:
     """The town's completeness per level, one line."""
     whole = town.coverage().iloc[0]
     return "completeness: " + ", ".join(f"{m}-minute {float(whole[f'complete_{m}']):.1%}" for m in LEVEL_MINUTES)
+
+
+def _types_to_site(town: service.LifeCircle, asked: list[str] | None) -> list[str]:
+    """The types asked for, or else those with facilities in the data that cover under UNDER_COVERED."""
+    if asked:
+        unknown = sorted(set(asked) - set(FACILITY_TYPES))
+        if unknown:
+            msg = f"unknown facility types {', '.join(unknown)}; known: {', '.join(FACILITY_TYPES)}"
+            raise InvalidInput(msg)
+        return [kind for kind in FACILITY_TYPES if kind in asked]
+    whole = town.coverage().iloc[0]
+    present = set(town.facilities["type"])
+    return [kind for kind in FACILITY_TYPES if kind in present and whole[kind] < UNDER_COVERED]
+
+
+def _fragment_line(town: service.LifeCircle) -> str:
+    """How the network's cut-off pieces were handled, and the households still nearest one (a warning)."""
+    network = town.network
+    joined = (
+        f"fragments joined to the main network within {network.fragment_gap:g} m "
+        f"(--connect-fragments {network.fragment_gap:g}): {network.fragment_links:,} links"
+        if network.fragment_gap
+        else "fragments not joined (--connect-fragments 0)"
+    )
+    stranded = int(town.on_fragment.sum())
+    if not stranded:
+        return f"{joined}; no household is nearest a cut-off piece"
+    share = stranded / max(len(town.households), 1)
+    return (
+        f"[yellow]warning:[/yellow] {joined}; {stranded:,} households ({share:.1%}) are nearest a street piece "
+        "cut off from the main network and reach only what lies on it (map layer 'households on fragments')"
+    )
 
 
 def _worst_table(town: service.LifeCircle, count: int) -> Table:

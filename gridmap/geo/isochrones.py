@@ -143,7 +143,8 @@ def _from_ends(network: WalkingNetwork, chosen: IndexArray, node_distance: Float
     left_u = budget - node_distance[:, network.edge_u]  # budget left on arriving at each edge's start node
     left_v = budget - node_distance[:, network.edge_v]
     row, edge = np.nonzero((left_u > 0) | (left_v > 0))
-    left_u, left_v = left_u[row, edge], left_v[row, edge]
+    # budget left in metres of this edge, whose metres weigh its factor
+    left_u, left_v = left_u[row, edge] / network.edge_factor[edge], left_v[row, edge] / network.edge_factor[edge]
     length = network.edge_length[edge]
     whole = left_u + left_v >= length
     from_u = ~whole & (left_u > 0)
@@ -160,8 +161,8 @@ def _own_edge(network: WalkingNetwork, sources: Snapped, chosen: IndexArray, bud
     """The stretch of each source's own edge walked directly from its connection point."""
     left = budget - sources.connector[chosen]
     inside = chosen[left > 0]
-    left = left[left > 0]
     edge = sources.edge[inside]
+    left = left[left > 0] / network.edge_factor[edge]
     offset = sources.offset[inside]
     start = np.maximum(offset - left, 0.0)
     end = np.minimum(offset + left, network.edge_length[edge])

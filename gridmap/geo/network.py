@@ -7,9 +7,11 @@ river), so a footbridge is the only way across a river unless the data says othe
 A household or facility is connected to the nearest point on the nearest edge (not the nearest node) by a
 straight connector whose length counts. That edge is split there virtually: from the connection point the
 walk goes either way along the edge to its end nodes, and a household and a facility on the same edge also
-reach each other directly along it. Shortest paths run in scipy.sparse.csgraph: each facility becomes an
-extra source node with one-way edges to its edge's two end nodes, weighted by connector plus the along-edge
-part, so a multi-source Dijkstra over those sources gives exact distances.
+reach each other directly along it. An edge's metres may weigh more than a flat path's (`edge_factor`:
+steps for elderly walkers), so routes minimise metres times factor. Shortest paths run in
+scipy.sparse.csgraph: each facility becomes an extra source node with one-way edges to its edge's two end
+nodes, weighted by connector plus the along-edge part, so a multi-source Dijkstra over those sources gives
+exact distances.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
+from gridmap.geo.snapping import SegmentIndex
+
 FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
 GeometryArray = npt.NDArray[np.object_]
-
-_SNAP_CHUNK = 250_000  # points whose candidate edges are held in memory at once
 
 DEFAULT_WALKING_SPEED = 1.0
 """Walking speed in m/s for elderly-friendly planning.
@@ -36,6 +38,14 @@ GB 50180-2018 (urban residential area planning) pairs its 5-, 10- and 15-minute 
 distances of 300 m, 500 m and 800-1,000 m, i.e. 0.8-1.1 m/s; 1.0 m/s sits in that range and near the 3 ft/s
 (0.91 m/s) that the US MUTCD (2009, section 4E.06) prescribes for crossings used by slower pedestrians,
 well below the 1.2-1.4 m/s of an average adult.
+"""
+
+STEPS_FACTOR = 2.0
+"""How many metres of flat path a metre of steps is worth, by default.
+
+Older adults climb and descend stairs at roughly half their walking pace on the level, and stairs are where
+they hesitate, hold the rail or look for another way; 2 keeps steps usable but makes a ramp or a level
+street of up to twice the length preferred.
 """
 
 
@@ -58,6 +68,12 @@ class Snapped:
     def connected(self) -> npt.NDArray[np.bool_]:
         """Which points reached an edge."""
         return self.edge >= 0
+
+    def take(self, index: IndexArray) -> Snapped:
+        """Some of the points, in the order of `index`."""
+        return Snapped(
+            xy=self.xy[index], edge=self.edge[index], offset=self.offset[index], connector=self.connector[index]
+        )
 
 
 @dataclass(frozen=True)
@@ -91,14 +107,25 @@ def walking_metres(minutes: float, *, speed: float = DEFAULT_WALKING_SPEED) -> f
 class WalkingNetwork:
     """An undirected street graph whose edges keep their line geometry; build it with `from_lines`."""
 
-    def __init__(self, node_xy: FloatArray, edges: GeometryArray, edge_u: IndexArray, edge_v: IndexArray) -> None:
+    def __init__(
+        self,
+        node_xy: FloatArray,
+        edges: GeometryArray,
+        edge_u: IndexArray,
+        edge_v: IndexArray,
+        edge_factor: FloatArray | None = None,
+    ) -> None:
         self.node_xy = node_xy
         self.edges = edges
         self.edge_u = edge_u
         self.edge_v = edge_v
         self.edge_length: FloatArray = shapely.length(edges).astype(np.float64)
-        self._tree = shapely.STRtree(edges)
-        rows, cols, weights = _symmetric_min_edges(edge_u, edge_v, self.edge_length)
+        self.edge_factor: FloatArray = np.ones(len(edges)) if edge_factor is None else edge_factor
+        """Walking effort per metre of each edge relative to a flat path (steps: more than 1)."""
+        self.edge_cost: FloatArray = self.edge_length * self.edge_factor
+        """Each edge's length times its factor: the metres of flat path it is worth, which routes minimise."""
+        self._segments = SegmentIndex(edges)
+        rows, cols, weights = _symmetric_min_edges(edge_u, edge_v, self.edge_cost)
         self._street_graph = sp.csr_array((weights, (rows, cols)), shape=(len(node_xy), len(node_xy)))
 
     @property
@@ -107,19 +134,34 @@ class WalkingNetwork:
         return len(self.node_xy)
 
     @property
+    def street_graph(self) -> sp.csr_array:
+        """Node-to-node adjacency, both directions, weighted by the shortest edge between them (no self-loops)."""
+        return self._street_graph
+
+    @property
     def n_edges(self) -> int:
         """Number of street edges between nodes."""
         return len(self.edges)
 
     @classmethod
-    def from_lines(cls, lines: npt.ArrayLike, *, precision: float = 1e-3) -> WalkingNetwork:
+    def from_lines(
+        cls, lines: npt.ArrayLike, *, precision: float = 1e-3, factor: npt.ArrayLike | None = None
+    ) -> WalkingNetwork:
         """Node LineStrings (metric CRS) where they share an endpoint or vertex; edges run between nodes.
 
         Coordinates closer than `precision` metres (on a grid of that size) count as the same vertex.
-        MultiLineStrings are split into their parts; empty and zero-length lines are dropped.
+        MultiLineStrings are split into their parts; empty and zero-length lines are dropped, and so are
+        edges identical to an earlier one (duplicate ways; the one with the smallest factor is kept).
+        `factor` (one per line, at least 1; default 1) weighs a line's metres, e.g. steps for the elderly.
         """
-        parts = shapely.get_parts(np.asarray(lines, dtype=object))
-        parts = parts[shapely.get_type_id(parts) == shapely.GeometryType.LINESTRING]
+        geometries = np.asarray(lines, dtype=object)
+        line_factor = np.ones(len(geometries)) if factor is None else np.asarray(factor, dtype=np.float64)
+        if line_factor.shape != (len(geometries),) or not (line_factor >= 1).all():
+            msg = "factor needs one value of at least 1 per line"
+            raise ValueError(msg)
+        parts, owner = shapely.get_parts(geometries, return_index=True)
+        is_line = shapely.get_type_id(parts) == shapely.GeometryType.LINESTRING
+        parts, part_factor = parts[is_line], line_factor[owner[is_line]]
         coords, line = shapely.get_coordinates(parts, return_index=True)
         vertex, node_xy_all = _merge_vertices(coords, precision)
         # drop repeated vertices inside a line, then lines left with fewer than two vertices
@@ -137,9 +179,15 @@ class WalkingNetwork:
         node_vertices = np.unique(vertex[is_node])
         node_of_vertex[node_vertices] = np.arange(len(node_vertices))
         edges, starts, ends = _split_at_nodes(node_xy_all[vertex], is_node, last)
-        edge_u = node_of_vertex[vertex[starts]]
-        edge_v = node_of_vertex[vertex[ends]]
-        return cls(node_xy_all[node_vertices], edges, edge_u, edge_v)
+        edge_factor = part_factor[line[starts]]
+        # a street mapped twice (duplicate ways, either direction) gives identical edges: keep one, so that
+        # every point near it snaps to that one edge and points on it reach each other along it
+        by_factor = np.argsort(edge_factor, kind="stable")
+        _, first = np.unique(shapely.to_wkb(shapely.normalize(edges[by_factor])), return_index=True)
+        kept = np.sort(by_factor[first])
+        edge_u = node_of_vertex[vertex[starts[kept]]]
+        edge_v = node_of_vertex[vertex[ends[kept]]]
+        return cls(node_xy_all[node_vertices], edges[kept], edge_u, edge_v, edge_factor[kept])
 
     def snap(self, points: npt.ArrayLike, *, max_connector: float | None = None) -> Snapped:
         """Connect each point to the nearest point on the nearest edge (edge -1 if none within `max_connector`)."""
@@ -151,57 +199,13 @@ class WalkingNetwork:
             raise ValueError(msg)
         xy = np.full((n, 2), np.nan)
         xy[present] = shapely.get_coordinates(geometries[present])[:, :2]
-        edge = np.full(n, -1, dtype=np.intp)
-        offset = np.zeros(n)
-        connector = np.full(n, np.inf)
-        if len(present) and self.n_edges:
-            point_index, edge_index, distance = self._nearest_edges(geometries, present, max_connector)
-            edge[point_index] = edge_index
-            connector[point_index] = distance
-            offset[point_index] = shapely.line_locate_point(self.edges[edge_index], geometries[point_index])
-        return Snapped(xy=xy, edge=edge, offset=offset, connector=connector)
-
-    def _nearest_edges(
-        self, geometries: GeometryArray, present: IndexArray, max_connector: float | None
-    ) -> tuple[IndexArray, IndexArray, FloatArray]:
-        """(point, nearest edge, distance) for the points that have an edge within `max_connector`.
-
-        First every edge whose box meets a square of half-side `radius` (half the median edge length) around
-        the point: if the nearest of those is within `radius` it is the nearest of all (any nearer edge would
-        be among them). The points left over, far from every street, go to STRtree.query_nearest, which is
-        exact too but about ten times slower per point. Ties in the first pass go to the lowest edge index.
-        """
-        radius = 0.5 * float(np.median(self.edge_length))
-        if max_connector is not None:
-            radius = min(radius, max_connector)
-        found: list[tuple[IndexArray, IndexArray, FloatArray]] = []
-        settled = np.zeros(len(geometries), dtype=bool)
-        for begin in range(0, len(present), _SNAP_CHUNK):
-            chunk = present[begin : begin + _SNAP_CHUNK]
-            x, y = shapely.get_x(geometries[chunk]), shapely.get_y(geometries[chunk])
-            squares = shapely.box(x - radius, y - radius, x + radius, y + radius)
-            square_index, edge_index = self._tree.query(squares)
-            point_index = chunk[square_index]
-            distance = shapely.distance(geometries[point_index], self.edges[edge_index])
-            close = distance <= radius
-            point_index, edge_index, distance = point_index[close], edge_index[close], distance[close]
-            order = np.lexsort((edge_index, distance, point_index))
-            head = np.ones(len(order), dtype=bool)
-            head[1:] = point_index[order][1:] != point_index[order][:-1]
-            best = order[head]
-            found.append((point_index[best], edge_index[best], distance[best]))
-            settled[point_index[best]] = True
-        rest = present[~settled[present]]
-        if len(rest) and (max_connector is None or max_connector > radius):
-            (rest_index, edge_index), distance = self._tree.query_nearest(
-                geometries[rest], max_distance=max_connector, return_distance=True, all_matches=False
-            )
-            found.append((rest[rest_index], edge_index, distance))
-        return (
-            np.concatenate([f[0] for f in found]).astype(np.intp),
-            np.concatenate([f[1] for f in found]).astype(np.intp),
-            np.concatenate([f[2] for f in found]).astype(np.float64),
+        nearest = self._segments.nearest(xy, max_distance=max_connector)
+        offset = (
+            np.minimum(nearest.offset, self.edge_length[np.maximum(nearest.edge, 0)])
+            if self.n_edges
+            else nearest.offset
         )
+        return Snapped(xy=xy, edge=nearest.edge, offset=offset, connector=nearest.distance)
 
     def source_graph(self, sources: Snapped) -> sp.csr_array:
         """The street graph plus one node per source (numbered after the street nodes) with one-way edges out.
@@ -211,8 +215,8 @@ class WalkingNetwork:
         """
         ok = np.flatnonzero(sources.connected)
         edge = sources.edge[ok]
-        to_u = sources.connector[ok] + sources.offset[ok]
-        to_v = sources.connector[ok] + self.edge_length[edge] - sources.offset[ok]
+        to_u = sources.connector[ok] + sources.offset[ok] * self.edge_factor[edge]
+        to_v = sources.connector[ok] + (self.edge_length[edge] - sources.offset[ok]) * self.edge_factor[edge]
         # a source on a self-loop edge has two entries to the same node: keep the shorter
         rows, cols, weights = _min_per_pair(
             np.r_[ok, ok], np.r_[self.edge_u[edge], self.edge_v[edge]], np.r_[to_u, to_v]
@@ -277,13 +281,13 @@ class WalkingNetwork:
         n = len(households)
         distance = np.full(n, np.inf)
         facility = np.full(n, -1, dtype=np.intp)
-        if not len(ends.ok):
+        if not len(ends.ok) or not facilities.connected.any():  # a type with no facility reaches no one
             return NearestFacility(distance, facility)
         via_u = ends.offset + node_distance[ends.u]
         via_v = ends.rest + node_distance[ends.v]
         best = np.minimum(via_u, via_v)
         best_facility = np.where(via_u <= via_v, node_facility[ends.u], node_facility[ends.v])
-        pair_household, pair_facility, direct = same_edge_pairs(households, facilities, ends.ok)
+        pair_household, pair_facility, direct = same_edge_pairs(self, households, facilities, ends.ok)
         if len(direct):
             # direct along the shared edge: keep the shortest per household, then compare with the node routes
             order = np.lexsort((direct, pair_household))
@@ -305,8 +309,8 @@ class WalkingNetwork:
             ok=ok,
             u=self.edge_u[edge],
             v=self.edge_v[edge],
-            offset=offset,
-            rest=self.edge_length[edge] - offset,
+            offset=offset * self.edge_factor[edge],
+            rest=(self.edge_length[edge] - offset) * self.edge_factor[edge],
             connector=households.connector[ok],
         )
 
@@ -318,15 +322,15 @@ class HouseholdEnds:
     ok: IndexArray
     u: IndexArray
     v: IndexArray
-    offset: FloatArray  # to u
+    offset: FloatArray  # to u (weighed by the edge's factor, as are all along-edge distances in routing)
     rest: FloatArray  # to v
     connector: FloatArray
 
 
 def same_edge_pairs(
-    households: Snapped, facilities: Snapped, household_index: IndexArray
+    network: WalkingNetwork, households: Snapped, facilities: Snapped, household_index: IndexArray
 ) -> tuple[IndexArray, IndexArray, FloatArray]:
-    """(household, facility, facility connector + along-edge distance) for each pair sharing an edge.
+    """(household, facility, facility connector + along-edge distance, weighed) for each pair sharing an edge.
 
     Only households in `household_index` are considered; facility connectors are included, household
     connectors are not.
@@ -346,6 +350,7 @@ def same_edge_pairs(
     within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     pair_facility = fac[np.repeat(lo, count) + within]
     direct = np.abs(households.offset[pair_household] - facilities.offset[pair_facility])
+    direct *= network.edge_factor[households.edge[pair_household]]
     return pair_household, pair_facility, facilities.connector[pair_facility] + direct
 
 

@@ -10,11 +10,12 @@ HiGHS (scipy.optimize.milp, in process), cross-checked against the greedy answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import dijkstra
 
@@ -26,7 +27,10 @@ GREEDY_GUARANTEE = 1.0 - 1.0 / np.e
 EXACT_LIMIT = 2_000_000
 """Candidates x coverable households up to which the integer programme is solved as well."""
 
-_BATCH_CELLS = 4_000_000  # candidates x (nodes or households) held in memory at once
+CANDIDATE_SPACING = 25.0
+"""Metres between candidate sites drawn from the streets: far finer than a facility's catchment."""
+
+_BATCH_CELLS = 250_000  # candidates x street nodes at once: each reached node meets a few households
 _TOLERANCE = 1e-9
 
 
@@ -50,8 +54,13 @@ class SitingResult:
 
 
 def coverage_matrix(network: WalkingNetwork, candidates: Snapped, households: Snapped, distance: float) -> sp.csr_array:
-    """Boolean (candidates x households): which household each candidate reaches within `distance` m."""
-    n, h = network.n_nodes, len(households)
+    """Boolean (candidates x households), sparse: which household each candidate reaches within `distance` m.
+
+    Per batch of candidates, one Dijkstra bounded by `distance` gives the street nodes each reaches; every
+    (candidate, node) pair then meets the households whose edge ends at that node, sorted by end node, and
+    the pairs within `distance` are kept. Nothing of size candidates x households is ever dense.
+    """
+    n = network.n_nodes
     rows: list[IndexArray] = [np.zeros(0, dtype=np.intp)]
     cols: list[IndexArray] = [np.zeros(0, dtype=np.intp)]
     ok_candidates = np.flatnonzero(candidates.connected)
@@ -59,26 +68,66 @@ def coverage_matrix(network: WalkingNetwork, candidates: Snapped, households: Sn
     if len(ok_candidates) and len(ends.ok):
         graph = network.source_graph(candidates)
         # a candidate and a household on the same edge also reach each other directly along it
-        pair_household, pair_candidate, direct = same_edge_pairs(households, candidates, ends.ok)
-        pair_col = np.searchsorted(ends.ok, pair_household)
-        pair_walk = ends.connector[pair_col] + direct
-        batch = max(1, _BATCH_CELLS // max(n, len(ends.ok)))
+        pair_household, pair_candidate, direct = same_edge_pairs(network, households, candidates, ends.ok)
+        near = ends.connector[np.searchsorted(ends.ok, pair_household)] + direct <= distance
+        rows.append(pair_candidate[near])
+        cols.append(pair_household[near])
+        by_end = [_households_by_node(node, n) for node in (ends.u, ends.v)]
+        batch = max(1, _BATCH_CELLS // max(n, 1))
         for begin in range(0, len(ok_candidates), batch):
             chosen = ok_candidates[begin : begin + batch]
             node_distance = np.asarray(dijkstra(graph, directed=True, indices=n + chosen, limit=distance))[:, :n]
-            walk = ends.connector + np.minimum(
-                ends.offset + node_distance[:, ends.u], ends.rest + node_distance[:, ends.v]
-            )
-            inside = (pair_candidate >= chosen[0]) & (pair_candidate <= chosen[-1])
-            pair_row = np.searchsorted(chosen, pair_candidate[inside])
-            walk[pair_row, pair_col[inside]] = np.minimum(walk[pair_row, pair_col[inside]], pair_walk[inside])
-            row, col = np.nonzero(walk <= distance)  # row-major: candidates in ascending order
-            rows.append(chosen[row])
-            cols.append(ends.ok[col])
-    row_of = np.concatenate(rows)
-    indptr = np.r_[0, np.cumsum(np.bincount(row_of, minlength=len(candidates)))]
-    data = np.ones(len(row_of), dtype=bool)
-    return sp.csr_array((data, np.concatenate(cols), indptr), shape=(len(candidates), h))
+            row, node = np.nonzero(node_distance <= distance)
+            reached = node_distance[row, node]
+            for (order, first), along in zip(by_end, (ends.offset, ends.rest), strict=True):
+                count = first[node + 1] - first[node]
+                pair_row = np.repeat(row, count)
+                within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+                household = order[np.repeat(first[node], count) + within]  # positions in ends.ok
+                walk = np.repeat(reached, count) + along[household] + ends.connector[household]
+                keep = walk <= distance
+                rows.append(chosen[pair_row[keep]])
+                cols.append(ends.ok[household[keep]])
+    matrix = sp.coo_array(
+        (np.ones(sum(len(r) for r in rows), dtype=bool), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(candidates), len(households)),
+    ).tocsr()
+    matrix.sum_duplicates()
+    return sp.csr_array(matrix.astype(bool))
+
+
+def _households_by_node(node: IndexArray, n_nodes: int) -> tuple[IndexArray, IndexArray]:
+    """Households (positions) sorted by `node`, and CSR pointers: node i's are order[first[i]:first[i + 1]]."""
+    order = np.argsort(node, kind="stable")
+    first = np.r_[0, np.cumsum(np.bincount(node, minlength=n_nodes))]
+    return order.astype(np.intp), first.astype(np.intp)
+
+
+def candidate_sites(
+    network: WalkingNetwork, households: Snapped, distance: float, *, spacing: float = CANDIDATE_SPACING
+) -> FloatArray:
+    """Places on the streets within walking `distance` of one of `households`, one per `spacing` m square.
+
+    The places are the street nodes and points every `spacing` m along each edge; a bounded Dijkstra from
+    all the households at once keeps those on edges with an end within reach or with one of the households
+    on them (the coverage matrix then tells exactly whom each reaches). Of the places in one square of a
+    `spacing` grid, the first (nodes first, then edges in order) stands for the square.
+    """
+    if not spacing > 0:
+        msg = f"the candidate spacing must be positive, got {spacing} m"
+        raise ValueError(msg)
+    node_distance, _ = network.node_distances(households, limit=distance)
+    near_node = node_distance <= distance
+    near_edge = near_node[network.edge_u] | near_node[network.edge_v]
+    near_edge[households.edge[households.connected]] = True
+    edge = np.flatnonzero(near_edge)
+    count = np.floor(network.edge_length[edge] / spacing).astype(np.intp)
+    along_edge = np.repeat(edge, count)
+    step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + 0.5
+    points = shapely.line_interpolate_point(network.edges[along_edge], step * spacing)
+    xy = np.vstack([network.node_xy[near_node], shapely.get_coordinates(points)])
+    _, first = np.unique(np.floor(xy / spacing).astype(np.int64), axis=0, return_index=True)
+    return np.asarray(xy[np.sort(first)], dtype=np.float64)
 
 
 def propose_sites(
@@ -98,9 +147,21 @@ def propose_sites(
     For a life-circle level, `distance` is `walking_metres(minutes, speed=...)`: 600 m for 10 minutes at 1 m/s.
     """
     covered = network.nearest_facility_distance(households, facilities) <= distance
-    coverage = coverage_matrix(network, candidates, households, distance)
-    return maximal_covering(
-        coverage, k, weights=weights, covered=covered, exact_limit=exact_limit, time_limit=time_limit
+    weight = np.ones(len(households)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if weight.shape != (len(households),):
+        msg = "weights need one value per household"
+        raise ValueError(msg)
+    # only households not yet covered can be gained: the coverage matrix needs no column for the others
+    open_households = np.flatnonzero(~covered)
+    coverage = coverage_matrix(network, candidates, households.take(open_households), distance)
+    result = maximal_covering(
+        coverage, k, weights=weight[open_households], exact_limit=exact_limit, time_limit=time_limit
+    )
+    return replace(
+        result,
+        newly_covered=open_households[result.newly_covered],
+        covered_before=float(weight[covered].sum()),
+        total=float(weight.sum()),
     )
 
 

@@ -9,14 +9,19 @@ Which ways are walkable (OpenStreetMap's highway values):
 - always: footway, pedestrian, path, steps, corridor, living_street, residential, service, unclassified,
   road, track, and tertiary, secondary, primary with their _link roads (Chinese town streets of every class
   carry pavements, and `sidewalk` is rarely mapped);
-- only with foot=yes/designated/permissive/official: cycleway, bridleway, trunk, trunk_link;
+- only with foot=yes/designated/permissive/official: cycleway, bridleway, trunk, trunk_link (in the `cn`
+  profile trunk and trunk_link are walkable like primary: national roads tagged trunk run through Chinese
+  town centres with pavements);
 - never: motorway and motorway_link, anything else (construction, proposed, platform, raceway ...), ways
   with foot=no/private/use_sidepath, and ways with access=no/private unless foot explicitly allows walking.
 Closed pedestrian areas (area=yes) are kept as their outline, which still links the streets meeting them.
+A `highway` holding several values, as OSMnx writes a simplified edge made of several ways
+(`"['residential', 'service']"`), is walkable when one of its values is.
 """
 
 from __future__ import annotations
 
+import ast
 import bz2
 import gzip
 import json
@@ -24,6 +29,7 @@ import xml.etree.ElementTree as ET
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -57,11 +63,19 @@ WALKABLE_HIGHWAYS = frozenset(
     }
 )
 WALKABLE_WITH_FOOT_ACCESS = frozenset({"cycleway", "bridleway", "trunk", "trunk_link"})
+WALKABLE_IN_CN = frozenset({"trunk", "trunk_link"})  # with pavements unless foot=no
 FOOT_ALLOWED = frozenset({"yes", "designated", "permissive", "official"})
 FOOT_FORBIDDEN = frozenset({"no", "private", "use_sidepath"})
 ACCESS_FORBIDDEN = frozenset({"no", "private"})
 
 GeometryArray = npt.NDArray[np.object_]
+
+
+class WalkProfile(StrEnum):
+    """Which highways are walkable: `default` follows OpenStreetMap's access tags, `cn` adds trunk roads."""
+
+    DEFAULT = "default"
+    CN = "cn"
 
 
 @dataclass(frozen=True)
@@ -77,42 +91,62 @@ class Walkways:
         return len(self.lines)
 
 
-def is_walkable(tags: Mapping[str, str]) -> bool:
+def is_walkable(tags: Mapping[str, str], profile: WalkProfile = WalkProfile.DEFAULT) -> bool:
     """Whether a way with these OpenStreetMap tags can be walked (see the module docstring for the rules)."""
-    highway = tags.get("highway")
     foot = tags.get("foot")
     if foot in FOOT_FORBIDDEN:
         return False
-    if highway in WALKABLE_WITH_FOOT_ACCESS:
-        return foot in FOOT_ALLOWED
-    if highway not in WALKABLE_HIGHWAYS:
-        return False
-    return tags.get("access") not in ACCESS_FORBIDDEN or foot in FOOT_ALLOWED
+    access_ok = tags.get("access") not in ACCESS_FORBIDDEN or foot in FOOT_ALLOWED
+    for highway in highway_values(tags.get("highway")):
+        if highway in WALKABLE_HIGHWAYS or (profile == WalkProfile.CN and highway in WALKABLE_IN_CN):
+            if access_ok:
+                return True
+        elif highway in WALKABLE_WITH_FOOT_ACCESS and foot in FOOT_ALLOWED:
+            return True
+    return False
 
 
-def read_walkways(path: Path, *, datum: Datum = Datum.WGS84) -> Walkways:
-    """Walkable ways from .osm/.osm.bz2/.osm.gz (XML), .osm.pbf, or .geojson/.json lines (in `datum`)."""
+def highway_values(value: str | None) -> list[str]:
+    """The values of a `highway` tag: one, or several in a list as OSMnx writes them ("['a', 'b']")."""
+    if value is None:
+        return []
+    text = value.strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            values = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return [text]
+        return [str(v) for v in values] if isinstance(values, list) else [text]
+    return [text]
+
+
+def read_walkways(path: Path, *, datum: Datum = Datum.WGS84, profile: WalkProfile = WalkProfile.DEFAULT) -> Walkways:
+    """Walkable ways from .osm/.osm.bz2/.osm.gz (XML), .osm.pbf, OSMnx .graphml, or .geojson/.json lines."""
     if not path.is_file():
         msg = f"{path}: no such file"
         raise NotFound(msg)
     name = path.name.lower()
     if name.endswith(".pbf"):
-        return read_osm_pbf(path)
+        return read_osm_pbf(path, profile=profile)
     if name.endswith((".geojson", ".json")):
-        return read_geojson_lines(path, datum=datum)
+        return read_geojson_lines(path, datum=datum, profile=profile)
+    if name.endswith((".graphml", ".graphml.bz2", ".graphml.gz")):
+        from gridmap.io.graphml import read_osmnx_graphml  # it builds on this module
+
+        return read_osmnx_graphml(path, profile=profile)
     if name.endswith((".osm", ".osm.bz2", ".osm.gz", ".xml", ".xml.bz2", ".xml.gz")):
-        return read_osm_xml(path)
-    msg = f"{path}: not a walking network file (use .osm, .osm.bz2, .osm.gz, .osm.pbf or .geojson)"
+        return read_osm_xml(path, profile=profile)
+    msg = f"{path}: not a walking network file (use .osm, .osm.bz2, .osm.gz, .osm.pbf, .graphml or .geojson)"
     raise InvalidInput(msg)
 
 
-def read_osm_xml(path: Path) -> Walkways:
+def read_osm_xml(path: Path, *, profile: WalkProfile = WalkProfile.DEFAULT) -> Walkways:
     """Walkable ways of an OpenStreetMap XML file, streamed (compressed with bzip2 or gzip if it ends so)."""
     node_id, lon, lat = array("q"), array("d"), array("d")
     refs, counts = array("q"), array("q")
     way_ids: list[int] = []
     way_tags: list[dict[str, str]] = []
-    with _open(path) as handle:
+    with open_compressed(path) as handle:
         context = iter(ET.iterparse(handle, events=("start", "end")))
         try:
             _, root = next(context)
@@ -127,7 +161,7 @@ def read_osm_xml(path: Path) -> Walkways:
                     lat.append(float(element.attrib.get("lat", "nan")))
                 elif element.tag == "way":
                     tags = {t.attrib["k"]: t.attrib["v"] for t in element.iter("tag")}
-                    if is_walkable(tags):
+                    if is_walkable(tags, profile):
                         way_refs = [int(nd.attrib["ref"]) for nd in element.iter("nd")]
                         refs.extend(way_refs)
                         counts.append(len(way_refs))
@@ -146,7 +180,7 @@ def read_osm_xml(path: Path) -> Walkways:
     return _assemble(way_ids, way_tags, np.frombuffer(counts, dtype=np.int64), ref_lon, ref_lat)
 
 
-def read_osm_pbf(path: Path) -> Walkways:
+def read_osm_pbf(path: Path, *, profile: WalkProfile = WalkProfile.DEFAULT) -> Walkways:
     """Walkable ways of an OpenStreetMap PBF file (needs pyosmium; nodes before ways, as in every extract)."""
     try:
         import osmium  # optional: only .osm.pbf needs it
@@ -167,7 +201,7 @@ def read_osm_pbf(path: Path) -> Walkways:
             if not isinstance(way, osmium.osm.Way):
                 continue
             tags = {tag.k: tag.v for tag in way.tags}
-            if not is_walkable(tags):
+            if not is_walkable(tags, profile):
                 continue
             for ref in way.nodes:
                 valid = ref.location.valid()
@@ -188,7 +222,9 @@ def read_osm_pbf(path: Path) -> Walkways:
     )
 
 
-def read_geojson_lines(path: Path, *, datum: Datum = Datum.WGS84) -> Walkways:
+def read_geojson_lines(
+    path: Path, *, datum: Datum = Datum.WGS84, profile: WalkProfile = WalkProfile.DEFAULT
+) -> Walkways:
     """LineStrings and MultiLineStrings of a GeoJSON file; features with a `highway` property are filtered."""
     try:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -205,11 +241,11 @@ def read_geojson_lines(path: Path, *, datum: Datum = Datum.WGS84) -> Walkways:
         if geometry.get("type") not in ("LineString", "MultiLineString"):
             continue
         properties = {str(k): str(v) for k, v in (feature.get("properties") or {}).items() if v is not None}
-        if "highway" in properties and not is_walkable(properties):
+        if "highway" in properties and not is_walkable(properties, profile):
             continue
         for part in shapely.get_parts(shape(geometry)):
             way_ids.append(int(feature["id"]) if isinstance(feature.get("id"), int) else number)
-            highways.append(properties.get("highway", "footway"))
+            highways.append(highway_values(properties.get("highway", "footway"))[0])
             names.append(properties.get("name"))
             lines.append(part)
     geometries = np.asarray(lines, dtype=np.object_)
@@ -241,7 +277,7 @@ def _locate(
     return ref_lon, ref_lat
 
 
-def _open(path: Path) -> IO[bytes]:
+def open_compressed(path: Path) -> IO[bytes]:
     """The file as bytes, decompressed on the fly when it ends in .bz2 or .gz."""
     suffix = path.suffix.lower()
     if suffix == ".bz2":

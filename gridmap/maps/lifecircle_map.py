@@ -28,6 +28,7 @@ TYPE_COLOURS = (
     "#dd6b20", "#319795", "#2b6cb0", "#9c4221", "#276749", "#553c9a",
 )  # fmt: skip
 SITE_COLOUR = "#1a202c"
+FRAGMENT_COLOUR = "#718096"
 
 
 def write_lifecircle_map(
@@ -48,6 +49,8 @@ def write_lifecircle_map(
         _add_grids(fmap, town, boundaries)
     _add_isochrones(fmap, isochrones)
     _add_households(fmap, town)
+    if town.on_fragment.any():
+        _add_fragment_households(fmap, town)
     _add_facilities(fmap, town.facilities)
     if proposals:
         _add_sites(fmap, proposals)
@@ -142,6 +145,16 @@ def _add_households(fmap: folium.Map, town: LifeCircle) -> None:
         marker=folium.CircleMarker(radius=3, fill=True, fill_opacity=0.8, weight=0),
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": f["properties"]["colour"]},
         tooltip=folium.GeoJsonTooltip(fields=["households", "reached"], aliases=["households", "facilities reached"]),
+    ).add_to(fmap)
+
+
+def _add_fragment_households(fmap: folium.Map, town: LifeCircle) -> None:
+    """Households whose nearest street is on a piece cut off from the main network (they reach only that piece)."""
+    stranded = town.households.loc[town.on_fragment, ["geometry"]]
+    folium.GeoJson(
+        stranded.to_json(),
+        name=f"households on fragments ({len(stranded)})",
+        marker=folium.CircleMarker(radius=5, fill=False, weight=2, color=FRAGMENT_COLOUR),
     ).add_to(fmap)
 
 

@@ -26,13 +26,15 @@ import shapely
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.assign import assign_points
 from gridmap.geo.crs import LocalMetres
+from gridmap.geo.fragments import FRAGMENT_GAP, connect_fragments, fragment_edges
 from gridmap.geo.isochrones import LIFE_CIRCLE_MINUTES, isochrones
 from gridmap.geo.lifecircle_levels import FACILITY_TYPES, LEVEL_MINUTES, facility_type
-from gridmap.geo.network import DEFAULT_WALKING_SPEED, Snapped, WalkingNetwork, walking_metres
+from gridmap.geo.network import DEFAULT_WALKING_SPEED, STEPS_FACTOR, WalkingNetwork, walking_metres
 from gridmap.geo.noding import NODING_TOLERANCE_M, node_lines
-from gridmap.geo.siting import coverage_matrix, propose_sites
-from gridmap.io.osm import read_walkways
+from gridmap.geo.siting import candidate_sites, coverage_matrix, propose_sites
+from gridmap.io.osm import WalkProfile, read_walkways
 from gridmap.io.points import read_points
+from gridmap.io.text import text_encoding
 
 GeometryArray = npt.NDArray[np.object_]
 
@@ -46,10 +48,30 @@ class Network:
 
     walking: WalkingNetwork
     metres: LocalMetres
+    fragment_gap: float = 0.0  # fragment ends this close to the main network were joined to it (0: none)
+    fragment_links: int = 0  # how many links that took
 
 
-def network_from_lines(lines: npt.ArrayLike, *, node_crossings: bool = False) -> Network:
-    """A walking network from WGS-84 LineStrings.
+@dataclass(frozen=True)
+class NetworkOptions:
+    """How a walking network file is read (see `load_network` and `network_from_lines`)."""
+
+    node_crossings: bool | None = None  # None: yes for GeoJSON, no for OpenStreetMap
+    fragment_gap: float = FRAGMENT_GAP
+    profile: WalkProfile = WalkProfile.DEFAULT
+    steps_factor: float = STEPS_FACTOR
+
+
+def network_from_lines(
+    lines: npt.ArrayLike,
+    *,
+    node_crossings: bool = False,
+    fragment_gap: float = FRAGMENT_GAP,
+    factor: npt.ArrayLike | None = None,
+) -> Network:
+    """A walking network from WGS-84 LineStrings, its fragments joined within `fragment_gap` m (0: not joined).
+
+    `factor` (one per line, default 1) weighs a line's metres in routing (`WalkingNetwork.from_lines`).
 
     With `node_crossings`, lines are also joined wherever they cross or one ends within
     `NODING_TOLERANCE_M` of another (`gridmap.geo.noding.node_lines`): right for line sets drawn without
@@ -64,17 +86,36 @@ def network_from_lines(lines: npt.ArrayLike, *, node_crossings: bool = False) ->
     local = metres.to_local(geometries)
     if node_crossings:
         local = node_lines(local, NODING_TOLERANCE_M)
-    return Network(WalkingNetwork.from_lines(local), metres)
+    walking = WalkingNetwork.from_lines(local, factor=factor)
+    if fragment_gap < 0:
+        msg = f"the fragment gap must not be negative, got {fragment_gap} m"
+        raise InvalidInput(msg)
+    if not fragment_gap:
+        return Network(walking, metres)
+    joined = connect_fragments(walking, fragment_gap)
+    return Network(joined.network, metres, fragment_gap=fragment_gap, fragment_links=joined.links)
 
 
-def load_network(path: Path, *, node_crossings: bool | None = None) -> Network:
-    """The walking network of a GeoJSON lines file or an OpenStreetMap file (.osm, .osm.pbf).
+def load_network(path: Path, options: NetworkOptions | None = None) -> Network:
+    """The walking network of a GeoJSON lines file, an OpenStreetMap file (.osm, .osm.pbf) or OSMnx GraphML.
 
-    By default crossings are noded for GeoJSON (usually drawn or generated lines) and not for OpenStreetMap.
+    By default crossings are noded for GeoJSON (usually drawn or generated lines) and not for OpenStreetMap;
+    fragments are joined within `FRAGMENT_GAP` m, and steps weigh `STEPS_FACTOR` times their length.
     """
+    options = NetworkOptions() if options is None else options
+    if not options.steps_factor >= 1:
+        msg = f"the steps factor must be at least 1, got {options.steps_factor}"
+        raise InvalidInput(msg)
+    node_crossings = options.node_crossings
     if node_crossings is None:
         node_crossings = path.suffix.lower() in (".geojson", ".json")
-    return network_from_lines(read_walkways(path).lines, node_crossings=node_crossings)
+    ways = read_walkways(path, profile=options.profile)
+    return network_from_lines(
+        ways.lines,
+        node_crossings=node_crossings,
+        fragment_gap=options.fragment_gap,
+        factor=np.where(ways.highway == "steps", options.steps_factor, 1.0),
+    )
 
 
 def read_facilities(path: Path) -> gpd.GeoDataFrame:
@@ -106,7 +147,7 @@ def read_households(path: Path) -> gpd.GeoDataFrame:
     if path.suffix.lower() in (".geojson", ".json"):
         table = pd.DataFrame(gpd.read_file(path).drop(columns="geometry"))
     else:
-        table = pd.read_csv(path, encoding="utf-8-sig")
+        table = pd.read_csv(path, encoding=text_encoding(path))
     table.columns = [str(c).strip().lower() for c in table.columns]
     if "people" in table.columns:
         people = pd.to_numeric(table["people"], errors="coerce").fillna(1).clip(lower=0).to_numpy(dtype=float)
@@ -179,8 +220,10 @@ class LifeCircle:
         walking, metres = network.walking, network.metres
         self._households = walking.snap(metres.to_local(np.asarray(self.households.geometry.values, dtype=object)))
         self._facilities = walking.snap(metres.to_local(np.asarray(self.facilities.geometry.values, dtype=object)))
+        self.on_fragment = np.r_[fragment_edges(walking), False][self._households.edge]
+        """Whether each household's nearest street is on a piece cut off from the main network."""
         self._by_type = {key: np.flatnonzero(self.facilities["type"].to_numpy() == key) for key in FACILITY_TYPES}
-        snapped = {key: _subset(self._facilities, index) for key, index in self._by_type.items()}
+        snapped = {key: self._facilities.take(index) for key, index in self._by_type.items()}
         nearest = walking.nearest_facilities(self._households, snapped)
         self.minutes = pd.DataFrame({key: found.seconds(speed) / 60.0 for key, found in nearest.items()})
         """Walking minutes from each household (row) to the nearest facility of each type (column)."""
@@ -256,7 +299,8 @@ class LifeCircle:
     ) -> SiteProposal:
         """k new sites of type `kind` that newly cover the most households (or people), with the gain.
 
-        Candidates are WGS-84 points; by default every street node. Greedy with a bound, exact when small.
+        Candidates are WGS-84 points; by default places on the streets within reach of a household not yet
+        covered, one per `CANDIDATE_SPACING` m (`candidate_sites`). Greedy with a bound, exact when small.
         """
         try:
             level = facility_type(kind)
@@ -266,14 +310,15 @@ class LifeCircle:
             msg = f"propose at least one site, got k={k}"
             raise InvalidInput(msg)
         walking, metres = self.network.walking, self.network.metres
+        distance = walking_metres(level.minutes, speed=self.speed)
         if candidates is None:
-            local = np.asarray(shapely.points(walking.node_xy), dtype=object)
+            uncovered = self._households.take(np.flatnonzero(~self.covered[kind].to_numpy()))
+            local = np.asarray(shapely.points(candidate_sites(walking, uncovered, distance)), dtype=object)
         else:
             local = metres.to_local(np.asarray(candidates, dtype=object))
         snapped = walking.snap(local)
-        distance = walking_metres(level.minutes, speed=self.speed)
         weights = self.households["people"].to_numpy(dtype=float) if weigh_people else None
-        existing = _subset(self._facilities, self._by_type[kind])
+        existing = self._facilities.take(self._by_type[kind])
         result = propose_sites(
             walking,
             households=self._households,
@@ -306,13 +351,6 @@ class LifeCircle:
             method=result.method,
             optimal=result.optimal,
         )
-
-
-def _subset(snapped: Snapped, index: npt.NDArray[np.intp]) -> Snapped:
-    """Some of the snapped points."""
-    return Snapped(
-        xy=snapped.xy[index], edge=snapped.edge[index], offset=snapped.offset[index], connector=snapped.connector[index]
-    )
 
 
 def _areas(households: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None, metres: LocalMetres) -> pd.DataFrame:

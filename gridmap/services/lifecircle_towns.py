@@ -34,7 +34,8 @@ from gridmap.services.lifecircle import (
     read_facilities,
     read_households,
 )
-from gridmap.store.interface import BoundaryStore, VersionInfo, VersionStatus
+from gridmap.store.household_store import HouseholdStore, HouseholdVersionStore
+from gridmap.store.version_store import VersionInfo, VersionStatus
 
 DEFAULT_SIZE = 4
 """Analyses kept per process: each holds a few arrays per household, so a handful is plenty."""
@@ -86,7 +87,7 @@ class TownAnalysis:
     """The boundary version's features, None without one."""
 
 
-def register_households(store: BoundaryStore) -> tuple[gpd.GeoDataFrame, int]:
+def register_households(store: HouseholdStore) -> tuple[gpd.GeoDataFrame, int]:
     """The register's households with a point, as WGS-84 points with `people`, and how many have none."""
     records = store.households()
     located = [r for r in records if r.lon is not None and r.lat is not None]
@@ -100,7 +101,7 @@ def register_households(store: BoundaryStore) -> tuple[gpd.GeoDataFrame, int]:
 class TownCache:
     """Analysed towns of one store, the last `size` used kept (one computation at a time)."""
 
-    def __init__(self, store: BoundaryStore, files: TownFiles, *, size: int = DEFAULT_SIZE) -> None:
+    def __init__(self, store: HouseholdVersionStore, files: TownFiles, *, size: int = DEFAULT_SIZE) -> None:
         self.store = store
         self.files = files
         self.size = size
@@ -135,7 +136,7 @@ class TownCache:
 
 
 def analyse_town(
-    store: BoundaryStore,
+    store: HouseholdVersionStore,
     files: TownFiles,
     version: VersionInfo | None,
     speed: float,

@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 
-from gridmap.store.interface import HouseholdRecord, Role
+from gridmap.store.account_store import Role
+from gridmap.store.household_store import HouseholdRecord
 from tests.api.conftest import AppFactory, add_token, assert_problem, bearer
 from tests.api.region import TOWN, region_features
 from tests.boundary_builders import LAT0, LON0, STEP, cell
@@ -80,12 +81,13 @@ def test_sites_cover_the_eastern_households(town: TestClient) -> None:
     response = town.post("/api/v1/lifecircle/sites", json={"type": "red_station", "k": 1})
     assert response.status_code == 200, response.text
     body = response.json()
-    # by default the candidates are the street's nodes, its two ends: the east end reaches the last household
-    assert body["gain"] == 1
+    # by default the candidates lie along the street near uncovered households, one per 25 m: a site between
+    # the two eastern households (about 200 m apart) reaches both within 300 m
+    assert body["gain"] == 2
     assert body["share_before"] == 0.5
-    assert body["share_after"] == 0.75
+    assert body["share_after"] == 1.0
     (site,) = body["sites"]
-    assert site["lon"] == pytest.approx(LON0 + 4 * STEP, abs=1e-6)
+    assert 119.504 < site["lon"] < 119.508
     chosen = town.post(
         "/api/v1/lifecircle/sites",
         json={"type": "red_station", "k": 1, "candidates": [[119.5005, STREET_LAT], [119.5065, STREET_LAT]]},

@@ -155,7 +155,7 @@ def test_help_shows_examples() -> None:
 def test_report_and_site_read_the_store(town: dict[str, Path], tmp_path: Path) -> None:
     from gridmap.services.boundaries import import_boundaries, publish_version
     from gridmap.store import open_store
-    from gridmap.store.interface import HouseholdRecord
+    from gridmap.store.household_store import HouseholdRecord
 
     url = f"sqlite:///{tmp_path / 'gridmap.db'}"
     with open_store(url, upgrade=True) as store:
@@ -189,3 +189,50 @@ def test_a_store_without_boundaries_is_a_one_line_error(town: dict[str, Path], t
     code, output = run("lifecircle", "report", "--store", url, *inputs(town, "network", "facilities", "households"))
     assert code != 0
     assert output.strip() == "gridmap: there is no boundary set named 'default'"
+
+
+def test_fragments_are_joined_within_the_gap_or_reported(town: dict[str, Path], tmp_path: Path) -> None:
+    """A footway ending 20 m short of the street: joined at the default 25 m, reported with 10 m."""
+    streets = collection(
+        tmp_path / "streets_footway.geojson",
+        [
+            ({"name": "东西路"}, shapely.LineString([(-500, 0), (500, 0)])),
+            ({"name": "南北路"}, shapely.LineString([(0, -500), (0, 500)])),
+            ({"highway": "footway"}, shapely.LineString([(300, 20), (300, 60)])),
+        ],
+    )
+    households = tmp_path / "households_footway.csv"
+    households.write_text("lon,lat\n{:.7f},{:.7f}\n{:.7f},{:.7f}\n".format(*lonlat(305, 55), *lonlat(-290, 8)))
+    options = ["--network", streets, "--households", households, *inputs(town, "facilities")]
+    code, joined = run("lifecircle", "report", *options, "--no-boundaries", "--sites", "0")
+    assert code == 0, joined
+    flat = " ".join(joined.split())
+    assert "within 25 m (--connect-fragments 25): 1 links" in flat
+    assert "no household is nearest a cut-off piece" in flat
+    out = tmp_path / "fragments.html"
+    code, cut = run(
+        "lifecircle", "report", *options, "--no-boundaries", "--sites", "0", "--connect-fragments", "10", "--html", out
+    )
+    assert code == 0, cut
+    flat = " ".join(cut.split())
+    assert "warning:" in flat
+    assert "1 households (50.0%) are nearest a street piece cut off" in flat
+    assert "households on fragments (1)" in out.read_text(encoding="utf-8")
+
+
+def test_report_sites_only_types_present_unless_asked(town: dict[str, Path]) -> None:
+    """The town has red stations, a primary school and a food market: no kindergarten is proposed unasked."""
+    options = [*inputs(town, "network", "facilities", "households"), "--no-boundaries", "--sites", "1"]
+    code, output = run("lifecircle", "report", *options)
+    assert code == 0, output
+    proposed = output.split("Proposed new sites")[1]
+    assert "kindergarten" not in proposed
+    assert "red_station" in proposed or "food_market" in proposed
+    code, output = run("lifecircle", "report", *options, "--site-type", "kindergarten")
+    assert code == 0, output
+    proposed = output.split("Proposed new sites")[1]
+    assert "kindergarten" in proposed
+    assert "red_station" not in proposed
+    code, output = run("lifecircle", "report", *options, "--site-type", "moon_base")
+    assert code == 2
+    assert "unknown facility types moon_base" in output

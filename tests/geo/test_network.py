@@ -364,3 +364,35 @@ def test_isochrone_speed_must_be_positive() -> None:
     network = river_town()
     with pytest.raises(ValueError, match="speed"):
         isochrones(network, network.snap(points((0, 0))), speed=0.0)
+
+
+# ---------------------------------------------------------------- steps weigh more than a flat path
+
+
+def test_steps_factor_sends_the_walk_round_by_the_ramp() -> None:
+    """50 m of steps straight up, or an 80 m ramp round: with factor 2 the steps are worth 100 m."""
+    steps = line((0, 0), (0, 50))
+    ramp = line((0, 0), (40, 25), (0, 50))
+    households, facilities = points((5, -10)), points((0, 60))
+    flat = WalkingNetwork.from_lines([steps, ramp])
+    weighed = WalkingNetwork.from_lines([steps, ramp], factor=[2.0, 1.0])
+    ramp_length = float(ramp.length)
+    assert flat.nearest_facility_distance(flat.snap(households), flat.snap(facilities))[0] == pytest.approx(
+        np.hypot(5, 10) + 50 + 10
+    )
+    assert weighed.nearest_facility_distance(weighed.snap(households), weighed.snap(facilities))[0] == pytest.approx(
+        np.hypot(5, 10) + ramp_length + 10
+    )
+
+
+def test_along_the_steps_themselves_the_factor_counts_too() -> None:
+    network = WalkingNetwork.from_lines([line((0, 0), (0, 100))], factor=[3.0])
+    households, facilities = network.snap(points((2, 10))), network.snap(points((-1, 40)))
+    assert network.nearest_facility_distance(households, facilities)[0] == pytest.approx(2 + 3 * 30 + 1)
+    reach = reaches(network, facilities, [31.0])[0]  # 1 m connector, then 30 m of budget: 10 m of steps each way
+    assert (reach.start.min(), reach.end.max()) == pytest.approx((30.0, 50.0))
+
+
+def test_a_factor_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        WalkingNetwork.from_lines([line((0, 0), (0, 100))], factor=[0.5])

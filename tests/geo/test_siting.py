@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridmap.geo.network import WalkingNetwork
-from gridmap.geo.siting import GREEDY_GUARANTEE, coverage_matrix, maximal_covering, propose_sites
+from gridmap.geo.siting import GREEDY_GUARANTEE, candidate_sites, coverage_matrix, maximal_covering, propose_sites
 
 
 def best_by_exhaustive_search(coverage: npt.NDArray[np.bool_], k: int, weight: npt.NDArray[np.float64]) -> float:
@@ -155,3 +155,42 @@ def test_propose_sites_with_weights_prefers_the_larger_compound() -> None:
     assert result.sites.tolist() == [1]
     assert result.gain == 200
     assert result.covered_before == 0
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), distance=st.sampled_from([80.0, 300.0, 900.0]))
+def test_sparse_coverage_matrix_equals_distances_on_random_lattices(seed: int, distance: float) -> None:
+    """A jittered lattice with some steps (factor 2): each row is what that candidate alone reaches."""
+    rng = np.random.default_rng(seed)
+    node = rng.normal(0, 5, size=(6, 6, 2)) + np.stack(np.meshgrid(np.arange(6) * 80.0, np.arange(6) * 80.0), axis=-1)
+    lines = [shapely.LineString(node[i, :]) for i in range(6)] + [shapely.LineString(node[:, j]) for j in range(6)]
+    network = WalkingNetwork.from_lines(lines, factor=np.where(rng.random(len(lines)) < 0.3, 2.0, 1.0))
+    households = network.snap(shapely.points(rng.uniform(-20, 420, size=(120, 2))))
+    candidates = network.snap(shapely.points(rng.uniform(-20, 420, size=(15, 2))))
+    coverage = coverage_matrix(network, candidates, households, distance)
+    assert isinstance(coverage, sp.csr_array)
+    dense = coverage.toarray()
+    for row in range(len(candidates)):
+        alone = network.nearest_facility_distance(households, candidates.take(np.array([row])))
+        assert dense[row].tolist() == (alone <= distance).tolist()
+
+
+def test_candidate_sites_lie_on_streets_within_reach_one_per_square() -> None:
+    network, households = street_with_households()
+    far_street = shapely.LineString([(0, 5000), (3000, 5000)])  # not connected to the first
+    network = WalkingNetwork.from_lines([network.edges[0], far_street])
+    uncovered = network.snap(households[30:])  # the cluster at 2,000-2,190 m
+    sites = candidate_sites(network, uncovered, 500.0, spacing=25.0)
+    assert len(sites) > 0
+    assert np.allclose(shapely.distance(shapely.points(sites), network.edges[0]), 0.0)  # none on the far street
+    cells = np.floor(sites / 25.0)
+    assert len(np.unique(cells, axis=0)) == len(sites)
+    result = propose_sites(
+        network,
+        households=network.snap(households),
+        facilities=network.snap(shapely.points([(100, 0)])),
+        candidates=network.snap(shapely.points(sites)),
+        k=1,
+        distance=500.0,
+    )
+    assert result.gain == 20

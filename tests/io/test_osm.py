@@ -21,7 +21,7 @@ import shapely
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.crs import Datum, metric_crs, wgs84_to_gcj02
 from gridmap.geo.network import WalkingNetwork
-from gridmap.io.osm import is_walkable, read_walkways
+from gridmap.io.osm import WalkProfile, is_walkable, read_walkways
 
 OSM = Path(__file__).resolve().parents[1] / "fixtures" / "osm"
 HAND = OSM / "shouning-walkways.osm"
@@ -97,6 +97,108 @@ def test_pbf_written_from_the_hand_written_file_reads_the_same(tmp_path: Path) -
 )
 def test_walkability_rules(tags: dict[str, str], walkable: bool) -> None:
     assert is_walkable(tags) is walkable
+
+
+@pytest.mark.parametrize(
+    ("tags", "default", "cn"),
+    [
+        ({"highway": "trunk"}, False, True),  # a national road through a Chinese town centre, with pavements
+        ({"highway": "trunk_link"}, False, True),
+        ({"highway": "trunk", "foot": "no"}, False, False),
+        ({"highway": "trunk", "access": "no"}, False, False),
+        ({"highway": "primary"}, True, True),
+        ({"highway": "primary", "foot": "no"}, False, False),
+        ({"highway": "motorway"}, False, False),
+        ({"highway": "['residential', 'service']"}, True, True),  # OSMnx's list of merged ways
+        ({"highway": "['motorway', 'motorway_link']"}, False, False),
+        ({"highway": "['trunk', 'motorway_link']"}, False, True),
+        ({"highway": "['cycleway', 'motorway']", "foot": "yes"}, True, True),
+    ],
+)
+def test_walk_profiles_and_list_valued_highways(tags: dict[str, str], default: bool, cn: bool) -> None:
+    assert is_walkable(tags, WalkProfile.DEFAULT) is default
+    assert is_walkable(tags, WalkProfile.CN) is cn
+
+
+def test_osmnx_geojson_with_list_valued_highways(tmp_path: Path) -> None:
+    """OSMnx's GeoDataFrame.to_file writes a merged edge's highway list as text; a plain JSON list works too."""
+    features = [
+        ({"highway": "['residential', 'service']", "name": "['东街', '东巷']"}, [(119.5, 27.46), (119.501, 27.46)]),
+        ({"highway": ["service", "footway"]}, [(119.501, 27.46), (119.502, 27.46)]),
+        ({"highway": "['motorway', 'motorway_link']"}, [(119.5, 27.461), (119.502, 27.461)]),
+        ({"highway": "trunk"}, [(119.5, 27.462), (119.502, 27.462)]),
+    ]
+    path = tmp_path / "osmnx_edges.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": p, "geometry": {"type": "LineString", "coordinates": c}}
+                    for p, c in features
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    ways = read_walkways(path)
+    assert ways.highway.tolist() == ["residential", "service"]
+    assert read_walkways(path, profile=WalkProfile.CN).highway.tolist() == ["residential", "service", "trunk"]
+
+
+GRAPHML = """<?xml version='1.0' encoding='utf-8'?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key id="d0" for="graph" attr.name="crs" attr.type="string" />
+  <key id="d1" for="node" attr.name="y" attr.type="string" />
+  <key id="d2" for="node" attr.name="x" attr.type="string" />
+  <key id="d3" for="edge" attr.name="osmid" attr.type="string" />
+  <key id="d4" for="edge" attr.name="highway" attr.type="string" />
+  <key id="d5" for="edge" attr.name="name" attr.type="string" />
+  <key id="d6" for="edge" attr.name="geometry" attr.type="string" />
+  <graph edgedefault="directed">
+    <data key="d0">EPSG:32650</data>
+    <node id="1"><data key="d1">3343000</data><data key="d2">308000</data></node>
+    <node id="2"><data key="d1">3343000</data><data key="d2">308100</data></node>
+    <node id="3"><data key="d1">3343100</data><data key="d2">308100</data></node>
+    <node id="4"><data key="d1">3343200</data><data key="d2">308100</data></node>
+    <edge source="1" target="2" id="0"><data key="d3">[11, 12]</data><data key="d4">['residential', 'service']</data>
+      <data key="d5">团城路</data>
+      <data key="d6">LINESTRING (308000 3343000, 308050 3343010, 308100 3343000)</data></edge>
+    <edge source="2" target="1" id="0"><data key="d3">[11, 12]</data><data key="d4">['residential', 'service']</data>
+      <data key="d5">团城路</data>
+      <data key="d6">LINESTRING (308100 3343000, 308050 3343010, 308000 3343000)</data></edge>
+    <edge source="2" target="3" id="0"><data key="d3">13</data><data key="d4">trunk</data></edge>
+    <edge source="3" target="4" id="0"><data key="d3">14</data><data key="d4">motorway</data></edge>
+  </graph>
+</graphml>
+"""
+
+
+def test_osmnx_graphml_is_read_projected_back_to_wgs84(tmp_path: Path) -> None:
+    """A projected OSMnx GraphML (UTM 50N, as the Huangshi town is saved): both directions kept once."""
+    path = tmp_path / "town.graphml"
+    path.write_text(GRAPHML, encoding="utf-8")
+    ways = read_walkways(path)
+    assert ways.way_id.tolist() == [11]
+    assert ways.highway.tolist() == ["residential"]
+    assert ways.name.tolist() == ["团城路"]
+    to_utm = pyproj.Transformer.from_crs(4326, 32650, always_xy=True)
+    back = np.column_stack(to_utm.transform(*shapely.get_coordinates(ways.lines).T))
+    np.testing.assert_allclose(back, [[308000, 3343000], [308050, 3343010], [308100, 3343000]], atol=1e-3)
+    cn = read_walkways(path, profile=WalkProfile.CN)
+    assert cn.highway.tolist() == ["residential", "trunk"]
+    assert shapely.length(to_utm_lines(cn.lines[1], to_utm)) == pytest.approx(100.0, abs=1e-3)  # no geometry: straight
+
+
+def to_utm_lines(lines: shapely.Geometry, transformer: pyproj.Transformer) -> shapely.Geometry:
+    return shapely.transform(lines, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def test_a_broken_graphml_is_invalid_input(tmp_path: Path) -> None:
+    path = tmp_path / "broken.graphml"
+    path.write_text(GRAPHML[: len(GRAPHML) // 2], encoding="utf-8")
+    with pytest.raises(InvalidInput, match="GraphML"):
+        read_walkways(path)
 
 
 def test_real_extract_xml_and_pbf_agree() -> None:

@@ -1,0 +1,103 @@
+"""Bulk nearest-edge snapping (gridmap.geo.snapping) against brute force, and duplicate ways."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gridmap.geo.network import WalkingNetwork
+from gridmap.geo.snapping import SegmentIndex
+
+
+def random_lines(rng: np.random.Generator, count: int) -> npt.NDArray[np.object_]:
+    """Random polylines of 2-5 vertices in a 1 km square."""
+    lines = []
+    for _ in range(count):
+        start = rng.uniform(0, 1000, 2)
+        steps = rng.normal(0, 60, size=(int(rng.integers(1, 5)), 2))
+        lines.append(shapely.LineString(np.vstack([start, start + np.cumsum(steps, axis=0)])))
+    return np.asarray(lines, dtype=object)
+
+
+def brute_force(edges: npt.NDArray[np.object_], xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Distance from every point to every edge (points x edges), by GEOS."""
+    return np.asarray(shapely.distance(shapely.points(xy)[:, None], edges[None, :]), dtype=np.float64)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), count=st.integers(1, 60), spread=st.sampled_from([0.0, 300.0, 5000.0]))
+def test_nearest_edge_is_exact_on_both_paths(seed: int, count: int, spread: float) -> None:
+    """Near points settle in the grid, far ones (up to 5 km out) in the tree: both exact, ties to the lowest edge."""
+    rng = np.random.default_rng(seed)
+    edges = random_lines(rng, count)
+    xy = rng.uniform(-spread, 1000 + spread, size=(2_500, 2))  # enough to build a grid
+    found = SegmentIndex(edges).nearest(xy)
+    distance = brute_force(edges, xy)
+    best = distance.min(axis=1)
+    np.testing.assert_allclose(found.distance, best, atol=1e-9)
+    # the chosen edge is the first of those at the smallest distance (up to rounding between GEOS and numpy)
+    tied = distance <= best[:, None] + 1e-9
+    assert (found.edge == tied.argmax(axis=1)).mean() > 0.99
+    on_edge = shapely.line_interpolate_point(edges[found.edge], found.offset)
+    np.testing.assert_allclose(shapely.distance(shapely.points(xy), on_edge), found.distance, atol=1e-6)
+
+
+def test_grid_and_tree_paths_agree_and_max_distance_cuts_off() -> None:
+    """2,000 points near two streets settle in the grid; one 5 km away and a missing one do not."""
+    edges = np.asarray([shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(0, 50), (100, 50)])])
+    index = SegmentIndex(edges)
+    rng = np.random.default_rng(3)
+    near = np.column_stack([rng.uniform(0, 100, 2_000), rng.uniform(-10, 10, 2_000)])
+    xy = np.vstack([[[50.0, 10.0], [50.0, 5000.0], [np.nan, np.nan], [-30.0, -40.0]], near])
+    found = index.nearest(xy)
+    assert len(index._grids) == 1  # the grid was built and used
+    assert max(index._grids) < 4950  # the far point is beyond its reach: the tree answered it
+    assert found.edge[:4].tolist() == [0, 1, -1, 0]
+    assert found.distance[[0, 1, 3]] == pytest.approx([10.0, 4950.0, 50.0])
+    assert found.offset[[0, 1, 3]] == pytest.approx([50.0, 50.0, 0.0])
+    assert np.isinf(found.distance[2])
+    np.testing.assert_allclose(found.distance[4:], np.abs(near[:, 1]), atol=1e-12)
+    few = index.nearest(xy[:4])  # few points: the tree alone, with the same answers
+    assert few.edge.tolist() == found.edge[:4].tolist()
+    np.testing.assert_array_equal(few.distance[[0, 1, 3]], found.distance[[0, 1, 3]])
+    limited = index.nearest(xy, max_distance=49.0)
+    assert limited.edge[:4].tolist() == [0, -1, -1, -1]
+
+
+def test_a_point_midway_between_two_edges_goes_to_the_lower_index() -> None:
+    edges = np.asarray([shapely.LineString([(0, 10), (100, 10)]), shapely.LineString([(100, -10), (0, -10)])])
+    for order in ([0, 1], [1, 0]):
+        found = SegmentIndex(edges[order]).nearest(np.array([[30.0, 0.0]]))
+        assert found.edge.tolist() == [0]
+        assert found.distance.tolist() == [10.0]
+
+
+def test_duplicate_ways_become_one_edge_whichever_comes_first() -> None:
+    """Two identical ways (one drawn backwards) between two junctions: a household and a market on it."""
+    way = [(0.0, 0.0), (80.0, 0.0), (200.0, 30.0)]
+    streets = [
+        shapely.LineString([(0, -100), (0, 0), (0, 100)]),
+        shapely.LineString([(200, -100), (200, 30), (200, 100)]),
+    ]
+    household = shapely.points([[100.0, 8.0]])
+    market = shapely.points([[150.0, 25.0]])
+    answers = []
+    for duplicates in ([way, way[::-1]], [way[::-1], way]):
+        lines = [shapely.LineString(duplicates[0]), *streets, shapely.LineString(duplicates[1])]
+        network = WalkingNetwork.from_lines(np.asarray(lines, dtype=object))
+        assert network.n_edges == 6  # two streets of two edges each, two for both ways (cut at their shared vertex)
+        households, markets = network.snap(household), network.snap(market)
+        assert households.edge[0] == markets.edge[0]
+        answers.append(float(network.nearest_facility_distance(households, markets)[0]))
+    # along the shared edge from the household's connection point to the market's, not round by a junction
+    along = shapely.LineString(way)
+    direct = (
+        along.distance(household[0])
+        + abs(along.project(market[0]) - along.project(household[0]))
+        + along.distance(market[0])
+    )
+    assert answers[0] == answers[1] == pytest.approx(direct)
