@@ -1,10 +1,10 @@
 """The viewer's incident layer on 200,000 incidents in headless Chromium, against sending every point.
 
 Fills a new store (SQLite; PostGIS too with --postgis) with the sample region and `--incidents` sample
-incidents (`gridmap.sample.incidents.generate_incidents`, stored with `import_incidents`), times the store's
+incidents (`gridmap_demo.incidents.generate_incidents`, stored with `import_incidents`), times the store's
 map queries, then starts the app under uvicorn and opens the viewer in Debian's headless Chromium:
 
-  gridmap   the viewer's incident layer (web/incidents.js): the server counts incidents per cell of the view
+  gridmap   the viewer's incident layer (web/js/viewer/incidents.js): the server counts incidents per cell of the view
             (/api/v1/incident-map/cells) and the page draws a few hundred clusters
   naive     every incident as one GeoJSON answer (a route only this benchmark adds to the app), drawn by the
             same page as Leaflet circle markers on a canvas
@@ -39,11 +39,12 @@ from gridmap.api.app import create_app
 from gridmap.api.dependencies import StoreDep
 from gridmap.api.routers.incident_map import cell_size
 from gridmap.geo.hierarchy import Level
-from gridmap.sample.incidents import generate_incidents
-from gridmap.services import boundaries as boundary_service
+from gridmap.services.demo import load_demo_region
 from gridmap.store import open_store
 from gridmap.store.incident_map import MAX_POINTS
-from gridmap.store.interface import BoundaryStore, IncidentFilter
+from gridmap.store.incident_store import IncidentFilter
+from gridmap.store.interface import BoundaryStore
+from gridmap_demo.incidents import generate_incidents
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -81,8 +82,7 @@ def fill(url: str, count: int) -> tuple[float, float]:
     """The sample region published and `count` incidents in it; seconds to generate and to store them."""
     store = open_store(url)
     try:
-        version = boundary_service.ensure_sample(store, sample_dir=REPO / "data")
-        assert version is not None
+        version = load_demo_region(store, REPO / "data")
         frame = store.version_frame(version.id)
         started = time.perf_counter()
         incidents = generate_incidents(frame, count=count, start=START, end=END, id_prefix="bench-")

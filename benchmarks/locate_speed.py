@@ -43,9 +43,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gridmap.geo.hierarchy import Level  # noqa: E402
-from gridmap.sample.region import BOUNDARY_COLUMNS, generate_region  # noqa: E402
 from gridmap.services import boundaries as boundary_service  # noqa: E402
 from gridmap.store import open_store, upgrade_database  # noqa: E402
+from gridmap_demo.region import BOUNDARY_COLUMNS, generate_region  # noqa: E402
 
 TARGET_RPS = 1_500.0
 TARGET_P99_MS = 25.0

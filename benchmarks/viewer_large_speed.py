@@ -4,7 +4,7 @@ Builds the 100,000-microgrid coverage of benchmarks/check_speed.py (about 10,000
 near Shouning, every level an exact coverage), stores and publishes it in SQLite through the services, starts
 the app under uvicorn (2 workers) and opens the viewer in Debian's headless Chromium, twice over:
 
-  gridmap   the viewer as it is (web/viewer.js): communities whole, grids and microgrids by view (a level
+  gridmap   the viewer as it is (web/js/viewer/): communities whole, grids and microgrids by view (a level
             above 3,000 features), merged by code, from the zoom where a view holds about 2,000 of them
   baseline  the same page with `?load=all`: every feature of every level fetched and drawn at once, which is
             what the viewer did for every version before

@@ -22,7 +22,11 @@ class Settings(BaseSettings):
     tiles_url: str = Field(default="", description="Base-map tile URL template; empty means no base map")
     tiles_attribution: str = Field(default="", description="Attribution shown for the base map")
     tiles_datum: str = Field(default="wgs84", description="Datum of the base-map tiles: wgs84 or gcj02")
-    sample_dir: Path = Field(default=Path("data"), description="Folder holding the sample region")
+    sample_dir: Path = Field(
+        default=Path("data"),
+        description="Folder whose sample/ holds the life-circle streets and facilities used when "
+        "lifecircle_network and lifecircle_facilities are not set (the demo's data folder)",
+    )
     lifecircle_facilities: Path | None = Field(
         default=None,
         description="Life-circle facilities (GeoJSON points with `type`); default: sample/facilities.geojson in "
@@ -81,3 +85,95 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between the server's retention purges (the first at start-up); 0 turns the timer off",
     )
+
+
+# Passwords that installers and tutorials use: a production database must not accept them.
+WELL_KNOWN_PASSWORDS = frozenset({"postgres", "password", "gridmap", "changeme", "secret", "admin", "123456", "root"})
+# Below these, public incident answers could place a person: refused on a production (PostgreSQL) store.
+SAFE_PUBLIC_LOCATION_M = 20.0
+SAFE_PUBLIC_MIN_GROUP = 3
+
+
+def unsafe_reasons(settings: Settings) -> list[str]:
+    """Why these settings must not run a server (empty when they are safe); production means PostgreSQL."""
+    import ipaddress
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    reasons: list[str] = []
+    for proxy in settings.trusted_proxies:
+        try:
+            network = ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            reasons.append(f"GRIDMAP_TRUSTED_PROXIES: {proxy!r} is not an address or a network")
+            continue
+        if network.prefixlen == 0:
+            reasons.append(
+                f"GRIDMAP_TRUSTED_PROXIES trusts {proxy} (every address): anyone could forge X-Forwarded-For "
+                "and escape the rate limits; list your reverse proxies only"
+            )
+    try:
+        url = make_url(settings.database_url)
+    except ArgumentError:
+        return reasons  # opening the store names the bad URL
+    if url.get_backend_name() != "postgresql":
+        return reasons
+    if url.password is not None and str(url.password) in WELL_KNOWN_PASSWORDS:
+        reasons.append("GRIDMAP_DATABASE_URL uses a well-known password for a production database; set a strong one")
+    if settings.public_location_m < SAFE_PUBLIC_LOCATION_M:
+        reasons.append(
+            f"GRIDMAP_PUBLIC_LOCATION_M is {settings.public_location_m:g} m: public incident places finer than "
+            f"{SAFE_PUBLIC_LOCATION_M:g} m can point at a reporter's door"
+        )
+    if settings.public_min_group < SAFE_PUBLIC_MIN_GROUP:
+        reasons.append(
+            f"GRIDMAP_PUBLIC_MIN_GROUP is {settings.public_min_group}: public map cells of fewer than "
+            f"{SAFE_PUBLIC_MIN_GROUP} incidents can single out a reporter"
+        )
+    return reasons
+
+
+def refuse_unsafe(settings: Settings) -> None:
+    """Raise InvalidInput listing every unsafe setting (see `unsafe_reasons`); the server does not start."""
+    from gridmap.errors import InvalidInput
+
+    reasons = unsafe_reasons(settings)
+    if reasons:
+        msg = "refusing to start with unsafe settings: " + "; ".join(reasons)
+        raise InvalidInput(msg)
+
+
+SECRET_WORDS = ("password", "secret", "token", "key")
+
+
+def shown_value(name: str, value: object) -> str:
+    """A setting's value as `gridmap config show` prints it: database passwords and secrets masked."""
+    if value is None:
+        return ""
+    if any(word in name for word in SECRET_WORDS) and value:
+        return "********"
+    if name == "database_url":
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            return make_url(str(value)).render_as_string(hide_password=True)
+        except ArgumentError:
+            return str(value)
+    if isinstance(value, list | dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def settings_reference() -> str:
+    """The Markdown table of every setting: its environment variable, default and meaning (for the README)."""
+    rows = ["| environment variable | default | what it sets |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = shown_value(name, default) or "(empty)"
+        description = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `GRIDMAP_{name.upper()}` | `{shown}` | {description} |")
+    return "\n".join(rows)

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Set up everything and run the main job: the map server on the sample region (embedded SQLite store).
+# Set up everything and run the main job: the map server on the demo (the sample region in an embedded SQLite
+# store, loaded the first time). With GRIDMAP_DATABASE_URL set, the server runs on that store as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-if .venv/bin/gridmap serve --help >/dev/null 2>&1; then
-  exec .venv/bin/gridmap serve "$@"
+if [ -z "${GRIDMAP_DATABASE_URL:-}" ]; then
+  .venv/bin/gridmap demo load --store sqlite:///gridmap.db --data data --if-empty
 fi
-# Until the server lands: check the sample region and write its map.
-.venv/bin/gridmap check data/boundaries/ --html out/check.html
-echo "Open out/check.html in a browser."
+exec .venv/bin/gridmap serve "$@"

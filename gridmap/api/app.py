@@ -42,12 +42,10 @@ from gridmap.api.routers import (
 )
 from gridmap.api.text_guard import RefuseNulText
 from gridmap.errors import GridmapError
-from gridmap.services import boundaries as boundary_service
-from gridmap.services import sample_incidents
 from gridmap.services.geocode_jobs import GeocodeJobs
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
-from gridmap.settings import Settings
+from gridmap.settings import Settings, refuse_unsafe
 from gridmap.store import BoundaryStore, database_file, open_store
 
 API_PREFIX = "/api/v1"
@@ -56,24 +54,8 @@ logger = logging.getLogger(__name__)
 
 
 def prepare_store(settings: Settings) -> BoundaryStore:
-    """Open the store (SQLite gets its tables on first use); an empty one gets the sample region and incidents."""
-    store = open_store(settings.database_url, upgrade=settings.database_url.startswith("sqlite"))
-    try:
-        loaded = boundary_service.ensure_sample(store, sample_dir=settings.sample_dir)
-    except GridmapError as err:
-        # The demo region is a convenience: a server without it still serves whatever it is given later.
-        logger.warning("sample region not loaded: %s", err.detail)
-    else:
-        if loaded is not None:
-            logger.info("loaded the sample region as version %s (%s features)", loaded.id, loaded.feature_count)
-    try:
-        imported = sample_incidents.ensure_sample_incidents(store, sample_dir=settings.sample_dir)
-    except GridmapError as err:
-        logger.warning("sample incidents not loaded: %s", err.detail)
-    else:
-        if imported:
-            logger.info("loaded %s sample incidents", imported)
-    return store
+    """Open the store (SQLite gets its tables on first use). Nothing is loaded into it: see `gridmap demo load`."""
+    return open_store(settings.database_url, upgrade=settings.database_url.startswith("sqlite"))
 
 
 def jobs_folder(settings: Settings) -> Path:
@@ -95,6 +77,7 @@ def _warm_up(versions: VersionCache, locators: LocatorCache) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The gridmap API and map viewer, configured by `settings` (from the environment when None)."""
     settings = settings or Settings()
+    refuse_unsafe(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from gridmap.api.clients import request_client
-from gridmap.errors import NotFound, Unauthorized
+from gridmap.errors import Unauthorized
 from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.disclosure import Disclosure
 from gridmap.incidents.ratelimit import TokenBucketLimiter
@@ -25,7 +25,9 @@ from gridmap.services import users as user_service
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings
-from gridmap.store.interface import BoundaryStore, Role, UserInfo, VersionInfo, VersionStatus
+from gridmap.store.account_store import Role, UserInfo
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.version_store import VersionInfo, VersionStatus
 
 # The small dependencies are `async def` so that they run on the event loop: a sync dependency costs a hop
 # to the thread pool each, which is most of the time a cached lookup takes.
@@ -151,13 +153,3 @@ def readable_version(versions: VersionCache, version_id: int | None, user: UserI
     """The version a read asks for (`version=`), or the default published one."""
     version = versions.default() if version_id is None else versions.get(version_id)
     return ensure_readable(version, user)
-
-
-def set_version(store: BoundaryStore, set_name: str, version_id: int) -> VersionInfo:
-    """Version `version_id` of the set `set_name`; NotFound when the set has no such version."""
-    store.get_set(set_name)
-    version = store.get_version(version_id)
-    if version.set_name != set_name:
-        msg = f"boundary set {set_name!r} has no version {version_id} (it belongs to {version.set_name!r})"
-        raise NotFound(msg)
-    return version

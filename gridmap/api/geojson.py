@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo.crs import Datum, from_wgs84
-from gridmap.store.interface import Feature
+from gridmap.store.version_store import Feature
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"

@@ -17,46 +17,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridmap.api.log_privacy import describe_exception
-from gridmap.errors import (
-    Conflict,
-    Forbidden,
-    GridmapError,
-    InvalidInput,
-    NotFound,
-    PayloadTooLarge,
-    RateLimited,
-    Unauthorized,
-)
+
+# BadParameter and PreconditionFailed are imported from here by the routes: re-exported.
+from gridmap.errors import BadParameter as BadParameter
+from gridmap.errors import GridmapError, RateLimited
+from gridmap.errors import PreconditionFailed as PreconditionFailed
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 logger = logging.getLogger(__name__)
-
-
-class BadParameter(InvalidInput):
-    """A query or path parameter that does not parse (a malformed bbox, an unknown datum): 400."""
-
-    title = "Bad request parameter"
-
-
-class PreconditionFailed(Conflict):
-    """An If-Match that names a revision other than the current one: 412."""
-
-    title = "Precondition failed"
-
-
-# Looked up along the exception's class hierarchy, most specific first.
-STATUS_BY_ERROR: dict[type[GridmapError], int] = {
-    BadParameter: 400,
-    PayloadTooLarge: 413,
-    InvalidInput: 422,
-    NotFound: 404,
-    PreconditionFailed: 412,
-    Conflict: 409,
-    Forbidden: 403,
-    Unauthorized: 401,
-    RateLimited: 429,
-}
 
 
 class ProblemResponse(JSONResponse):
@@ -89,11 +58,8 @@ def problem_response(
 
 
 def status_for(error: GridmapError) -> int:
-    """The HTTP status of a GridmapError (500 for a subclass nobody mapped)."""
-    for cls in type(error).__mro__:
-        if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]
-    return 500
+    """The HTTP status of a GridmapError: its class's (gridmap.errors has the table)."""
+    return error.http_status
 
 
 async def _gridmap_error(request: Request, exc: Exception) -> ProblemResponse:

@@ -20,12 +20,14 @@ def _register() -> None:
     """Import the command modules; each adds its commands to `app`."""
     from gridmap.cli import (  # noqa: F401
         check,
+        config,
+        demo,
         households,
         incidents,
         lifecircle,
         privacy,
+        registry,
         report,
-        sample,
         serve,
         store,
     )

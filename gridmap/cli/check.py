@@ -29,6 +29,7 @@ from gridmap.cli.common import (
     stage_progress,
     user_errors,
 )
+from gridmap.errors import EXIT_OK, EXIT_PROBLEMS_FOUND
 from gridmap.io.boundaries import read_boundaries, read_outline
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from gridmap.services.household_impact import HouseholdImpact, moves_between
@@ -160,7 +161,7 @@ def check(
         _print_report(report, paths, html)
         if impact is not None:
             _print_impact(impact)
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_PROBLEMS_FOUND)
 
 
 def _household_impact(current: gpd.GeoDataFrame, checked: gpd.GeoDataFrame, points: Any) -> HouseholdImpact:

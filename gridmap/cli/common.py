@@ -11,8 +11,9 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer.exceptions import TyperException
 
-from gridmap.errors import GridmapError
+from gridmap.errors import EXIT_INTERNAL_ERROR, GridmapError
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.io.boundaries import FieldMapping, SourceCrs
 from gridmap.settings import Settings
@@ -28,14 +29,13 @@ StoreOption = Annotated[
     ),
 ]
 
-EXIT_INPUT_ERROR = 2
-
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a GridmapError into a one-line message on stderr and exit status 2, never a traceback."""
+    """A GridmapError becomes a one-line message on stderr and its class's exit code, never a traceback; any other
+    exception is a bug: its traceback, and exit code 3, so that a crash never looks like "problems found" (1)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -43,7 +43,13 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except GridmapError as err:
             err_console.print(f"[bold red]gridmap:[/] {err.detail}", highlight=False, soft_wrap=True)
-            raise typer.Exit(EXIT_INPUT_ERROR) from None
+            raise typer.Exit(err.exit_code) from None
+        except (typer.Exit, typer.Abort, TyperException, KeyboardInterrupt):  # usage errors are click's to print
+            raise
+        except Exception:
+            err_console.print_exception()
+            err_console.print("[bold red]gridmap: internal error[/] (a bug, please report it with the traceback above)")
+            raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 
     return wrapper
 

@@ -13,14 +13,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gridmap.cli import app
-from gridmap.cli.common import console, err_console, user_errors
+from gridmap.cli.common import console, err_console, store_at, user_errors
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from gridmap.address.match import AddressMatcher
     from gridmap.services.geocode import GeocodeSummary
-
-SAMPLE_BOUNDARIES = Path("data/boundaries/shouning_aoyang.geojson")
 
 
 @app.command()
@@ -34,14 +33,16 @@ def geocode(
     crs: Annotated[
         str, typer.Option("--crs", help="Datum of lon/lat columns without a crs column: wgs84, gcj02, bd09, cgcs2000.")
     ] = "wgs84",
-    registry: Annotated[Path, typer.Option(help="Standard address registry (CSV or GeoJSON).")] = Path(
-        "data/sample/addresses.csv"
-    ),
+    registry: Annotated[
+        Path | None,
+        typer.Option(help="Standard address registry file (CSV or GeoJSON); default: the one in the database."),
+    ] = None,
     boundaries: Annotated[
-        Path | None, typer.Option(help="Boundary file to assign codes from (default: the sample region).")
+        Path | None,
+        typer.Option(help="Boundary file to assign codes from (default: the published version in the database)."),
     ] = None,
     from_store: Annotated[
-        bool, typer.Option("--from-store", help="Assign codes from the published version in the database.")
+        bool, typer.Option("--from-store", help="Assign codes from the published version in the database (default).")
     ] = False,
     set_name: Annotated[str, typer.Option("--set", help="Boundary set, with --from-store.")] = "default",
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
@@ -58,7 +59,6 @@ def geocode(
 
       gridmap geocode gps.csv --out located.csv --crs gcj02 --from-store
     """
-    from gridmap.address.match import AddressMatcher
     from gridmap.geo.crs import parse_datum
     from gridmap.services import geocode as service
 
@@ -68,9 +68,9 @@ def geocode(
         raise typer.BadParameter(str(err), param_hint="--crs") from None
     if from_store and boundaries is not None:
         raise typer.BadParameter("give either --boundaries or --from-store, not both", param_hint="--from-store")
-    frame = _store_boundaries(set_name) if from_store else _file_boundaries(boundaries or SAMPLE_BOUNDARIES)
+    frame = _file_boundaries(boundaries) if boundaries is not None else _store_boundaries(set_name)
     layers = service.boundary_layers(frame)
-    matcher = AddressMatcher(service.load_registry(registry))
+    matcher = _matcher(registry)
     options = service.GeocodeOptions(address_column=address_column, datum=datum)
     columns = (TextColumn("geocoding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True, disable=not progress) as bar:
@@ -79,6 +79,24 @@ def geocode(
             in_path, out, matcher=matcher, layers=layers, options=options, on_rows=lambda n: bar.advance(task, n)
         )
     _print_summary(summary, out, service.unmatched_path_for(out))
+
+
+def _file_matcher(registry: Path) -> AddressMatcher:
+    """The matcher of an address registry file."""
+    from gridmap.address.match import AddressMatcher
+    from gridmap.services.geocode import load_registry
+
+    return AddressMatcher(load_registry(registry))
+
+
+def _matcher(registry: Path | None) -> AddressMatcher:
+    """The matcher of a registry file, else of the registry in the configured database (NotFound when empty)."""
+    from gridmap.services.address_registry import RegistryMatchers
+
+    if registry is not None:
+        return _file_matcher(registry)
+    with store_at(None) as store:
+        return RegistryMatchers(store).get()
 
 
 def _file_boundaries(path: Path) -> gpd.GeoDataFrame:
@@ -90,13 +108,13 @@ def _file_boundaries(path: Path) -> gpd.GeoDataFrame:
 
 def _store_boundaries(set_name: str) -> gpd.GeoDataFrame:
     """The features of the set's published version in the configured database."""
-    from gridmap.services.boundaries import published_version
+    from gridmap.services.boundaries import published_frame
     from gridmap.settings import Settings
     from gridmap.store import open_store
 
     url = Settings().database_url
     with open_store(url, upgrade=url.startswith("sqlite")) as store:
-        return store.version_frame(published_version(store, set_name).id)
+        return published_frame(store=store, set_name=set_name)
 
 
 def _print_summary(summary: GeocodeSummary, out: Path, unmatched: Path) -> None:
@@ -127,7 +145,10 @@ def import_households(
         Path, typer.Argument(help="CSV of households (UTF-8, UTF-16 with BOM, or GBK).", show_default=False)
     ],
     registry: Annotated[
-        Path | None, typer.Option(help="Address registry to locate rows without coordinates (CSV or GeoJSON).")
+        Path | None,
+        typer.Option(
+            help="Address registry file to locate rows without coordinates (default: the one in the database, if any)."
+        ),
     ] = None,
     crs: Annotated[str, typer.Option("--crs", help="Datum of lon/lat without a crs column.")] = "wgs84",
     set_name: Annotated[
@@ -144,33 +165,28 @@ def import_households(
 
       gridmap households import data/sample/households.csv
     """
-    from gridmap.address.match import AddressMatcher
     from gridmap.geo.crs import parse_datum
-    from gridmap.services import households as household_service
-    from gridmap.services.geocode import load_registry
-    from gridmap.settings import Settings
-    from gridmap.store import open_store
+    from gridmap.services.address_registry import RegistryMatchers
+    from gridmap.services.household_import import import_households as import_file
 
     try:
         datum = parse_datum(crs)
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--crs") from None
-    matcher = AddressMatcher(load_registry(registry)) if registry is not None else None
-    read = household_service.read_households(path, matcher=matcher, datum=datum)
-    for error in read.errors[:20]:
+    with store_at(None) as store:
+        if registry is not None:
+            matcher: AddressMatcher | None = _file_matcher(registry)
+        else:  # rows without coordinates stay unlocated when the database has no registry either
+            matcher = RegistryMatchers(store).get() if store.address_revision()[0] else None
+        done = import_file(store, path, matcher=matcher, datum=datum, set_name=set_name)
+    for error in done.errors[:20]:
         err_console.print(f"skipped {error}", highlight=False)
-    if len(read.errors) > 20:
-        err_console.print(f"... and {len(read.errors) - 20} more rows skipped", highlight=False)
-    url = Settings().database_url
-    with open_store(url, upgrade=url.startswith("sqlite")) as store:
-        added = store.add_households(read.records)
-        names = {boundary_set.name for boundary_set in store.list_sets()}
-        published = store.published_version(set_name) if set_name in names else None
-        placed = household_service.place_households(store, published.id) if published is not None else 0
+    if len(done.errors) > 20:
+        err_console.print(f"... and {len(done.errors) - 20} more rows skipped", highlight=False)
+    where = f"version {done.version.id} of {set_name!r}" if done.version else "no version (nothing published)"
     console.print(
-        f"imported {added} households ({read.located_by_address} located by address), skipped "
-        f"{len(read.errors)} rows; {placed} placed in "
-        + (f"version {published.id} of {set_name!r}" if published is not None else "no version (nothing published)")
+        f"imported {done.added} households ({done.located_by_address} located by address), skipped "
+        f"{len(done.errors)} rows; {done.placed} placed in {where}"
     )
 
 

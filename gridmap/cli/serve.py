@@ -8,7 +8,7 @@ import typer
 
 from gridmap.cli import app
 from gridmap.cli.common import console, user_errors
-from gridmap.settings import Settings
+from gridmap.settings import Settings, refuse_unsafe
 from gridmap.store import display_url
 
 
@@ -22,7 +22,7 @@ def serve(
 ) -> None:
     """Serve the API (/api/v1, docs at /docs) and the map viewer (/) on GRIDMAP_DATABASE_URL.
 
-    An empty database gets the sample region first, once, before the workers start.
+    Nothing is loaded into an empty database: load real data (see the README) or the demo (`gridmap demo load`).
 
     Examples:
 
@@ -35,8 +35,8 @@ def serve(
     from gridmap.api.app import prepare_store
 
     settings = Settings()
-    # Once here rather than in each worker's lifespan, so that workers never race to create tables or load
-    # the sample region.
+    refuse_unsafe(settings)
+    # Once here rather than in each worker's lifespan, so that workers never race to create tables.
     prepare_store(settings).close()
     console.print(
         f"gridmap on http://{host}:{port}/ (API docs at /docs), boundaries in {display_url(settings.database_url)}",

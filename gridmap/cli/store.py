@@ -40,9 +40,8 @@ from gridmap.services import users as user_service
 from gridmap.services.household_impact import HouseholdImpact
 from gridmap.settings import Settings
 from gridmap.store import BoundaryStore, display_url, open_store, upgrade_database
-from gridmap.store.interface import CheckFailed, Role, VersionDiff, VersionInfo
-
-EXIT_CHECK_FAILED = 1
+from gridmap.store.account_store import Role
+from gridmap.store.version_store import CheckFailed, VersionDiff, VersionInfo
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their tokens.", no_args_is_help=True)
@@ -193,7 +192,7 @@ def _publish(store: BoundaryStore, version_id: int, *, who: str, why: str, force
             colour = "red" if problem.get("severity") == "error" else "yellow"
             err_console.print(f"[{colour}]{problem.get('kind')}[/] {problem.get('message')}", highlight=False)
         err_console.print(f"[bold red]gridmap:[/] {refusal.detail}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_CHECK_FAILED) from None
+        raise typer.Exit(refusal.exit_code) from None
     console.print(f"[bold green]Published[/] version {version.id} of set {version.set_name!r}")
 
 
@@ -211,7 +210,7 @@ def versions(
       gridmap versions --set aoyang
     """
     with _store() as store:
-        listed = store.list_versions(set_name)
+        listed = boundary_service.set_versions(store=store, name=set_name)
     if not listed:
         console.print("No boundary versions yet: store some with `gridmap import FILE`")
         return
@@ -361,7 +360,7 @@ def token_list() -> None:
       gridmap token list
     """
     with _store() as store:
-        tokens = store.list_tokens()
+        tokens = user_service.list_tokens(store=store)
     table = Table("id", "user", "role", "label", "created", "expires", "last used", "revoked")
     for t in tokens:
         table.add_row(

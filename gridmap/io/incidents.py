@@ -1,7 +1,7 @@
 """Incidents as GeoJSON: one Point feature per incident, its fields as properties and its audit trail.
 
-The file is what `gridmap sample` writes to `data/sample/incidents.geojson` and what the demo server loads
-into an empty store. Times are ISO 8601 in China time; the trail lists each audit entry with only the
+The file is what `python -m gridmap_demo sample` writes to `data/sample/incidents.geojson` and what
+`gridmap demo load` imports. Times are ISO 8601 in China time; the trail lists each audit entry with only the
 fields it uses (`action` only when it is not a transition). Reading replays every trail through the
 workflow (`workflow.replay`), so a file whose trail and status disagree is refused naming the feature.
 A resident's name and phone are the feature's `contact` (stored apart from the incident); files written

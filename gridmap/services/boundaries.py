@@ -6,16 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from geopandas import GeoDataFrame
+
 from gridmap.errors import NotFound
 from gridmap.geo.problems import Problem
 from gridmap.io.boundaries import FieldMapping, SourceCrs, read_boundaries, write_boundaries
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from gridmap.services.households import place_households
-from gridmap.store.interface import BoundaryStore, ExpectedPublished, VersionDiff, VersionInfo
+from gridmap.store.household_store import HouseholdVersionStore
+from gridmap.store.version_store import BoundarySetInfo, ExpectedPublished, VersionDiff, VersionInfo, VersionStore
 
 DEFAULT_SET = "default"
-SAMPLE_FILE = Path("boundaries") / "shouning_aoyang.geojson"
-SAMPLE_AUTHOR = "gridmap"
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ImportResult:
 
 
 def import_boundaries(
-    store: BoundaryStore,
+    store: VersionStore,
     paths: Sequence[Path],
     *,
     set_name: str = DEFAULT_SET,
@@ -42,13 +43,13 @@ def import_boundaries(
     return ImportResult(version=version, read_problems=boundary_input.problems)
 
 
-def validate_version(store: BoundaryStore, version_id: int, options: CheckOptions | None = None) -> CheckReport:
+def validate_version(store: VersionStore, version_id: int, options: CheckOptions | None = None) -> CheckReport:
     """The full check report of a stored version."""
     return check_boundaries(store.version_frame(version_id), options)
 
 
 def publish_version(
-    store: BoundaryStore,
+    store: HouseholdVersionStore,
     version_id: int,
     *,
     who: str,
@@ -75,7 +76,7 @@ def publish_version(
     return published
 
 
-def published_version(store: BoundaryStore, set_name: str = DEFAULT_SET) -> VersionInfo:
+def published_version(store: VersionStore, set_name: str = DEFAULT_SET) -> VersionInfo:
     """The set's published version; NotFound when nothing is published yet."""
     version = store.published_version(set_name)
     if version is None:
@@ -84,26 +85,41 @@ def published_version(store: BoundaryStore, set_name: str = DEFAULT_SET) -> Vers
     return version
 
 
-def diff_versions(store: BoundaryStore, from_version: int, to_version: int) -> VersionDiff:
+def boundary_sets(*, store: VersionStore) -> list[BoundarySetInfo]:
+    """Every boundary set with its published version, by name."""
+    return store.list_sets()
+
+
+def boundary_set(*, store: VersionStore, name: str) -> BoundarySetInfo:
+    """The named boundary set; NotFound when there is none."""
+    return store.get_set(name)
+
+
+def set_versions(*, store: VersionStore, name: str | None) -> list[VersionInfo]:
+    """Every version of the named set (of every set when None), oldest first; NotFound for no such set."""
+    return store.list_versions(name)
+
+
+def set_version(*, store: VersionStore, set_name: str, version_id: int) -> VersionInfo:
+    """Version `version_id` of the set `set_name`; NotFound when the set has no such version."""
+    store.get_set(set_name)
+    version = store.get_version(version_id)
+    if version.set_name != set_name:
+        msg = f"boundary set {set_name!r} has no version {version_id} (it belongs to {version.set_name!r})"
+        raise NotFound(msg)
+    return version
+
+
+def published_frame(*, store: VersionStore, set_name: str) -> GeoDataFrame:
+    """The features of the set's published version (EPSG:4326); NotFound when nothing is published yet."""
+    return store.version_frame(published_version(store, set_name).id)
+
+
+def diff_versions(store: VersionStore, from_version: int, to_version: int) -> VersionDiff:
     """Features added, removed, reshaped (area change in m2) and with changed properties."""
     return store.diff(from_version, to_version)
 
 
-def export_version(store: BoundaryStore, version_id: int, path: Path, fmt: str) -> Path:
+def export_version(store: VersionStore, version_id: int, path: Path, fmt: str) -> Path:
     """Write a stored version as geojson, gpkg or shp; returns the path written."""
     return write_boundaries(store.version_frame(version_id), path, fmt)
-
-
-def ensure_sample(store: BoundaryStore, *, sample_dir: Path) -> VersionInfo | None:
-    """Load and publish the sample region when the store holds no boundaries yet (for the demo server).
-
-    Returns the published sample version, or None when the store already had boundaries.
-    """
-    if store.list_sets():
-        return None
-    path = sample_dir / SAMPLE_FILE
-    if not path.is_file():
-        msg = f"{path}: the sample region is missing (set GRIDMAP_SAMPLE_DIR to the folder holding boundaries/)"
-        raise NotFound(msg)
-    result = import_boundaries(store, [path], who=SAMPLE_AUTHOR, why=f"sample region from {path.name}")
-    return publish_version(store, result.version.id, who=SAMPLE_AUTHOR, why="sample region, loaded on first start")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +35,6 @@ from gridmap.geo.crs import Datum, LocalMetres, parse_datum, to_wgs84
 from gridmap.geo.hierarchy import Level
 from gridmap.io.text import decoding, text_encoding
 
-DEFAULT_REGISTRY = Path("data/sample/addresses.csv")
 CHUNK_ROWS = 2_000
 LON_COLUMNS = ("lon", "lng", "longitude", "经度")
 LAT_COLUMNS = ("lat", "latitude", "纬度")
@@ -125,9 +123,9 @@ class BoundaryLayers:
         return columns
 
 
-def load_registry(path: Path) -> AddressRegistry:
-    """A standard address registry from a CSV (id, road, number, compound, building, unit, room, lon, lat) or
-    a GeoJSON of points with those properties."""
+def registry_frame(path: Path) -> pd.DataFrame:
+    """The rows of a registry file: a CSV (UTF-8 or GBK; id, road, number, compound, building, unit, room, lon,
+    lat) or a GeoJSON of points with those properties; empty cells are None."""
     if not path.is_file():
         msg = f"{path}: no such address registry file"
         raise NotFound(msg)
@@ -135,13 +133,19 @@ def load_registry(path: Path) -> AddressRegistry:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
         records = []
         for index, feature in enumerate(document.get("features", [])):
-            lon, lat = feature["geometry"]["coordinates"][:2]
+            # A feature without a point keeps None for lon and lat: an unparseable row, not a broken file.
+            lon, lat = [*((feature.get("geometry") or {}).get("coordinates") or ()), None, None][:2]
             properties = feature.get("properties") or {}
             records.append({"id": properties.get("id", str(index)), **properties, "lon": lon, "lat": lat})
         frame = pd.DataFrame.from_records(records).reindex(columns=["id", *COLUMNS])
     else:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=text_encoding(path))
-    frame = frame.astype(object).where(frame.notna() & (frame.astype(str) != ""), None)
+    return frame.astype(object).where(frame.notna() & (frame.astype(str) != ""), None)
+
+
+def load_registry(path: Path) -> AddressRegistry:
+    """A standard address registry from a file (see `registry_frame`), for ad-hoc use beside the store's."""
+    frame = registry_frame(path)
     try:
         return AddressRegistry.from_frame(frame)
     except (ValueError, TypeError) as err:
@@ -313,25 +317,6 @@ def count_rows(path: Path) -> int:
         for block in iter(lambda: handle.read(1 << 20), b""):
             lines += block.count(b"\n")
     return max(lines - 1, 0)
-
-
-class MatcherCache:
-    """The address matcher of one registry file, built on first use and kept for the process."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._matcher: AddressMatcher | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> AddressMatcher:
-        """The matcher (NotFound while the registry file is missing, without naming the server's paths)."""
-        with self._lock:
-            if self._matcher is None:
-                if not self.path.is_file():
-                    msg = "this server has no address registry to geocode against"
-                    raise NotFound(msg)
-                self._matcher = AddressMatcher(load_registry(self.path))
-            return self._matcher
 
 
 def match_summary(result: MatchResult) -> dict[str, object]:

@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from gridmap.address.match import AddressMatcher
-from gridmap.errors import Conflict, GridmapError, InvalidInput
+from gridmap.errors import Conflict, GridmapError, InvalidInput, NotFound
 from gridmap.services.geocode import BoundaryLayers, GeocodeOptions, GeocodeSummary, geocode_file
 from gridmap.services.jobs import BackgroundJobs
-from gridmap.store.interface import BoundaryStore, JobInfo, JobStatus, UserInfo
+from gridmap.services.version_cache import VersionCache
+from gridmap.store.account_store import UserInfo
+from gridmap.store.job_store import JobInfo, JobStatus, JobStore
+from gridmap.store.version_store import VersionStore
 
 KIND = "geocode"
 UPLOAD = "upload.csv"
@@ -23,6 +26,15 @@ RESULT = "result.csv"
 
 MatcherSource = Callable[[], AddressMatcher]
 LayersSource = Callable[[], BoundaryLayers | None]
+
+
+def published_layers(*, store: VersionStore, versions: VersionCache) -> BoundaryLayers | None:
+    """The published version's assigners; None when nothing is published (rows are matched, not assigned)."""
+    try:
+        version = versions.default()
+    except NotFound:
+        return None
+    return BoundaryLayers(store.version_frame(version.id))
 
 
 def summary_json(summary: GeocodeSummary) -> dict[str, Any]:
@@ -55,7 +67,7 @@ def job_json(job: JobInfo) -> dict[str, Any]:
 class GeocodeJobs(BackgroundJobs):
     """Geocoding jobs in the store, their uploads and results under `folder`."""
 
-    def __init__(self, store: BoundaryStore, *, folder: Path) -> None:
+    def __init__(self, store: JobStore, *, folder: Path) -> None:
         super().__init__(store, kind=KIND, folder=folder)
 
     def submit_upload(

@@ -9,12 +9,20 @@ from __future__ import annotations
 import csv
 from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Protocol
 
 from gridmap.errors import Forbidden, Unauthorized
 from gridmap.services import users as user_service
-from gridmap.store.interface import BoundaryStore, HouseholdRecord, Role
+from gridmap.store.account_store import AccountStore, Role
+from gridmap.store.household_store import HouseholdRecord, HouseholdStore
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(HouseholdRecord))
+
+
+class HouseholdAccountStore(HouseholdStore, AccountStore, Protocol):
+    """The household register and the accounts that decide who may see its names and phones."""
+
+
 _MASK = "*"
 _PHONE_KEPT_HEAD, _PHONE_KEPT_TAIL = 3, 4
 
@@ -47,7 +55,9 @@ def masked(record: HouseholdRecord) -> dict[str, object]:
     return row
 
 
-def export_households(store: BoundaryStore, path: Path, *, include_personal: bool = False, token: str | None) -> int:
+def export_households(
+    store: HouseholdAccountStore, path: Path, *, include_personal: bool = False, token: str | None
+) -> int:
     """Write every household to a UTF-8 CSV at `path`; returns how many rows were written.
 
     Names and phones are masked unless `include_personal`, which needs an admin's token (Unauthorized without
@@ -65,7 +75,7 @@ def export_households(store: BoundaryStore, path: Path, *, include_personal: boo
     return len(records)
 
 
-def _require_admin(store: BoundaryStore, token: str | None) -> None:
+def _require_admin(store: AccountStore, token: str | None) -> None:
     """Unauthorized without a valid token, Forbidden unless it is an admin's."""
     if not token:
         msg = "exporting names and phones (--include-personal) needs an admin's token: give --token or GRIDMAP_TOKEN"

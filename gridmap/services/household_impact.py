@@ -16,7 +16,7 @@ import numpy.typing as npt
 from geopandas import GeoDataFrame
 
 from gridmap.services.geocode import BoundaryLayers
-from gridmap.store.interface import BoundaryStore
+from gridmap.store.household_store import HouseholdVersionStore
 
 _CODE_COLUMNS = ("community_code", "grid_code", "microgrid_code")
 
@@ -81,7 +81,7 @@ class HouseholdImpact:
         return answer
 
 
-def household_impact(store: BoundaryStore, from_version: int, to_version: int) -> HouseholdImpact:
+def household_impact(store: HouseholdVersionStore, from_version: int, to_version: int) -> HouseholdImpact:
     """The stored households whose grid in `to_version` differs from their grid in `from_version`."""
     located = [p for p in store.household_points() if p.lon is not None and p.lat is not None]
     if not located:

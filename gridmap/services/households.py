@@ -20,21 +20,20 @@ from gridmap.io.text import decoding, text_encoding
 from gridmap.services.geocode import NOT_FINITE, BoundaryLayers, row_point
 from gridmap.services.incident_access import grid_worker
 from gridmap.services.users import has_role
-from gridmap.store.interface import (
-    BoundaryStore,
+from gridmap.store.account_store import Role, UserInfo
+from gridmap.store.household_store import (
     HouseholdCounts,
     HouseholdPoint,
     HouseholdRecord,
+    HouseholdStore,
+    HouseholdVersionStore,
     PlacedHousehold,
     Placement,
-    Role,
-    UserInfo,
-    VersionInfo,
-    VersionStatus,
 )
+from gridmap.store.version_store import VersionInfo, VersionStatus, VersionStore
 
 
-def place_households(store: BoundaryStore, version_id: int) -> int:
+def place_households(store: HouseholdVersionStore, version_id: int) -> int:
     """Store every household's codes in a version (the rule of `/locate`); returns how many were placed.
 
     A write: called when a version is published and when households are imported, never by a read.
@@ -44,7 +43,7 @@ def place_households(store: BoundaryStore, version_id: int) -> int:
     return len(placements)
 
 
-def _placements(store: BoundaryStore, version_id: int, points: Sequence[HouseholdPoint]) -> list[Placement]:
+def _placements(store: VersionStore, version_id: int, points: Sequence[HouseholdPoint]) -> list[Placement]:
     """The codes of these households in a version, computed (nothing is stored)."""
     if not points:
         return []
@@ -66,7 +65,7 @@ def _placements(store: BoundaryStore, version_id: int, points: Sequence[Househol
     ]
 
 
-def _stored_placements(store: BoundaryStore, version: VersionInfo) -> bool:
+def _stored_placements(store: HouseholdStore, version: VersionInfo) -> bool:
     """Whether the version's stored placements answer: published and retired versions no longer change.
 
     A draft may still be edited, and a version published before placements were stored on publishing has
@@ -75,7 +74,7 @@ def _stored_placements(store: BoundaryStore, version: VersionInfo) -> bool:
     return version.status is not VersionStatus.DRAFT and store.has_placements(version.id)
 
 
-def _placed_in_memory(store: BoundaryStore, version: VersionInfo) -> list[PlacedHousehold]:
+def _placed_in_memory(store: HouseholdVersionStore, version: VersionInfo) -> list[PlacedHousehold]:
     """Every household with its codes in the version, computed without storing them."""
     points = store.household_points()
     placements = _placements(store, version.id, points)
@@ -106,7 +105,7 @@ def _counted(placed: Sequence[PlacedHousehold], version_id: int, code: str) -> H
     )
 
 
-def household_counts(store: BoundaryStore, version: VersionInfo, code: str) -> HouseholdCounts:
+def household_counts(store: HouseholdVersionStore, version: VersionInfo, code: str) -> HouseholdCounts:
     """Households, people and care flags in the feature `code` of a version; a read that never writes."""
     if _stored_placements(store, version):
         return store.household_counts(version.id, code)
@@ -116,7 +115,9 @@ def household_counts(store: BoundaryStore, version: VersionInfo, code: str) -> H
     return _counted(_placed_in_memory(store, version), version.id, code)
 
 
-def household_counts_of_level(store: BoundaryStore, version: VersionInfo, level: Level) -> list[HouseholdCounts]:
+def household_counts_of_level(
+    store: HouseholdVersionStore, version: VersionInfo, level: Level
+) -> list[HouseholdCounts]:
     """The counts of each feature of a level (households placed once, not once per feature, when in memory)."""
     codes = [feature.code for feature in store.features(version.id, level=level).features]
     if _stored_placements(store, version):
@@ -126,7 +127,7 @@ def household_counts_of_level(store: BoundaryStore, version: VersionInfo, level:
 
 
 def households_in_grid(
-    store: BoundaryStore, version: VersionInfo, code: str, *, user: UserInfo
+    store: HouseholdVersionStore, version: VersionInfo, code: str, *, user: UserInfo
 ) -> list[PlacedHousehold]:
     """The households (personal data included) in the feature `code`, for planners, admins and its own worker.
 

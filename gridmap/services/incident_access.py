@@ -15,13 +15,15 @@ from gridmap.geo.hierarchy import Level
 from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.model import Incident
 from gridmap.services.users import has_role, require_role
-from gridmap.store.interface import BoundaryStore, Feature, Role, UserInfo, VersionInfo
+from gridmap.store.account_store import Role, UserInfo
+from gridmap.store.incident_store import IncidentStore
+from gridmap.store.version_store import Feature, VersionInfo, VersionStore
 
 if TYPE_CHECKING:  # the version cache reaches households, which use `grid_worker`: no import at run time
     from gridmap.services.version_cache import VersionCache
 
 
-def grid_worker(store: BoundaryStore, version: VersionInfo, feature: Feature) -> str | None:
+def grid_worker(store: VersionStore, version: VersionInfo, feature: Feature) -> str | None:
     """The worker of the grid a grid or microgrid is (or is in); None for communities."""
     if feature.level is Level.GRID:
         return feature.worker
@@ -31,7 +33,7 @@ def grid_worker(store: BoundaryStore, version: VersionInfo, feature: Feature) ->
     return None
 
 
-def worker_grids(store: BoundaryStore, version: VersionInfo | None, worker: str) -> frozenset[str]:
+def worker_grids(store: VersionStore, version: VersionInfo | None, worker: str) -> frozenset[str]:
     """The codes of the grids whose `worker` is `worker` in a version (none without a version)."""
     if version is None:
         return frozenset()
@@ -39,7 +41,7 @@ def worker_grids(store: BoundaryStore, version: VersionInfo | None, worker: str)
     return frozenset(grid.code for grid in grids if grid.worker == worker)
 
 
-def incident_scope(store: BoundaryStore, version: VersionInfo | None, user: UserInfo) -> IncidentScope | None:
+def incident_scope(store: VersionStore, version: VersionInfo | None, user: UserInfo) -> IncidentScope | None:
     """The incidents `user` reaches in the published `version` (None: all); Forbidden for viewers."""
     require_role(user, Role.WORKER)
     if not has_role(user, Role.PLANNER):
@@ -47,7 +49,7 @@ def incident_scope(store: BoundaryStore, version: VersionInfo | None, user: User
     return None if user.scope is None else IncidentScope(code_prefix=user.scope)
 
 
-def staff_scope(store: BoundaryStore, versions: VersionCache, user: UserInfo) -> IncidentScope | None:
+def staff_scope(store: VersionStore, versions: VersionCache, user: UserInfo) -> IncidentScope | None:
     """`incident_scope` in the version readers get by default (a worker has no grids while none is published)."""
     try:
         version: VersionInfo | None = versions.default()
@@ -64,6 +66,6 @@ def check_in_scope(incident: Incident, scope: IncidentScope | None) -> Incident:
     return incident
 
 
-def reachable_incident(store: BoundaryStore, incident_id: str, scope: IncidentScope | None) -> Incident:
+def reachable_incident(store: IncidentStore, incident_id: str, scope: IncidentScope | None) -> Incident:
     """The incident with its trail, when it exists and `scope` covers it; NotFound otherwise."""
     return check_in_scope(store.get_incident(incident_id), scope)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from gridmap.errors import NotFound
 from gridmap.geo.hierarchy import Level
@@ -15,9 +16,14 @@ from gridmap.incidents.model import Incident
 from gridmap.incidents.stats import AreaStats, GroupBy, month_period
 from gridmap.services.boundaries import DEFAULT_SET, published_version
 from gridmap.services.incidents import area_statistics
-from gridmap.store.interface import BoundaryStore, Feature, IncidentFilter, VersionInfo
+from gridmap.store.incident_store import IncidentFilter, IncidentStore
+from gridmap.store.version_store import Feature, VersionInfo, VersionStore
 
 KNOWN_SHOWN = 5  # communities named when the code given is unknown
+
+
+class IncidentVersionStore(IncidentStore, VersionStore, Protocol):
+    """The incidents and the published boundary version a monthly report groups them by."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,9 @@ class CommunityMonth:
     total: AreaStats | None  # the whole community; None when the month had no incidents
 
 
-def community_month(store: BoundaryStore, *, community: str, month: str, set_name: str = DEFAULT_SET) -> CommunityMonth:
+def community_month(
+    store: IncidentVersionStore, *, community: str, month: str, set_name: str = DEFAULT_SET
+) -> CommunityMonth:
     """The report's content; InvalidInput for a bad month, NotFound for an unknown community or no published version."""
     start, end = month_period(month)
     version = published_version(store, set_name)

@@ -7,7 +7,7 @@ The pure steps live in `gridmap.incidents`; this module joins them to the store 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from gridmap.errors import InvalidInput
@@ -21,7 +21,8 @@ from gridmap.incidents.stats import AreaStats, GroupBy, area_stats
 from gridmap.incidents.workflow import ActorRole
 from gridmap.services.incident_access import check_in_scope, reachable_incident
 from gridmap.services.locator import LocatorCache
-from gridmap.store.interface import BoundaryStore, IncidentFilter, KeyedReport, VersionInfo
+from gridmap.store.incident_store import IncidentFilter, IncidentPage, IncidentStore, KeyedReport
+from gridmap.store.version_store import VersionInfo
 
 # Where the API serves a stored photo; numbered from 1 in the order the photos were sent.
 PHOTO_PATH = "/api/v1/incidents/{incident_id}/photos/{number}"
@@ -34,7 +35,7 @@ def photo_path(incident_id: str, number: int) -> str:
 
 def report_incident(
     *,
-    store: BoundaryStore,
+    store: IncidentStore,
     locators: LocatorCache,
     version: VersionInfo,
     request: ReportRequest,
@@ -71,9 +72,27 @@ def report_incident(
     return store.create_incident(incident, keyed=keyed, now=at, photos=photos)
 
 
+def import_incidents(
+    *, store: IncidentStore, incidents: Iterable[Incident], progress: Callable[[int], None] | None = None
+) -> int:
+    """Store incidents with their trails in one transaction (ids must be new); how many were stored."""
+    return store.import_incidents(incidents, progress=progress)
+
+
+def list_incidents(*, store: IncidentStore, where: IncidentFilter, limit: int, offset: int) -> IncidentPage:
+    """A page of the incidents matching `where` (a member of staff's scope in it), newest report first."""
+    return store.list_incidents(where, limit=limit, offset=offset)
+
+
+def incident_photo(*, store: IncidentStore, incident_id: str, number: int, scope: IncidentScope | None) -> CleanPhoto:
+    """Photo `number` (from 1) of an incident within `scope`; NotFound for no such photo or an incident out of reach."""
+    reachable_incident(store, incident_id, scope)
+    return store.get_incident_photo(incident_id, number)
+
+
 def advance_incident(
     *,
-    store: BoundaryStore,
+    store: IncidentStore,
     incident_id: str,
     to: str,
     actor: str,
@@ -104,7 +123,7 @@ def _acting(incident: Incident, actor: str | None, reporter_key: str | None) -> 
 
 def rate(
     *,
-    store: BoundaryStore,
+    store: IncidentStore,
     incident_id: str,
     rating: int,
     at: datetime,
@@ -123,7 +142,7 @@ def rate(
 
 def move_incident_pin(
     *,
-    store: BoundaryStore,
+    store: IncidentStore,
     locators: LocatorCache,
     version: VersionInfo,
     incident_id: str,
@@ -152,7 +171,7 @@ def move_incident_pin(
 
 
 def area_statistics(
-    store: BoundaryStore, *, by: GroupBy | str, start: datetime, end: datetime, community: str | None = None
+    store: IncidentStore, *, by: GroupBy | str, start: datetime, end: datetime, community: str | None = None
 ) -> list[AreaStats]:
     """Statistics per grid or community of the incidents reported in [start, end), optionally in one community."""
     try:

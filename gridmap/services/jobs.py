@@ -22,7 +22,8 @@ from typing import Any
 
 from gridmap.errors import Forbidden, GridmapError, NotFound
 from gridmap.services.users import has_role
-from gridmap.store.interface import BoundaryStore, JobChange, JobInfo, JobStatus, Role, UserInfo
+from gridmap.store.account_store import Role, UserInfo
+from gridmap.store.job_store import JobChange, JobInfo, JobStatus, JobStore
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def _gone(runner: str) -> bool:
 class BackgroundJobs:
     """The jobs of one kind in the store, their files under `folder`, run in threads of this process."""
 
-    def __init__(self, store: BoundaryStore, *, kind: str, folder: Path) -> None:
+    def __init__(self, store: JobStore, *, kind: str, folder: Path) -> None:
         self.store = store
         self.kind = kind
         self.folder = folder

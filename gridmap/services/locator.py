@@ -4,7 +4,7 @@ A database round trip per lookup costs milliseconds; the same answer from an STR
 per version and process, costs tens of microseconds (PERFORMANCE.md: 2,700-3,100 req/s against 200-400).
 Drafts can still be edited, so they are always looked up in the store.
 
-The rule is the store's (`BoundaryStore.locate`), and tests hold the two to the same answers: a feature
+The rule is the store's (`VersionStore.locate`), and tests hold the two to the same answers: a feature
 covers the points of its boundary; among features of one level covering a point the smallest code wins;
 outside every feature, the nearest grid (any feature when there are no grids) in metres, ties to the
 smallest code.
@@ -25,13 +25,13 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo.hierarchy import LEVELS, Level
-from gridmap.store.interface import BoundaryStore, Feature, Location, Nearest, VersionInfo, VersionStatus
-from gridmap.store.metric import degree_window_factor, distances_m
+from gridmap.geo.metric import degree_window_factor, distances_m
+from gridmap.store.version_store import Feature, Location, Nearest, VersionInfo, VersionStatus, VersionStore
 
 # Versions whose trees a process keeps (about 100 MB for 40,000 features); the least recently used goes.
 MAX_CACHED_VERSIONS = 4
 
-# Distances in metres from (lon, lat) to each geometry: gridmap.store.metric.distances_m or a stand-in.
+# Distances in metres from (lon, lat) to each geometry: gridmap.geo.metric.distances_m or a stand-in.
 MeasureFn = Callable[[Sequence[BaseGeometry], float, float], npt.NDArray[np.float64]]
 
 
@@ -99,7 +99,7 @@ class VersionLocator:
 class LocatorCache:
     """Lookups for any version: from memory for published and retired ones, from the store for drafts."""
 
-    def __init__(self, store: BoundaryStore, *, max_versions: int = MAX_CACHED_VERSIONS) -> None:
+    def __init__(self, store: VersionStore, *, max_versions: int = MAX_CACHED_VERSIONS) -> None:
         self._store = store
         self._max_versions = max_versions
         self._locators: OrderedDict[int, VersionLocator] = OrderedDict()

@@ -19,14 +19,8 @@ from gridmap.incidents.workflow import FINAL_STATUSES
 from gridmap.io.incidents import incident_feature
 from gridmap.services.incident_access import reachable_incident
 from gridmap.services.users import has_role
-from gridmap.store.interface import (
-    BoundaryStore,
-    ContactRecord,
-    IncidentFilter,
-    RemovalReason,
-    Role,
-    UserInfo,
-)
+from gridmap.store.account_store import Role, UserInfo
+from gridmap.store.incident_store import ContactRecord, IncidentFilter, IncidentStore, RemovalReason
 
 
 @dataclass(frozen=True)
@@ -60,7 +54,7 @@ def contact_json(record: ContactRecord) -> dict[str, Any]:
 
 
 def incident_contact(
-    store: BoundaryStore,
+    store: IncidentStore,
     incident_id: str,
     *,
     user: UserInfo | None,
@@ -78,7 +72,7 @@ def incident_contact(
 
 
 def purge(
-    store: BoundaryStore, *, now: datetime, dry_run: bool = True, policy: RetentionPolicy | None = None
+    store: IncidentStore, *, now: datetime, dry_run: bool = True, policy: RetentionPolicy | None = None
 ) -> Removal:
     """Delete contact details and photos of incidents closed longer ago than their category's retention period.
 
@@ -96,7 +90,7 @@ def purge(
 
 
 def resident_contacts(
-    store: BoundaryStore, *, name: str | None = None, phone: str | None = None, scope: IncidentScope | None = None
+    store: IncidentStore, *, name: str | None = None, phone: str | None = None, scope: IncidentScope | None = None
 ) -> list[ContactRecord]:
     """The contacts of the incidents a resident (by exact phone or name) reported, within a dispatcher's scope."""
     found = store.find_contacts(name=name, phone=phone)
@@ -106,7 +100,7 @@ def resident_contacts(
 
 
 def export_resident(
-    store: BoundaryStore, *, name: str | None = None, phone: str | None = None, scope: IncidentScope | None = None
+    store: IncidentStore, *, name: str | None = None, phone: str | None = None, scope: IncidentScope | None = None
 ) -> dict[str, Any]:
     """What the store holds on a resident: the incidents they reported with their contact, as GeoJSON."""
     features = [
@@ -117,7 +111,7 @@ def export_resident(
 
 
 def erase_resident(
-    store: BoundaryStore,
+    store: IncidentStore,
     *,
     now: datetime,
     name: str | None = None,

@@ -21,7 +21,8 @@ from gridmap.incidents.open311 import MAX_DESCRIPTION_CHARS
 from gridmap.incidents.taxonomy import Taxonomy
 from gridmap.services.incident_access import reachable_incident
 from gridmap.services.users import has_role, require_role
-from gridmap.store.interface import BoundaryStore, IncidentCell, IncidentFilter, Role, UserInfo
+from gridmap.store.account_store import Role, UserInfo
+from gridmap.store.incident_store import IncidentCell, IncidentFilter, IncidentPage, IncidentStore
 
 
 def audience(user: UserInfo | None, *, location_m: float, min_group: int) -> Disclosure | None:
@@ -35,7 +36,30 @@ def public_filter(where: IncidentFilter, disclosure: Disclosure, taxonomy: Taxon
     return replace(where, excluded_categories=excluded, generalised_m=disclosure.location_m)
 
 
-def public_incident(store: BoundaryStore, incident_id: str, taxonomy: Taxonomy) -> Incident:
+def as_seen(where: IncidentFilter, shown: Disclosure | None, taxonomy: Taxonomy) -> IncidentFilter:
+    """The filter as the caller may apply it: unchanged for staff (`shown` None), the public's rules for anyone else."""
+    return where if shown is None else public_filter(where, shown, taxonomy)
+
+
+def seen_incidents(
+    *,
+    store: IncidentStore,
+    where: IncidentFilter,
+    shown: Disclosure | None,
+    taxonomy: Taxonomy,
+    limit: int,
+    offset: int,
+) -> IncidentPage:
+    """A page of the incidents matching `where` as the caller may see them (see `as_seen`), newest first."""
+    return store.list_incidents(as_seen(where, shown, taxonomy), limit=limit, offset=offset)
+
+
+def seen_incident(*, store: IncidentStore, incident_id: str, shown: Disclosure | None, taxonomy: Taxonomy) -> Incident:
+    """The incident for staff; for the public, NotFound (as for an unknown id) in a private category."""
+    return store.get_incident(incident_id) if shown is None else public_incident(store, incident_id, taxonomy)
+
+
+def public_incident(store: IncidentStore, incident_id: str, taxonomy: Taxonomy) -> Incident:
     """The incident, when the public may know of it; NotFound (as for an unknown id) in a private category."""
     incident = store.get_incident(incident_id)
     if incident.category in taxonomy.private_codes():
@@ -71,7 +95,7 @@ def _centred(cell: MergedCell, cell_deg: float) -> dict[str, float]:
 
 
 def approve_public_description(
-    *, store: BoundaryStore, incident_id: str, text: str, user: UserInfo, scope: IncidentScope | None
+    *, store: IncidentStore, incident_id: str, text: str, user: UserInfo, scope: IncidentScope | None
 ) -> Incident:
     """The incident with `text` as its public description (an empty text withdraws it); planners and above,
     within their scope (NotFound outside it, as for an unknown id)."""

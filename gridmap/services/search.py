@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridmap.store.interface import BoundaryStore, FeaturePage
+from gridmap.store.version_store import FeaturePage, VersionStore
 
 
 def text_search(
-    store: BoundaryStore,
+    store: VersionStore,
     version_id: int,
     *,
     q: str,

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from gridmap.errors import Forbidden, InvalidInput, Unauthorized
-from gridmap.store.interface import BoundaryStore, Role, TokenInfo, UserInfo
+from gridmap.store.account_store import AccountStore, Role, TokenInfo, UserInfo
 
 # How long a new token lasts unless said otherwise, and at most.
 DEFAULT_EXPIRES_DAYS = 365
@@ -17,7 +17,7 @@ _SCOPE = re.compile(r"[0-9A-Za-z]{1,32}")  # a community or street code, or its 
 
 
 def add_user(
-    store: BoundaryStore, *, name: str, role: Role, scope: str | None = None, expires_days: int = DEFAULT_EXPIRES_DAYS
+    store: AccountStore, *, name: str, role: Role, scope: str | None = None, expires_days: int = DEFAULT_EXPIRES_DAYS
 ) -> str:
     """Create a user; returns their token, which is not stored and cannot be shown again.
 
@@ -44,17 +44,22 @@ def token_expiry(days: int) -> datetime:
     return datetime.now(UTC) + timedelta(days=days)
 
 
-def add_token(store: BoundaryStore, *, user_name: str, label: str, expires_days: int) -> tuple[TokenInfo, str]:
+def add_token(store: AccountStore, *, user_name: str, label: str, expires_days: int) -> tuple[TokenInfo, str]:
     """Another token for a user (a new device, a replacement); its record and the token, shown once."""
     return store.add_token(user_name, label=label, expires_at=token_expiry(expires_days))
 
 
-def revoke_token(store: BoundaryStore, token_id: int) -> TokenInfo:
+def list_tokens(*, store: AccountStore) -> list[TokenInfo]:
+    """Every token's record (never the token itself), by user name and then age."""
+    return store.list_tokens()
+
+
+def revoke_token(store: AccountStore, token_id: int) -> TokenInfo:
     """Revoke a token now: every server worker refuses it from its next request on."""
     return store.revoke_token(token_id, at=datetime.now(UTC))
 
 
-def authenticate(store: BoundaryStore, token: str | None) -> UserInfo:
+def authenticate(store: AccountStore, token: str | None) -> UserInfo:
     """The user holding `token`; Unauthorized when it is missing or unknown."""
     if not token:
         msg = "this needs a token: send 'Authorization: Bearer <token>'"

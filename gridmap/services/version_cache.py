@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from gridmap.errors import NotFound
 from gridmap.services import boundaries as boundary_service
-from gridmap.store.interface import BoundaryStore, VersionInfo
+from gridmap.store.version_store import VersionInfo, VersionStore
 
 DEFAULT_TTL_S = 1.0
 _MAX_REMEMBERED = 256
@@ -27,7 +27,7 @@ class VersionCache:
     """The default (published) version and versions by id, each renewed every `ttl_s` seconds."""
 
     def __init__(
-        self, store: BoundaryStore, *, ttl_s: float = DEFAULT_TTL_S, clock: Callable[[], float] = time.monotonic
+        self, store: VersionStore, *, ttl_s: float = DEFAULT_TTL_S, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._store = store
         self._ttl_s = ttl_s

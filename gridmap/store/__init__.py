@@ -1,7 +1,9 @@
 """Storage: the only package that imports sqlalchemy and geoalchemy2.
 
 `open_store(url)` picks the backend from the URL: `postgresql+psycopg://...` for PostGIS, `sqlite:///FILE`
-for the embedded default. Everything else talks to the `BoundaryStore` interface.
+for the embedded default. Everything else talks to the store's protocols: one per aggregate (`version_store`,
+`household_store`, `incident_store`, `job_store`, `account_store`, `address_store`), composed by `BoundaryStore`
+(`interface.py`); see docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
+from gridmap.store.account_store import AccountStore, Role, TokenInfo, UserInfo
 from gridmap.store.frames import stored_text
-from gridmap.store.interface import Role, TokenInfo, UserInfo
 from gridmap.store.tables import CODE_LENGTH, MAX_INTEGER, NAME_LENGTH, PERSON_LENGTH, ApiToken, User, utc_now
 
 TOKEN_PREFIX = "gm_"
@@ -60,7 +60,7 @@ def _user(row: User) -> UserInfo:
     return UserInfo(id=row.id, name=row.name, role=Role(row.role), created_at=row.created_at, scope=row.scope)
 
 
-class UserAccounts:
+class UserAccounts(AccountStore):
     """The user half of a SQL store; the store supplies the transaction."""
 
     def _transaction(self) -> AbstractContextManager[Session]:

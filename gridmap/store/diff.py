@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
-from gridmap.store.interface import Feature, PropertyChange, Reshape, VersionDiff
-from gridmap.store.metric import areas_m2
+from gridmap.geo.metric import areas_m2
+from gridmap.store.version_store import Feature, PropertyChange, Reshape, VersionDiff
 
 # Vertices that moved less than this (degrees, about 0.1 mm) have not moved: writing a file and reading it
 # back (GeoJSON keeps 15 significant digits) shifts coordinates by far less.

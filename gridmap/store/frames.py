@@ -18,8 +18,8 @@ from shapely.geometry.base import BaseGeometry
 
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level, parse_level
-from gridmap.store.interface import EDITABLE_PROPERTIES, Feature, FeatureValues
 from gridmap.store.tables import CODE_LENGTH, MAX_INTEGER, NAME_LENGTH, PERSON_LENGTH
+from gridmap.store.version_store import EDITABLE_PROPERTIES, Feature, FeatureValues
 
 # Columns of a boundary frame, in the order read_boundaries gives them (geometry last).
 FRAME_COLUMNS: tuple[str, ...] = ("code", "name", "level", "parent", "worker", "households_target")

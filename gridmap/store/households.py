@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.store.frames import stored_text
-from gridmap.store.interface import HouseholdCounts, HouseholdPoint, HouseholdRecord, PlacedHousehold, Placement
+from gridmap.store.household_store import (
+    HouseholdCounts,
+    HouseholdPoint,
+    HouseholdRecord,
+    HouseholdStore,
+    PlacedHousehold,
+    Placement,
+)
 from gridmap.store.tables import (
     HOUSEHOLD_ID_LENGTH,
     MAX_INTEGER,
@@ -79,7 +86,7 @@ def _require_code(session: Session, version_id: int, code: str) -> None:
         raise NotFound(msg)
 
 
-class HouseholdRegister:
+class HouseholdRegister(HouseholdStore):
     """The household half of a SQL store; the store supplies the transaction."""
 
     def _transaction(self) -> AbstractContextManager[Session]:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level
 from gridmap.incidents.workflow import Status
+from gridmap.store.incident_store import IncidentCell, IncidentFilter, IncidentPoint
 from gridmap.store.incidents import _conditions, generalised_point
-from gridmap.store.interface import IncidentCell, IncidentFilter, IncidentPoint
 from gridmap.store.tables import IncidentRow
 
 MAX_POINTS = 1_000_000

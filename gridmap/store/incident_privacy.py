@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.incidents.model import Contact, Incident
 from gridmap.store.frames import stored_text
-from gridmap.store.interface import ContactRecord, RemovalReason, RemovedData
+from gridmap.store.incident_store import ContactRecord, RemovalReason, RemovedData
 from gridmap.store.tables import PERSON_LENGTH, PHONE_LENGTH, IncidentContactRow, IncidentPhotoRow, IncidentRow
 
 _ID_CHUNK = 500  # ids per `IN (...)`

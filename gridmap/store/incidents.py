@@ -28,7 +28,7 @@ from gridmap.incidents.photos import CleanPhoto, PhotoFormat
 from gridmap.incidents.workflow import ActorRole, AuditAction, AuditEntry, IncidentState, Status
 from gridmap.store.frames import stored_text
 from gridmap.store.incident_privacy import contact_rows, holds_personal_data
-from gridmap.store.interface import IncidentFilter, IncidentPage, KeyedReport
+from gridmap.store.incident_store import IncidentFilter, IncidentPage, KeyedReport
 from gridmap.store.tables import (
     INCIDENT_ID_LENGTH,
     PERSON_LENGTH,

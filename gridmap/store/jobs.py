@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gridmap.errors import NotFound
 from gridmap.store.frames import stored_text
-from gridmap.store.interface import JobChange, JobInfo, JobStatus
+from gridmap.store.job_store import JobChange, JobInfo, JobStatus, JobStore
 from gridmap.store.tables import CODE_LENGTH, NAME_LENGTH, PERSON_LENGTH, JobRow, utc_now
 
 _UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
@@ -41,7 +41,7 @@ def _row(session: Session, job_id: str) -> JobRow:
     return row
 
 
-class JobRegister:
+class JobRegister(JobStore):
     """The job half of a SQL store; the store supplies the transaction."""
 
     def _transaction(self) -> AbstractContextManager[Session]:

@@ -8,7 +8,7 @@ from geoalchemy2 import functions as st
 from sqlalchemy import ColumnElement, Engine, Float, create_engine, select
 from sqlalchemy.orm import Session
 
-from gridmap.store.metric import degree_window_factor
+from gridmap.geo.metric import degree_window_factor
 from gridmap.store.spatial import Bbox
 from gridmap.store.sql import SqlBoundaryStore
 from gridmap.store.tables import WGS84_SRID, GridFeature

@@ -8,14 +8,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from gridmap.incidents.ratelimit import Bucket, BucketRule, Decision, take_from
+from gridmap.incidents.ratelimit import Bucket, BucketRule, BucketStore, Decision, take_from
 from gridmap.store.frames import stored_text
 from gridmap.store.tables import CODE_LENGTH, RateBucket
 
 _CLIENT_LENGTH = 200
 
 
-class RateBuckets:
+class RateBuckets(BucketStore):
     """The bucket half of a SQL store (a `BucketStore`); the store supplies the write transaction."""
 
     def _write_transaction(self) -> AbstractContextManager[Session]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gridmap.geo.hierarchy import LEVELS, Level
-from gridmap.store.interface import Feature
 from gridmap.store.tables import GridFeature
+from gridmap.store.version_store import Feature
 
 
 def feature_from_row(row: GridFeature) -> Feature:

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.hierarchy import Level
+from gridmap.geo.metric import degree_window_factor, distances_m
 from gridmap.store.frames import lookup_text
-from gridmap.store.interface import Feature, FeaturePage, Location, Nearest
-from gridmap.store.metric import degree_window_factor, distances_m
 from gridmap.store.rows import feature_from_row, lookup_chain
 from gridmap.store.tables import MAX_INTEGER, BoundaryVersion, GridFeature
+from gridmap.store.version_store import Feature, FeaturePage, Location, Nearest
 
 Bbox = tuple[float, float, float, float]
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.geo.hierarchy import Level
 from gridmap.store.accounts import UserAccounts
+from gridmap.store.addresses import AddressRegister
 from gridmap.store.diff import diff_features, same_shape
 from gridmap.store.frames import (
     clean_properties,
@@ -37,7 +38,13 @@ from gridmap.store.incident_import import IncidentImport
 from gridmap.store.incident_map import IncidentMapQueries
 from gridmap.store.incident_privacy import IncidentContacts
 from gridmap.store.incidents import IncidentRegister
-from gridmap.store.interface import (
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.jobs import JobRegister
+from gridmap.store.ratelimits import RateBuckets
+from gridmap.store.rows import feature_from_row
+from gridmap.store.spatial import SpatialQueries
+from gridmap.store.tables import MAX_INTEGER, PERSON_LENGTH, BoundarySet, BoundaryVersion, GridFeature, utc_now
+from gridmap.store.version_store import (
     BoundarySetInfo,
     CheckFailed,
     CheckFn,
@@ -49,11 +56,6 @@ from gridmap.store.interface import (
     VersionInfo,
     VersionStatus,
 )
-from gridmap.store.jobs import JobRegister
-from gridmap.store.ratelimits import RateBuckets
-from gridmap.store.rows import feature_from_row
-from gridmap.store.spatial import SpatialQueries
-from gridmap.store.tables import MAX_INTEGER, PERSON_LENGTH, BoundarySet, BoundaryVersion, GridFeature, utc_now
 
 # The execution option of a write transaction: SQLite begins it with BEGIN IMMEDIATE (see sqlite.py).
 WRITE = "gridmap_write"
@@ -86,8 +88,15 @@ class SqlBoundaryStore(
     IncidentImport,
     RateBuckets,
     JobRegister,
+    AddressRegister,
+    BoundaryStore,
 ):
-    """A `BoundaryStore` on a SQLAlchemy engine; subclasses supply the spatial clauses."""
+    """A `BoundaryStore` on a SQLAlchemy engine; subclasses supply the spatial clauses.
+
+    Each aggregate's protocol is implemented by its mixin (accounts.py, addresses.py, households.py, jobs.py,
+    ratelimits.py; the incident store by incidents.py, incident_privacy.py, incident_map.py and
+    incident_import.py); the version store is this class with spatial.py.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

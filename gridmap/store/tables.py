@@ -49,6 +49,7 @@ HOUSEHOLD_ID_LENGTH = 64
 INCIDENT_ID_LENGTH = 36  # a UUID
 REPORTER_KEY_HASH_LENGTH = 64  # SHA-256 in hex
 PHONE_LENGTH = 32
+ADDRESS_ID_LENGTH = 100  # an address registry entry's id (room:朝阳新村:1:1:101)
 MAX_INTEGER = 2**31 - 1  # SQL INTEGER
 
 
@@ -427,3 +428,22 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     runner: Mapped[str] = mapped_column(String(PERSON_LENGTH))  # host:pid of the process running it
+
+
+class AddressEntry(Base):
+    """An entry of the standard address registry (标准地址库) and its WGS-84 point; no personal data."""
+
+    __tablename__ = "address_registry"
+    # AUTOINCREMENT on SQLite: row numbers never come back after a replace, so (count, max id) is a revision.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address_id: Mapped[str] = mapped_column(String(ADDRESS_ID_LENGTH), unique=True)
+    road: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    number: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    compound: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    building: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    unit: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    room: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)

@@ -10,9 +10,9 @@ import pytest
 
 from gridmap.address.fuzzy import readings, similarity
 from gridmap.address.match import AddressMatcher, MatchLevel, Reason, match_address
-from gridmap.address.messy_sample import HOMOPHONES, LabelledAddress, grade, labelled_addresses, labelled_from_cases
 from gridmap.address.registry import AddressRegistry, StandardAddress, metres_between
-from gridmap.address.registry_sample import COMPOUNDS, SampleRegistry, sample_registry
+from gridmap_demo.messy_sample import HOMOPHONES, LabelledAddress, grade, labelled_addresses, labelled_from_cases
+from gridmap_demo.registry_sample import COMPOUNDS, SampleRegistry, sample_registry
 
 HANDWRITTEN = Path(__file__).resolve().parents[1] / "fixtures" / "addresses" / "shouning_handwritten.json"
 

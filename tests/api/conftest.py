@@ -1,7 +1,7 @@
 """Apps on a real store: SQLite in tmp_path, and PostGIS through tests/conftest.py when a server is there.
 
-Each app starts through its lifespan with the test region placed where the sample region is looked for,
-so that the demo start-up (load and publish the sample into an empty store) is what every test builds on.
+Each app starts through its lifespan on a store where the test region was imported and published first, as
+`gridmap demo load` does with the sample region (the server itself loads nothing into an empty store).
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import pytest
 from fastapi.testclient import TestClient as TestClient
 
 from gridmap.api.app import create_app
+from gridmap.services.demo import REGION_FILE, load_demo_region
 from gridmap.settings import Settings
-from gridmap.store.interface import Role
+from gridmap.store import open_store
+from gridmap.store.account_store import Role
 from tests.api.region import write_region
 
-SAMPLE_PATH = Path("boundaries") / "shouning_aoyang.geojson"
+SAMPLE_PATH = REGION_FILE  # where the demo loader reads the region, under its data folder
 BACKENDS = ["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
 
 AppFactory = Callable[..., TestClient]
@@ -30,6 +32,12 @@ def database_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> 
         return f"sqlite:///{folder / 'gridmap.db'}"
     url: str = request.getfixturevalue("migrated_postgis_databases")()
     return url
+
+
+def publish_region(url: str, data_dir: Path) -> None:
+    """Import and publish the region at data_dir/SAMPLE_PATH into the store at `url` (migrated first on SQLite)."""
+    with open_store(url, upgrade=url.startswith("sqlite")) as store:
+        load_demo_region(store, data_dir)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -49,8 +57,10 @@ def make_client(
     def make(**overrides: Any) -> TestClient:
         folder = tmp_path_factory.mktemp("api")
         write_region(folder / "sample" / SAMPLE_PATH)
+        url = database_url(backend, folder, request)
+        publish_region(url, folder / "sample")
         values: dict[str, Any] = {
-            "database_url": database_url(backend, folder, request),
+            "database_url": url,
             "sample_dir": folder / "sample",
             "jobs_dir": folder / "jobs",
             "public_read": True,

@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from gridmap.geo.crs import Datum, from_wgs84, to_wgs84
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import AppFactory, TestClient, add_token, assert_problem, bearer
 from tests.api.region import TOWN, region_features
 from tests.boundary_builders import LAT0, LON0, STEP, cell

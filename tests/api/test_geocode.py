@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gridmap.services.address_registry import import_registry
 from tests.api.conftest import TestClient, assert_problem
 from tests.api.region import TOWN
 from tests.boundary_builders import LAT0, LON0, STEP
@@ -15,13 +16,13 @@ EAST_OF_GRID_004 = (LON0 + 1.75 * STEP, LAT0 + 0.5 * STEP)
 
 
 def write_registry(client: TestClient) -> Path:
-    """A registry of door plates on 胜利街 inside grid 004 of community 1, where the app looks for it."""
-    path: Path = client.app.state.settings.sample_dir / "sample" / "addresses.csv"  # type: ignore[attr-defined]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A registry of door plates on 胜利街 inside grid 004 of community 1, imported into the app's store."""
+    path: Path = client.app.state.settings.jobs_dir.parent / "addresses.csv"  # type: ignore[attr-defined]
     lon, lat = EAST_OF_GRID_004
     rows = [f"door:胜利街:{n},胜利街,{n},,,,,{lon:.7f},{lat:.7f}" for n in range(1, 11)]
     rows.append(f"building:龙庭国际:1,,,龙庭国际,1,,,{LON0 - STEP:.7f},{LAT0:.7f}")
     path.write_text("id,road,number,compound,building,unit,room,lon,lat\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    import_registry(client.app.state.store, path)  # type: ignore[attr-defined]
     return path
 
 
@@ -65,8 +66,21 @@ def test_road_level_matches_give_the_registered_road_and_no_id(client: TestClien
 
 
 def test_bad_queries_and_a_missing_registry_are_problems(client: TestClient) -> None:
-    assert_problem(client.get("/api/v1/geocode", params={"q": "胜利街5号"}), 404)
-    write_registry(client)
+    body = assert_problem(client.get("/api/v1/geocode", params={"q": "胜利街5号"}), 404)
+    assert body["detail"] == "no address registry is loaded: gridmap registry import FILE"  # names no server path
+    write_registry(client)  # imported while the app runs: the next request sees it
     assert_problem(client.get("/api/v1/geocode", params={"q": "  "}), 400)
     assert_problem(client.get("/api/v1/geocode", params={"q": "胜" * 201}), 400)
     assert client.get("/api/v1/geocode").status_code in (400, 422)
+
+
+def test_a_new_import_is_seen_without_a_restart(client: TestClient) -> None:
+    write_registry(client)
+    assert client.get("/api/v1/geocode", params={"q": "胜利街12号"}).json()["match"]["level"] != "door"
+    lon, lat = EAST_OF_GRID_004
+    path = client.app.state.settings.jobs_dir.parent / "more.csv"  # type: ignore[attr-defined]
+    header = "id,road,number,compound,building,unit,room,lon,lat"
+    path.write_text(f"{header}\ndoor:胜利街:12,胜利街,12,,,,,{lon},{lat}\n", encoding="utf-8")
+    import_registry(client.app.state.store, path)  # type: ignore[attr-defined]
+    body = client.get("/api/v1/geocode", params={"q": "胜利街12号"}).json()
+    assert body["match"]["level"] == "door" and body["match"]["id"] == "door:胜利街:12"

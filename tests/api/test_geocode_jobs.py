@@ -7,7 +7,7 @@ import io
 import time
 from typing import Any
 
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
 from tests.api.region import TOWN
 from tests.api.test_geocode import write_registry
@@ -105,3 +105,9 @@ def test_gbk_uploads_are_read(client: TestClient, planner_headers: dict[str, str
     assert finished(client, job_id, planner_headers)["summary"]["levels"] == {"door": 1}
     result = client.get(f"{JOBS}/{job_id}/result", headers=planner_headers).text
     assert "胜利街5号" in result and f"{TOWN}001004" in result
+
+
+def test_without_a_registry_in_the_store_no_job_starts(client: TestClient, planner_headers: dict[str, str]) -> None:
+    body = assert_problem(submit(client, planner_headers), 404)
+    assert body["detail"] == "no address registry is loaded: gridmap registry import FILE"
+    assert client.app.state.store.list_jobs("geocode") == []  # type: ignore[attr-defined]

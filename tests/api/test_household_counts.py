@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridmap.store.interface import HouseholdRecord
+from gridmap.store.household_store import HouseholdRecord
 from tests.api.conftest import TestClient, assert_problem
 from tests.api.region import TOWN
 from tests.boundary_builders import LAT0, LON0, STEP

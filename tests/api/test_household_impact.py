@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
 from tests.api.region import TOWN, region_features
 from tests.store.conftest import frame_from

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
 from tests.api.region import TOWN
 from tests.api.test_household_counts import add_households

@@ -13,7 +13,7 @@ from gridmap.incidents.intake import advance, open_incident
 from gridmap.incidents.model import Channel, Incident
 from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.routing import Route
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
 from tests.api.region import TOWN, WORKERS, grid_centre
 from tests.boundary_builders import LAT0, LON0, STEP

@@ -10,7 +10,8 @@ from PIL import Image
 from sqlalchemy import text
 
 from gridmap.geo.crs import Datum, from_wgs84
-from gridmap.store.interface import IncidentFilter, Role
+from gridmap.store.account_store import Role
+from gridmap.store.incident_store import IncidentFilter
 from gridmap.store.sql import SqlBoundaryStore
 from tests.api.conftest import AppFactory, TestClient, add_token, assert_problem, bearer
 from tests.api.test_incidents import COMMUNITY_1, IN_00101

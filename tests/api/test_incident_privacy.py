@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from gridmap.incidents.access import RetentionPolicy
 from gridmap.services import privacy
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
 from tests.security.test_incident_access import NAME, PHONE, report_in_002_with_photo
 

@@ -7,7 +7,7 @@ import math
 
 from gridmap.geo.generalise import METRES_PER_DEGREE, generalise
 from gridmap.incidents.workflow import Status
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
 from tests.api.region import grid_centre
 from tests.api.test_incident_map import COMMUNITY_1, REGION_BBOX, URL, cells, planner, seed, stored_incident

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from gridmap.geo.crs import Datum, from_wgs84
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
 from tests.api.region import grid_centre
 from tests.api.test_incidents import COMMUNITY_1, IN_00101, report_body

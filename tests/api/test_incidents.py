@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gridmap.geo.crs import Datum, from_wgs84
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import AppFactory, TestClient, add_token, assert_problem, bearer
 from tests.boundary_builders import LAT0, LON0, STEP
 

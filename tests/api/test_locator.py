@@ -7,7 +7,8 @@ import pytest
 
 from gridmap.services.locator import LocatorCache, VersionLocator
 from gridmap.services.version_cache import VersionCache
-from gridmap.store.interface import BoundaryStore, Location
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.version_store import Location
 from tests.api.conftest import TestClient
 from tests.boundary_builders import LAT0, LON0, STEP
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import AppFactory, TestClient, add_token, assert_problem, bearer
 from tests.api.test_boundary_sets import VERSIONS, geojson_bytes, renamed_region, upload
 from tests.api.test_household_counts import COMMUNITY_1, add_households

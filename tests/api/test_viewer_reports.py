@@ -3,7 +3,7 @@ through the app, and rate-limited like one; staff tokens still report under thei
 
 from __future__ import annotations
 
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import AppFactory, TestClient, add_token, assert_problem, bearer
 from tests.api.test_incidents import IN_00101, report_body
 

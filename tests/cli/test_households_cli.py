@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmap.cli import app
+from gridmap.errors import EXIT_CONFLICT
 from gridmap.services.boundaries import import_boundaries, publish_version
 from gridmap.store import open_store
 
@@ -125,7 +126,7 @@ def test_households_import_skips_bad_rows_and_places_the_rest(tmp_path: Path, mo
         total = sum(store.household_counts(draft.id, code).households for code in _community_codes())
         assert total == 51
     code, output = run("households", "import", path, "--registry", REGISTRY)
-    assert code == 2 and "already" in output
+    assert code == EXIT_CONFLICT and "already" in output
 
 
 def _community_codes() -> list[str]:

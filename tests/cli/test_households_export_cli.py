@@ -9,8 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmap.cli import app
+from gridmap.errors import EXIT_NOT_ALLOWED
 from gridmap.store import open_store
-from gridmap.store.interface import HouseholdRecord, Role
+from gridmap.store.account_store import Role
+from gridmap.store.household_store import HouseholdRecord
 
 runner = CliRunner()
 
@@ -55,13 +57,13 @@ def test_export_masks_names_and_phones_by_default(tokens: dict[Role, str], tmp_p
 def test_include_personal_needs_an_admin(tokens: dict[Role, str], tmp_path: Path) -> None:
     out = tmp_path / "full.csv"
     code, output = run("households", "export", "--out", out, "--include-personal")
-    assert code == 2 and "needs an admin's token" in output and not out.exists()
+    assert code == EXIT_NOT_ALLOWED and "needs an admin's token" in output and not out.exists()
     for role in (Role.VIEWER, Role.WORKER, Role.PLANNER):
         code, output = run("households", "export", "--out", out, "--include-personal", "--token", tokens[role])
-        assert code == 2 and "only an admin may export names and phones" in output, output
+        assert code == EXIT_NOT_ALLOWED and "only an admin may export names and phones" in output, output
         assert not out.exists() and "Traceback" not in output
     code, output = run("households", "export", "--out", out, "--include-personal", "--token", "wrong")
-    assert code == 2 and "not valid" in output and not out.exists()
+    assert code == EXIT_NOT_ALLOWED and "not valid" in output and not out.exists()
 
     code, output = run("households", "export", "--out", out, "--include-personal", "--token", tokens[Role.ADMIN])
     assert code == 0, output

@@ -1,4 +1,5 @@
-"""`gridmap incidents generate` and `import` on SQLite stores holding the sample region."""
+"""`python -m gridmap_demo incidents generate` and `gridmap incidents import` on SQLite stores holding the sample
+region."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from gridmap.cli import app
+from gridmap.errors import EXIT_CONFLICT
 from gridmap.incidents.stats import CHINA_TIME
 from gridmap.incidents.workflow import replay
-from gridmap.services.boundaries import ensure_sample
+from gridmap.services.demo import load_demo_region
 from gridmap.store import open_store
-from gridmap.store.interface import IncidentFilter
+from gridmap.store.incident_store import IncidentFilter
+from gridmap_demo.cli import app as demo_app
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -23,13 +26,14 @@ def store_url(tmp_path: Path) -> str:
     """A SQLite store with the sample region published and no incidents."""
     url = f"sqlite:///{tmp_path / 'gridmap.db'}"
     with open_store(url, upgrade=True) as store:
-        assert ensure_sample(store, sample_dir=REPO / "data") is not None
+        assert load_demo_region(store, REPO / "data").feature_count > 100
     return url
 
 
 def run(*args: str | Path) -> tuple[int, str]:
-    """Run the CLI; (exit code, stdout + stderr)."""
-    result = runner.invoke(app, [str(a) for a in args])
+    """Run the CLI (`python -m gridmap_demo` for `incidents generate`); (exit code, stdout + stderr)."""
+    command = demo_app if args[:2] == ("incidents", "generate") else app
+    result = runner.invoke(command, [str(a) for a in args])
     return result.exit_code, result.output
 
 
@@ -45,7 +49,7 @@ def test_generate_stores_incidents_in_the_period_and_refuses_taken_ids(store_url
     assert min(days) >= "2026-12-01" and max(days) <= "2026-12-07"
     assert all(replay(list(i.audit)) == i.state for i in stored)
     code, output = run(*args, "--end", "2026-12-07")
-    assert code == 2 and "an incident 'sample-000001' exists already; nothing was imported" in output
+    assert code == EXIT_CONFLICT and "an incident 'sample-000001' exists already; nothing was imported" in output
     code, output = run(*args, "--end", "2026-12-07", "--id-prefix", "more-")
     assert code == 0, output
     with open_store(store_url) as store:
@@ -69,9 +73,11 @@ def test_import_reads_the_sample_file(store_url: str) -> None:
         assert store.list_incidents(IncidentFilter(), limit=1).matched == 2000
         assert store.get_incident("sample-000001").audit[0].note.startswith("channel ")
     code, output = run("incidents", "import", REPO / "data/sample/incidents.geojson", "--store", store_url)
-    assert code == 2 and "exists already" in output
+    assert code == EXIT_CONFLICT and "exists already" in output
 
 
 def test_help_teaches_with_examples() -> None:
     code, output = run("incidents", "generate", "--help")
-    assert code == 0 and "gridmap incidents generate --count 3000" in output
+    assert code == 0 and "python -m gridmap_demo incidents generate --count 3000" in output
+    code, output = run("incidents", "--help")
+    assert code == 0 and "generate" not in output  # the product's command line generates nothing

@@ -11,12 +11,13 @@ from typer.testing import CliRunner
 from gridmap.cli import app
 from gridmap.incidents.stats import AreaStats, month_period
 from gridmap.incidents.workflow import ActorRole
+from gridmap.io.incidents import read_incidents
 from gridmap.maps.incident_report import hours_text, share_text
-from gridmap.services.boundaries import ensure_sample, import_boundaries
+from gridmap.services.boundaries import import_boundaries
+from gridmap.services.demo import INCIDENTS_FILE, load_demo_region
 from gridmap.services.incidents import area_statistics
-from gridmap.services.sample_incidents import ensure_sample_incidents
 from gridmap.store import open_store
-from gridmap.store.interface import IncidentFilter
+from gridmap.store.incident_store import IncidentFilter
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -29,8 +30,8 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite store with the sample region published and the sample incidents imported."""
     url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'gridmap.db'}"
     with open_store(url, upgrade=True) as store:
-        assert ensure_sample(store, sample_dir=REPO / "data") is not None
-        assert ensure_sample_incidents(store, sample_dir=REPO / "data") > 1000
+        load_demo_region(store, REPO / "data")
+        assert store.import_incidents(read_incidents(REPO / "data" / INCIDENTS_FILE)) > 1000
     return url
 
 

@@ -11,8 +11,8 @@ import shapely
 
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.lifecircle_levels import FACILITY_TYPES
-from gridmap.sample.facilities import FACILITY_COUNTS, facilities_geojson, sample_facilities
-from gridmap.sample.region import SampleRegion, generate_region
+from gridmap_demo.facilities import FACILITY_COUNTS, facilities_geojson, sample_facilities
+from gridmap_demo.region import SampleRegion, generate_region
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
 

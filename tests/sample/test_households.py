@@ -17,7 +17,7 @@ from gridmap.address.match import AddressMatcher, MatchLevel
 from gridmap.address.registry import AddressRegistry
 from gridmap.geo.assign import assign_points
 from gridmap.geo.hierarchy import Level
-from gridmap.sample.households import (
+from gridmap_demo.households import (
     ADDRESSES_FILE,
     DEFAULT_HOUSEHOLDS,
     HOUSEHOLD_COLUMNS,
@@ -28,7 +28,7 @@ from gridmap.sample.households import (
     households_csv,
     street_roads,
 )
-from gridmap.sample.region import SampleRegion, generate_region
+from gridmap_demo.region import SampleRegion, generate_region
 
 COMMITTED = Path(__file__).resolve().parents[2] / "data"
 FAKE_PHONE = re.compile(r"1[3-9][0-9]\*{4}[0-9]{4}")
@@ -50,7 +50,7 @@ def test_committed_csv_files_are_up_to_date(sample: SampleHouseholds) -> None:
         (HOUSEHOLDS_FILE, households_csv(sample.households)),
     ):
         committed = COMMITTED / name
-        assert committed.exists(), f"{committed} is missing: run `gridmap sample --out data`"
+        assert committed.exists(), f"{committed} is missing: run `python -m gridmap_demo sample --out data`"
         assert committed.read_text(encoding="utf-8") == text, f"{committed} is stale: regenerate it"
         assert committed.stat().st_size < 3_000_000
 

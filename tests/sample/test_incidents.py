@@ -22,9 +22,9 @@ from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, route_report
 from gridmap.incidents.stats import CHINA_TIME, area_stats
 from gridmap.incidents.workflow import ActorRole, AuditAction, Status, replay
 from gridmap.io.incidents import incidents_geojson, read_incidents
-from gridmap.sample.files import BOUNDARIES_FILE
-from gridmap.sample.households import HOUSEHOLDS_FILE
-from gridmap.sample.incidents import (
+from gridmap_demo.files import BOUNDARIES_FILE
+from gridmap_demo.households import HOUSEHOLDS_FILE
+from gridmap_demo.incidents import (
     CATEGORY_WEIGHTS,
     DEFAULT_NEAR_BOUNDARY_SHARE,
     INCIDENTS_FILE,
@@ -59,7 +59,7 @@ def of_level(boundaries: gpd.GeoDataFrame, level: Level) -> gpd.GeoDataFrame:
 
 def test_committed_file_is_up_to_date_and_reads_back(incidents: list[Incident]) -> None:
     committed = COMMITTED / INCIDENTS_FILE
-    assert committed.exists(), f"{committed} is missing: run `gridmap sample --out data`"
+    assert committed.exists(), f"{committed} is missing: run `python -m gridmap_demo sample --out data`"
     assert committed.read_text(encoding="utf-8") == incidents_geojson(incidents), f"{committed} is stale"
     assert committed.stat().st_size < 3_000_000
     assert read_incidents(committed) == incidents

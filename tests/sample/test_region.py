@@ -16,19 +16,19 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo.hierarchy import Level
-from gridmap.sample.broken import KINDS
-from gridmap.sample.codes import community_code
-from gridmap.sample.files import BOUNDARIES_FILE, BROKEN_FILE, PLANTED_FILE, RIVER_FILE, STREETS_FILE
-from gridmap.sample.layout import StreetKind, apportion
-from gridmap.sample.names import REPORTED_COMPOUNDS, SHOUNING_COMMUNITIES
-from gridmap.sample.region import (
+from gridmap_demo.broken import KINDS
+from gridmap_demo.codes import community_code
+from gridmap_demo.files import BOUNDARIES_FILE, BROKEN_FILE, PLANTED_FILE, RIVER_FILE, STREETS_FILE
+from gridmap_demo.layout import StreetKind, apportion
+from gridmap_demo.names import REPORTED_COMPOUNDS, SHOUNING_COMMUNITIES
+from gridmap_demo.region import (
     BOUNDARY_COLUMNS,
     SampleRegion,
     generate_region,
     reading_order,
     write_sample_region,
 )
-from gridmap.sample.verify import code_problems, coverage_problems, nesting_problems, reading_order_problems
+from gridmap_demo.verify import code_problems, coverage_problems, nesting_problems, reading_order_problems
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = REPO_ROOT / "data"
@@ -147,7 +147,7 @@ def test_same_seed_gives_identical_files_and_other_seeds_differ(
 def test_committed_files_are_up_to_date(written: Path) -> None:
     for name in ALL_FILES:
         committed = COMMITTED / name
-        assert committed.exists(), f"{committed} is missing: run `gridmap sample --out data`"
+        assert committed.exists(), f"{committed} is missing: run `python -m gridmap_demo sample --out data`"
         assert committed.read_bytes() == (written / name).read_bytes(), f"{committed} is stale: regenerate it"
 
 

@@ -12,15 +12,16 @@ from shapely.geometry import LineString
 
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.network import WalkingNetwork
-from gridmap.sample.region import generate_region
-from gridmap.sample.streets import NODING_TOLERANCE_M, noded_streets
 from gridmap.services.lifecircle import (
     LifeCircle,
+    NetworkOptions,
     load_network,
     network_from_lines,
     read_facilities,
     read_households,
 )
+from gridmap_demo.region import generate_region
+from gridmap_demo.streets import NODING_TOLERANCE_M, noded_streets
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 STREETS = DATA / "sample" / "streets.geojson"
@@ -116,7 +117,7 @@ def test_a_network_from_the_file_as_it_is_has_its_junctions(committed: gpd.GeoDa
 def test_life_circles_on_the_file_as_it_is_match_the_services_noding() -> None:
     households = read_households(DATA / "sample" / "households.csv")
     facilities = read_facilities(DATA / "sample" / "facilities.geojson")
-    as_written = LifeCircle(load_network(STREETS, node_crossings=False), households, facilities)
+    as_written = LifeCircle(load_network(STREETS, NetworkOptions(node_crossings=False)), households, facilities)
     noded_again = LifeCircle(load_network(STREETS), households, facilities)
     # noding the noded file changes nothing: the same network, the same walks to the last bit
     assert np.array_equal(as_written.minutes.to_numpy(), noded_again.minutes.to_numpy())

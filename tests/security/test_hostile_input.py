@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from gridmap.cli import app as cli
 from gridmap.store import open_store
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api import conftest as api_fixtures
 from tests.api.conftest import AppFactory, add_token, assert_problem, bearer
 

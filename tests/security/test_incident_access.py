@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
 from tests.api.region import grid_centre
 from tests.api.test_incident_photos import REPORTS, form_fields, photo_files

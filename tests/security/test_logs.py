@@ -22,7 +22,8 @@ from fastapi.testclient import TestClient
 from gridmap.api.log_privacy import REDACTED, RedactAccessLog, redact_query
 from gridmap.api.problems import install_problem_handlers
 from gridmap.store import open_store
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
+from tests.api.conftest import publish_region
 from tests.web.test_viewer import REPO, SAMPLE, _free_port, _wait_until_up, _write_sample
 
 # Values no log line may hold: each is sent in at least one request below.
@@ -68,10 +69,11 @@ def test_unexpected_error_log_withholds_the_message(caplog: pytest.LogCaptureFix
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str, tuple[float, float]]]:
-    """`gridmap serve` on a new SQLite store with the sample region; its output goes to a file."""
+    """`gridmap serve` on a new SQLite store where the sample region was published; its output goes to a file."""
     folder = tmp_path_factory.mktemp("logs")
     sample = _write_sample(folder / "sample")
     database_url = f"sqlite:///{folder / 'gridmap.db'}"
+    publish_region(database_url, folder / "sample")  # `gridmap serve` loads nothing by itself
     port = _free_port()
     log_path = folder / "server.log"
     env = {

@@ -22,8 +22,8 @@ from schemathesis.python import asgi
 
 from gridmap.api.app import API_PREFIX, create_app
 from gridmap.settings import Settings
-from gridmap.store.interface import Role
-from tests.api.conftest import BACKENDS, SAMPLE_PATH, database_url
+from gridmap.store.account_store import Role
+from tests.api.conftest import BACKENDS, SAMPLE_PATH, database_url, publish_region
 from tests.api.region import write_region
 
 EXAMPLES = 10  # per operation, generation mode and caller
@@ -40,8 +40,10 @@ POSITIVE, NEGATIVE = schemathesis.GenerationMode.POSITIVE, schemathesis.Generati
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FastAPI]:
     """The app on a new database of each backend, with the test region published (started by schemathesis)."""
     write_region(tmp_path / "sample" / SAMPLE_PATH)
+    url = database_url(request.param, tmp_path, request)
+    publish_region(url, tmp_path / "sample")
     settings = Settings(
-        database_url=database_url(request.param, tmp_path, request),
+        database_url=url,
         sample_dir=tmp_path / "sample",
         jobs_dir=tmp_path / "jobs",
         public_read=True,

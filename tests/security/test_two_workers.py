@@ -21,11 +21,10 @@ from typing import Any
 
 import pytest
 
-from gridmap.api.app import prepare_store
-from gridmap.settings import Settings
+from gridmap.services.address_registry import import_registry
 from gridmap.store import open_store
-from gridmap.store.interface import Role
-from tests.api.conftest import SAMPLE_PATH
+from gridmap.store.account_store import Role
+from tests.api.conftest import SAMPLE_PATH, publish_region
 from tests.api.region import write_region
 from tests.api.test_incidents import report_body
 from tests.web.test_viewer import running_app
@@ -68,16 +67,17 @@ def two_workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TwoW
     sample = tmp_path / "sample"
     write_region(sample / SAMPLE_PATH)
     lon, lat = report_body()["lon"], report_body()["lat"]
-    (sample / "sample").mkdir(parents=True, exist_ok=True)
-    (sample / "sample" / "addresses.csv").write_text(REGISTRY.format(lon=lon, lat=lat), encoding="utf-8")
+    registry = tmp_path / "addresses.csv"
+    registry.write_text(REGISTRY.format(lon=lon, lat=lat), encoding="utf-8")
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'gridmap.db'}"
     else:
         make: Callable[[], str] = request.getfixturevalue("migrated_postgis_databases")
         url = make()
-    # Once before the workers start, as `gridmap serve` does, so that they do not race to load the sample.
-    prepare_store(Settings(database_url=url, sample_dir=sample)).close()
+    # Once before the workers start, as `gridmap serve` and `gridmap demo load` do.
+    publish_region(url, sample)
     with open_store(url) as store:
+        import_registry(store, registry)
         planner = {"Authorization": f"Bearer {store.add_user('规划员', Role.PLANNER)}"}
     settings = {"report_burst": str(BURST), "reports_per_hour": "1", "jobs_dir": str(tmp_path / "jobs")}
     with running_app(tmp_path, url, sample, workers=2, **settings) as base:

@@ -1,9 +1,8 @@
-"""Import, validate, publish, diff, export and the sample region, through the services and the real check."""
+"""Import, validate, publish, diff and export, through the services and the real check."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,15 @@ import pytest
 from gridmap.errors import NotFound
 from gridmap.services.boundaries import (
     DEFAULT_SET,
-    SAMPLE_FILE,
     diff_versions,
-    ensure_sample,
     export_version,
     import_boundaries,
     publish_version,
     published_version,
     validate_version,
 )
-from gridmap.store.interface import BoundaryStore, CheckFailed, VersionStatus
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.version_store import CheckFailed, VersionStatus
 from tests.boundary_builders import cell, write_collection
 from tests.store.conftest import grid_code, region_features
 
@@ -93,28 +91,3 @@ def test_published_version_needs_one(store: BoundaryStore, region_file: Path) ->
     import_boundaries(store, [region_file], who="a", why="draft only")
     with pytest.raises(NotFound, match="no published version"):
         published_version(store)
-
-
-def test_sample_is_loaded_once_into_an_empty_store(store: BoundaryStore, region_file: Path, tmp_path: Path) -> None:
-    sample_dir = tmp_path / "data"
-    (sample_dir / SAMPLE_FILE).parent.mkdir(parents=True)
-    shutil.copy(region_file, sample_dir / SAMPLE_FILE)
-
-    loaded = ensure_sample(store, sample_dir=sample_dir)
-
-    assert loaded is not None and loaded.status is VersionStatus.PUBLISHED
-    assert ensure_sample(store, sample_dir=sample_dir) is None
-    assert len(store.list_versions()) == 1
-
-
-def test_missing_sample_is_named(store: BoundaryStore, tmp_path: Path) -> None:
-    with pytest.raises(NotFound, match="sample region is missing"):
-        ensure_sample(store, sample_dir=tmp_path)
-
-
-def test_the_real_sample_region_loads_and_answers(store: BoundaryStore) -> None:
-    version = ensure_sample(store, sample_dir=REPO / "data")
-
-    assert version is not None and version.feature_count > 100
-    centre = store.features(version.id, level=None, limit=1).features[0].geometry.representative_point()
-    assert len(store.locate(version.id, centre.x, centre.y).chain) >= 1

@@ -16,7 +16,9 @@ from gridmap.errors import Conflict, Forbidden, NotFound
 from gridmap.services import jobs as job_service
 from gridmap.services.geocode import GeocodeOptions
 from gridmap.services.geocode_jobs import GeocodeJobs
-from gridmap.store.interface import BoundaryStore, JobChange, JobStatus, Role, UserInfo
+from gridmap.store.account_store import Role, UserInfo
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.job_store import JobChange, JobStatus
 
 PLANNER = UserInfo(id=1, name="规划员", role=Role.PLANNER, created_at=datetime.now(UTC))
 

@@ -13,7 +13,9 @@ from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.workflow import AuditAction, Status
 from gridmap.services import incidents as incident_service
 from gridmap.services.locator import LocatorCache
-from gridmap.store.interface import BoundaryStore, KeyedReport, VersionInfo
+from gridmap.store.incident_store import KeyedReport
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.version_store import VersionInfo
 from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP
 from tests.store.conftest import frame_from, grid_code, region_features
 

@@ -6,7 +6,8 @@ import pytest
 
 from gridmap.errors import Forbidden, Unauthorized
 from gridmap.services.users import add_user, authenticate, require_role
-from gridmap.store.interface import BoundaryStore, Role
+from gridmap.store.account_store import Role
+from gridmap.store.interface import BoundaryStore
 
 
 def test_a_token_authenticates_its_user(store: BoundaryStore) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from tests.boundary_builders import COMMUNITY, cell, feature
 
 # Grid number -> (column, row) of its cell, numbered west to east, north to south as DOMAIN.md says.
 GRID_CELLS = {1: (0, 1), 2: (1, 1), 3: (0, 0), 4: (1, 0)}
-TABLES = "users, grid_features, boundary_versions, boundary_sets, rate_buckets, jobs"
+TABLES = "users, grid_features, boundary_versions, boundary_sets, rate_buckets, jobs, address_registry"
 
 
 def grid_code(number: int) -> str:
@@ -45,6 +46,26 @@ def frame_from(features: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     frame["source"] = "test"
     frame["feature"] = range(len(frame))
     return frame
+
+
+@dataclass
+class Verdict:
+    """A stand-in check result with the shape of CheckReport."""
+
+    ok: bool
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "summary": {}, "problems": self.problems}
+
+
+def passing(frame: gpd.GeoDataFrame) -> Verdict:
+    return Verdict(ok=True)
+
+
+def engine_of(store: BoundaryStore) -> Any:
+    assert isinstance(store, SqlBoundaryStore)
+    return store.engine
 
 
 @pytest.fixture

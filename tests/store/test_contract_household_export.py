@@ -9,7 +9,9 @@ import pytest
 
 from gridmap.errors import Forbidden, Unauthorized
 from gridmap.services.household_export import COLUMNS, export_households
-from gridmap.store.interface import BoundaryStore, HouseholdRecord, Role
+from gridmap.store.account_store import Role
+from gridmap.store.household_store import HouseholdRecord
+from gridmap.store.interface import BoundaryStore
 
 RECORDS = [
     HouseholdRecord("H2", "胜利街2号", None, None, people=1, head_name="张三丰", phone="13812340421"),

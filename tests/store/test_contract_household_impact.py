@@ -9,7 +9,8 @@ import shapely
 
 from gridmap.errors import NotFound
 from gridmap.services.household_impact import GridPair, HouseholdMove, household_impact
-from gridmap.store.interface import BoundaryStore, HouseholdRecord
+from gridmap.store.household_store import HouseholdRecord
+from gridmap.store.interface import BoundaryStore
 from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP, cell
 from tests.store.conftest import frame_from, grid_code, region_features
 

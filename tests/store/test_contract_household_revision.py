@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gridmap.store.interface import BoundaryStore, HouseholdRecord
+from gridmap.store.household_store import HouseholdRecord
+from gridmap.store.interface import BoundaryStore
 from tests.boundary_builders import LAT0, LON0
 
 

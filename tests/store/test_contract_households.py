@@ -13,7 +13,8 @@ from sqlalchemy import inspect, text
 from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.services.households import household_counts, place_households
 from gridmap.store import create_engine_for, migrate
-from gridmap.store.interface import BoundaryStore, HouseholdRecord, Placement
+from gridmap.store.household_store import HouseholdRecord, Placement
+from gridmap.store.interface import BoundaryStore
 from gridmap.store.sql import SqlBoundaryStore
 from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP
 from tests.store.conftest import grid_code, sqlite_url

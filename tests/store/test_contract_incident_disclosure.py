@@ -12,8 +12,9 @@ from sqlalchemy import inspect, select
 from gridmap.geo.generalise import generalise
 from gridmap.geo.hierarchy import Level
 from gridmap.store import create_engine_for, migrate
+from gridmap.store.incident_store import IncidentFilter
 from gridmap.store.incidents import generalised_point
-from gridmap.store.interface import BoundaryStore, IncidentFilter
+from gridmap.store.interface import BoundaryStore
 from gridmap.store.sql import SqlBoundaryStore
 from gridmap.store.tables import IncidentRow
 from tests.store.conftest import sqlite_url

@@ -10,9 +10,10 @@ from sqlalchemy import text
 
 from gridmap.errors import Conflict, InvalidInput
 from gridmap.incidents.model import Incident
-from gridmap.sample.incidents import generate_incidents
-from gridmap.store.interface import BoundaryStore, IncidentFilter
+from gridmap.store.incident_store import IncidentFilter
+from gridmap.store.interface import BoundaryStore
 from gridmap.store.sql import SqlBoundaryStore
+from gridmap_demo.incidents import generate_incidents
 from tests.store.conftest import frame_from, region_features
 
 

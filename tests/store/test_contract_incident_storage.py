@@ -16,7 +16,8 @@ from gridmap.errors import InvalidInput, NotFound
 from gridmap.incidents.intake import advance
 from gridmap.incidents.photos import CleanPhoto, PhotoFormat
 from gridmap.store import create_engine_for, migrate
-from gridmap.store.interface import BoundaryStore, IncidentFilter
+from gridmap.store.incident_store import IncidentFilter
+from gridmap.store.interface import BoundaryStore
 from gridmap.store.sql import SqlBoundaryStore
 from tests.store.conftest import sqlite_url
 from tests.store.test_contract_incidents import T0, incident

@@ -17,7 +17,8 @@ from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.routing import Route
 from gridmap.incidents.workflow import AuditAction, Status
 from gridmap.store import create_engine_for, migrate
-from gridmap.store.interface import BoundaryStore, IncidentFilter, KeyedReport
+from gridmap.store.incident_store import IncidentFilter, KeyedReport
+from gridmap.store.interface import BoundaryStore
 from gridmap.store.sql import SqlBoundaryStore
 from tests.store.conftest import sqlite_url
 

@@ -13,7 +13,8 @@ from pyproj import Geod
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.hierarchy import Level
 from gridmap.io.boundaries import read_boundaries, write_boundaries
-from gridmap.store.interface import BoundaryStore, Location
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.version_store import Location
 from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP, cell, feature
 from tests.store.conftest import frame_from, grid_code
 

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 import gridmap.cli.store  # noqa: F401  (registers the commands until gridmap.cli does)
 from gridmap.cli import app
+from gridmap.errors import EXIT_CONFLICT
 from gridmap.store import migrate, open_store
 from tests.boundary_builders import cell, write_collection
 from tests.store.conftest import grid_code, region_features, sqlite_url
@@ -150,7 +151,7 @@ def test_publishing_over_a_version_published_meanwhile_needs_replace(database: s
     assert run(database, "publish", "2", "--who", "乙")[0] == 0
 
     code, output = run(database, "publish", "1", "--who", "甲")
-    assert code == 2, output
+    assert code == EXIT_CONFLICT, output
     assert "version 2 was published by 乙" in output
     code, output = run(database, "publish", "1", "--who", "甲", "--replace")
     assert code == 0, output

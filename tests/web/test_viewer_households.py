@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gridmap.store import open_store
-from gridmap.store.interface import Role
+from gridmap.store.account_store import Role
 from tests.web.test_viewer import (
     Server,
     Visit,

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 import shapely
 
-from gridmap.sample.region import BOUNDARY_COLUMNS, generate_region
 from gridmap.services import boundaries as boundary_service
 from gridmap.store import open_store, upgrade_database
-from gridmap.store.interface import HouseholdRecord
+from gridmap.store.household_store import HouseholdRecord
+from gridmap_demo.region import BOUNDARY_COLUMNS, generate_region
 from tests.web.test_viewer import Visit, _need_chromium, count, running_app
 
 pytestmark = pytest.mark.browser

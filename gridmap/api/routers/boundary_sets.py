@@ -37,7 +37,6 @@ from gridmap.api.dependencies import (
     StoreDep,
     VersionsDep,
     ensure_readable,
-    set_version,
 )
 from gridmap.api.geojson import shift_report
 from gridmap.api.params import MAX_ID, parse_crs
@@ -48,7 +47,8 @@ from gridmap.services import boundaries as boundary_service
 from gridmap.services import household_impact as impact_service
 from gridmap.services import users as user_service
 from gridmap.services.problem_locations import problem_json
-from gridmap.store.interface import BoundarySetInfo, ExpectedPublished, Role, VersionInfo
+from gridmap.store.account_store import Role
+from gridmap.store.version_store import BoundarySetInfo, ExpectedPublished, VersionInfo
 
 router = APIRouter(route_class=AnswerRoute, prefix="/boundary-sets", tags=["boundary sets"])
 
@@ -136,13 +136,13 @@ def set_json(boundary_set: BoundarySetInfo, request: Request) -> dict[str, Any]:
 @router.get("", summary="Every boundary set", response_model=BoundarySets)
 def list_sets(request: Request, store: StoreDep, _user: ReaderDep) -> dict[str, Any]:
     """The boundary sets and their published versions."""
-    return {"boundary_sets": [set_json(s, request) for s in store.list_sets()]}
+    return {"boundary_sets": [set_json(s, request) for s in boundary_service.boundary_sets(store=store)]}
 
 
 @router.get("/{name}", summary="One boundary set", response_model=BoundarySet, responses=errors(404))
 def get_set(name: SetName, request: Request, store: StoreDep, _user: ReaderDep) -> dict[str, Any]:
     """A boundary set."""
-    return set_json(store.get_set(name), request)
+    return set_json(boundary_service.boundary_set(store=store, name=name), request)
 
 
 @router.get(
@@ -150,7 +150,8 @@ def get_set(name: SetName, request: Request, store: StoreDep, _user: ReaderDep) 
 )
 def list_versions(name: SetName, request: Request, store: StoreDep, _user: ReaderDep) -> dict[str, Any]:
     """Every version of the set with its status (draft, published, retired)."""
-    return {"boundary_set": name, "versions": [version_json(v, request) for v in store.list_versions(name)]}
+    versions = boundary_service.set_versions(store=store, name=name)
+    return {"boundary_set": name, "versions": [version_json(v, request) for v in versions]}
 
 
 @router.post(
@@ -198,7 +199,7 @@ def get_version(
     name: SetName, version_id: VersionId, request: Request, store: StoreDep, _user: ReaderDep
 ) -> dict[str, Any]:
     """A version's metadata and links."""
-    return version_json(set_version(store, name, version_id), request)
+    return version_json(boundary_service.set_version(store=store, set_name=name, version_id=version_id), request)
 
 
 @router.get(
@@ -222,7 +223,7 @@ def validate_version(
 ) -> dict[str, Any]:
     """The full check (overlaps, gaps, nesting, codes, ...) as the report JSON: ok, summary, problems."""
     datum = parse_crs(crs)
-    version = ensure_readable(set_version(store, name, version_id), user)
+    version = ensure_readable(boundary_service.set_version(store=store, set_name=name, version_id=version_id), user)
     checked = boundary_service.validate_version(store, version.id)
     report = replace(checked, input_crs=SourceCrs(datum=datum)).to_json()
     return {"version": version.id, **shift_report(report, datum)}
@@ -248,7 +249,7 @@ def publish_version(
     409 (with `published_version` and `published_by`) when a version other than the one the publisher
     expects to replace was published meanwhile, unless `force`.
     """
-    version = set_version(store, name, version_id)
+    version = boundary_service.set_version(store=store, set_name=name, version_id=version_id)
     body = body or PublishRequest()
     published = boundary_service.publish_version(
         store,
@@ -278,7 +279,7 @@ def diff_versions(
     """Features added, removed, reshaped (area change in m2) and with changed properties, and the households
     that would change grid: counts per (from, to) grid for every reader, the household ids for planners."""
     for version_id in (from_version, to_version):
-        ensure_readable(set_version(store, name, version_id), user)
+        ensure_readable(boundary_service.set_version(store=store, set_name=name, version_id=version_id), user)
     answer = boundary_service.diff_versions(store, from_version, to_version).to_json()
     impact = impact_service.household_impact(store, from_version, to_version)
     answer["households"] = impact.to_json(with_households=user_service.has_role(user, Role.PLANNER))
@@ -302,7 +303,7 @@ def export_version(
     format: Annotated[ExportFormat, Query(description="geojson, gpkg or shp (zipped)")] = ExportFormat.GEOJSON,
 ) -> FileResponse:
     """The version's features in WGS-84, as a file."""
-    version = ensure_readable(set_version(store, name, version_id), user)
+    version = ensure_readable(boundary_service.set_version(store=store, set_name=name, version_id=version_id), user)
     folder = FilePath(tempfile.mkdtemp(prefix="gridmap-export-"))
     cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
     stem = f"{version.set_name}-v{version.id}"

@@ -22,7 +22,7 @@ from gridmap.api.problems import BadParameter
 from gridmap.errors import NotFound
 from gridmap.geo.crs import Datum
 from gridmap.geo.hierarchy import Level, parse_level
-from gridmap.services.search import text_search
+from gridmap.services import features as feature_service
 
 router = APIRouter(route_class=AnswerRoute, prefix="/collections", tags=["collections"], responses=errors(404))
 
@@ -143,13 +143,15 @@ def list_items(
     box, datum = parse_bbox(bbox), parse_crs(crs)
     filters: dict[str, Any] = {"bbox": box, "level": _level_filter(spec, level), "parent": parent or None}
     boundary_version = readable_version(versions, version, user)
-    text = (q or "").strip()
-    if text:
-        page = text_search(
-            store, boundary_version.id, q=text, code=code or None, filters=filters, limit=limit, offset=offset
-        )
-    else:
-        page = store.features(boundary_version.id, **filters, code=code or None, limit=limit, offset=offset)
+    page = feature_service.feature_page(
+        store=store,
+        version_id=boundary_version.id,
+        q=(q or "").strip(),
+        code=code or None,
+        filters=filters,
+        limit=limit,
+        offset=offset,
+    )
     returned = len(page.features)
     links = [
         {"rel": "self", "type": GEOJSON_MEDIA_TYPE, "href": str(request.url)},
@@ -219,7 +221,7 @@ def get_item(
     spec = collection_spec(collection_id)
     datum = parse_crs(crs)
     boundary_version = readable_version(versions, version, user)
-    feature = store.feature(boundary_version.id, feature_id)
+    feature = feature_service.version_feature(store=store, version_id=boundary_version.id, feature_id=feature_id)
     if spec.level is not None and feature.level is not spec.level:
         msg = f"feature {feature_id} is a {feature.level or 'feature without level'}, not in {spec.id!r}"
         raise NotFound(msg)

@@ -14,22 +14,20 @@ from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import LocatorsDep, ReaderDep, VersionsDep, readable_version
 from gridmap.api.problems import BadParameter
 from gridmap.errors import NotFound
-from gridmap.services.geocode import MatcherCache, match_summary
-from gridmap.settings import Settings
+from gridmap.services.address_registry import RegistryMatchers
+from gridmap.services.geocode import match_summary
 
 router = APIRouter(route_class=AnswerRoute, tags=["geocode"])
 
 MAX_QUERY_CHARS = 200
-REGISTRY_FILE = ("sample", "addresses.csv")
 
 
-def address_matchers(request: Request) -> MatcherCache:
-    """The app's matcher cache over the registry in the sample folder, made on first use."""
+def address_matchers(request: Request) -> RegistryMatchers:
+    """The app's matcher over the store's address registry, made on first use and rebuilt after an import."""
     state = request.app.state
     if getattr(state, "address_matchers", None) is None:
-        settings: Settings = state.settings
-        state.address_matchers = MatcherCache(settings.sample_dir.joinpath(*REGISTRY_FILE))
-    matchers: MatcherCache = state.address_matchers
+        state.address_matchers = RegistryMatchers(state.store)
+    matchers: RegistryMatchers = state.address_matchers
     return matchers
 
 

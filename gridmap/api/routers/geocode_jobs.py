@@ -20,12 +20,9 @@ from gridmap.api.dependencies import PlannerDep, StoreDep, VersionsDep
 from gridmap.api.problems import BadParameter
 from gridmap.api.routers.geocode import address_matchers
 from gridmap.api.uploads import safe_name
-from gridmap.errors import NotFound
 from gridmap.geo.crs import parse_datum
-from gridmap.services.geocode import BoundaryLayers, GeocodeOptions
-from gridmap.services.geocode_jobs import GeocodeJobs, job_json
-from gridmap.services.version_cache import VersionCache
-from gridmap.store.interface import BoundaryStore
+from gridmap.services.geocode import GeocodeOptions
+from gridmap.services.geocode_jobs import GeocodeJobs, job_json, published_layers
 
 router = APIRouter(route_class=AnswerRoute, prefix="/geocode/jobs", tags=["geocode"])
 
@@ -37,21 +34,12 @@ def _jobs(request: Request) -> GeocodeJobs:
     return jobs
 
 
-def _published_layers(store: BoundaryStore, versions: VersionCache) -> BoundaryLayers | None:
-    """The published version's assigners; None when nothing is published (rows are matched, not assigned)."""
-    try:
-        version = versions.default()
-    except NotFound:
-        return None
-    return BoundaryLayers(store.version_frame(version.id))
-
-
 @router.post(
     "",
     status_code=202,
     summary="Start geocoding an uploaded CSV of addresses (planners)",
     response_model=GeocodeJob,
-    responses=errors(422),
+    responses=errors(404, 422),
 )
 def submit_job(
     request: Request,
@@ -72,6 +60,7 @@ def submit_job(
     except ValueError as err:
         raise BadParameter(str(err)) from None
     matchers = address_matchers(request)
+    matchers.get()  # no registry: a 404 now rather than a job that fails later
 
     def save(path: FilePath) -> None:
         with path.open("wb") as target:
@@ -82,7 +71,7 @@ def submit_job(
         filename=safe_name(file.filename, 0),
         owner=user,
         matcher=matchers.get,
-        layers=lambda: _published_layers(store, versions),
+        layers=lambda: published_layers(store=store, versions=versions),
         options=GeocodeOptions(address_column=address_column, datum=datum),
     )
     location = str(request.url_for("job_status", job_id=job.id))

@@ -18,7 +18,7 @@ from gridmap.api.dependencies import ReaderDep, SignedInDep, StoreDep, VersionsD
 from gridmap.api.params import MAX_ID
 from gridmap.geo.hierarchy import Level
 from gridmap.services import households as household_service
-from gridmap.store.interface import PlacedHousehold
+from gridmap.store.household_store import PlacedHousehold
 
 router = APIRouter(route_class=AnswerRoute, tags=["households"])
 

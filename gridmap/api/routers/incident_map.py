@@ -15,7 +15,6 @@ below k withheld (`gridmap.services.public_incidents`, docs/incidents.md). Staff
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -28,11 +27,10 @@ from gridmap.api.params import Bbox, parse_bbox
 from gridmap.api.problems import BadParameter
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level
-from gridmap.incidents.disclosure import Disclosure, withhold_small_areas
-from gridmap.incidents.taxonomy import default_taxonomy
+from gridmap.incidents.disclosure import withhold_small_areas
 from gridmap.incidents.workflow import Status, parse_status
-from gridmap.services import public_incidents
-from gridmap.store.interface import IncidentFilter
+from gridmap.services import incident_map, public_incidents
+from gridmap.store.incident_store import IncidentFilter
 
 router = APIRouter(route_class=AnswerRoute, prefix="/incident-map", tags=["incident map"])
 
@@ -138,7 +136,7 @@ def incident_cells(
     if spans > MAX_CELLS:
         msg = f"bbox {bbox!r} spans {spans} cells at zoom {zoom}, more than {MAX_CELLS}: zoom out or send the view"
         raise BadParameter(msg)
-    cells = store.incident_cells(_within(_as_seen(where, shown), snapped), cell_deg)
+    cells = incident_map.incident_cells(store=store, where=where, shown=shown, bbox=snapped, cell_deg=cell_deg)
     answer = {"zoom": zoom, "cell_deg": cell_deg, "bbox": list(snapped), "total": sum(cell.count for cell in cells)}
     if shown is not None:
         public, withheld = public_incidents.public_cells(cells, cell_deg, shown.min_group)
@@ -171,7 +169,7 @@ def incident_areas(
     level: Annotated[Level, Query(description="community, grid or microgrid")] = Level.GRID,
 ) -> dict[str, Any]:
     """Matching incidents per area code (areas without any are left out; public answers: below k withheld)."""
-    counts = store.incident_area_counts(_as_seen(where, shown), level)
+    counts = incident_map.incident_area_counts(store=store, where=where, shown=shown, level=level)
     total = sum(counts.values())
     if shown is None:
         return {"level": level.value, "total": total, "counts": dict(sorted(counts.items()))}
@@ -201,7 +199,9 @@ def incident_points(
 
     Exact points are for staff, within their scope (a worker: their grids); viewers read what the public reads.
     """
-    points, matched = store.incident_points(_within(replace(where, scope=staff.scope), parse_bbox(bbox)), limit)
+    points, matched = incident_map.incident_points(
+        store=store, where=where, scope=staff.scope, bbox=parse_bbox(bbox), limit=limit
+    )
     features = [
         {
             "type": "Feature",
@@ -238,21 +238,12 @@ def incident_extent(store: StoreDep, shown: AudienceDep, where: FilterDep, bbox:
 
     Times only, never a place; in public answers the bbox holds generalised points, so it cannot pin one down.
     """
-    first, last, total = store.incident_extent(_within(_as_seen(where, shown), parse_bbox(bbox)))
+    first, last, total = incident_map.incident_extent(store=store, where=where, shown=shown, bbox=parse_bbox(bbox))
     return {
         "first": None if first is None else first.isoformat(),
         "last": None if last is None else last.isoformat(),
         "total": total,
     }
-
-
-def _within(where: IncidentFilter, bbox: Bbox | None) -> IncidentFilter:
-    return replace(where, bbox=bbox)
-
-
-def _as_seen(where: IncidentFilter, shown: Disclosure | None) -> IncidentFilter:
-    """The filter as the caller may apply it: unchanged for staff, the public's rules for anyone else."""
-    return where if shown is None else public_incidents.public_filter(where, shown, default_taxonomy())
 
 
 def _rounded(cell: dict[str, float]) -> dict[str, float]:

@@ -35,7 +35,9 @@ from gridmap.incidents.taxonomy import default_taxonomy
 from gridmap.services import incidents as incident_service
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
-from gridmap.store.interface import BoundaryStore, KeyedReport, Role, UserInfo
+from gridmap.store.account_store import Role, UserInfo
+from gridmap.store.incident_store import KeyedReport
+from gridmap.store.interface import BoundaryStore
 
 router = APIRouter(route_class=AnswerRoute, tags=["incidents"])
 

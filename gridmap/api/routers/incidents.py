@@ -37,7 +37,7 @@ from gridmap.incidents.stats import AreaStats, GroupBy, month_period
 from gridmap.incidents.workflow import Status, parse_status
 from gridmap.services import incident_access, privacy
 from gridmap.services import incidents as incident_service
-from gridmap.store.interface import IncidentFilter
+from gridmap.store.incident_store import IncidentFilter
 
 router = APIRouter(route_class=AnswerRoute, tags=["incidents"])
 
@@ -99,7 +99,7 @@ def list_incidents(
         bbox=parse_bbox(bbox),
         scope=staff.scope,
     )
-    page = store.list_incidents(where, limit=limit, offset=offset)
+    page = incident_service.list_incidents(store=store, where=where, limit=limit, offset=offset)
     return {
         "incidents": [incident_body(incident, history=False) for incident in page.incidents],
         "matched": page.matched,
@@ -180,8 +180,7 @@ def get_incident_photo(
     staff: StaffDep,
 ) -> Response:
     """The photo's bytes with their media type; 404 when the incident has no such photo or is out of reach."""
-    incident_access.reachable_incident(store, incident_id, staff.scope)
-    photo = store.get_incident_photo(incident_id, number)
+    photo = incident_service.incident_photo(store=store, incident_id=incident_id, number=number, scope=staff.scope)
     return Response(
         content=photo.data,
         media_type=photo.format.value,

@@ -30,7 +30,9 @@ from gridmap.services import lifecircle as service
 from gridmap.services.lifecircle_towns import MAX_SPEED, MIN_SPEED, SPEED_STEP, TownCache, TownFiles
 from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings
-from gridmap.store.interface import BoundaryStore, UserInfo, VersionInfo
+from gridmap.store.account_store import UserInfo
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.version_store import VersionInfo
 
 router = APIRouter(route_class=AnswerRoute, prefix="/lifecircle", tags=["lifecircle"], responses=errors(404, 422))
 

@@ -19,7 +19,7 @@ from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import LocatorsDep, ReaderDep, VersionsDep, readable_version
 from gridmap.api.params import MAX_ID, parse_crs
 from gridmap.geo.crs import to_wgs84
-from gridmap.store.interface import Feature
+from gridmap.store.version_store import Feature
 
 router = APIRouter(route_class=AnswerRoute, tags=["locate"])
 

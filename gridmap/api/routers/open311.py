@@ -34,7 +34,7 @@ from gridmap.incidents.open311 import (
 from gridmap.incidents.taxonomy import Taxonomy, default_taxonomy
 from gridmap.services import incidents as incident_service
 from gridmap.services import public_incidents
-from gridmap.store.interface import IncidentFilter
+from gridmap.store.incident_store import IncidentFilter
 
 router = APIRouter(route_class=AnswerRoute, prefix="/open311/v2", tags=["open311"])
 
@@ -72,10 +72,14 @@ def list_requests(
         raise BadParameter(exc.detail) from None
     statuses = None if status is None else frozenset(s for s, shown in OPEN311_STATUS.items() if shown == status)
     taxonomy = default_taxonomy()
-    where = IncidentFilter(statuses=statuses, category=service_code)
-    if shown is not None:
-        where = public_incidents.public_filter(where, shown, taxonomy)
-    found = store.list_incidents(where, limit=window.page_size, offset=window.offset)
+    found = public_incidents.seen_incidents(
+        store=store,
+        where=IncidentFilter(statuses=statuses, category=service_code),
+        shown=shown,
+        taxonomy=taxonomy,
+        limit=window.page_size,
+        offset=window.offset,
+    )
     return [_item(incident, taxonomy, shown) for incident in found.incidents]
 
 
@@ -138,9 +142,8 @@ def get_request(
 ) -> list[dict[str, Any]]:
     """A list of one item, as GeoReport v2 answers (404 to the public for a private category)."""
     taxonomy = default_taxonomy()
-    if shown is None:
-        return [request_item(store.get_incident(incident_id), taxonomy)]
-    return [_item(public_incidents.public_incident(store, incident_id, taxonomy), taxonomy, shown)]
+    incident = public_incidents.seen_incident(store=store, incident_id=incident_id, shown=shown, taxonomy=taxonomy)
+    return [_item(incident, taxonomy, shown)]
 
 
 def _item(incident: Incident, taxonomy: Taxonomy, shown: Disclosure | None) -> dict[str, Any]:
