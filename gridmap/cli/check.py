@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,6 +31,7 @@ from gridmap.cli.common import (
     user_errors,
 )
 from gridmap.errors import EXIT_OK, EXIT_PROBLEMS_FOUND
+from gridmap.geo.problems import Problem, Severity
 from gridmap.io.boundaries import read_boundaries, read_outline
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from gridmap.services.household_impact import HouseholdImpact, moves_between
@@ -85,6 +87,10 @@ def check(
     strict: Annotated[
         bool, typer.Option(help="Fail on warnings (edge_mismatch, sliver_part, household limits) too.")
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(help="Features without geometry are placeholders: listed as info, left out of coverage rules."),
+    ] = False,
     code_field: CodeField = "code",
     name_field: NameField = "name",
     parent_field: ParentField = "parent",
@@ -95,7 +101,7 @@ def check(
 ) -> None:
     """Check grid boundaries: geometry, codes, overlaps, gaps, nesting, slivers.
 
-    Exit status: 0 no errors, 1 errors found, 2 input could not be read.
+    Exit status: 0 no errors, 1 errors found, 2 input could not be read, 3 an internal error.
 
     Input in GCJ-02, BD-09, CGCS2000 or a projected CRS is checked in WGS-84; every problem's location is
     reported in the input's own coordinates too, so it can be found in the file being edited.
@@ -123,6 +129,7 @@ def check(
             min_area_m2=min_area,
             sliver_width=sliver_width,
             strict=strict,
+            allow_empty=allow_empty,
             extent=outline,
             households=read_points(households) if households else None,
             households_min=households_min,
@@ -213,7 +220,7 @@ def _print_report(report: CheckReport, paths: list[Path], html: Path | None) -> 
             table.add_row(kind, severity, str(count))
         console.print(table)
         for problem, problem_document in zip(report.problems, document["problems"], strict=True):
-            colour = "red" if problem.severity.value == "error" else "yellow"
+            colour = {"error": "red", "warning": "yellow"}.get(problem.severity.value, "blue")
             area = f" [{problem.area_m2:,.1f} m2]" if problem.area_m2 is not None else ""
             console.print(f"[{colour}]{problem.kind.value}[/]{area} {problem.message}", highlight=False, soft_wrap=True)
             if not is_wgs84(report.input_crs):  # WGS-84 input: the message is all, as before
@@ -225,9 +232,7 @@ def _print_report(report: CheckReport, paths: list[Path], html: Path | None) -> 
     if html is not None:
         console.print(f"Map of the problems: {html}")
     if report.ok:
-        console.print(
-            "[bold green]OK[/]: no errors" + (f" ({len(report.problems)} warnings)" if report.problems else "")
-        )
+        console.print("[bold green]OK[/]: no errors" + (f" ({_counted(report.problems)})" if report.problems else ""))
     else:
         err_console.print(f"[bold red]FAILED[/]: {report.errors} errors")
 
@@ -295,3 +300,11 @@ def fix(
     for note in result.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     console.print(f"Wrote {result.path}")
+
+
+def _counted(problems: list[Problem]) -> str:
+    """What an OK check still lists, e.g. `3 warnings, 2 info`."""
+    counts = Counter(problem.severity for problem in problems)
+    warnings, info = counts[Severity.WARNING], counts[Severity.INFO]
+    parts = [f"{warnings} warning{'' if warnings == 1 else 's'}"] if warnings else []
+    return ", ".join([*parts, f"{info} info"] if info else parts)

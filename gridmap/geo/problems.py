@@ -27,10 +27,11 @@ def representative_point(geometry: BaseGeometry | None) -> shapely.Point | None:
 
 
 class Severity(StrEnum):
-    """An error fails the check; a warning is reported but does not (unless --strict)."""
+    """An error fails the check; a warning is reported but does not (unless --strict); info never does."""
 
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # something allowed on purpose (an empty placeholder under --allow-empty), listed, never hidden
 
 
 class ProblemKind(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -37,11 +37,17 @@ class GeometryCheck:
 
 
 def check_geometries(
-    geometries: npt.NDArray[np.object_], labels: Sequence[FeatureLabel], unusable: npt.NDArray[np.bool_]
+    geometries: npt.NDArray[np.object_],
+    labels: Sequence[FeatureLabel],
+    unusable: npt.NDArray[np.bool_],
+    *,
+    allow_empty: bool = False,
 ) -> GeometryCheck:
     """Check every feature's geometry (WGS-84); invalid polygons are repaired for the later checks.
 
-    `unusable` marks features whose geometry already failed while reading (reported there).
+    `unusable` marks features whose geometry already failed while reading (reported there). A feature with no
+    geometry (null or empty) is an error, since a grid without an area is a data error; with `allow_empty` it
+    is a placeholder, listed as `info`. Either way it takes no part in the coverage rules.
     """
     problems: list[Problem] = []
     usable = ~unusable.copy()
@@ -51,7 +57,12 @@ def check_geometries(
         shapely.get_type_id(geometries), [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON]
     )
     for i in np.flatnonzero(missing & usable).tolist():
-        problems.append(_problem(ProblemKind.EMPTY_GEOMETRY, labels[i], "has no geometry", None))
+        if allow_empty:
+            text = "has no geometry: an allowed placeholder (--allow-empty), left out of the coverage rules"
+            placeholder = _problem(ProblemKind.EMPTY_GEOMETRY, labels[i], text, None)
+            problems.append(replace(placeholder, severity=Severity.INFO))
+        else:
+            problems.append(_problem(ProblemKind.EMPTY_GEOMETRY, labels[i], "has no geometry", None))
     for i in np.flatnonzero(~missing & ~polygonal & usable).tolist():
         kind = shapely.get_type_id(geometries[i])
         name = shapely.GeometryType(kind).name.title().replace("string", "String")

@@ -40,6 +40,7 @@ class CheckOptions:
     min_area_m2: float = 1.0  # overlaps, gaps and escapes smaller than this are noise (edge_mismatch covers them)
     sliver_width: float = 2.0  # m: features thinner than this are slivers
     strict: bool = False  # warnings fail the check too
+    allow_empty: bool = False  # empty features are placeholders (info), left out of the coverage rules
     extent: BaseGeometry | None = None  # WGS-84 outline the top level must cover exactly
     households: npt.NDArray[np.object_] | None = None  # WGS-84 points
     households_min: int = 0
@@ -60,7 +61,8 @@ class CheckReport:
     @property
     def errors(self) -> int:
         """How many problems fail the check."""
-        return sum(1 for p in self.problems if p.severity is Severity.ERROR or self.strict)
+        failing = {Severity.ERROR, Severity.WARNING} if self.strict else {Severity.ERROR}
+        return sum(1 for p in self.problems if p.severity in failing)
 
     @property
     def ok(self) -> bool:
@@ -112,7 +114,7 @@ def check_boundaries(
     unusable = _unusable_rows(frame, read_problems)
     step("geometry")
     geometries = np.asarray(frame.geometry.values, dtype=object)
-    geometry_check = check_geometries(geometries, labels, unusable)
+    geometry_check = check_geometries(geometries, labels, unusable, allow_empty=options.allow_empty)
     problems = list(read_problems) + _invalid_points_in_input(
         geometry_check.problems, geometries, labels, input_crs or SourceCrs()
     )

@@ -319,3 +319,30 @@ def test_a_zipped_shapefile_without_its_dbf_names_the_archive(tmp_path: Path) ->
     code, output = run("check", archive)
     assert code == 2
     assert output.strip().startswith(f"gridmap: grids.shp in {archive}: its attribute table grids.dbf is missing")
+
+
+def test_empty_features_are_errors_unless_allowed_as_placeholders(tmp_path: Path) -> None:
+    # GEOS calls a coverage with empty polygons valid; for grids an empty feature is a data error, unless the
+    # file carries empty placeholders on purpose (--allow-empty): then it is listed as info and never fails.
+    features = community_of_grids(2, 1)
+    placeholder = f"{COMMUNITY}003"
+    features.append(feature(placeholder, "grid", COMMUNITY, None))
+    features.append(feature(f"{COMMUNITY}004", "grid", COMMUNITY, {"type": "Polygon", "coordinates": []}))
+    path = write_collection(tmp_path / "placeholders.geojson", features)
+
+    code, output = run("check", path, "--format", "json")
+    assert code == 1
+    empty = [p for p in json.loads(output)["problems"] if p["kind"] == "empty_geometry"]
+    assert [p["severity"] for p in empty] == ["error", "error"]
+
+    for strict in ([], ["--strict"]):
+        code, output = run("check", path, "--allow-empty", *strict, "--format", "json")
+        assert code == 0, output
+        report = json.loads(output)
+        assert report["ok"] is True
+        empty = [p for p in report["problems"] if p["kind"] == "empty_geometry"]
+        assert [(p["severity"], p["codes"]) for p in empty] == [("info", [placeholder]), ("info", [f"{COMMUNITY}004"])]
+        # the placeholders take no part in the coverage rules: no gap, overlap or nesting problem is made of them
+        assert {p["kind"] for p in report["problems"]} == {"empty_geometry"}
+    code, output = run("check", path, "--allow-empty")
+    assert code == 0 and "OK: no errors (2 info)" in output
