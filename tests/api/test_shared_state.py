@@ -102,9 +102,8 @@ def test_publishing_places_the_households(client: TestClient, planner_headers: d
     assert client.get(f"/api/v1/grids/{COMMUNITY_1}001/household-counts").json()["households"] == 2
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the pragmas are SQLite's own
 def test_the_sqlite_store_runs_in_wal_mode_with_a_busy_timeout(make_client: AppFactory, backend: str) -> None:
-    if backend != "sqlite":
-        pytest.skip("SQLite only")
     client = make_client()
     with client.app.state.store.engine.connect() as connection:  # type: ignore[attr-defined]
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
