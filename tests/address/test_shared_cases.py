@@ -15,10 +15,11 @@ from gridmap.address.gazetteer import Gazetteer
 from gridmap.address.normalize import normalize_address
 from gridmap.address.parse import ParsedAddress, parse_address
 from tests.address.shared_cases import SHARED, load_json, naacl_addresses, national_gazetteer
+from tests.shared_data import needs_shared
 
 pytestmark = [
     pytest.mark.shared,
-    pytest.mark.skipif(not (SHARED / "SOURCE.txt").is_file(), reason="../shared/data/addresses is absent"),
+    needs_shared(SHARED / "SOURCE.txt", "../shared/data/addresses"),
 ]
 
 

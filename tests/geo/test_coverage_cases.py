@@ -41,6 +41,7 @@ from gridmap.geo.repair import repair_children
 from gridmap.io.boundaries import read_boundaries
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from gridmap.services.repair import MergeStrategy
+from tests.shared_data import needs_shared
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SHARED_CASES = Path(__file__).resolve().parents[3] / "shared" / "data" / "coverage-tests" / "coverage_cases.json"
@@ -77,7 +78,7 @@ def _shared_cases() -> list[dict[str, Any]]:
 
 _SHARED_MARKS = [
     pytest.mark.shared,
-    pytest.mark.skipif(not SHARED_CASES.is_file(), reason="../shared/data (GEOS and PostGIS cases) is absent"),
+    needs_shared(SHARED_CASES, "../shared/data (GEOS and PostGIS cases)"),
 ]
 
 
