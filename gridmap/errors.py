@@ -66,6 +66,14 @@ class ProblemsFound(InvalidInput):
     exit_code = EXIT_PROBLEMS_FOUND
 
 
+class CalendarNotCovered(GridmapError):
+    """The working calendar does not know a year yet: upgrade chinesecalendar or declare the year's days."""
+
+    title = "Working calendar does not cover the date"
+    http_status = 503
+    exit_code = EXIT_INPUT_ERROR
+
+
 class NotFound(GridmapError):
     """A named thing (file, code, version) does not exist."""
 
@@ -87,6 +95,13 @@ class PreconditionFailed(Conflict):
 
     title = "Precondition failed"
     http_status = 412
+
+
+class PreconditionRequired(InvalidInput):
+    """A change that must name the revisions it is based on (an If-Match header) came without: 428."""
+
+    title = "Precondition required"
+    http_status = 428
 
 
 class Unauthorized(GridmapError):

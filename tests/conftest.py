@@ -16,11 +16,18 @@ from typing import NoReturn
 
 import psycopg
 import pytest
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 
 from gridmap.store import upgrade_database
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+# Property tests draw new examples on every run here, to keep finding cases; under CI they draw the same ones each
+# time, so that whether a change lands never depends on luck (a case found here becomes a plain test).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI", "").lower() == "true":
+    settings.load_profile("ci")
 
 
 def _unavailable(reason: str) -> NoReturn:

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from gridmap import __version__
+from gridmap.api.base_map import install_base_map
 from gridmap.api.clients import store_limiter, trusted_networks
 from gridmap.api.contract import install_contract
 from gridmap.api.headers import install_security_headers
@@ -25,10 +26,15 @@ from gridmap.api.pages import mount_pages
 from gridmap.api.problems import install_problem_handlers
 from gridmap.api.retention import start_purge_timer
 from gridmap.api.routers import (
+    allowed_exceptions,
     boundary_sets,
     collections,
+    draft_import,
+    edits,
     geocode,
     geocode_jobs,
+    grid_stats,
+    hotline,
     households,
     incident_map,
     incident_public,
@@ -39,11 +45,16 @@ from gridmap.api.routers import (
     locate,
     open311,
     privacy,
+    reference_layers,
+    session,
+    users,
 )
 from gridmap.api.text_guard import RefuseNulText
 from gridmap.errors import GridmapError
 from gridmap.services.geocode_jobs import GeocodeJobs
+from gridmap.services.incident_clock import IncidentRules
 from gridmap.services.locator import LocatorCache
+from gridmap.services.reference_layers import ReferenceLayerCache
 from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings, refuse_unsafe
 from gridmap.store import BoundaryStore, database_file, open_store
@@ -85,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         app.state.versions = VersionCache(store)
         app.state.locators = LocatorCache(store)
+        app.state.reference_layers = ReferenceLayerCache(store)
         # Batch geocoding jobs are in the store, seen by every worker (see services.jobs).
         app.state.geocode_jobs = GeocodeJobs(store, folder=jobs_folder(settings))
         await run_in_threadpool(app.state.geocode_jobs.fail_interrupted)
@@ -115,6 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.trusted_networks = trusted_networks(settings.trusted_proxies)
+    app.state.incident_rules = IncidentRules.load(
+        number_prefix=settings.incident_number_prefix,
+        time_limits=settings.time_limits,
+        due_soon_h=settings.due_soon_hours,
+    )
     app.state.report_limiter = store_limiter(
         app, "reports", capacity=settings.report_burst, per_hour=settings.reports_per_hour, subject="reports"
     )
@@ -130,13 +147,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         geocode,
         geocode_jobs,
         households,
+        grid_stats,
         boundary_sets,
+        edits,
+        draft_import,
+        allowed_exceptions,
         lifecircle,
+        hotline,  # before the incident routes: /incidents/export-orders is no incident id
         incident_reports,
         incidents,
         incident_public,
         incident_map,
         privacy,
+        reference_layers,
+        session,
+        users,
     )
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
@@ -145,5 +170,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_contract(app, settings)
     app.add_middleware(RefuseNulText)  # inside BodySizeLimit, which bounds the bodies it reads
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
-    install_security_headers(app, tiles_url=settings.tiles_url)  # on every answer, 413s and 500s too
+    base = install_base_map(app, settings)
+    install_security_headers(app, image_sources=base.image_sources())  # on every answer, 413s and 500s too
     return app

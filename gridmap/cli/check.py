@@ -6,14 +6,11 @@ import json
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import geopandas as gpd
-import shapely
 import typer
 from rich.table import Table
 
-from gridmap.cli import app
 from gridmap.cli.common import (
     CodeField,
     CrsOption,
@@ -30,13 +27,27 @@ from gridmap.cli.common import (
     stage_progress,
     user_errors,
 )
-from gridmap.errors import EXIT_OK, EXIT_PROBLEMS_FOUND
+from gridmap.geo.allowed_exceptions import is_allowed
 from gridmap.geo.problems import Problem, Severity
-from gridmap.io.boundaries import read_boundaries, read_outline
-from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
-from gridmap.services.household_impact import HouseholdImpact, moves_between
+from gridmap.io.boundaries import read_boundaries
+from gridmap.services.check import CheckOptions
+from gridmap.services.check_run import CheckFiles, CheckRun, read_allowed, run_check
+from gridmap.services.household_impact import HouseholdImpact
 from gridmap.services.problem_locations import common_input_crs, crs_name, format_location, is_wgs84
 from gridmap.services.repair import MergeStrategy, repair_boundaries
+
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
+
+
+AllowOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow",
+        help="GeoJSON (WGS-84) of gaps and overlaps allowed on purpose, properties kind (gap|overlap), reason, "
+        "codes?: listed as allowed, never failing (not even with --strict), and never repaired. Repeatable.",
+        show_default=False,
+    ),
+]
 
 
 class OutputFormat(StrEnum):
@@ -46,7 +57,7 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-@app.command()
+@commands.command()
 @user_errors
 def check(
     paths: PathsArgument,
@@ -91,6 +102,7 @@ def check(
         bool,
         typer.Option(help="Features without geometry are placeholders: listed as info, left out of coverage rules."),
     ] = False,
+    allow: AllowOption = None,
     code_field: CodeField = "code",
     name_field: NameField = "name",
     parent_field: ParentField = "parent",
@@ -101,7 +113,9 @@ def check(
 ) -> None:
     """Check grid boundaries: geometry, codes, overlaps, gaps, nesting, slivers.
 
-    Exit status: 0 no errors, 1 errors found, 2 input could not be read, 3 an internal error.
+    Exit status: 0 no errors (warnings and info may be listed), 1 problems found (errors; warnings too with
+    --strict), 2 bad usage or input that could not be read (a one-line message naming the file), 3 an internal
+    error (a bug: its traceback; never taken for "problems found").
 
     Input in GCJ-02, BD-09, CGCS2000 or a projected CRS is checked in WGS-84; every problem's location is
     reported in the input's own coordinates too, so it can be found in the file being edited.
@@ -115,69 +129,34 @@ def check(
       gridmap check fujian.geojson --crs gcj02 --code-field adcode --flat
 
       gridmap check draft.geojson --households households.csv --compare-to data/boundaries/
-    """
-    from gridmap.io.points import read_points
 
+      gridmap check county/ --allow river.geojson --strict
+    """
+    if compare_to is not None and households is None:
+        raise typer.BadParameter("needs --households FILE to compare", param_hint="--compare-to")
     mapping = field_mapping(code_field, name_field, parent_field, level_field, level, flat)
+    options = CheckOptions(
+        gap_width=gap_width,
+        min_area_m2=min_area,
+        sliver_width=sliver_width,
+        strict=strict,
+        allow_empty=allow_empty,
+        households_min=households_min,
+        households_max=households_max,
+    )
+    files = CheckFiles(extent=extent, households=households, compare_to=compare_to, allow=allow or (), output=output)
     with stage_progress(output_format is OutputFormat.TEXT) as step:
-        step("reading")
-        boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs(crs))
-        input_crs, crs_note = common_input_crs(boundary_input.crs_by_file)
-        outline = read_outline(extent, source_crs=source_crs(crs)) if extent else None
-        options = CheckOptions(
-            gap_width=gap_width,
-            min_area_m2=min_area,
-            sliver_width=sliver_width,
-            strict=strict,
-            allow_empty=allow_empty,
-            extent=outline,
-            households=read_points(households) if households else None,
-            households_min=households_min,
-            households_max=households_max,
-        )
-        report = check_boundaries(
-            boundary_input.frame,
-            options,
-            read_problems=boundary_input.problems,
-            progress=step,
-            input_crs=input_crs,
-        )
-        if crs_note:
-            report.notes.append(crs_note)
-        impact = None
-        if compare_to is not None:
-            if options.households is None:
-                raise typer.BadParameter("needs --households FILE to compare", param_hint="--compare-to")
-            step("comparing households with the boundaries in force")
-            current = read_boundaries([compare_to], mapping=mapping, source_crs=source_crs(crs)).frame
-            impact = _household_impact(current, boundary_input.frame, options.households)
-        if output is not None:
-            step("writing problems")
-            _write_problems(report, output)
+        run = run_check(paths, mapping=mapping, source_crs=source_crs(crs), options=options, files=files, progress=step)
         if html is not None:
             from gridmap.maps.check_map import write_check_map
 
             step("drawing the map")
-            write_check_map(boundary_input.frame, report, html)
+            write_check_map(run.frame, run.report, html)
     if output_format is OutputFormat.JSON:
-        document = report.to_json()
-        if impact is not None:
-            document["summary"]["household_impact"] = impact.to_json(with_households=False)
-        typer.echo(json.dumps(document, ensure_ascii=False))
+        typer.echo(json.dumps(run.document, ensure_ascii=False))
     else:
-        _print_report(report, paths, html)
-        if impact is not None:
-            _print_impact(impact)
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_PROBLEMS_FOUND)
-
-
-def _household_impact(current: gpd.GeoDataFrame, checked: gpd.GeoDataFrame, points: Any) -> HouseholdImpact:
-    """Households (numbered by their row, from 1) whose grid differs between the current and checked sets."""
-    lon = shapely.get_x(points).astype("float64")
-    lat = shapely.get_y(points).astype("float64")
-    ids = [str(i) for i in range(1, len(points) + 1)]
-    moves = moves_between(current, checked, household_ids=ids, lon=lon, lat=lat)
-    return HouseholdImpact(from_version=0, to_version=0, moves=moves)
+        _print_report(run, paths, html)
+    raise typer.Exit(run.exit_code)
 
 
 def _print_impact(impact: HouseholdImpact) -> None:
@@ -188,27 +167,9 @@ def _print_impact(impact: HouseholdImpact) -> None:
     console.print(table)
 
 
-def _write_problems(report: CheckReport, path: Path) -> None:
-    """Every problem as a GeoJSON feature in WGS-84 (RFC 7946), its properties as in the JSON report.
-
-    GIS tools cannot read the [x, y] arrays of `location_input`, so its coordinates also come as the
-    numbers `input_x` and `input_y`, beside `input_crs` which names their coordinate system.
-    """
-    features = []
-    input_crs = crs_name(report.input_crs)
-    for problem in report.to_json()["problems"]:
-        geometry = problem.pop("geometry")
-        location_input = problem["location_input"] or [None, None]
-        properties = {**problem, "input_crs": input_crs, "input_x": location_input[0], "input_y": location_input[1]}
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"type": "FeatureCollection", "features": features}
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-
-
-def _print_report(report: CheckReport, paths: list[Path], html: Path | None) -> None:
-    """A summary table by kind, then every problem, for people."""
-    document = report.to_json()
+def _print_report(run: CheckRun, paths: list[Path], html: Path | None) -> None:
+    """A summary table by kind, then every problem, then the household impact, for people."""
+    report, document = run.report, run.document
     summary = document["summary"]
     levels = ", ".join(f"{count} {name}" for name, count in summary["levels"].items())
     in_crs = "" if is_wgs84(report.input_crs) else f", in {summary['input_crs']} coordinates"
@@ -222,7 +183,10 @@ def _print_report(report: CheckReport, paths: list[Path], html: Path | None) -> 
         for problem, problem_document in zip(report.problems, document["problems"], strict=True):
             colour = {"error": "red", "warning": "yellow"}.get(problem.severity.value, "blue")
             area = f" [{problem.area_m2:,.1f} m2]" if problem.area_m2 is not None else ""
-            console.print(f"[{colour}]{problem.kind.value}[/]{area} {problem.message}", highlight=False, soft_wrap=True)
+            allowed = _allowed_by(problem)
+            console.print(
+                f"[{colour}]{problem.kind.value}[/]{area} {problem.message}{allowed}", highlight=False, soft_wrap=True
+            )
             if not is_wgs84(report.input_crs):  # WGS-84 input: the message is all, as before
                 where = format_location(problem_document, report.input_crs)
                 if where is not None:
@@ -234,10 +198,21 @@ def _print_report(report: CheckReport, paths: list[Path], html: Path | None) -> 
     if report.ok:
         console.print("[bold green]OK[/]: no errors" + (f" ({_counted(report.problems)})" if report.problems else ""))
     else:
-        err_console.print(f"[bold red]FAILED[/]: {report.errors} errors")
+        allowed = f" ({report.allowed} allowed (listed))" if report.allowed else ""
+        err_console.print(f"[bold red]FAILED[/]: {report.errors} errors{allowed}")
+    if run.impact is not None:
+        _print_impact(run.impact)
 
 
-@app.command()
+def _allowed_by(problem: Problem) -> str:
+    """` (allowed: exception 2, the Aoyang river)` after an allowed problem; nothing after others."""
+    if not is_allowed(problem):
+        return ""
+    exception = problem.details["allowed_by"]
+    return f" (allowed: exception {exception['id']}, {exception['reason']})"
+
+
+@commands.command()
 @user_errors
 def fix(
     paths: PathsArgument,
@@ -255,6 +230,7 @@ def fix(
     merge_sliver_features: Annotated[
         bool, typer.Option(help="Also merge whole sliver features (deleting them); otherwise they are reported.")
     ] = False,
+    allow: AllowOption = None,
     code_field: CodeField = "code",
     name_field: NameField = "name",
     parent_field: ParentField = "parent",
@@ -266,7 +242,8 @@ def fix(
 
     A sliver part of a feature goes to the neighbour of the same parent with the longest shared border (a grid's
     microgrids follow it). A feature that is a sliver as a whole is only reported, unless --merge-sliver-features
-    (never one that other features name as parent).
+    (never one that other features name as parent). Gaps and overlaps --allow'ed stay as they are: whatever the
+    repair would change inside an exception's area is undone, and a note names the exception.
 
     Examples:
 
@@ -280,6 +257,7 @@ def fix(
     with stage_progress() as step:
         step("reading")
         boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs(crs))
+        input_crs, _ = common_input_crs(boundary_input.crs_by_file)  # files in several CRSs: WGS-84
         result = repair_boundaries(
             boundary_input.frame,
             out,
@@ -289,6 +267,8 @@ def fix(
             merge_strategy=merge_strategy,
             sliver_width=sliver_width,
             merge_sliver_features=merge_sliver_features,
+            allowed=read_allowed(allow or ()),
+            input_crs=input_crs,
             progress=step,
         )
     table = Table("code", "level", "gained m2", "lost m2", title=f"What moved ({len(result.changes)} features changed)")
@@ -299,12 +279,14 @@ def fix(
         console.print(f"sliver merged: {sliver.describe()}", highlight=False, soft_wrap=True)
     for note in result.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
-    console.print(f"Wrote {result.path}")
+    console.print(f"Wrote {result.path} in {crs_name(input_crs)} coordinates")
 
 
 def _counted(problems: list[Problem]) -> str:
-    """What an OK check still lists, e.g. `3 warnings, 2 info`."""
+    """What an OK check still lists, e.g. `3 warnings, 2 info, 1 allowed (listed)`."""
+    allowed = sum(1 for problem in problems if is_allowed(problem))
     counts = Counter(problem.severity for problem in problems)
-    warnings, info = counts[Severity.WARNING], counts[Severity.INFO]
+    warnings, info = counts[Severity.WARNING], counts[Severity.INFO] - allowed
     parts = [f"{warnings} warning{'' if warnings == 1 else 's'}"] if warnings else []
-    return ", ".join([*parts, f"{info} info"] if info else parts)
+    parts += [f"{info} info"] if info else []
+    return ", ".join([*parts, f"{allowed} allowed (listed)"] if allowed else parts)

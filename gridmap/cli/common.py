@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,8 +16,9 @@ from typer.exceptions import TyperException
 from gridmap.errors import EXIT_INTERNAL_ERROR, GridmapError
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.io.boundaries import FieldMapping, SourceCrs
-from gridmap.settings import Settings
-from gridmap.store import BoundaryStore, open_store
+
+if TYPE_CHECKING:
+    from gridmap.store import BoundaryStore
 
 console = Console()
 err_console = Console(stderr=True)
@@ -56,7 +57,14 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 @contextmanager
 def store_at(url: str | None) -> Iterator[BoundaryStore]:
-    """The store at `url` (or the configured one); SQLite gets its tables on first use."""
+    """The store at `url` (or the configured one); SQLite gets its tables on first use.
+
+    The store package (SQLAlchemy, GeoAlchemy2, Alembic) and the settings are imported here, by the commands that
+    open a store, so that the file commands (`check`, `fix`) start without them.
+    """
+    from gridmap.settings import Settings
+    from gridmap.store import open_store
+
     url = url or Settings().database_url
     store = open_store(url, upgrade=url.startswith("sqlite"))
     try:

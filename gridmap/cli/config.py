@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gridmap.cli import app
 from gridmap.cli.common import console, err_console, user_errors
 from gridmap.errors import EXIT_INPUT_ERROR
 from gridmap.settings import Settings, settings_reference, shown_value, unsafe_reasons
 
 config_app = typer.Typer(help="The settings (GRIDMAP_* environment variables or a .env file).", no_args_is_help=True)
-app.add_typer(config_app, name="config")
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
+commands.add_typer(config_app, name="config")
 
 
 @config_app.command("show")

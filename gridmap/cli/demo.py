@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from gridmap.cli import app
 from gridmap.cli.common import StoreOption, console, stage_progress, store_at, user_errors
 from gridmap.store import display_url
 
 demo_app = typer.Typer(help="The demo data (Shouning county town): never loaded unless asked.", no_args_is_help=True)
-app.add_typer(demo_app, name="demo")
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
+commands.add_typer(demo_app, name="demo")
 
 
 @demo_app.command("load")
@@ -58,7 +58,7 @@ def load(
         f"demo loaded into {where}: sample region published as version {loaded.version.id} "
         f"({loaded.version.feature_count} features), {loaded.addresses.imported:,} addresses, "
         f"{loaded.households.added:,} households ({loaded.households.placed:,} placed), "
-        f"{loaded.incidents:,} incidents",
+        f"{loaded.incidents:,} incidents, reference layers {', '.join(loaded.reference_layers)}",
         soft_wrap=True,
         highlight=False,
     )

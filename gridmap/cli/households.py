@@ -12,7 +12,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gridmap.cli import app
 from gridmap.cli.common import console, err_console, store_at, user_errors
 
 if TYPE_CHECKING:
@@ -22,7 +21,10 @@ if TYPE_CHECKING:
     from gridmap.services.geocode import GeocodeSummary
 
 
-@app.command()
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
+
+
+@commands.command()
 @user_errors
 def geocode(
     in_path: Annotated[
@@ -135,7 +137,7 @@ def _print_summary(summary: GeocodeSummary, out: Path, unmatched: Path) -> None:
 
 
 households_app = typer.Typer(help="The household register in the database.", no_args_is_help=True)
-app.add_typer(households_app, name="households")
+commands.add_typer(households_app, name="households")
 
 
 @households_app.command("import")

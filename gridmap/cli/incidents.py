@@ -10,12 +10,13 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gridmap.cli import app
 from gridmap.cli.common import StoreOption, console, err_console, stage_progress, store_at, user_errors
+from gridmap.cli.hotline import export_orders, import_orders
 from gridmap.store import display_url
 
 incidents_app = typer.Typer(help="Incidents (事件): imported with their trails.", no_args_is_help=True)
-app.add_typer(incidents_app, name="incidents")
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
+commands.add_typer(incidents_app, name="incidents")
 
 
 @incidents_app.command("import")
@@ -58,3 +59,8 @@ def import_progress(total: int, *, generating: bool = True) -> Iterator[Callable
             bar.update(task, completed=stored, description="storing")
 
         yield advance
+
+
+# The 12345 hotline's work orders (gridmap/cli/hotline.py).
+incidents_app.command("import-orders")(import_orders)
+incidents_app.command("export-orders")(export_orders)

@@ -9,7 +9,6 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from gridmap.cli import app
 from gridmap.cli.common import console, stage_progress, user_errors
 from gridmap.errors import InvalidInput
 from gridmap.geo.fragments import FRAGMENT_GAP
@@ -23,7 +22,8 @@ lifecircle_app = typer.Typer(
     help="15-minute life circles (GB 50180-2018): walking access to facilities, gaps and new sites.",
     no_args_is_help=True,
 )
-app.add_typer(lifecircle_app, name="lifecircle")
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
+commands.add_typer(lifecircle_app, name="lifecircle")
 
 UNDER_COVERED = 0.8  # the report proposes new sites for types reaching fewer households than this
 

@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 
-from gridmap.cli import app
 from gridmap.cli.common import StoreOption, console, err_console, store_at, user_errors
 from gridmap.errors import InvalidInput
 from gridmap.incidents.access import RetentionPolicy
@@ -24,7 +23,8 @@ from gridmap.settings import Settings
 privacy_app = typer.Typer(
     help="Residents' personal data in incidents: retention, export, erasure.", no_args_is_help=True
 )
-app.add_typer(privacy_app, name="privacy")
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
+commands.add_typer(privacy_app, name="privacy")
 
 ApplyOption = Annotated[bool, typer.Option("--apply", help="Delete; without it, only say what would be deleted.")]
 PhoneOption = Annotated[str | None, typer.Option("--phone", help="The phone the resident gave.", show_default=False)]

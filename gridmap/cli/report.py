@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gridmap.cli import app
 from gridmap.cli.common import console, stage_progress, user_errors
 from gridmap.settings import Settings
 from gridmap.store import open_store
 
 report_app = typer.Typer(help="Reports for community meetings (offline HTML maps).", no_args_is_help=True)
-app.add_typer(report_app, name="report")
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
+commands.add_typer(report_app, name="report")
 
 
 @report_app.command("incidents")

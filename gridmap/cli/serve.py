@@ -6,13 +6,14 @@ from typing import Annotated
 
 import typer
 
-from gridmap.cli import app
 from gridmap.cli.common import console, user_errors
 from gridmap.settings import Settings, refuse_unsafe
 from gridmap.store import display_url
 
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
 
-@app.command()
+
+@commands.command()
 @user_errors
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",

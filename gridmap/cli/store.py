@@ -1,5 +1,5 @@
-"""Stored boundaries from the command line: `gridmap db upgrade`, `import`, `publish`, `versions`, `diff`,
-`export`, `gridmap user add` and `gridmap token list/add/revoke`.
+"""Stored boundaries from the command line: `gridmap db upgrade`, `import`, `publish`, `versions`, `diff` and
+`export` (users and tokens: gridmap.cli.users).
 
 The database is GRIDMAP_DATABASE_URL (default sqlite:///gridmap.db). An embedded SQLite database gets its
 tables on first use; a PostGIS database is migrated only by `gridmap db upgrade`.
@@ -19,7 +19,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gridmap.cli import app
 from gridmap.cli.common import (
     CodeField,
     CrsOption,
@@ -36,32 +35,18 @@ from gridmap.cli.common import (
 )
 from gridmap.services import boundaries as boundary_service
 from gridmap.services import household_impact as impact_service
-from gridmap.services import users as user_service
 from gridmap.services.household_impact import HouseholdImpact
 from gridmap.settings import Settings
 from gridmap.store import BoundaryStore, display_url, open_store, upgrade_database
-from gridmap.store.account_store import Role
 from gridmap.store.version_store import CheckFailed, VersionDiff, VersionInfo
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
-user_app = typer.Typer(help="Users and their tokens.", no_args_is_help=True)
-token_app = typer.Typer(help="Tokens: list them, add one for a user, revoke one.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(user_app, name="user")
-app.add_typer(token_app, name="token")
+commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
+commands.add_typer(db_app, name="db")
 
 SetOption = Annotated[str, typer.Option("--set", help="Boundary set (a named series of versions).")]
 WhoOption = Annotated[str | None, typer.Option("--who", help="Who does this (default: your login name).")]
 VersionArgument = Annotated[int, typer.Argument(help="Version number, as `gridmap versions` lists it.")]
-ExpiresOption = Annotated[
-    int,
-    typer.Option(
-        "--expires-days",
-        min=1,
-        max=user_service.MAX_EXPIRES_DAYS,
-        help="Days until the token expires (then `gridmap token add` gives a new one).",
-    ),
-]
 
 
 class DiffFormat(StrEnum):
@@ -114,7 +99,7 @@ def db_upgrade() -> None:
     console.print(f"Database {display_url(url)} is at schema revision {revision}")
 
 
-@app.command("import")
+@commands.command("import")
 @user_errors
 def import_(
     paths: PathsArgument,
@@ -157,7 +142,7 @@ def import_(
             _publish(store, version.id, who=_who(who), why=reason)
 
 
-@app.command()
+@commands.command()
 @user_errors
 def publish(
     version: VersionArgument,
@@ -196,7 +181,7 @@ def _publish(store: BoundaryStore, version_id: int, *, who: str, why: str, force
     console.print(f"[bold green]Published[/] version {version.id} of set {version.set_name!r}")
 
 
-@app.command()
+@commands.command()
 @user_errors
 def versions(
     set_name: Annotated[str | None, typer.Option("--set", help="Only this boundary set.")] = None,
@@ -232,7 +217,7 @@ def _print_versions(listed: list[VersionInfo]) -> None:
             console.print(f"    retired   {_when(v.retired_at)}", highlight=False)
 
 
-@app.command()
+@commands.command()
 @user_errors
 def diff(
     from_version: Annotated[int, typer.Argument(help="The older version.")],
@@ -297,7 +282,7 @@ def _print_impact(impact: HouseholdImpact) -> None:
     console.print(table)
 
 
-@app.command()
+@commands.command()
 @user_errors
 def export(
     version: Annotated[int, typer.Option("--version", help="Version number to write.")],
@@ -315,99 +300,3 @@ def export(
     with _store() as store:
         written = boundary_service.export_version(store, version, out, output_format.value)
     console.print(f"Wrote version {version} to {written}")
-
-
-@user_app.command("add")
-@user_errors
-def user_add(
-    name: Annotated[str, typer.Argument(help="The user's name (unique).")],
-    role: Annotated[Role, typer.Option("--role", help="What they may do.")] = Role.VIEWER,
-    expires_days: ExpiresOption = user_service.DEFAULT_EXPIRES_DAYS,
-    scope: Annotated[
-        str | None,
-        typer.Option(
-            "--scope",
-            help="Planners and admins: only the incidents of this community or street (a code prefix).",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Create a user and print their token once (only its hash is kept: it cannot be shown again).
-
-    Examples:
-
-      gridmap user add 张发敏 --role worker
-
-      gridmap user add planner-office --role planner --expires-days 90
-
-      gridmap user add 社区调度员 --role planner --scope 350924100001
-    """
-    with _store() as store:
-        token = user_service.add_user(store, name=name, role=role, scope=scope, expires_days=expires_days)
-    err_console.print(
-        f"Created {role.value} {name!r}. Their token (valid {expires_days} days; shown once, keep it secret):"
-    )
-    typer.echo(token)
-
-
-@token_app.command("list")
-@user_errors
-def token_list() -> None:
-    """Every token: id, user, role, label, created, expires, last used, revoked (never the token itself).
-
-    Examples:
-
-      gridmap token list
-    """
-    with _store() as store:
-        tokens = user_service.list_tokens(store=store)
-    table = Table("id", "user", "role", "label", "created", "expires", "last used", "revoked")
-    for t in tokens:
-        table.add_row(
-            str(t.id),
-            t.user,
-            t.role.value,
-            t.label,
-            _when(t.created_at),
-            _when(t.expires_at) or "never",
-            _when(t.last_used_at),
-            _when(t.revoked_at),
-        )
-    console.print(table)
-
-
-@token_app.command("add")
-@user_errors
-def token_add(
-    user: Annotated[str, typer.Argument(help="The user's name, as `gridmap token list` shows it.")],
-    label: Annotated[str, typer.Option("--label", help="What the token is for (a device, a script).")] = "",
-    expires_days: ExpiresOption = user_service.DEFAULT_EXPIRES_DAYS,
-) -> None:
-    """Give a user another token (a new phone, a replacement for a revoked one) and print it once.
-
-    Examples:
-
-      gridmap token add 张发敏 --label "new phone" --expires-days 180
-    """
-    with _store() as store:
-        info, token = user_service.add_token(store, user_name=user, label=label, expires_days=expires_days)
-    err_console.print(
-        f"Token {info.id} for {user!r}, valid until {_when(info.expires_at)} (shown once, keep it secret):"
-    )
-    typer.echo(token)
-
-
-@token_app.command("revoke")
-@user_errors
-def token_revoke(
-    token_id: Annotated[int, typer.Argument(help="The token's id, as `gridmap token list` shows it.")],
-) -> None:
-    """Revoke a token: every server worker refuses it from its next request on.
-
-    Examples:
-
-      gridmap token revoke 7
-    """
-    with _store() as store:
-        info = user_service.revoke_token(store, token_id)
-    console.print(f"Token {info.id} of {info.user!r} revoked at {_when(info.revoked_at)}")

@@ -86,8 +86,28 @@ def find_overlaps(geometries: GeometryArray, candidates: IndexArray, min_area: f
 
 
 def union_holes(union: BaseGeometry) -> list[BaseGeometry]:
-    """Every hole of a level's union, as a polygon (a gap whatever its width)."""
-    return [shapely.Polygon(ring) for polygon in shapely.get_parts(union) for ring in polygon.interiors]
+    """Every hole of a level's union, as a polygon (a gap whatever its width).
+
+    Besides the parts' own holes, an area that several parts enclose together while touching each other only at
+    points (a cell whose shared corner moved inwards, pinched off from the outline at both ends) is a hole too:
+    GEOS returns such a union as separate parts around an uncovered area, not as a polygon with a hole.
+    """
+    parts = shapely.get_parts(union)
+    holes: list[BaseGeometry] = [shapely.Polygon(ring) for polygon in parts for ring in polygon.interiors]
+    if len(parts) > 1:
+        holes += _enclosed_between(parts)
+    return holes
+
+
+def _enclosed_between(parts: GeometryArray) -> list[BaseGeometry]:
+    """Faces of the parts' noded outlines that no part's outline encloses: areas shut in between parts."""
+    outlines = shapely.get_exterior_ring(parts)
+    filled: GeometryArray = np.asarray(shapely.polygons(outlines), dtype=object)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(outlines))))
+    if not len(faces):
+        return []
+    enclosed = set(shapely.STRtree(filled).query(shapely.point_on_surface(faces), "covered_by")[0].tolist())
+    return [face for k, face in enumerate(faces) if k not in enclosed]
 
 
 def open_gaps(union: BaseGeometry, near: GeometryArray | None, gap_width: float, min_area: float) -> list[BaseGeometry]:

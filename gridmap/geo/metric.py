@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 
@@ -12,17 +11,11 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmap.geo.crs import metric_crs
-
-
-@functools.lru_cache(maxsize=64)
-def _from_wgs84(crs: pyproj.CRS) -> pyproj.Transformer:
-    # Building a transformer costs tens of milliseconds, using one microseconds; pyproj's are thread-safe.
-    return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+from gridmap.geo.crs import metric_crs, projected_from_wgs84
 
 
 def _projected(geometries: Sequence[BaseGeometry], crs: pyproj.CRS) -> npt.NDArray[np.object_]:
-    transformer = _from_wgs84(crs)
+    transformer = projected_from_wgs84(crs)
 
     def project(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         x, y = transformer.transform(coords[:, 0], coords[:, 1])

@@ -405,7 +405,8 @@ WRITE_DRIVERS = {
 
 
 def write_boundaries(frame: gpd.GeoDataFrame, path: Path, fmt: str) -> Path:
-    """Write grid-model features to `path` as geojson, gpkg or shp (WGS-84); returns the path written."""
+    """Write grid-model features to `path` as geojson, gpkg or shp, in the frame's CRS (WGS-84 when it declares
+    none); returns the path written."""
     if fmt not in WRITE_DRIVERS:
         msg = f"unknown format {fmt!r}; use one of {', '.join(WRITE_DRIVERS)}"
         raise InvalidInput(msg)
@@ -414,7 +415,7 @@ def write_boundaries(frame: gpd.GeoDataFrame, path: Path, fmt: str) -> Path:
     out["level"] = out["level"].fillna("")
     path = path if path.suffix else path.with_suffix(suffix)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pyogrio.write_dataframe(out.to_crs(WGS84), path, driver=driver)
+    pyogrio.write_dataframe(out if out.crs is not None else out.set_crs(WGS84), path, driver=driver)
     return path
 
 

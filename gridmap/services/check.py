@@ -15,13 +15,23 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo import coverage
+from gridmap.geo.allowed_exceptions import AllowedException, is_allowed, mark_allowed
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.hierarchy import LEVELS, Level, code_problem, parent_index
 from gridmap.geo.problems import Problem, ProblemKind, Severity
 from gridmap.geo.slivers import find_slivers
 from gridmap.geo.validity import FeatureLabel, check_geometries
 from gridmap.io.boundaries import SourceCrs
-from gridmap.services.problem_locations import crs_name, geometry_in_input, is_wgs84, problem_json
+from gridmap.services.problem_locations import (
+    bends_edges,
+    crs_name,
+    geometry_in_input,
+    input_geometries_to_wgs84,
+    is_geographic,
+    is_wgs84,
+    problem_json,
+    wgs84_to_input,
+)
 
 Progress = Callable[[str], None]
 
@@ -45,6 +55,8 @@ class CheckOptions:
     households: npt.NDArray[np.object_] | None = None  # WGS-84 points
     households_min: int = 0
     households_max: int = 500
+    # gaps and overlaps allowed on purpose: listed as info naming their exception, never failing
+    allowed: tuple[AllowedException, ...] = ()
 
 
 @dataclass
@@ -69,6 +81,11 @@ class CheckReport:
         """True when nothing fails the check."""
         return self.errors == 0
 
+    @property
+    def allowed(self) -> int:
+        """How many gaps and overlaps an allowed exception explains (listed as info, never failing)."""
+        return sum(1 for p in self.problems if is_allowed(p))
+
     def to_json(self) -> dict[str, Any]:
         """The report contract: {"ok", "summary": {"features", "levels", "problems", "input_crs"}, "problems": [...]}.
 
@@ -83,6 +100,7 @@ class CheckReport:
                 "levels": self.levels,
                 "problems": dict(sorted(kinds.items())),
                 "input_crs": crs_name(self.input_crs),
+                **({"allowed": self.allowed} if self.allowed else {}),
                 **({"notes": self.notes} if self.notes else {}),
             },
             "problems": [problem_json(p, self.input_crs) for p in self.problems],
@@ -122,9 +140,12 @@ def check_boundaries(
     problems += _code_problems(codes, levels, parents, labels)
     step("coverage")
     repaired = np.array([a is not b for a, b in zip(geometry_check.geometries, geometries, strict=True)], dtype=bool)
-    context = _MetricContext.build(geometry_check.geometries, geometry_check.usable, repaired)
+    context = _MetricContext.build(geometry_check.geometries, geometry_check.usable, repaired, input_crs)
     notes: list[str] = []
     problems += _coverage_problems(context, codes, levels, parents, options, step, notes)
+    if options.allowed:
+        step("allowed exceptions")
+        problems = mark_allowed(problems, options.allowed)
     level_counts = Counter(lv or "flat" for lv in levels)
     return CheckReport(
         problems=problems,
@@ -217,6 +238,7 @@ class _MetricContext:
     local: LocalMetres
     # features whose invalid geometry the check repaired (make_valid) to go on: their parts are its making
     repaired: npt.NDArray[np.bool_] | None = None
+    input_space: _InputSpace | None = None  # the features as the file drew them, when the reader bent its edges
 
     @classmethod
     def build(
@@ -224,13 +246,15 @@ class _MetricContext:
         geometries: npt.NDArray[np.object_],
         usable: npt.NDArray[np.bool_],
         repaired: npt.NDArray[np.bool_] | None = None,
+        input_crs: SourceCrs | None = None,
     ) -> _MetricContext:
         """Centre the local metres on the usable features' extent and map them."""
         bounds = shapely.total_bounds(geometries[usable]) if usable.any() else np.array([119.5, 27.4, 119.6, 27.5])
         local = LocalMetres(*(float(b) for b in bounds))
         metric = np.full(len(geometries), None, dtype=object)
         metric[usable] = local.to_local(geometries[usable])
-        return cls(metric=metric, usable=usable, local=local, repaired=repaired)
+        input_space = _InputSpace.build(geometries, usable, input_crs) if input_crs and usable.any() else None
+        return cls(metric=metric, usable=usable, local=local, repaired=repaired, input_space=input_space)
 
     def wgs84(self, geometry: BaseGeometry) -> BaseGeometry:
         """A local geometry back in WGS-84 for the report."""
@@ -245,6 +269,63 @@ class _MetricContext:
         """A WGS-84 geometry in local metres."""
         shape: BaseGeometry = self.local.to_local(geometry)
         return shape
+
+
+@dataclass
+class _InputSpace:
+    """The usable features in the input's own coordinates (degrees mapped affinely to metres), where GEOS would look.
+
+    The reader converts vertices only, so a projected file's straight edge bends on its way to WGS-84 (by metres
+    for an edge of 100 km) and a vertex digitised on a neighbour's edge lies off it there: GEOS's test in WGS-84
+    then sees two borders that part and nothing wrong between them. Edges are matched in the file's coordinates
+    too, where the digitiser drew them.
+    """
+
+    metric: npt.NDArray[np.object_]
+    source: SourceCrs
+    local: LocalMetres | None  # for degrees (GCJ-02, BD-09, a geographic CRS): their affine map to metres
+
+    @classmethod
+    def build(
+        cls, geometries: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_], source: SourceCrs
+    ) -> _InputSpace | None:
+        """The input-space geometries, or None when the reader's conversion keeps edges straight (WGS-84)."""
+        if not bends_edges(source):
+            return None
+
+        def back(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            return np.column_stack(wgs84_to_input(coords[:, 0], coords[:, 1], source))
+
+        metric = np.full(len(geometries), None, dtype=object)
+        metric[usable] = shapely.transform(geometries[usable], back)
+        local = None
+        if is_geographic(source):
+            local = LocalMetres(*(float(b) for b in shapely.total_bounds(metric[usable])))
+            metric[usable] = local.to_local(metric[usable])
+        return cls(metric=metric, source=source, local=local)
+
+    def to_wgs84(self, geometry: BaseGeometry) -> BaseGeometry:
+        """An input-space geometry (in its metres) in WGS-84, converted vertex by vertex as the reader converts."""
+        shape = self.local.to_wgs84(geometry) if self.local is not None else geometry
+        converted: BaseGeometry = input_geometries_to_wgs84(shape, self.source)
+        return converted
+
+
+def _flagged_edges(context: _MetricContext, members: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+    """Per member, its edges that do not match its neighbours' (within 1 cm), in WGS-84 and in the file's coordinates.
+
+    An edge flagged only in the file's coordinates is reported where the file puts it (converted to local metres).
+    """
+    edges = coverage.flagged_edges(context.metric[members], coverage.EDGE_TOLERANCE_M)
+    if context.input_space is None or not len(members):
+        return edges
+    in_input = coverage.flagged_edges(context.input_space.metric[members], coverage.EDGE_TOLERANCE_M)
+    missed = np.flatnonzero(shapely.is_empty(edges) & ~shapely.is_empty(in_input) & ~shapely.is_missing(in_input))
+    if len(missed):
+        edges = edges.copy()
+        for i in missed.tolist():
+            edges[i] = context.metric_of(context.input_space.to_wgs84(in_input[i]))
+    return edges
 
 
 def _coverage_problems(
@@ -301,7 +382,7 @@ def _level_problems(
 ) -> tuple[list[Problem], set[int]]:
     """Problems within one level, and the features involved in overlaps (their parents need an exact look)."""
     geometries = context.metric[members]
-    edges = coverage.flagged_edges(geometries, coverage.EDGE_TOLERANCE_M)
+    edges = _flagged_edges(context, members)
     flagged = np.flatnonzero(~shapely.is_empty(edges) & ~shapely.is_missing(edges))
     overlaps = coverage.find_overlaps(geometries, flagged, options.min_area_m2)
     problems: list[Problem] = []

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from geopandas import GeoDataFrame
 
-from gridmap.services.geocode import BoundaryLayers
-from gridmap.store.household_store import HouseholdVersionStore
+from gridmap.services.boundary_layers import BoundaryLayers
+
+if TYPE_CHECKING:  # the store package imports SQLAlchemy; `gridmap check --compare-to` has no store
+    from gridmap.store.household_store import HouseholdVersionStore
 
 _CODE_COLUMNS = ("community_code", "grid_code", "microgrid_code")
 

@@ -6,6 +6,7 @@ the problem in GCJ-02, a few hundred metres away, so each location is also given
 system the file was read from. The shapes go back vertex by vertex (the inverse of the reader's conversion,
 exact for a vertex) and the point is chosen there; a self-intersection is found again by GEOS in the input's
 coordinates (gridmap.services.check), since the datum shift bends edges between vertices by centimetres.
+`gridmap fix` writes its repaired features back in those coordinates the same way (`frame_in_input`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pyproj
@@ -55,6 +57,21 @@ def is_wgs84(source: SourceCrs) -> bool:
     return crs_name(source) == Datum.WGS84.value
 
 
+def bends_edges(source: SourceCrs) -> bool:
+    """True when the reader's conversion is not affine: a straight edge of the file is no longer straight in WGS-84
+    (a projected CRS, GCJ-02, BD-09), so a vertex put on a neighbour's edge in the file may lie off it after."""
+    return _reprojected(source) is not None or source.datum in (Datum.GCJ02, Datum.BD09)
+
+
+def input_geometries_to_wgs84(geometries: Any, source: SourceCrs) -> Any:
+    """Geometries (one or an array) in the input's coordinates back in WGS-84, vertex by vertex, as the reader does."""
+
+    def forward(coords: FloatArray) -> FloatArray:
+        return np.column_stack(input_to_wgs84(coords[:, 0], coords[:, 1], source))
+
+    return shapely.transform(geometries, forward)
+
+
 def is_geographic(source: SourceCrs) -> bool:
     """True when the input's coordinates are degrees (every datum, and geographic CRSs)."""
     crs = _reprojected(source)
@@ -84,14 +101,39 @@ def input_to_wgs84(x: npt.ArrayLike, y: npt.ArrayLike, source: SourceCrs) -> tup
     return to_wgs84(lon, lat, source.datum)
 
 
-def geometry_in_input(geometry: BaseGeometry, source: SourceCrs) -> BaseGeometry:
-    """A WGS-84 geometry in the input's coordinates, vertex by vertex (a vertex goes back exactly)."""
+def _in_input(geometries: Any, source: SourceCrs) -> Any:
+    """WGS-84 geometries (one or an array) in the input's coordinates, vertex by vertex."""
 
     def back(coords: FloatArray) -> FloatArray:
         return np.column_stack(wgs84_to_input(coords[:, 0], coords[:, 1], source))
 
-    shape: BaseGeometry = shapely.transform(geometry, back)
+    return shapely.transform(geometries, back)
+
+
+def geometry_in_input(geometry: BaseGeometry, source: SourceCrs) -> BaseGeometry:
+    """A WGS-84 geometry in the input's coordinates, vertex by vertex (a vertex goes back exactly)."""
+    shape: BaseGeometry = _in_input(geometry, source)
     return shape
+
+
+def declared_crs(source: SourceCrs) -> pyproj.CRS:
+    """The CRS a file in the input's coordinates declares: the projected or other CRS it was reprojected from,
+    CGCS2000, else WGS-84 (GCJ-02 and BD-09 coordinates have no CRS of their own; their files declare WGS-84)."""
+    crs = _reprojected(source)
+    if crs is not None:
+        return crs
+    if source.datum is Datum.CGCS2000 or (source.crs is not None and source.crs.equals(CGCS2000)):
+        return CGCS2000
+    return WGS84
+
+
+def frame_in_input(frame: gpd.GeoDataFrame, source: SourceCrs) -> gpd.GeoDataFrame:
+    """A WGS-84 frame with its geometries back in the input's coordinates and the input's CRS declared."""
+    if is_wgs84(source):
+        return frame
+    converted = frame.copy()
+    converted[frame.geometry.name] = _in_input(np.asarray(frame.geometry.values, dtype=object), source)
+    return converted.set_crs(declared_crs(source), allow_override=True)
 
 
 def locations(problem: Problem, source: SourceCrs) -> tuple[list[float] | None, list[float] | None]:

@@ -13,13 +13,16 @@ import numpy.typing as npt
 import shapely
 
 from gridmap.errors import InvalidInput
+from gridmap.geo.allowed_exceptions import AllowedException, allowing, keep_allowed_areas
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.hierarchy import LEVELS, parent_index
+from gridmap.geo.problems import ProblemKind
 from gridmap.geo.repair import repair_children
 from gridmap.geo.slivers import SliverRepair, merge_slivers
 from gridmap.geo.validity import FeatureLabel, check_geometries
-from gridmap.io.boundaries import boundary_files, write_boundaries
+from gridmap.io.boundaries import SourceCrs, boundary_files, write_boundaries
 from gridmap.services.check import CheckOptions
+from gridmap.services.problem_locations import frame_in_input
 
 _CHANGE_THRESHOLD_M2 = 0.01
 
@@ -69,6 +72,17 @@ class SliverMerged:
 
 
 @dataclass
+class RepairedFrame:
+    """A repaired boundary frame (a feature repair emptied keeps its row, with an empty geometry), what moved,
+    and what could not be repaired."""
+
+    frame: gpd.GeoDataFrame
+    changes: list[AreaChange]
+    notes: list[str] = field(default_factory=list)
+    slivers: list[SliverMerged] = field(default_factory=list)
+
+
+@dataclass
 class RepairResult:
     """Where the repaired file went, what moved, and what could not be repaired."""
 
@@ -89,6 +103,8 @@ def repair_boundaries(
     min_area_m2: float = 1.0,
     sliver_width: float = CheckOptions().sliver_width,
     merge_sliver_features: bool = False,
+    allowed: Sequence[AllowedException] = (),
+    input_crs: SourceCrs | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RepairResult:
     """Clean every level top-down (each parent's children among themselves, clipped to it) and write `out`.
@@ -96,8 +112,13 @@ def repair_boundaries(
     Then sliver parts (thinner than `sliver_width` m everywhere, as the check defines slivers) are merged into
     the neighbour of the same parent with the longest shared border; whole sliver features only with
     `merge_sliver_features` (they are otherwise reported for a decision).
+
+    Gaps and overlaps `allowed` on purpose are not repaired: whatever the cleaning and merging changed inside
+    an exception's area is undone (each feature keeps what it had there), and a note names each exception.
+
+    `out` is written in `input_crs`, the coordinate system the input was read from (WGS-84 when None), so that
+    the repaired layer lines up with the input's in a GIS.
     """
-    step = progress or (lambda _: None)
     sources = {p.resolve() for p in boundary_files(inputs)}
     if out.resolve() in sources:
         msg = f"{out}: refusing to overwrite an input file; choose another --out"
@@ -106,6 +127,38 @@ def repair_boundaries(
     if fmt is None:
         msg = f"{out}: unknown output format; end the name with .geojson, .gpkg or .shp"
         raise InvalidInput(msg)
+    repaired = repair_frame(
+        frame,
+        gap_width=gap_width,
+        snapping_distance=snapping_distance,
+        merge_strategy=merge_strategy,
+        min_area_m2=min_area_m2,
+        sliver_width=sliver_width,
+        merge_sliver_features=merge_sliver_features,
+        allowed=allowed,
+        progress=progress,
+    )
+    if progress is not None:
+        progress("writing")
+    kept = repaired.frame[~shapely.is_empty(repaired.frame.geometry.values)]
+    path = write_boundaries(frame_in_input(kept, input_crs or SourceCrs()), out, fmt)
+    return RepairResult(path=path, changes=repaired.changes, notes=repaired.notes, slivers=repaired.slivers)
+
+
+def repair_frame(
+    frame: gpd.GeoDataFrame,
+    *,
+    gap_width: float = 1.0,
+    snapping_distance: float = -1.0,
+    merge_strategy: MergeStrategy = MergeStrategy.LONGEST_BORDER,
+    min_area_m2: float = 1.0,
+    sliver_width: float = CheckOptions().sliver_width,
+    merge_sliver_features: bool = False,
+    allowed: Sequence[AllowedException] = (),
+    progress: Callable[[str], None] | None = None,
+) -> RepairedFrame:
+    """The repair of `repair_boundaries` in memory (rules as described there): the repaired frame and what moved."""
+    step = progress or (lambda _: None)
     frame = frame.reset_index(drop=True)
     notes: list[str] = []
     labels = [
@@ -150,10 +203,11 @@ def repair_boundaries(
             )
             after[group] = repaired
             owner = codes[parent] if parent >= 0 else "the top level"
+            allowed_by = allowing(wide, [ProblemKind.GAP] * len(wide), [(owner,)] * len(wide), allowed)
             notes.extend(
-                f"gap of {float(local.true_area(local.to_local(g))):,.1f} m2 in {owner} is wider than {gap_width:g} m: "
-                f"not filled (around lon {g.centroid.x:.6f}, lat {g.centroid.y:.6f})"
-                for g in wide
+                f"gap of {float(local.true_area(local.to_local(g))):,.1f} m2 in {owner} is {_unfilled(e, gap_width)} "
+                f"(around lon {g.centroid.x:.6f}, lat {g.centroid.y:.6f})"
+                for g, e in zip(wide, allowed_by, strict=True)
             )
     step("merging slivers")
     slivers = merge_slivers(
@@ -165,12 +219,17 @@ def repair_boundaries(
         merge_features=merge_sliver_features,
     )
     after = slivers.geometries
+    if allowed:
+        step("keeping allowed gaps and overlaps")
+        after = keep_allowed_areas(before, after, codes, allowed)
+        notes.extend(
+            f"allowed {e.kind.value} (exception {e.id}: {e.reason}) left as it is: not repaired" for e in allowed
+        )
     # GEOS may rewrite a feature it did not change (another start vertex, ring order): keep the input's
     # shape then, so that a second run writes the same file.
     after = np.where(shapely.equals(after, before), before, after)
     merged = _sliver_report(slivers, codes, levels, local)
     notes.extend(_sliver_notes(slivers, codes, kept["households_target"].tolist(), local, sliver_width))
-    step("writing")
     changes = [
         AreaChange(codes[i], levels[i] or None, float(gained), float(lost))
         for i, (gained, lost) in enumerate(
@@ -190,8 +249,14 @@ def repair_boundaries(
         for i in np.flatnonzero(emptied).tolist()
         if i not in whole_slivers
     )
-    path = write_boundaries(kept[~emptied], out, fmt)
-    return RepairResult(path=path, changes=changes, notes=notes, slivers=merged)
+    return RepairedFrame(frame=kept, changes=changes, notes=notes, slivers=merged)
+
+
+def _unfilled(exception: AllowedException | None, gap_width: float) -> str:
+    """Why a gap was left: wider than the fix fills, or allowed on purpose."""
+    if exception is None:
+        return f"wider than {gap_width:g} m: not filled"
+    return f"allowed (exception {exception.id}: {exception.reason}): not filled"
 
 
 def _sliver_report(

@@ -24,7 +24,9 @@ from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.geo.hierarchy import Level
 from gridmap.store.accounts import UserAccounts
 from gridmap.store.addresses import AddressRegister
+from gridmap.store.allowed_exceptions import AllowedExceptions
 from gridmap.store.diff import diff_features, same_shape
+from gridmap.store.edits import DraftEdits
 from gridmap.store.frames import (
     clean_properties,
     frame_from_features,
@@ -41,6 +43,7 @@ from gridmap.store.incidents import IncidentRegister
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.jobs import JobRegister
 from gridmap.store.ratelimits import RateBuckets
+from gridmap.store.reference import ReferenceLayers
 from gridmap.store.rows import feature_from_row
 from gridmap.store.spatial import SpatialQueries
 from gridmap.store.tables import MAX_INTEGER, PERSON_LENGTH, BoundarySet, BoundaryVersion, GridFeature, utc_now
@@ -89,13 +92,16 @@ class SqlBoundaryStore(
     RateBuckets,
     JobRegister,
     AddressRegister,
+    DraftEdits,
+    ReferenceLayers,
+    AllowedExceptions,
     BoundaryStore,
 ):
     """A `BoundaryStore` on a SQLAlchemy engine; subclasses supply the spatial clauses.
 
-    Each aggregate's protocol is implemented by its mixin (accounts.py, addresses.py, households.py, jobs.py,
-    ratelimits.py; the incident store by incidents.py, incident_privacy.py, incident_map.py and
-    incident_import.py); the version store is this class with spatial.py.
+    Each aggregate's protocol is implemented by its mixin (accounts.py, addresses.py, allowed_exceptions.py,
+    edits.py, households.py, jobs.py, ratelimits.py, reference.py; the incident store by incidents.py,
+    incident_privacy.py, incident_map.py and incident_import.py); the version store is this class with spatial.py.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -267,7 +273,14 @@ class SqlBoundaryStore(
                 self._new_rows(version.id, values, self._lineage(session, set_row.id, [v.code for v in values]))
             )
             session.flush()
+            self._refresh_statistics(session)
             return self._version_info(session, version)
+
+    def _refresh_statistics(self, session: Session) -> None:
+        """After many feature rows were added at once: let the query planner know the table's shape.
+
+        PostgreSQL's autovacuum keeps its statistics; sqlite.py gathers SQLite's.
+        """
 
     def _new_rows(
         self, version_id: int, values: Sequence[FeatureValues], lineage: Mapping[str, Feature]

@@ -47,10 +47,12 @@ NAME_LENGTH = 200
 PERSON_LENGTH = 100  # people (users, workers, authors) and boundary set names
 HOUSEHOLD_ID_LENGTH = 64
 INCIDENT_ID_LENGTH = 36  # a UUID
+INCIDENT_NUMBER_LENGTH = 32  # a short human number, e.g. SN-20261127-0042
 REPORTER_KEY_HASH_LENGTH = 64  # SHA-256 in hex
 PHONE_LENGTH = 32
 ADDRESS_ID_LENGTH = 100  # an address registry entry's id (room:朝阳新村:1:1:101)
 MAX_INTEGER = 2**31 - 1  # SQL INTEGER
+PASSWORD_HASH_LENGTH = 255  # an argon2 hash in PHC form is about 100 characters
 
 
 class _Conversion(FunctionElement[Any]):
@@ -201,6 +203,10 @@ class BoundaryVersion(Base):
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     publish_reason: Mapped[str | None] = mapped_column(Text)
     retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A draft started from another version names it (no foreign key: SQLite cannot add one without rebuilding
+    # the table, which would cascade); edit_seq counts the draft's edits, undos and redos (migration 0010).
+    based_on: Mapped[int | None] = mapped_column(Integer)
+    edit_seq: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class GridFeature(Base):
@@ -231,6 +237,32 @@ class GridFeature(Base):
     __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}  # noqa: RUF012
 
 
+class BoundaryEdit(Base):
+    """One edit of a draft (0010): the operation, who, when, why, and the touched features before and after.
+
+    `before` and `after` are JSON lists of feature snapshots (absent from a list: the feature did not exist).
+    """
+
+    __tablename__ = "boundary_edits"
+    __table_args__ = (
+        UniqueConstraint("version_id", "seq"),
+        CheckConstraint("state IN ('applied', 'undone')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("boundary_versions.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    params: Mapped[str] = mapped_column(Text)  # JSON
+    who: Mapped[str] = mapped_column(String(PERSON_LENGTH))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    why: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    before: Mapped[str] = mapped_column(Text)  # JSON
+    after: Mapped[str] = mapped_column(Text)  # JSON
+    area_moved_m2: Mapped[float] = mapped_column(Float)
+
+
 class User(Base):
     """Someone who may use gridmap, with their tokens in `api_tokens`."""
 
@@ -243,6 +275,11 @@ class User(Base):
     # A dispatcher's community or street: the code prefix of the incidents they reach (None: all; migration 0006).
     scope: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Signing in with a password (migration 0014): its argon2 hash (None: tokens only), the failed attempts since
+    # the last success or lock, and until when sign-in is refused after too many of them.
+    password_hash: Mapped[str | None] = mapped_column(String(PASSWORD_HASH_LENGTH))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Household(Base):
@@ -297,6 +334,8 @@ class IncidentRow(Base):
         Index("ix_incidents_reported_at", "reported_at"),
         Index("ix_incidents_map", "lon", "lat", "reported_at", "category", "status"),  # migration 0005
         Index("ix_incidents_point", "point", postgresql_using="gist").ddl_if(dialect="postgresql"),
+        Index("ix_incidents_due_at", "due_at"),  # migration 0015: queues filtered and sorted by due time
+        Index("uq_incidents_number", "number", unique=True),  # 0015: NULL for incidents stored before it
     )
 
     id: Mapped[str] = mapped_column(String(INCIDENT_ID_LENGTH), primary_key=True)
@@ -324,6 +363,20 @@ class IncidentRow(Base):
     reporter_key_hash: Mapped[str | None] = mapped_column(String(REPORTER_KEY_HASH_LENGTH))
     # The description as staff approved it for the public; NULL until then (migration 0008).
     public_description: Mapped[str | None] = mapped_column(Text)
+    # The short human number (SN-20261127-0042), the current stage's due time and the start of a hold (0015).
+    number: Mapped[str | None] = mapped_column(String(INCIDENT_NUMBER_LENGTH))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    held_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class IncidentNumberSeries(Base):
+    """The last incident number given per prefix and China-time day (migration 0015)."""
+
+    __tablename__ = "incident_number_series"
+
+    prefix: Mapped[str] = mapped_column(String(INCIDENT_NUMBER_LENGTH), primary_key=True)
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYYYMMDD
+    last: Mapped[int] = mapped_column(Integer)
 
 
 class IncidentPhotoRow(Base):
@@ -371,6 +424,7 @@ class IncidentAuditRow(Base):
     note: Mapped[str] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
     duplicate_of: Mapped[str | None] = mapped_column(String(INCIDENT_ID_LENGTH))
+    hours: Mapped[float | None] = mapped_column(Float)  # an extension's working hours (migration 0015)
 
 
 class IncidentKey(Base):
@@ -398,6 +452,19 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class UserSession(Base):
+    """A browser's signed-in session (0014): only the SHA-256 hash of its random id is kept, as for tokens."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class RateBucket(Base):
@@ -447,3 +514,62 @@ class AddressEntry(Base):
     room: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
+
+
+class AddressAliasRow(Base):
+    """Another name for a road, compound or town of the address registry (migration 0013): 环城大道 -> 环城路."""
+
+    __tablename__ = "address_aliases"
+    __table_args__ = (
+        UniqueConstraint("kind", "alias"),
+        CheckConstraint("kind IN ('road', 'compound', 'town')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    alias: Mapped[str] = mapped_column(String(NAME_LENGTH))
+
+
+class ReferenceLayerRow(Base):
+    """A reference layer (streets, river, buildings; migration 0012), stored whole: its features are one WKB
+    geometry collection and a JSON list of labels, replaced together (see gridmap/store/reference_store.py)."""
+
+    __tablename__ = "reference_layers"
+    __table_args__ = (CheckConstraint("kind IN ('point', 'line', 'polygon')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(CODE_LENGTH), unique=True)
+    title: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    kind: Mapped[str] = mapped_column(String(16))
+    style: Mapped[str] = mapped_column(Text)  # JSON
+    label_field: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    feature_count: Mapped[int] = mapped_column(Integer)
+    west: Mapped[float | None] = mapped_column(Float)
+    south: Mapped[float | None] = mapped_column(Float)
+    east: Mapped[float | None] = mapped_column(Float)
+    north: Mapped[float | None] = mapped_column(Float)
+    features: Mapped[bytes] = mapped_column(LargeBinary)  # WKB GEOMETRYCOLLECTION, WGS-84
+    labels: Mapped[str] = mapped_column(Text)  # JSON list, one label (or null) per feature
+    revision: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AllowedExceptionRow(Base):
+    """A gap or overlap a boundary set keeps on purpose (migration 0011): where, why, who, and the codes it names.
+
+    The check lists the problems inside it as allowed (gridmap/geo/allowed_exceptions.py); `codes` is a JSON list.
+    """
+
+    __tablename__ = "allowed_exceptions"
+    __table_args__ = (CheckConstraint("kind IN ('gap', 'overlap')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("boundary_sets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    geometry: Mapped[BaseGeometry] = mapped_column(GeometryType())
+    codes: Mapped[str] = mapped_column(Text)  # JSON list of feature codes
+    outside: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(PERSON_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

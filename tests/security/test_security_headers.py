@@ -79,7 +79,7 @@ def test_an_unexpected_error_is_answered_with_the_headers_too(make_client: AppFa
 )
 def test_the_tile_host_and_nothing_else_is_added_to_img_src(tiles_url: str, source: str | None) -> None:
     assert tile_source(tiles_url) == source
-    directives = dict(d.split(" ", 1) for d in content_security_policy(tiles_url).split("; "))
+    directives = dict(d.split(" ", 1) for d in content_security_policy((source,) if source else ()).split("; "))
     assert directives["img-src"] == " ".join(["'self'", "data:", "blob:", *([source] if source else [])])
     assert all(directives[name] == "'self'" for name in ("default-src", "script-src", "style-src", "connect-src"))
 
@@ -146,7 +146,8 @@ def test_the_document_declares_problem_json_and_no_default_422(make_client: AppF
         responses = operation["responses"]
         success = [status for status in responses if status.startswith("2")]
         assert success, label
-        assert all(responses[status].get("content") for status in success), f"{label}: no response schema"
+        with_body = [status for status in success if status != "204"]  # 204 No Content has no body by definition
+        assert all(responses[status].get("content") for status in with_body), f"{label}: no response schema"
         for status, response in responses.items():
             if status.startswith(("4", "5")):
                 assert list(response["content"]) == [PROBLEM_MEDIA_TYPE], (label, status)

@@ -18,7 +18,9 @@ from tests.boundary_builders import COMMUNITY, cell, feature
 
 # Grid number -> (column, row) of its cell, numbered west to east, north to south as DOMAIN.md says.
 GRID_CELLS = {1: (0, 1), 2: (1, 1), 3: (0, 0), 4: (1, 0)}
-TABLES = "users, grid_features, boundary_versions, boundary_sets, rate_buckets, jobs, address_registry"
+TABLES = (
+    "users, grid_features, boundary_versions, boundary_sets, rate_buckets, jobs, address_registry, reference_layers"
+)
 
 
 def grid_code(number: int) -> str:

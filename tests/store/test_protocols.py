@@ -13,16 +13,30 @@ import pytest
 from gridmap.incidents.ratelimit import BucketStore
 from gridmap.store.account_store import AccountStore
 from gridmap.store.address_store import AddressStore
+from gridmap.store.edit_store import DraftEditStore
+from gridmap.store.exception_store import ExceptionStore
 from gridmap.store.household_store import HouseholdStore
 from gridmap.store.incident_store import IncidentStore
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.job_store import JobStore
 from gridmap.store.postgis import PostgisStore
+from gridmap.store.reference_store import ReferenceStore
 from gridmap.store.sql import SqlBoundaryStore
 from gridmap.store.sqlite import SqliteStore
 from gridmap.store.version_store import VersionStore
 
-PROTOCOLS = [VersionStore, HouseholdStore, IncidentStore, JobStore, AccountStore, AddressStore, BucketStore]
+PROTOCOLS = [
+    VersionStore,
+    DraftEditStore,
+    HouseholdStore,
+    IncidentStore,
+    JobStore,
+    AccountStore,
+    AddressStore,
+    ExceptionStore,
+    ReferenceStore,
+    BucketStore,
+]
 
 
 def _methods(protocol: type) -> set[str]:

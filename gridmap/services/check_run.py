@@ -1,0 +1,131 @@
+"""`gridmap check` as one use case: read the files, check them, compare households, write the problems.
+
+The command line parses options and prints; everything else happens here, once. The report's JSON (every
+problem's location in WGS-84 and in the input's own coordinates, which costs a GEOS call per problem) is
+built once and shared by the printed text, `--format json` and the `--output` GeoJSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+from gridmap.errors import EXIT_OK, EXIT_PROBLEMS_FOUND
+from gridmap.geo.allowed_exceptions import AllowedException
+from gridmap.io.allowed_exceptions import read_allowed_exceptions
+from gridmap.io.boundaries import FieldMapping, SourceCrs, read_boundaries, read_outline
+from gridmap.services.check import CheckOptions, CheckReport, Progress, check_boundaries
+from gridmap.services.household_impact import HouseholdImpact, moves_between
+from gridmap.services.problem_locations import common_input_crs, crs_name
+
+
+@dataclass(frozen=True)
+class CheckFiles:
+    """The files a check reads besides the boundaries, by path (each optional)."""
+
+    extent: Path | None = None  # outline the top level must cover exactly
+    households: Path | None = None  # household points (CSV lon,lat or GeoJSON)
+    compare_to: Path | None = None  # the boundaries in force now (with households: who would change grid)
+    allow: Sequence[Path] = ()  # GeoJSON registers of allowed gaps and overlaps
+    output: Path | None = None  # where to write the problems as GeoJSON
+
+
+@dataclass
+class CheckRun:
+    """What one `gridmap check` found: the report, its JSON computed once, and the household impact."""
+
+    report: CheckReport
+    frame: gpd.GeoDataFrame  # the features checked (WGS-84), for a map of the problems
+    document: dict[str, Any]  # the report contract (`CheckReport.to_json`), with `summary.household_impact`
+    impact: HouseholdImpact | None = None
+    written: list[Path] = field(default_factory=list)  # files written (the --output GeoJSON)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing fails the check, 1 when problems fail it."""
+        return EXIT_OK if self.report.ok else EXIT_PROBLEMS_FOUND
+
+
+def run_check(
+    paths: Sequence[Path],
+    *,
+    mapping: FieldMapping,
+    source_crs: SourceCrs | None,
+    options: CheckOptions,
+    files: CheckFiles,
+    progress: Progress | None = None,
+) -> CheckRun:
+    """Read the boundary files (and the optional ones), check them, and write the problems if asked.
+
+    `options` carries tolerances; its extent, households and allowed exceptions come from `files`. Unreadable
+    input raises a GridmapError naming the file (exit code 2).
+    """
+    from gridmap.io.points import read_points
+
+    step = progress or (lambda _: None)
+    step("reading")
+    boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs)
+    input_crs, crs_note = common_input_crs(boundary_input.crs_by_file)
+    options = replace(
+        options,
+        extent=read_outline(files.extent, source_crs=source_crs) if files.extent else options.extent,
+        households=read_points(files.households) if files.households else options.households,
+        allowed=options.allowed + read_allowed(files.allow),
+    )
+    report = check_boundaries(
+        boundary_input.frame, options, read_problems=boundary_input.problems, progress=step, input_crs=input_crs
+    )
+    if crs_note:
+        report.notes.append(crs_note)
+    impact = None
+    if files.compare_to is not None and options.households is not None:
+        step("comparing households with the boundaries in force")
+        current = read_boundaries([files.compare_to], mapping=mapping, source_crs=source_crs).frame
+        impact = household_impact(current, boundary_input.frame, options.households)
+    document = report.to_json()
+    if impact is not None:
+        document["summary"]["household_impact"] = impact.to_json(with_households=False)
+    run = CheckRun(report=report, frame=boundary_input.frame, document=document, impact=impact)
+    if files.output is not None:
+        step("writing problems")
+        run.written.append(write_problems(run, files.output))
+    return run
+
+
+def read_allowed(paths: Sequence[Path]) -> tuple[AllowedException, ...]:
+    """Every allowed exception of the `--allow` files, in order."""
+    return tuple(exception for path in paths for exception in read_allowed_exceptions(path))
+
+
+def household_impact(current: gpd.GeoDataFrame, checked: gpd.GeoDataFrame, points: Any) -> HouseholdImpact:
+    """Households (numbered by their row, from 1) whose grid differs between the current and checked sets."""
+    lon = shapely.get_x(points).astype("float64")
+    lat = shapely.get_y(points).astype("float64")
+    ids = [str(i) for i in range(1, len(points) + 1)]
+    moves = moves_between(current, checked, household_ids=ids, lon=lon, lat=lat)
+    return HouseholdImpact(from_version=0, to_version=0, moves=moves)
+
+
+def write_problems(run: CheckRun, path: Path) -> Path:
+    """Every problem as a GeoJSON feature in WGS-84 (RFC 7946), its properties as in the JSON report.
+
+    GIS tools cannot read the [x, y] arrays of `location_input`, so its coordinates also come as the
+    numbers `input_x` and `input_y`, beside `input_crs` which names their coordinate system.
+    """
+    features = []
+    input_crs = crs_name(run.report.input_crs)
+    for problem in run.document["problems"]:
+        properties = {key: value for key, value in problem.items() if key != "geometry"}
+        location_input = problem["location_input"] or [None, None]
+        properties |= {"input_crs": input_crs, "input_x": location_input[0], "input_y": location_input[1]}
+        features.append({"type": "Feature", "geometry": problem["geometry"], "properties": properties})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    collection = {"type": "FeatureCollection", "features": features}
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return path

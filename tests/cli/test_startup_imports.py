@@ -1,0 +1,74 @@
+"""The command starts without the dependencies of commands it does not run (gridmap.cli.lazy), and every command
+is still reachable: its module is imported when it runs or shows its help."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gridmap.cli import GridmapCommands, app
+from gridmap.cli.lazy import module_commands
+from tests.boundary_builders import community_of_grids, write_collection
+
+# What other commands need: the store, the life-circle networks and optimiser, maps, the server.
+OTHER_COMMANDS = {"scipy", "sqlalchemy", "geoalchemy2", "alembic", "folium", "networkx", "osmium", "fastapi", "uvicorn"}
+FILES = {"geopandas", "pandas"}  # reading boundary files: `check` needs them, `--help` does not
+IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", flags=re.M)
+
+
+def imported_by(*arguments: str) -> set[str]:
+    """The top-level packages a fresh interpreter imports to run `python -m gridmap ARGUMENTS`."""
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gridmap", *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return {name.split(".")[0] for name in IMPORTED.findall(run.stderr)}
+
+
+def test_importing_the_command_imports_no_command_dependencies() -> None:
+    code = "import sys, gridmap.cli; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(run.stdout.split())
+    assert "gridmap" in loaded
+    assert loaded & (OTHER_COMMANDS | FILES) == set()
+
+
+def test_help_imports_no_command_dependencies() -> None:
+    loaded = imported_by("--help")
+    assert "typer" in loaded  # the parse of -X importtime found the imports
+    assert loaded & (OTHER_COMMANDS | FILES) == set()
+
+
+def test_check_imports_neither_the_store_nor_the_map_nor_networks(tmp_path: Path) -> None:
+    source = write_collection(tmp_path / "grids.geojson", community_of_grids())
+    loaded = imported_by("check", str(source))
+    assert "shapely" in loaded
+    assert loaded & OTHER_COMMANDS == set()
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "summary"), GridmapCommands.lazy_commands, ids=[c[0] for c in GridmapCommands.lazy_commands]
+)
+def test_every_command_shows_its_help_with_the_listed_summary(name: str, module: str, summary: str) -> None:
+    result = CliRunner().invoke(app, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"gridmap {name}" in result.output
+    real = module_commands(module).commands[name]
+    first_paragraph = (real.help or "").split("\n\n")[0]
+    assert " ".join(first_paragraph.split()) == summary  # the table in gridmap/cli/__init__.py is up to date
+
+
+def test_the_table_lists_every_command_of_every_module() -> None:
+    listed = {(name, module) for name, module, _ in GridmapCommands.lazy_commands}
+    declared = {(name, module) for _, module in listed for name in module_commands(module).commands}
+    assert declared == listed
+    assert len({name for name, _ in listed}) == len(listed)
