@@ -34,6 +34,7 @@ ERROR_DESCRIPTIONS = {
     413: "The body or a file in it is larger than the limit",
     415: "The body is not of a media type this route reads",
     422: "The content parses but cannot be used",
+    428: "If-Match is missing where the change must name the revisions it is based on",
     429: "Too many requests from this client: retry after Retry-After seconds",
 }
 

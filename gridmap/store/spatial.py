@@ -83,7 +83,11 @@ class SpatialQueries(ABC):
         if bbox is not None and not (all(map(math.isfinite, bbox)) and bbox[0] <= bbox[2] and bbox[1] <= bbox[3]):
             msg = f"bbox {bbox} must be (min_lon, min_lat, max_lon, max_lat)"
             raise InvalidInput(msg)
-        conditions: list[ColumnElement[bool]] = [GridFeature.version_id == version_id]
+        # R*Tree candidates (SQLite) must drive the query: written as an expression, the version test cannot pick
+        # the version's index, which SQLite (without statistics) would otherwise prefer and read whole.
+        by_box = bbox is not None and not self.exact_spatial_sql
+        version = GridFeature.version_id + 0 if by_box else GridFeature.version_id
+        conditions: list[ColumnElement[bool]] = [version == version_id]
         if level is not None:
             conditions.append(GridFeature.level == level.value)
         if parent is not None:

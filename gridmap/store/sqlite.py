@@ -23,8 +23,9 @@ from sqlalchemy import (
     event,
     inspect,
     select,
+    text,
 )
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, Session
 
 from gridmap.store.spatial import Bbox
 from gridmap.store.sql import WRITE, SqlBoundaryStore
@@ -95,6 +96,25 @@ class SqliteStore(SqlBoundaryStore):
     """Boundaries in one SQLite file: R*Tree candidates in SQL, exact answers from shapely."""
 
     exact_spatial_sql = False
+
+    def _refresh_statistics(self, session: Session) -> None:
+        """ANALYZE the feature table (about 0.1 s per 200,000 rows): without statistics SQLite reads a whole
+        version through its (version, code) index for a query by parent, since that index gives the order."""
+        session.execute(text(f"ANALYZE {GridFeature.__tablename__}"))
+
+    def _copy_features(self, session: Session, source_id: int, draft_id: int) -> None:
+        """The rows copied in bulk (no mapper events), and each copy's R*Tree box copied from its original's."""
+        super()._copy_features(session, source_id, draft_id)
+        rows = GridFeature.__table__
+        copy, original, boxes = rows.alias("copy"), rows.alias("original"), grid_feature_rtree.c
+        same_feature = (original.c.version_id == source_id) & (original.c.feature_id == copy.c.feature_id)
+        query = (
+            select(copy.c.id, boxes.min_x, boxes.max_x, boxes.min_y, boxes.max_y)
+            .join_from(copy, original, same_feature)
+            .join(grid_feature_rtree, boxes.id == original.c.id)
+            .where(copy.c.version_id == draft_id)
+        )
+        session.execute(grid_feature_rtree.insert().from_select(["id", "min_x", "max_x", "min_y", "max_y"], query))
 
     def _intersects_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
         min_x, min_y, max_x, max_y = bbox

@@ -29,10 +29,11 @@ from tests.api.region import write_region
 EXAMPLES = 10  # per operation, generation mode and caller
 # Valid by the schema may still be refused: with 400 where a rule spans parameters or JSON Schema cannot state it
 # (bbox corners in order, since before before, a datum's aliases, a time with its offset) and with 422 where the
-# content cannot be used (an unknown category, a point outside every grid). Both are documented on the routes.
-CONFIG = schemathesis.Config.from_dict(
-    {"checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", 400, 401, 403, 404, 409, 422, 429]}}}
-)
+# content cannot be used (an unknown category, a point outside every grid), and with 412/428 where an edit names
+# revisions that moved on or none (If-Match is optional in the schema so that its absence is a 428). All are
+# documented on the routes.
+STATUSES = ["2xx", "3xx", 400, 401, 403, 404, 409, 412, 422, 428, 429]
+CONFIG = schemathesis.Config.from_dict({"checks": {"positive_data_acceptance": {"expected-statuses": STATUSES}}})
 POSITIVE, NEGATIVE = schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE
 
 

@@ -78,3 +78,31 @@ def test_locate_and_bbox_match_brute_force(tmp_path: Path, region: gpd.GeoDataFr
             assert [f.code for f in store.features(version, bbox=bbox).features] == expected
 
         check()
+
+
+def test_a_draft_copy_gets_the_boxes_of_its_features(tmp_path: Path, region: gpd.GeoDataFrame) -> None:
+    """start_draft copies rows in bulk (no mapper events): each copy still gets its own box, and the draft's
+    bbox answers equal the source version's."""
+    with open_store(sqlite_url(tmp_path), upgrade=True) as store:
+        assert isinstance(store, SqlBoundaryStore)
+        source = store.import_version("aoyang", region, who="a", why="b").id
+        draft = store.start_draft(source, who="a", why="b").version.id
+        with store.engine.connect() as connection:
+            rows = {
+                (version, feature_id): row_id
+                for row_id, version, feature_id in connection.execute(
+                    text("SELECT id, version_id, feature_id FROM grid_features")
+                )
+            }
+        stored = boxes(store)
+        assert len(stored) == len(rows) == 2 * len(region)
+        for feature in store.features(draft).features:
+            copy, original = rows[(draft, feature.feature_id)], rows[(source, feature.feature_id)]
+            assert copy != original
+            assert stored[copy] == stored[original]
+            assert contains(stored[copy], feature.geometry.bounds)
+        min_x, min_y, max_x, max_y = region.total_bounds
+        for bbox in [(min_x, min_y, (min_x + max_x) / 2, (min_y + max_y) / 2), (max_x - STEP / 3, min_y, max_x, max_y)]:
+            expected = [f.code for f in store.features(source, bbox=bbox).features]
+            assert expected
+            assert [f.code for f in store.features(draft, bbox=bbox).features] == expected

@@ -20,6 +20,7 @@ from gridmap.api.geojson import CRS84, GEOJSON_MEDIA_TYPE, GeoJSONResponse, coll
 from gridmap.api.params import MAX_ID, MAX_OFFSET, parse_bbox, parse_crs
 from gridmap.api.problems import BadParameter
 from gridmap.errors import NotFound
+from gridmap.geo.coverage_simplify import MAX_TOLERANCE_M
 from gridmap.geo.crs import Datum
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.services import features as feature_service
@@ -137,8 +138,18 @@ def list_items(
     q: Annotated[str | None, Query(max_length=100, description="Exact code, or part of the name")] = None,
     version: VersionParam = None,
     crs: CrsParam = None,
+    simplify: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=MAX_TOLERANCE_M,
+            description="Simplify the outlines for display within this many metres; the page's features of one "
+            "level keep their shared borders shared (coverage simplification). Never edit what this answers.",
+        ),
+    ] = None,
 ) -> Response:
-    """A page of features with numberMatched, numberReturned and next/prev links."""
+    """A page of features with numberMatched, numberReturned and next/prev links (and `simplified_m` when the
+    outlines were simplified)."""
     spec = collection_spec(collection_id)
     box, datum = parse_bbox(bbox), parse_crs(crs)
     filters: dict[str, Any] = {"bbox": box, "level": _level_filter(spec, level), "parent": parent or None}
@@ -151,6 +162,7 @@ def list_items(
         filters=filters,
         limit=limit,
         offset=offset,
+        simplify_m=simplify or None,
     )
     returned = len(page.features)
     links = [
@@ -186,6 +198,7 @@ def list_items(
             "status": boundary_version.status.value,
         },
         "crs": datum.value,
+        **({"simplified_m": simplify} if simplify else {}),
         "links": links,
     }
     headers = {"Content-Crs": f"<{CRS84}>"} if datum in (Datum.WGS84, Datum.CGCS2000) else {}

@@ -1,0 +1,210 @@
+"""Before publishing: a draft's check report, its diff against the version it came from, and its impact, in one read.
+
+The editor's live panels ask for this after every edit. The check covers the whole draft while it is small, and
+only the area the draft changed (the changed features, their neighbours and parents) once it is large, and says
+which. The impact counts the stored households and open incidents that would change grid; it names them by id
+only (no names, phones or addresses) and is meant for planners. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+from geopandas import GeoDataFrame
+from shapely.geometry.base import BaseGeometry
+
+from gridmap.errors import InvalidInput
+from gridmap.incidents.workflow import OPEN_STATUSES
+from gridmap.services.allowed_exceptions import check_options_for_set
+from gridmap.services.boundaries import published_version
+from gridmap.services.boundary_layers import BoundaryLayers
+from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
+from gridmap.services.household_impact import HouseholdImpact, household_impact
+from gridmap.store.edit_store import DraftEditStore, DraftInfo
+from gridmap.store.exception_store import ExceptionStore
+from gridmap.store.household_store import HouseholdVersionStore
+from gridmap.store.incident_store import IncidentFilter, IncidentStore
+from gridmap.store.version_store import Feature, VersionDiff
+
+LARGE_DRAFT_FEATURES = 3_000  # above this many features only the changed area is checked
+AREA_MARGIN_M = 5.0  # features this close to a changed feature belong to the changed area
+_INCIDENT_LIMIT = 100_000
+_METRES_PER_DEGREE = 111_320.0
+
+
+class DraftStatusStore(DraftEditStore, ExceptionStore, HouseholdVersionStore, IncidentStore, Protocol):
+    """A draft with its history, its set's allowed exceptions, the household register and the incidents."""
+
+
+class CheckScope(StrEnum):
+    """What the status's check covered."""
+
+    DRAFT = "draft"  # every feature of the draft
+    CHANGED_AREA = "changed_area"  # the features the draft changed, their neighbours and parents
+
+
+@dataclass(frozen=True)
+class GridCount:
+    """Households in one grid in the compared version and in the draft, and whether the draft's count leaves
+    the configured range."""
+
+    grid: str
+    before: int
+    after: int
+    out_of_range: bool
+
+
+@dataclass(frozen=True)
+class IncidentMove:
+    """An open incident whose grid the draft would change (id and category only)."""
+
+    incident_id: str
+    category: str
+    from_grid: str | None
+    to_grid: str | None
+
+
+@dataclass(frozen=True)
+class DraftStatus:
+    """Everything the editor's panels show about a draft before it is published."""
+
+    draft: DraftInfo
+    compared_to: int
+    scope: CheckScope
+    report: CheckReport
+    diff: VersionDiff
+    geometry_after: dict[str, BaseGeometry]  # feature id -> draft geometry of the added and reshaped features
+    geometry_before: dict[str, BaseGeometry]  # feature id -> compared geometry of the removed and reshaped ones
+    households: HouseholdImpact
+    grid_counts: list[GridCount] = field(default_factory=list)  # the grids whose count changes
+    incidents: list[IncidentMove] = field(default_factory=list)
+    households_range: tuple[int, int] = (0, 0)
+
+
+def draft_status(
+    store: DraftStatusStore,
+    version_id: int,
+    *,
+    against: int | None = None,
+    options: CheckOptions | None = None,
+) -> DraftStatus:
+    """The status of a stored version (a draft, typically) compared with `against`: by default the version it
+    was started from, or the set's published version for an imported draft (InvalidInput when there is none)."""
+    draft = store.draft_info(version_id)
+    compared_to = against or draft.based_on or _published(store, draft)
+    options = check_options_for_set(store=store, set_name=draft.version.set_name, options=options)
+    before, after = store.version_frame(compared_to), store.version_frame(version_id)
+    diff = store.diff(compared_to, version_id)
+    after_by_id = _by_id(after)
+    before_by_id = _by_id(before)
+    if len(after) <= LARGE_DRAFT_FEATURES:
+        scope, report = CheckScope.DRAFT, check_boundaries(after, options)
+    else:
+        changed = [after_by_id[i] for i in _changed_ids(diff) if i in after_by_id]
+        changed += [before_by_id[f.feature_id] for f in diff.removed]
+        scope, report = CheckScope.CHANGED_AREA, check_boundaries(_changed_area(store, version_id, changed), options)
+    reshaped = {r.feature_id for r in diff.reshaped}
+    households = household_impact(store, compared_to, version_id)
+    return DraftStatus(
+        draft=draft,
+        compared_to=compared_to,
+        scope=scope,
+        report=report,
+        diff=diff,
+        geometry_after={i: after_by_id[i] for i in {f.feature_id for f in diff.added} | reshaped},
+        geometry_before={i: before_by_id[i] for i in {f.feature_id for f in diff.removed} | reshaped},
+        households=households,
+        grid_counts=_grid_counts(store, before, households, options),
+        incidents=_incident_moves(store, before, after),
+        households_range=(options.households_min, options.households_max),
+    )
+
+
+def _published(store: DraftStatusStore, draft: DraftInfo) -> int:
+    published = published_version(store, draft.version.set_name)
+    if published.id == draft.version.id:
+        msg = f"version {draft.version.id} is the published one: name the version to compare it with"
+        raise InvalidInput(msg)
+    return published.id
+
+
+def _by_id(frame: GeoDataFrame) -> dict[str, BaseGeometry]:
+    return dict(zip(frame["feature_id"].astype(str), frame.geometry, strict=True))
+
+
+def _changed_ids(diff: VersionDiff) -> list[str]:
+    """The draft's features the diff names (added, reshaped, with changed properties)."""
+    return sorted(
+        {f.feature_id for f in diff.added}
+        | {r.feature_id for r in diff.reshaped}
+        | {c.feature_id for c in diff.changed}
+    )
+
+
+def _changed_area(store: DraftStatusStore, version_id: int, changed: Sequence[BaseGeometry]) -> GeoDataFrame:
+    """The draft's features within AREA_MARGIN_M of the changed geometries, with their ancestors and everything
+    below those (so the communities around the changes, whole): the check then finds no gap where a sibling
+    or a child was left out."""
+    near: dict[str, Feature] = {}
+    for geometry in changed:
+        near.update((f.feature_id, f) for f in store.features(version_id, bbox=_widened(geometry)).features)
+    parents = {f.parent for f in near.values()} - {None, ""}
+    while parents:
+        found = [f for code in parents for f in store.features(version_id, code=code).features]
+        near.update((f.feature_id, f) for f in found)
+        parents = {f.parent for f in found} - {None, ""} - {f.code for f in near.values()}
+    layer = {f.code for f in near.values()}
+    while layer:
+        found = [f for code in layer for f in store.features(version_id, parent=code).features]
+        layer = {f.code for f in found if f.feature_id not in near}
+        near.update((f.feature_id, f) for f in found)
+    frame = store.version_frame(version_id)
+    return frame[frame["feature_id"].astype(str).isin(set(near))].reset_index(drop=True)
+
+
+def _widened(geometry: BaseGeometry) -> tuple[float, float, float, float]:
+    min_x, min_y, max_x, max_y = geometry.bounds
+    dy = AREA_MARGIN_M / _METRES_PER_DEGREE
+    dx = dy / max(math.cos(math.radians(max(abs(min_y), abs(max_y)))), 0.05)
+    return (min_x - dx, min_y - dy, max_x + dx, max_y + dy)
+
+
+def _grid_counts(
+    store: DraftStatusStore, before: GeoDataFrame, impact: HouseholdImpact, options: CheckOptions
+) -> list[GridCount]:
+    """Households per grid before and after, for the grids whose count changes, ordered by code."""
+    if not impact.moves:
+        return []
+    located = [p for p in store.household_points() if p.lon is not None and p.lat is not None]
+    lon = np.array([p.lon for p in located], dtype=np.float64)
+    lat = np.array([p.lat for p in located], dtype=np.float64)
+    counted = Counter(_grids(before, lon, lat))
+    after = Counter(counted)
+    for move in impact.moves:
+        after[move.from_grid] -= 1
+        after[move.to_grid] += 1
+    changed = sorted(g for g in set(counted) | set(after) if g is not None and counted[g] != after[g])
+    low, high = options.households_min, options.households_max
+    return [GridCount(g, counted[g], after[g], not low <= after[g] <= high) for g in changed]
+
+
+def _grids(boundaries: GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
+    """The grid code of every point in the boundaries (None outside every grid)."""
+    return [code or None for code in BoundaryLayers(boundaries).assign(lon, lat)["grid_code"]]
+
+
+def _incident_moves(store: DraftStatusStore, before: GeoDataFrame, after: GeoDataFrame) -> list[IncidentMove]:
+    """The open incidents whose grid differs between the two versions."""
+    points, _matched = store.incident_points(IncidentFilter(statuses=OPEN_STATUSES), _INCIDENT_LIMIT)
+    if not points:
+        return []
+    lon = np.array([p.lon for p in points], dtype=np.float64)
+    lat = np.array([p.lat for p in points], dtype=np.float64)
+    moves = zip(points, _grids(before, lon, lat), _grids(after, lon, lat), strict=True)
+    return [IncidentMove(p.id, p.category, old, new) for p, old, new in moves if old != new]

@@ -1,0 +1,213 @@
+"""The QGIS round trip from the command line: `gridmap draft export`, edit the GeoPackage elsewhere, `gridmap draft
+import` (a dry run, --commit, conflicts with --theirs / --ours, unusable files), on both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyogrio
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from gridmap.cli import app
+from gridmap.cli.common import console
+from gridmap.errors import EXIT_CONFLICT, EXIT_INPUT_ERROR, EXIT_PROBLEMS_FOUND
+from gridmap.geo.editing.model import EditOutcome, FeatureChange
+from gridmap.services.editing import apply_outcome, start_draft
+from gridmap.store import BoundaryStore, open_store
+from tests.boundary_builders import STEP
+from tests.qgis_edits import EAST, GRID, MOVED_LON, QGIS_LAYER, WEST, qgis_edit
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_url(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The URL of a store holding the test region, published (tests/api/conftest.py), on each backend."""
+    monkeypatch.setattr(console, "width", 240)  # rich tables keep 17-digit codes whole
+    url: str = client.app.state.settings.database_url  # type: ignore[attr-defined]
+    return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[BoundaryStore]:
+    with open_store(store_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def draft(store: BoundaryStore) -> int:
+    """A draft of the published region."""
+    return start_draft(store, "default", who="张发敏", why="grids redrawn in QGIS").version.id
+
+
+def run(*args: str | Path | int) -> tuple[int, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def state(store: BoundaryStore, draft: int) -> dict[str, tuple[int, str, str | None, bytes]]:
+    """Every feature of the draft by code: revision, name, worker and geometry (WKB)."""
+    return {f.code: (f.revision, f.name, f.worker, shapely.to_wkb(f.geometry)) for f in store.features(draft).features}
+
+
+def feature_id(store: BoundaryStore, draft: int, code: str) -> str:
+    return store.features(draft, code=code).features[0].feature_id
+
+
+def exported(store_url: str, draft: int, folder: Path, *extra: str) -> Path:
+    out = folder / "draft.gpkg"
+    code, output = run("draft", "export", draft, "--out", out, "--store", store_url, *extra)
+    assert code == 0, output
+    return out
+
+
+def test_export_writes_one_layer_named_after_the_set_with_ids_and_revisions(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    out = exported(store_url, draft, tmp_path)
+    assert [str(name) for name, _kind in pyogrio.list_layers(out)] == ["default"]
+    frame = pyogrio.read_dataframe(out)
+    assert list(frame.columns) == [
+        "feature_id", "revision", "code", "name", "level", "parent", "worker", "households_target", "geometry"
+    ]  # fmt: skip
+    stored = {f.feature_id: f.revision for f in store.features(draft).features}
+    assert dict(zip(frame["feature_id"], frame["revision"], strict=True)) == stored
+    assert pyogrio.read_info(out)["crs"] == "EPSG:4326"
+
+
+def test_a_dry_run_prints_the_changes_and_stores_nothing(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    edited = qgis_edit(exported(store_url, draft, tmp_path), tmp_path / "qgis.gpkg", names={GRID: "大同三网格"})
+    before = state(store, draft)
+    code, output = run("draft", "import", edited, "--into", draft, "--store", store_url)
+    assert code == 0, output
+    assert f"layer '{QGIS_LAYER}'" in output
+    assert "2 reshaped" in output and WEST in output and EAST in output
+    assert "1 with new properties" in output and "大同三网格" in output
+    assert "passes" in output and "Nothing stored" in output
+    assert state(store, draft) == before
+    assert store.edits(draft) == []
+
+
+def test_commit_stores_the_import_as_one_edit_and_bumps_the_revisions(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    edited = qgis_edit(exported(store_url, draft, tmp_path), tmp_path / "qgis.gpkg", names={GRID: "大同三网格"})
+    before = state(store, draft)
+    code, output = run("draft", "import", edited, "--into", draft, "--commit", "--store", store_url)
+    assert code == 0, output
+    after = state(store, draft)
+    touched = {code for code in before if after[code] != before[code]}
+    assert touched == {WEST, EAST, GRID}
+    assert all(after[c][0] == before[c][0] + 1 for c in touched)
+    assert after[GRID][1] == "大同三网格"
+    west = shapely.from_wkb(after[WEST][3])
+    assert west.bounds[2] == pytest.approx(MOVED_LON, abs=1e-12)  # the moved border, stored as a Polygon
+    assert west.geom_type == "Polygon"
+    assert [e.op for e in store.edits(draft)] == ["import"]
+    # importing the same file again changes nothing, and is no conflict: the rows match the draft
+    code, output = run("draft", "import", edited, "--into", draft, "--commit", "--store", store_url)
+    assert code == 0, output
+    assert "no changes" in output and len(store.edits(draft)) == 1
+
+
+def test_a_projected_export_comes_back_unchanged(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    out = exported(store_url, draft, tmp_path, "--crs", "EPSG:4549")
+    assert pyogrio.read_info(out)["crs"] == "EPSG:4549"
+    assert pyogrio.read_dataframe(out).total_bounds[0] > 100_000  # metres, not degrees
+    code, output = run("draft", "import", out, "--into", draft, "--store", store_url)
+    assert code == 0, output
+    assert "EPSG:4549" in output and "no changes" in output
+
+
+def test_edits_made_in_the_draft_since_the_export_are_conflicts(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    export = exported(store_url, draft, tmp_path)
+    grid = store.features(draft, code=GRID).features[0]
+    # another planner edits the grid in the draft after the export
+    change = FeatureChange(grid.feature_id, properties={"worker": "陈美玲"})
+    apply_outcome(
+        store,
+        draft,
+        EditOutcome(changed=[change]),
+        op_name="attributes",
+        params={},
+        who="李秀英",
+        why="new worker",
+        expected={grid.feature_id: grid.revision},
+    )
+    edited = qgis_edit(export, tmp_path / "qgis.gpkg", names={GRID: "大同三网格"})
+    before = state(store, draft)
+
+    code, output = run("draft", "import", edited, "--into", draft, "--commit", "--store", store_url)
+    assert code == EXIT_CONFLICT, output
+    assert "1 conflicts: unresolved" in output and GRID in output and "李秀英" in output
+    assert state(store, draft) == before
+
+    code, output = run("draft", "import", edited, "--into", draft, "--ours", "--commit", "--store", store_url)
+    assert code == 0, output
+    after = state(store, draft)
+    assert after[GRID] == before[GRID]  # the draft won: its worker stays, the file's name is skipped
+    assert after[WEST] != before[WEST] and after[EAST] != before[EAST]
+
+    code, output = run("draft", "import", edited, "--into", draft, "--theirs", "--commit", "--store", store_url)
+    assert code == 0, output
+    grid_now = store.features(draft, code=GRID).features[0]
+    assert (grid_now.name, grid_now.worker) == ("大同三网格", grid.worker)  # the file's row won whole
+    assert [e.op for e in store.edits(draft)] == ["attributes", "import", "import"]
+
+
+def test_missing_features_are_kept_unless_asked_and_a_gap_is_refused(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    edited = qgis_edit(exported(store_url, draft, tmp_path), tmp_path / "qgis.gpkg", move_border=False, drop=EAST)
+    before = state(store, draft)
+    code, output = run("draft", "import", edited, "--into", draft, "--commit", "--store", store_url)
+    assert code == 0, output
+    assert "1 not in the file, kept" in output and EAST in output
+    code, output = run("draft", "import", edited, "--into", draft, "--delete-missing", "--commit", "--store", store_url)
+    assert code == EXIT_PROBLEMS_FOUND, output
+    assert "1 removed" in output and "gap" in output and "nothing stored" in output
+    assert state(store, draft) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"this is no GeoPackage", "not a GeoPackage or GeoJSON"), (None, "no 'code' property")],
+)
+def test_an_unusable_file_is_refused_with_a_clear_message(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    bad = tmp_path / "bad.gpkg"
+    if content is None:  # a readable layer without the code field
+        frame = pyogrio.read_dataframe(exported(store_url, draft, tmp_path)).drop(columns="code")
+        pyogrio.write_dataframe(frame, bad, layer="grids")
+    else:
+        bad.write_bytes(content)
+    before = state(store, draft)
+    code, output = run("draft", "import", bad, "--into", draft, "--commit", "--store", store_url)
+    assert code == EXIT_INPUT_ERROR, output
+    assert message in " ".join(output.split()) and "Traceback" not in output
+    assert state(store, draft) == before
+
+
+def test_two_polygon_layers_need_a_layer_name(store_url: str, draft: int, tmp_path: Path) -> None:
+    export = exported(store_url, draft, tmp_path)
+    frame = pyogrio.read_dataframe(export)
+    two = tmp_path / "two.gpkg"
+    pyogrio.write_dataframe(frame, two, layer="grids")
+    outline = frame[frame["level"] == "community"].copy()
+    outline["geometry"] = outline.geometry.translate(0, 10 * STEP)
+    pyogrio.write_dataframe(outline, two, layer="outline", append=True)
+    code, output = run("draft", "import", two, "--into", draft, "--store", store_url)
+    assert code == EXIT_INPUT_ERROR and "--layer" in output
+    code, output = run("draft", "import", two, "--into", draft, "--layer", "grids", "--store", store_url)
+    assert code == 0, output

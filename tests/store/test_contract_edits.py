@@ -1,0 +1,219 @@
+"""The draft edit store contract, run on SQLite and on PostGIS: drafts copied from a version, atomic edits with
+optimistic locking, the history, linear undo and redo."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from gridmap.errors import Conflict, InvalidInput
+from gridmap.store.edit_store import EditRequest, EditState, StagedFeature, StaleFeatures
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.version_store import Feature, VersionStatus
+from tests.boundary_builders import cell
+from tests.store.conftest import grid_code, passing
+
+
+def _draft(store: BoundaryStore, region: gpd.GeoDataFrame) -> tuple[int, int]:
+    """A published version of the region and a draft started from it."""
+    base = store.import_version("aoyang", region, who="张发敏", why="survey")
+    store.publish(base.id, who="张发敏", why="approved", check=passing)
+    draft = store.start_draft(base.id, who="李秀英", why="reshape the north grids")
+    return base.id, draft.version.id
+
+
+def _by_code(store: BoundaryStore, version_id: int) -> dict[str, Feature]:
+    return {f.code: f for f in store.features(version_id).features}
+
+
+def _request(op: str = "attributes") -> EditRequest:
+    return EditRequest(op=op, params={"why": "test"}, who="李秀英", why="test", area_moved_m2=1.5)
+
+
+def test_a_draft_copies_the_features_with_their_ids_and_revisions(
+    store: BoundaryStore, region: gpd.GeoDataFrame
+) -> None:
+    base, draft = _draft(store, region)
+
+    info = store.draft_info(draft)
+    assert info.version.status is VersionStatus.DRAFT
+    assert (info.based_on, info.edit_seq, info.version.created_by) == (base, 0, "李秀英")
+    copied = {(f.feature_id, f.revision, f.code, f.geometry.wkb) for f in store.features(draft).features}
+    assert copied == {(f.feature_id, f.revision, f.code, f.geometry.wkb) for f in store.features(base).features}
+    assert store.draft_info(base).based_on is None
+    assert store.edits(draft) == []
+
+
+def test_an_edit_writes_every_feature_at_once_and_is_recorded(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    _, draft = _draft(store, region)
+    grids = _by_code(store, draft)
+    first, second = grids[grid_code(1)], grids[grid_code(2)]
+    # Swap the two grids' codes (UNIQUE(version_id, code) holds at the end only) and rename one.
+    swapped = [
+        StagedFeature(first.feature_id, dataclasses.replace(first, code=second.code, name="新名")),
+        StagedFeature(second.feature_id, dataclasses.replace(second, code=first.code)),
+    ]
+    expected = {first.feature_id: first.revision, second.feature_id: second.revision}
+
+    step = store.apply_changes(draft, written=swapped, deleted=[], expected=expected, request=_request())
+
+    after = {f.feature_id: f for f in store.features(draft).features}
+    assert (after[first.feature_id].code, after[first.feature_id].name) == (second.code, "新名")
+    assert after[second.feature_id].code == first.code
+    assert after[first.feature_id].revision == first.revision + 1
+    assert step.draft.edit_seq == 1
+    assert step.record.seq == 1 and step.record.state is EditState.APPLIED
+    assert step.record.feature_ids == sorted(expected)
+    assert {f.code for f in step.record.before} == {first.code, second.code}
+    [listed] = store.edits(draft)
+    assert (listed.op, listed.who, listed.params, listed.area_moved_m2) == (
+        "attributes",
+        "李秀英",
+        {"why": "test"},
+        1.5,
+    )
+
+
+def test_a_stale_revision_stores_nothing(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    _, draft = _draft(store, region)
+    grid = _by_code(store, draft)[grid_code(1)]
+    staged = [StagedFeature(grid.feature_id, dataclasses.replace(grid, name="改"))]
+    store.apply_changes(
+        draft, written=staged, deleted=[], expected={grid.feature_id: grid.revision}, request=_request()
+    )
+
+    with pytest.raises(StaleFeatures) as stale:
+        store.apply_changes(
+            draft, written=staged, deleted=[], expected={grid.feature_id: grid.revision}, request=_request()
+        )
+
+    assert stale.value.current == {grid.feature_id: grid.revision + 1}
+    assert stale.value.http_status == 412
+    assert store.draft_info(draft).edit_seq == 1
+    assert len(store.edits(draft)) == 1
+
+
+def test_a_duplicate_code_or_a_line_is_refused_whole(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    _, draft = _draft(store, region)
+    grids = _by_code(store, draft)
+    first, second = grids[grid_code(1)], grids[grid_code(2)]
+    expected = {first.feature_id: first.revision}
+    before = {(f.feature_id, f.revision, f.code) for f in store.features(draft).features}
+
+    with pytest.raises(InvalidInput, match="same code"):
+        store.apply_changes(
+            draft,
+            written=[StagedFeature(first.feature_id, dataclasses.replace(first, code=second.code))],
+            deleted=[],
+            expected=expected,
+            request=_request(),
+        )
+    with pytest.raises(InvalidInput, match="geometry"):
+        line = shapely.LineString([(0, 0), (1, 1)])
+        store.apply_changes(
+            draft,
+            written=[StagedFeature(first.feature_id, dataclasses.replace(first, geometry=line))],
+            deleted=[],
+            expected=expected,
+            request=_request(),
+        )
+
+    assert {(f.feature_id, f.revision, f.code) for f in store.features(draft).features} == before
+    assert store.edits(draft) == []
+
+
+def test_undo_and_redo_write_the_snapshots_back(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    _, draft = _draft(store, region)
+    grids = _by_code(store, draft)
+    north, south = grids[grid_code(1)], grids[grid_code(3)]
+    created = dataclasses.replace(north, feature_id="new-feature", code=f"{grid_code(9)}", geometry=cell(3, 3))
+    store.apply_changes(
+        draft,
+        written=[StagedFeature(created.feature_id, created)],
+        deleted=[south.feature_id],
+        expected={south.feature_id: south.revision},
+        request=_request("create"),
+    )
+    assert grid_code(3) not in _by_code(store, draft)
+    assert _by_code(store, draft)[grid_code(9)].revision == 1
+
+    undone = store.undo(draft)
+
+    now = _by_code(store, draft)
+    assert grid_code(9) not in now
+    assert now[grid_code(3)].geometry.equals_exact(south.geometry, 0)
+    assert now[grid_code(3)].feature_id == south.feature_id
+    assert now[grid_code(3)].revision > south.revision
+    assert undone.record.state is EditState.UNDONE and undone.deleted == ("new-feature",)
+    assert undone.draft.edit_seq == 2
+    with pytest.raises(Conflict, match="nothing to undo"):
+        store.undo(draft)
+
+    redone = store.redo(draft)
+
+    now = _by_code(store, draft)
+    assert grid_code(3) not in now and now[grid_code(9)].geometry.equals_exact(cell(3, 3), 0)
+    assert redone.record.state is EditState.APPLIED and redone.draft.edit_seq == 3
+    with pytest.raises(Conflict, match="nothing to redo"):
+        store.redo(draft)
+
+
+def test_undo_refuses_when_a_touched_feature_moved_on(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    _, draft = _draft(store, region)
+    grid = _by_code(store, draft)[grid_code(1)]
+    store.apply_changes(
+        draft,
+        written=[StagedFeature(grid.feature_id, dataclasses.replace(grid, name="一"))],
+        deleted=[],
+        expected={grid.feature_id: grid.revision},
+        request=_request(),
+    )
+    # Someone edits the same feature through the version store, outside the history.
+    store.update_feature(draft, grid.feature_id, expected_revision=grid.revision + 1, properties={"name": "二"})
+
+    with pytest.raises(StaleFeatures):
+        store.undo(draft)
+
+    assert _by_code(store, draft)[grid_code(1)].name == "二"
+
+
+def test_an_edit_after_an_undo_discards_the_undone_edits(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    _, draft = _draft(store, region)
+
+    def rename(code: str, name: str) -> None:
+        grid = _by_code(store, draft)[code]
+        store.apply_changes(
+            draft,
+            written=[StagedFeature(grid.feature_id, dataclasses.replace(grid, name=name))],
+            deleted=[],
+            expected={grid.feature_id: grid.revision},
+            request=_request(),
+        )
+
+    rename(grid_code(1), "一")
+    rename(grid_code(2), "二")
+    store.undo(draft)
+    rename(grid_code(4), "四")
+
+    history = store.edits(draft)
+    assert [(e.seq, e.state) for e in history] == [(1, EditState.APPLIED), (2, EditState.APPLIED)]
+    assert _by_code(store, draft)[grid_code(2)].name != "二"
+    with pytest.raises(Conflict):
+        store.redo(draft)
+
+
+def test_only_drafts_take_edits(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    base, _ = _draft(store, region)
+    grid = _by_code(store, base)[grid_code(1)]
+
+    with pytest.raises(Conflict, match="only drafts"):
+        store.apply_changes(
+            base,
+            written=[StagedFeature(grid.feature_id, dataclasses.replace(grid, name="x"))],
+            deleted=[],
+            expected={grid.feature_id: grid.revision},
+            request=_request(),
+        )
