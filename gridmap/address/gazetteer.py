@@ -1,6 +1,7 @@
 """Administrative divisions an address may start with: province, city, county, town, community.
 
-The default gazetteer covers what gridmap's addresses need: Fujian, Ningde and its nine counties, Shouning's
+The default gazetteer covers what gridmap's addresses need: Fujian and its cities, Ningde and its nine
+counties, the Zhejiang counties across the border (泰顺, 苍南, 庆元, 景宁), Shouning's
 fourteen townships and the communities and villages of its county town 鳌阳镇. The division names and the
 county codes (GB/T 2260) are those of JioNLP's division list (github.com/dongrixinyu/JioNLP,
 jionlp/dictionary/china_location.zip, Apache-2.0) and of cpca's adcodes (MIT); 苍溪社区 and 敖东 come from
@@ -9,8 +10,9 @@ the magazine report (DOMAIN.md). Any other gazetteer (e.g. a national one) can b
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -81,7 +83,8 @@ class Gazetteer:
     units: dict[str, AdminUnit] = field(default_factory=dict)
     _full: dict[str, list[AdminUnit]] = field(default_factory=dict)
     _short: dict[str, list[AdminUnit]] = field(default_factory=dict)
-    _longest: int = 0
+    _lengths: dict[str, list[int]] = field(default_factory=dict)
+    """The lengths of the full and short names starting with each character, longest first."""
 
     @classmethod
     def of(cls, units: Iterable[AdminUnit]) -> Gazetteer:
@@ -96,10 +99,33 @@ class Gazetteer:
         self.units[unit.key] = unit
         for name in (unit.name, *unit.aliases):
             self._full.setdefault(name, []).append(unit)
-            self._longest = max(self._longest, len(name))
+            self._index(name)
         short = short_name(unit.name, unit.level)
         if short is not None and unit.level < AdminLevel.COMMUNITY:
             self._short.setdefault(short, []).append(unit)
+            self._index(short)
+
+    def _index(self, name: str) -> None:
+        lengths = self._lengths.setdefault(name[0], [])
+        if len(name) not in lengths:
+            lengths.append(len(name))
+            lengths.sort(reverse=True)
+
+    def with_aliases(self, aliases: Mapping[str, str]) -> Gazetteer:
+        """This gazetteer with other names (alias -> a unit's name) added; ValueError for a name it lacks."""
+        added: dict[str, list[str]] = {}
+        for alias, name in aliases.items():
+            if name not in self._full:
+                msg = f"alias {alias!r} names {name!r}, which is no division of the gazetteer"
+                raise ValueError(msg)
+            for unit in self._full[name]:
+                added.setdefault(unit.key, []).append(alias)
+        units = self.units.values()
+        return Gazetteer.of(dataclasses.replace(u, aliases=(*u.aliases, *added.get(u.key, ()))) for u in units)
+
+    def named(self, word: str) -> list[AdminUnit]:
+        """The units that `word` names, by full name, alias or short name (鳌阳 -> 鳌阳镇)."""
+        return [*self._full.get(word, ()), *self._short.get(word, ())]
 
     def community_stems(self) -> set[str]:
         """Community and village names without 社区/村 (城东, 大同): short words that name a community."""
@@ -124,11 +150,14 @@ class Gazetteer:
     def candidates_at(self, text: str, pos: int) -> list[tuple[AdminUnit, int, bool]]:
         """Every unit whose name starts text[pos:]: (unit, length, by full name), longest names first."""
         found: list[tuple[AdminUnit, int, bool]] = []
-        for length in range(min(self._longest, len(text) - pos), 1, -1):
+        room = len(text) - pos
+        for length in self._lengths.get(text[pos : pos + 1], ()):
+            if length > room or length < 2:
+                continue
             word = text[pos : pos + length]
             found.extend((unit, length, True) for unit in self._full.get(word, ()))
-            if not _NAME_CONTINUES.match(text, pos + length):
-                found.extend((unit, length, False) for unit in self._short.get(word, ()))
+            if word in self._short and not _NAME_CONTINUES.match(text, pos + length):
+                found.extend((unit, length, False) for unit in self._short[word])
         return found
 
 
@@ -136,6 +165,20 @@ def _ningde_units() -> list[AdminUnit]:
     units = [
         AdminUnit("350000", "福建省", AdminLevel.PROVINCE),
         AdminUnit("350900", "宁德市", AdminLevel.CITY, "350000"),
+    ]
+    # Fujian's other cities and the Zhejiang counties across Shouning's border: written without 市 or 县
+    # (福州朝阳新村, 泰顺胜利街) they still say the address is elsewhere
+    cities = {"350100": "福州市", "350200": "厦门市", "350300": "莆田市", "350400": "三明市", "350500": "泉州市"}
+    cities |= {"350600": "漳州市", "350700": "南平市", "350800": "龙岩市"}
+    units += [AdminUnit(code, name, AdminLevel.CITY, "350000") for code, name in cities.items()]
+    units += [
+        AdminUnit("330000", "浙江省", AdminLevel.PROVINCE),
+        AdminUnit("330300", "温州市", AdminLevel.CITY, "330000"),
+        AdminUnit("331100", "丽水市", AdminLevel.CITY, "330000"),
+        AdminUnit("330329", "泰顺县", AdminLevel.COUNTY, "330300"),
+        AdminUnit("330327", "苍南县", AdminLevel.COUNTY, "330300"),
+        AdminUnit("331126", "庆元县", AdminLevel.COUNTY, "331100"),
+        AdminUnit("331127", "景宁畲族自治县", AdminLevel.COUNTY, "331100"),
     ]
     counties = {
         "350902": "蕉城区",
@@ -165,4 +208,4 @@ def _ningde_units() -> list[AdminUnit]:
 
 
 SHOUNING = Gazetteer.of(_ningde_units())
-"""Fujian, Ningde's counties, Shouning's townships and 鳌阳镇's communities."""
+"""Fujian's cities, Ningde's counties, the Zhejiang neighbours, Shouning's townships and 鳌阳镇's communities."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from gridmap.address.registry import Road, StandardAddress, metres_between
+from gridmap.address.registry import Road, StandardAddress, leading_int, metres_between
 
 _MIN_UNCERTAINTY_M = 5.0
 
@@ -15,11 +13,10 @@ def interpolate_number(road: Road, number: str) -> tuple[float, float, float] | 
     Odd and even numbers usually face each other across the road, so the neighbours are taken from the
     number's own side when it has them on both hands, otherwise from both sides.
     """
-    found = re.match(r"[0-9]+", number)
+    wanted = leading_int(number)
     numbered = road.numbered()
-    if found is None or not numbered:
+    if wanted is None or not numbered:
         return None
-    wanted = int(found.group(0))
     if wanted < numbered[0][0] or wanted > numbered[-1][0]:
         return None
     same_side = [(n, door) for n, door in numbered if n % 2 == wanted % 2]

@@ -9,19 +9,33 @@ confident answer is worse than none, so anything ambiguous, contradictory or out
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from gridmap.address.gazetteer import SHOUNING, Gazetteer
 from gridmap.address.interpolate import interpolate_number, road_middle
 from gridmap.address.names import GENERIC_PLACES, NameMatch, resolve_compound, resolve_road
-from gridmap.address.parse import ParsedAddress, parse_address
+from gridmap.address.parse import KnownNames, ParsedAddress, parse_address
 from gridmap.address.registry import AddressRegistry, Building, Compound, StandardAddress
 
 MIN_CONFIDENCE = 0.6
 _LEVEL_CONFIDENCE = {"door": 1.0, "building": 0.97, "compound": 0.93, "road_number": 0.85, "road": 0.7}
 _BUILDING_RADIUS_M = 15.0
+# A word after a room naming a space that is no dwelling (501车库): the household is not at the room
+_NOT_DWELLING = re.compile(r"车库|车位|储藏室|储物间|杂物间|阁楼|地下室|店面|门面|商铺")
+_PHONE_LIKE = re.compile(r"[0-9]{7,}")
+# An answer whose text held a part the matcher did not understand is never sure (below 0.9, see README)
+UNDERSTOOD_FACTOR = 0.8
+CACHED_ANSWERS = 1 << 16
+NOT_UNDERSTOOD = "not understood"
+# A road's name among the parts not understood (镜湖大道 in 新华街镜湖大道邦盛三路10号)
+_OTHER_ROAD = re.compile(r"[\u4e00-\u9fff]{2,}?(?:大道|大街|路|街)")
+NOT_IN_REGISTRY = "not in the registry"
+NOT_A_DWELLING = "not a dwelling"
 
 
 class MatchLevel(StrEnum):
@@ -79,6 +93,10 @@ class MatchResult:
     candidates: tuple[str, ...] = ()
     message: str = ""
     parsed: ParsedAddress | None = None
+    used: tuple[str, ...] = ()
+    """The parts of the text the answer rests on (`road 胜利街`, `number 12`, `room 501`, `area 寿宁县`)."""
+    ignored: tuple[str, ...] = ()
+    """The parts of the text left out of the answer, each with why (`车库: not a dwelling`)."""
 
     @property
     def matched(self) -> bool:
@@ -92,29 +110,87 @@ class AddressMatcher:
         self, registry: AddressRegistry, *, gazetteer: Gazetteer = SHOUNING, min_confidence: float = MIN_CONFIDENCE
     ) -> None:
         self.registry = registry
-        self.gazetteer = gazetteer
+        towns = {alias: name for alias, name in registry.town_aliases.items() if gazetteer.named(name)}
+        self.gazetteer = gazetteer.with_aliases(towns) if towns else gazetteer
         self.min_confidence = min_confidence
-        self._known_roads = [*registry.roads, *registry.road_aliases]
-        self._known_compounds = [
-            name for name in [*registry.compounds, *registry.compound_aliases] if name not in registry.numbered_houses
-        ]
+        compounds = [*registry.compounds, *registry.compound_aliases]
+        self._known = KnownNames.of(
+            (*registry.roads, *registry.road_aliases),
+            [name for name in compounds if name not in registry.numbered_houses],
+        )
         self.reserved = gazetteer.community_stems() | set(registry.road_stems()) | GENERIC_PLACES
+        # a household register repeats each address for every member of the household: answers are kept
+        self._cached = lru_cache(maxsize=CACHED_ANSWERS)(self._match)
 
     def match_many(self, texts: Iterable[str]) -> list[MatchResult]:
         """Each text matched on its own."""
         return [self.match(text) for text in texts]
 
     def match(self, text: str) -> MatchResult:
-        """The registry entry an address text names, at the finest level it supports."""
-        parsed = parse_address(
-            text, gazetteer=self.gazetteer, known_roads=self._known_roads, known_compounds=self._known_compounds
-        )
-        result = _Attempt(self, parsed).run()
+        """The registry entry an address text names, at the finest level it supports.
+
+        The answers to the last `CACHED_ANSWERS` distinct texts are kept (results are immutable), so a text
+        written again, such as the shared address of a household's members, is not matched again.
+        """
+        return self._cached(text)
+
+    def _match(self, text: str) -> MatchResult:
+        parsed = parse_address(text, gazetteer=self.gazetteer, known=self._known)
+        attempt = _Attempt(self, parsed)
+        result = _accounted(attempt.run(), parsed, attempt.unknown)
+        doubts = [why for why in result.ignored if why.endswith((NOT_UNDERSTOOD, NOT_IN_REGISTRY))]
+        if result.matched and attempt.slips and doubts:
+            # a slip is believed only when the rest of the text bears it out (解放路106号浙二医院: another town's)
+            message = f"{attempt.slips[0]} only if mistyped, and {doubts[0]}: not taken for a slip"
+            slipped = _none(parsed, Reason.LOW_CONFIDENCE, message, [result.canonical_address or ""])
+            return dataclasses.replace(slipped, used=result.used, ignored=result.ignored)
         if result.matched and result.confidence < self.min_confidence:
             guess = result.address.label() if result.address else result.road or ""
             message = f"best guess {guess} ({result.level}) has confidence {result.confidence:.2f}, below the threshold"
-            return _none(parsed, Reason.LOW_CONFIDENCE, message, [guess])
+            low = _none(parsed, Reason.LOW_CONFIDENCE, message, [guess])
+            return dataclasses.replace(low, used=result.used, ignored=result.ignored)
         return result
+
+
+def _accounted(result: MatchResult, parsed: ParsedAddress, unknown: Iterable[str]) -> MatchResult:
+    """The result with the parts it used and ignored; a part not understood, or a name written beside the
+    ones found that the registry does not hold (`unknown`, each with why), makes it less sure."""
+    used = [f"area {name}" for name in parsed.admin_given]
+    if parsed.community and parsed.community not in parsed.admin_given:
+        used.append(f"area {parsed.community}")
+    if result.matched:
+        named = {"road": result.road, "compound": result.compound, "building": result.building}
+        used += [f"{part} {value}" for part, value in named.items() if value]
+        entry = result.address
+        if entry is not None and result.level is MatchLevel.DOOR:
+            used += [f"{part} {getattr(entry, part)}" for part in ("number", "unit", "room") if getattr(entry, part)]
+        elif result.level is MatchLevel.ROAD and parsed.number:
+            used.append(f"number {parsed.number}")
+    ignored = [*unknown, *_ignored_parts(parsed, result)]
+    confidence = result.confidence
+    if result.matched and any(why.endswith((NOT_UNDERSTOOD, NOT_IN_REGISTRY)) for why in ignored):
+        confidence = round(confidence * UNDERSTOOD_FACTOR, 4)
+    return dataclasses.replace(result, used=tuple(used), ignored=tuple(ignored), confidence=confidence)
+
+
+def _ignored_parts(parsed: ParsedAddress, result: MatchResult) -> Iterable[str]:
+    """Each part of the text the answer left out, with why (phone-like numbers masked, never echoed)."""
+    if result.matched and result.level is not MatchLevel.DOOR:
+        for part in ("unit", "room"):
+            value = getattr(parsed, part)
+            if value and (result.address is None or getattr(result.address, part) is None):
+                yield f"{part} {_PHONE_LIKE.sub('…', value)}: not registered at the level answered"
+    rest = _PHONE_LIKE.sub("", parsed.rest)
+    if rest != parsed.rest:
+        yield "a phone-like number: not part of an address"
+    if not rest:
+        return
+    if parsed.relative:
+        yield f"{rest}: a place nearby, not the address"
+    elif _NOT_DWELLING.search(rest):
+        yield f"{rest}: {NOT_A_DWELLING}"
+    else:
+        yield f"{rest}: {NOT_UNDERSTOOD}"
 
 
 def match_address(text: str, registry: AddressRegistry, *, min_confidence: float = MIN_CONFIDENCE) -> MatchResult:
@@ -139,6 +215,7 @@ class _Attempt:
 
     def __init__(self, matcher: AddressMatcher, parsed: ParsedAddress) -> None:
         self.registry = matcher.registry
+        self.gazetteer = matcher.gazetteer
         self.reserved = matcher.reserved
         self.parsed = parsed
         self.score = 1.0
@@ -147,15 +224,25 @@ class _Attempt:
         self.number = parsed.number
         self.building = parsed.building
         self.written_compound: str | None = None
+        self.unknown: list[str] = []
+        self.slips: list[str] = []
+        """Names read as another's mistyped (`解放路 as 解放街`)."""
+        """Parts written beside those the answer rests on, left out, with why (`compound 星河大厦: not in the
+        registry`)."""
 
     def run(self) -> MatchResult:
         p = self.parsed
-        if not any((p.road, p.compound, p.number, p.building, p.room)):
-            return self.none(Reason.EMPTY, "no road, compound or number in the address")
         written = (p.province, p.city, p.county, p.town)  # communities lie inside the area's town
         outside = [name for name in written if name is not None and name not in self.registry.area]
         if outside:
             return self.none(Reason.OUTSIDE_AREA, f"{outside[0]} is outside the registry's area")
+        if not any((p.road, p.compound, p.number, p.building, p.room)):
+            return self.none(Reason.EMPTY, "no road, compound or number in the address")
+        if p.city and not (p.county or p.town or p.community) and len(self.registry.area) > 2:
+            # 宁德东区路3号, 宁德市龙庭国际: a city named, and then an address of its own, not of our county
+            return self.none(
+                Reason.OUTSIDE_AREA, f"{p.city} is named without {self.registry.area[2]}: outside the area"
+            )
         if p.relative and (p.relative_to_number or not (p.road and p.number)):
             return self.none(Reason.RELATIVE, f"the address is given relative to a place ({p.rest})")
         failure = self.resolve_names()
@@ -191,8 +278,8 @@ class _Attempt:
         if written_compound and not p.road and (compound is None or not compound.exact):
             # 胜利12号: a road written without its 街 looks like a compound name
             as_road = resolve_road(written_compound, self.registry, stem_only=True)
-            if written_compound in GENERIC_PLACES and p.number is None and p.bare_number is None:
-                as_road = None  # 东区 alone is a part of town, not 东区路
+            if p.number is None and p.bare_number is None:
+                as_road = None  # 东区 or 中山 alone is a part of town or another place, not 东区路 or 中山街
             if as_road is not None and as_road.name is not None:
                 others = [c for c in _names(compound) if c in self.registry.compounds]
                 if compound is not None and compound.name is not None:
@@ -218,6 +305,7 @@ class _Attempt:
             self.road, self.score = road.name, self.score * road.score
         if compound is not None and compound.name is not None:
             self.compound, self.score = self.registry.compounds[compound.name], self.score * compound.score
+        self.slips = [f"{n.query} as {n.name}" for n in (road, compound) if n and n.name and n.how == "fuzzy"]
         if p.road and self.road is None and self.compound is None:
             return self.none(Reason.NO_SUCH_ROAD, f"no road {p.road} in the registry", _names(road))
         if written_compound and self.compound is None and self.road is None:
@@ -225,7 +313,21 @@ class _Attempt:
             return self.none(Reason.NO_SUCH_COMPOUND, message, _names(compound))
         if p.road and self.road is None:
             self.score *= 0.9  # the compound is known; the road written beside it is not
+            self.unknown.append(f"road {p.road}: {NOT_IN_REGISTRY}")
+        unresolved = self.written_compound if self.compound is None else None
+        if unresolved and _NOT_DWELLING.search(unresolved):
+            self.unknown.append(f"{unresolved}: {NOT_A_DWELLING}")  # 胜利街5号车库
+        elif unresolved and not self.names_the_area(unresolved):
+            self.unknown.append(f"compound {unresolved}: {NOT_IN_REGISTRY}")  # the road is known; the compound not
+        for part in (unresolved or "", "" if p.relative else p.rest):
+            if self.road is not None and (other := _OTHER_ROAD.search(part)):
+                message = f"{other.group(0)} is a second road, not in the registry: the number may be on it"
+                return self.none(Reason.CONFLICT, message)
         return None
+
+    def names_the_area(self, word: str) -> bool:
+        """Whether a word is the name of a division of the registry's area (寿宁鳌阳花园巷7号: 鳌阳 is the town)."""
+        return any(unit.name in self.registry.area for unit in self.gazetteer.named(word))
 
     def check_door_compound(self, door: StandardAddress) -> MatchResult | None:
         """A door plate and a compound named together must agree; the door then gives the compound."""
@@ -244,6 +346,8 @@ class _Attempt:
                     Reason.CONFLICT, f"{door.label()} is {door_compound.name}, not {written}", [door_compound.name]
                 )
             self.compound = door_compound
+            # the name written is taken as the door's compound's (朝阳 for 朝阳新村)
+            self.unknown = [why for why in self.unknown if why != f"compound {written}: {NOT_IN_REGISTRY}"]
         return None
 
     # --- levels ----------------------------------------------------------------------------------------
@@ -270,6 +374,10 @@ class _Attempt:
             return self.at_compound(Reason.NO_SUCH_BUILDING, f"{compound.name} has no building {building_name}")
         if p.room is None:
             return self.at_building(building, None, "")
+        if _NOT_DWELLING.search(p.rest):
+            return self.at_building(
+                building, Reason.NO_SUCH_ROOM, f"{p.rest} is not a dwelling: located at the building"
+            )
         room = _room(building, p.unit, p.room)
         if room is None:
             where = f"{building_name}栋" + (f"{p.unit}单元" if p.unit else "")

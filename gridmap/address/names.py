@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from gridmap.address.fuzzy import nearest_names
-from gridmap.address.registry import AddressRegistry, compound_core
+from rapidfuzz.distance import Levenshtein
+
+from gridmap.address.fuzzy import nearest_names, weighted_distance
+from gridmap.address.registry import ROAD_SUFFIX, AddressRegistry, compound_core
 
 # Words for parts of any Chinese town: never read as the start of a compound's name (南门 is not 南门新村)
 GENERIC_PLACES = frozenset(
@@ -15,6 +18,15 @@ GENERIC_PLACES = frozenset(
 )  # fmt: skip
 ROAD_FUZZY_MIN = 0.8
 COMPOUND_FUZZY_MIN = 0.75
+# A fuzzy match must be a slip, not another name: the weighted edits (`fuzzy.substitution_cost`) may add up to
+# two homophones in a compound (龙亭 for 龙庭) and a homophone plus 路/街 in a road (胜力路 for 胜利街). Any
+# other changed, added or dropped character costs 1 and makes a different place (财政所 for 财政局, 东兴大厦
+# for 东升大厦, 金域花园 for 金城花园): refused, however close the score.
+ROAD_SLIP_COST = 0.8
+COMPOUND_SLIP_COST = 0.6
+# What may stand before a registered compound name written inside a longer one: a place of two or more
+# characters (寿宁县医院宿舍, 城关龙庭国际); a single character makes another name (中医院宿舍, 乡医院宿舍).
+_PLACE_BEFORE = re.compile(r"^[\u4e00-\u9fff]+(?:县|镇|乡|社区|村|城关|县城)$")
 # the runner-up must trail the best by this much, or the name is ambiguous
 MARGIN = 0.1
 
@@ -57,7 +69,7 @@ def resolve_road(text: str, registry: AddressRegistry, *, stem_only: bool = Fals
     ]
     if ending:
         return NameMatch(text, max(ending, key=len), 0.93, "suffix")
-    return _fuzzy(text, list(registry.roads), registry.road_aliases, ROAD_FUZZY_MIN)
+    return _fuzzy(text, list(registry.roads), registry.road_aliases, ROAD_FUZZY_MIN, ROAD_SLIP_COST)
 
 
 def resolve_compound(text: str, registry: AddressRegistry, *, reserved: Collection[str] = ()) -> NameMatch:
@@ -74,7 +86,11 @@ def resolve_compound(text: str, registry: AddressRegistry, *, reserved: Collecti
     core = compound_core(text)
     if core in registry.compounds or core in aliases:
         return NameMatch(text, aliases.get(core, core), 0.97, "core")
-    inside = [name for name in [*registry.compounds, *aliases] if len(name) >= 3 and name in text]
+    inside = [
+        name
+        for name in [*registry.compounds, *aliases]
+        if len(name) >= 3 and name in text and _place_before(text[: text.index(name)], reserved)
+    ]
     if inside:
         longest = max(inside, key=len)
         return NameMatch(text, aliases.get(longest, longest), 0.93, "inside")
@@ -87,11 +103,26 @@ def resolve_compound(text: str, registry: AddressRegistry, *, reserved: Collecti
             return NameMatch(text, starting.pop(), 0.9, "prefix")
         if len(starting) > 1:
             return NameMatch(text, None, 0.0, "prefix", tuple(sorted(starting)))
-    return _fuzzy(core, {n for n in named if n not in aliases}, aliases, COMPOUND_FUZZY_MIN)
+    return _fuzzy(core, {n for n in named if n not in aliases}, aliases, COMPOUND_FUZZY_MIN, COMPOUND_SLIP_COST)
 
 
-def _fuzzy(text: str, names: Collection[str], aliases: dict[str, str], minimum: float) -> NameMatch:
-    """The single canonical name within reach of a typo, or the tied candidates."""
+def _place_before(before: str, reserved: Collection[str]) -> bool:
+    """Whether `before` may precede a compound's name without making another name of it."""
+    return not before or before in reserved or bool(_PLACE_BEFORE.match(before))
+
+
+def _a_slip(text: str, name: str, slip_cost: float) -> bool:
+    """Whether `text` may be `name` mistyped: within the slip cost, and at most half the characters of the
+    name's stem (without 路/街/巷) changed, since two homophones in a two-character stem make another name
+    (翠渝路 is no 体育路 however alike they sound)."""
+    if weighted_distance(text, name) > slip_cost:
+        return False
+    stem = ROAD_SUFFIX.sub("", name)
+    return 2 * Levenshtein.distance(ROAD_SUFFIX.sub("", text), stem) <= len(stem)
+
+
+def _fuzzy(text: str, names: Collection[str], aliases: dict[str, str], minimum: float, slip_cost: float) -> NameMatch:
+    """The single canonical name within reach of a slip (see ROAD_SLIP_COST), or the tied candidates."""
     choices = [*names, *(a for a, canonical in aliases.items() if canonical in names)]
     best: dict[str, float] = {}
     for name, score in nearest_names(text, choices, limit=8):
@@ -104,4 +135,8 @@ def _fuzzy(text: str, names: Collection[str], aliases: dict[str, str], minimum: 
     if len(ranked) > 1 and ranked[1][1] > ranked[0][1] - MARGIN:
         tied = tuple(name for name, score in ranked if score > ranked[0][1] - MARGIN)
         return NameMatch(text, None, 0.0, "fuzzy", tied)
+    written = [a for a, canonical in aliases.items() if canonical == ranked[0][0]] + [ranked[0][0]]
+    if not any(_a_slip(text, name, slip_cost) for name in written):
+        # close, but not by a slip: another place that looks like this one (shown, never taken)
+        return NameMatch(text, None, 0.0, "far", (ranked[0][0],))
     return NameMatch(text, ranked[0][0], ranked[0][1], "fuzzy")

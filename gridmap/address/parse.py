@@ -11,7 +11,7 @@ take their meaning from their designator (号, 栋, 单元, 层, 室) or, when b
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from gridmap.address.gazetteer import SHOUNING, AdminLevel, AdminUnit, Gazetteer
@@ -19,7 +19,28 @@ from gridmap.address.names import GENERIC_PLACES
 from gridmap.address.normalize import has_relative_words, normalize_address
 
 _ROAD = re.compile(r"^(.*?[\u4e00-\u9fff0-9](?:大道|大街|路|街|巷|弄))(?!道|办)")
-_GENERIC_TOWN = re.compile(r"^([\u4e00-\u9fff]{2,6}?(?:街道办事处|街道|镇|乡))")
+# A word that continues a division's name into another name (东区路, 城关镇小区, 县城): no division
+_NOT_ENDED = r"(?!大道|大街|[路街巷弄道村区桥园苑楼院号城])"
+_ZONES = ("经济技术开发区", "经济开发区", "高新技术产业开发区", "开发区", "工业园区", "工业区", "高新区")
+_GENERIC_COUNTY = re.compile(rf"[\u4e00-\u9fff]{{2,6}}?(?:{'|'.join(_ZONES)}|自治县|县|区|旗){_NOT_ENDED}")
+_GENERIC_TOWN = re.compile(rf"[\u4e00-\u9fff]{{2,6}}?(?:街道办事处|街道|镇|乡){_NOT_ENDED}")
+# Words for parts of a town or a compound that end in 区 like a county's name
+_NOT_COUNTIES: tuple[str, ...] = (
+    "小区",
+    "社区",
+    "辖区",
+    "住宅区",
+    "宿舍区",
+    "生活区",
+    "校区",
+    "厂区",
+    "园区",
+    "景区",
+    "片区",
+    "营区",
+)
+_NOT_COUNTIES += ("新区", "老区", "东区", "西区", "南区", "北区", "中区", *(f"{n}区" for n in "一二三四五六七八九十"))
+_SHORT_SUFFIX = re.compile(r"(?:街道办事处|街道|镇|乡|县|区|旗)$")
 # A province or city the gazetteer lacks (广州市, 浙江省) still says where the address is not
 _GENERIC_DIVISION = re.compile(r"[\u4e00-\u9fff]{2,3}?(?:省|自治区|市)(?!场)")
 _NOT_DIVISIONS = ("超市", "城市", "都市", "门市", "夜市", "集市")
@@ -32,10 +53,12 @@ _TOKEN = re.compile(
 )
 # A place word inside a road candidate ends what came before the road (方岩镇下宅村万里公路 -> 万里公路)
 _PLACE_MARK = re.compile(r"(?:街道|社区|居委会|镇|乡|村|区)")
-_PLACE_MARK_END = re.compile(r"(?:街道|社区|居委会|镇|乡|村|区)$")
+# a place (two characters and its level word) before a name: 城关新街, 蟾溪社区龙庭国际; not 乡 in 乡医院宿舍
+_PLACE_BEFORE_NAME = re.compile(r"[\u4e00-\u9fff]{2}(?:街道|社区|居委会|镇|乡|村|区)$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _RELATIVE = re.compile(r"(对面|附近|旁边|隔壁|后面|斜对|边上|往[东南西北]|[0-9]+米)")
 _SEAT_WORDS = ("县城", "城关", "城区")
+_DESIGNATOR_CHARS = frozenset("号栋幢座元室层楼门弄")
 
 
 @dataclass(frozen=True)
@@ -90,16 +113,64 @@ class _Body:
         return any(v is not None for v in (self.building, self.unit, self.floor, self.room))
 
 
+@dataclass(frozen=True)
+class KnownNames:
+    """Road and compound names the caller knows (two characters or more), by kind, ready for parsing many texts.
+
+    A road beats a compound of the same name. Build it once (`KnownNames.of`) and pass it to every
+    `parse_address` call: indexing a registry's names for each text would cost more than parsing it.
+    """
+
+    kinds: dict[str, str] = field(default_factory=dict)
+    lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """The lengths of the names starting with each character, longest first."""
+
+    @classmethod
+    def of(cls, roads: Collection[str] = (), compounds: Collection[str] = ()) -> KnownNames:
+        """The names indexed: roads as "road", compounds as "compound"."""
+        kinds = {name: "compound" for name in compounds if len(name) >= 2}
+        kinds.update({name: "road" for name in roads if len(name) >= 2})
+        lengths: dict[str, set[int]] = {}
+        for name in kinds:
+            lengths.setdefault(name[0], set()).add(len(name))
+        return cls(kinds, {first: tuple(sorted(ns, reverse=True)) for first, ns in lengths.items()})
+
+    def starting_at(self, text: str, pos: int, longer_than: int = 1) -> Iterator[tuple[int, str]]:
+        """The known names longer than `longer_than` characters that start at pos, longest first: (end, kind)."""
+        if pos >= len(text):
+            return
+        room = len(text) - pos
+        for length in self.lengths.get(text[pos], ()):
+            if length <= longer_than:
+                return
+            kind = self.kinds.get(text[pos : pos + length]) if length <= room else None
+            if kind is not None:
+                yield pos + length, kind
+
+    def at(self, text: str, pos: int, longer_than: int) -> bool:
+        """True when a known name longer than `longer_than` characters starts at pos."""
+        return next(self.starting_at(text, pos, longer_than), None) is not None
+
+
+NO_KNOWN_NAMES = KnownNames()
+
+
 def parse_address(
     text: str,
     *,
     gazetteer: Gazetteer = SHOUNING,
     known_roads: Collection[str] = (),
     known_compounds: Collection[str] = (),
+    known: KnownNames | None = None,
 ) -> ParsedAddress:
-    """Split an address into its parts (see the module docstring); never raises on odd input."""
+    """Split an address into its parts (see the module docstring); never raises on odd input.
+
+    The names the caller knows come as `known_roads` and `known_compounds`, or prepared once as `known`
+    (which then replaces both) when many texts are parsed against the same registry.
+    """
     normalized = normalize_address(text) if isinstance(text, str) else ""
-    known = _known_names(known_roads, known_compounds)
+    if known is None:
+        known = KnownNames.of(known_roads, known_compounds) if known_roads or known_compounds else NO_KNOWN_NAMES
     admin, given, pos = _admin_prefix(normalized, gazetteer, known)
     body_text = normalized[pos:]
     community = admin.get(AdminLevel.COMMUNITY)
@@ -137,21 +208,8 @@ def _name(admin: dict[AdminLevel, AdminUnit], level: AdminLevel) -> str | None:
     return unit.name if unit else None
 
 
-def _known_names(known_roads: Collection[str], known_compounds: Collection[str]) -> dict[str, str]:
-    """Names the caller knows (two characters or more), by kind: a road beats a compound of the same name."""
-    known = {name: "compound" for name in known_compounds if len(name) >= 2}
-    known.update({name: "road" for name in known_roads if len(name) >= 2})
-    return known
-
-
-def _known_name_at(text: str, pos: int, known: dict[str, str], longer_than: int) -> bool:
-    """True when a known name longer than `longer_than` characters starts at pos."""
-    longest = max(map(len, known), default=0)
-    return any(text[pos : pos + length] in known for length in range(min(longest, len(text) - pos), longer_than, -1))
-
-
 def _admin_prefix(
-    text: str, gazetteer: Gazetteer, known: dict[str, str]
+    text: str, gazetteer: Gazetteer, known: KnownNames
 ) -> tuple[dict[AdminLevel, AdminUnit], tuple[str, ...], int]:
     """Divisions at the start of the text (ancestors filled in), the names written, and where the body starts.
 
@@ -166,7 +224,7 @@ def _admin_prefix(
             pos += 2
             continue
         step = _next_division(text, pos, matched, gazetteer)
-        if step is not None and _known_name_at(text, pos, known, step[1]):
+        if step is not None and known.at(text, pos, step[1]):
             break
         if step is None:
             # the county town: 寿宁县城, 寿宁城关 (the town itself is left to the registry's area)
@@ -174,7 +232,7 @@ def _admin_prefix(
                 if text.startswith(_SEAT_WORDS, pos):
                     pos += 2
                     continue
-                if text.startswith("城", pos) and text[pos - 1 : pos] == "县":
+                if text.startswith("城", pos) and text[pos - 1 : pos] == "县" and not known.at(text, pos, 1):
                     pos += 1
                     continue
             break
@@ -188,22 +246,44 @@ def _admin_prefix(
         start, pos = pos, _unknown_division(text, pos, matched, given, known)
         if pos == start:
             break
-    if matched and AdminLevel.TOWN not in matched and max(matched) == AdminLevel.COUNTY:
-        found = _GENERIC_TOWN.match(text[pos:])
-        if found and not _known_name_at(text, pos, known, found.end()):
-            unit = AdminUnit(f"?:{found.group(1)}", found.group(1), AdminLevel.TOWN, matched[AdminLevel.COUNTY].key)
-            matched[AdminLevel.TOWN] = unit
-            given.append(unit.name)
-            pos += found.end()
+    if max(matched, default=0) < AdminLevel.COUNTY:
+        pos = _unknown_local_division(text, pos, AdminLevel.COUNTY, matched, given, known)
+    if max(matched, default=0) == AdminLevel.COUNTY or not matched:
+        pos = _unknown_local_division(text, pos, AdminLevel.TOWN, matched, given, known)
     return matched, tuple(given), pos
 
 
+def _unknown_local_division(
+    text: str, pos: int, level: AdminLevel, matched: dict[AdminLevel, AdminUnit], given: list[str], known: KnownNames
+) -> int:
+    """A county (海淀区, 杭州上城区, 广州经济技术开发区) or town (寮步镇, 稠江街道) missing from the gazetteer,
+    written where the divisions end, taken as one; where the body starts.
+
+    Such a word names a place elsewhere, so the address lies outside the registry's area, unless it starts
+    with a name the registry knows or is a word for a part of a town or compound: 朝阳小区, 城东社区, 城关镇,
+    东区路, 朝阳新村二区 are no divisions.
+    """
+    found = (_GENERIC_COUNTY if level is AdminLevel.COUNTY else _GENERIC_TOWN).match(text, pos)
+    if found is None:
+        return pos
+    name = found.group(0)
+    zone = name.endswith(_ZONES)  # a zone may start with a known road: 横街工业区
+    if known.at(text, pos, len(name) - 1 if zone else 1):
+        return pos
+    if (not zone and name.endswith(_NOT_COUNTIES)) or _SHORT_SUFFIX.sub("", name) in GENERIC_PLACES:
+        return pos
+    parent = matched[max(matched)].key if matched else None
+    matched[level] = AdminUnit(f"?:{name}", name, level, parent)
+    given.append(name)
+    return found.end()
+
+
 def _unknown_division(
-    text: str, pos: int, matched: dict[AdminLevel, AdminUnit], given: list[str], known: dict[str, str]
+    text: str, pos: int, matched: dict[AdminLevel, AdminUnit], given: list[str], known: KnownNames
 ) -> int:
     """A province or city missing from the gazetteer (福建省福州市, 北京市) taken as one; where the body starts."""
     found = _GENERIC_DIVISION.match(text, pos)
-    if found is None or found.group(0).endswith(_NOT_DIVISIONS) or _known_name_at(text, pos, known, found.end() - pos):
+    if found is None or found.group(0).endswith(_NOT_DIVISIONS) or known.at(text, pos, found.end() - pos):
         return pos
     name = found.group(0)
     level = AdminLevel.CITY if name.endswith("市") else AdminLevel.PROVINCE
@@ -240,19 +320,17 @@ def _next_division(
     return None if best is None else (best[1], best[2], best[3])
 
 
-def _known_spans(text: str, known: dict[str, str]) -> list[tuple[int, int, str]]:
+def _known_spans(text: str, known: KnownNames) -> list[tuple[int, int, str]]:
     """Non-overlapping occurrences of known names, longest first at each position: (start, end, kind)."""
-    if not known:
-        return []
-    longest = max(map(len, known))
     spans: list[tuple[int, int, str]] = []
+    if not known.kinds:
+        return spans
     pos = 0
     while pos < len(text):
-        for length in range(min(longest, len(text) - pos), 1, -1):
-            kind = known.get(text[pos : pos + length])
-            if kind is not None and (length > 2 or _starts_a_name(text, pos, spans)):
-                spans.append((pos, pos + length, kind))
-                pos += length
+        for end, kind in known.starting_at(text, pos):
+            if (end - pos > 2 and kind == "road") or _starts_a_name(text, pos, spans):
+                spans.append((pos, end, kind))
+                pos = end
                 break
         else:
             pos += 1
@@ -260,17 +338,21 @@ def _known_spans(text: str, known: dict[str, str]) -> list[tuple[int, int, str]]
 
 
 def _starts_a_name(text: str, pos: int, spans: list[tuple[int, int, str]]) -> bool:
-    """Whether a name may start at pos: at the start, after a known name, a place word or a non-Chinese character.
+    """Whether a name may start at pos: at the start, after a known name, a place word, a designator or a
+    non-Chinese character.
 
-    Two-character names (新街, 老街) end many longer ones (华新街, 机师新街): inside a word they are not read.
+    Two-character names (新街, 老街) end many longer ones (华新街, 机师新街), and a compound's name ends other
+    compounds' (医院宿舍 in 中医院宿舍): inside a word they are not read.
     """
     if pos == 0 or (spans and spans[-1][1] == pos) or not _CJK.match(text, pos - 1):
         return True
+    if text[pos - 1] in _DESIGNATOR_CHARS:
+        return True
     before = text[:pos]
-    return bool(_PLACE_MARK_END.search(before)) or before.endswith(tuple(GENERIC_PLACES))
+    return bool(_PLACE_BEFORE_NAME.search(before)) or before.endswith(tuple(GENERIC_PLACES))
 
 
-def _parse_body(text: str, known: dict[str, str]) -> _Body:
+def _parse_body(text: str, known: KnownNames) -> _Body:
     body = _Body()
     cursor = 0
     for start, end, kind in _known_spans(text, known):

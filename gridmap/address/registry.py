@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ COLUMNS = ("road", "number", "compound", "building", "unit", "room", "lon", "lat
 # Words that end compound names without telling them apart: 三委楼小区 is also called 三委楼
 GENERIC_COMPOUND_SUFFIXES = ("住宅小区", "小区", "住宅区", "宿舍区")
 ROAD_SUFFIX = re.compile(r"(大道|大街|路|街|巷|弄)$")
+_LEADING_DIGITS = re.compile(r"[0-9]+")
 _METRES_PER_DEGREE = 6371008.8 * math.pi / 180.0
 
 
@@ -49,6 +50,20 @@ class StandardAddress:
         parts += [f"{self.building}栋" if self.building else "", f"{self.unit}单元" if self.unit else ""]
         parts.append(f"{self.room}室" if self.room else "")
         return "".join(parts)
+
+
+ALIAS_KINDS = ("road", "compound", "town")
+
+
+@dataclass(frozen=True)
+class AddressAlias:
+    """Another name residents write for a road, a compound or the town (环城大道 for the road 环城路)."""
+
+    kind: str
+    """`road`, `compound` or `town` (see ALIAS_KINDS); empty when the name alone says (a road's or a compound's)."""
+    name: str
+    """The name in the registry (for a town, in the gazetteer)."""
+    alias: str
 
 
 @dataclass
@@ -101,15 +116,27 @@ class Road:
 
     name: str
     doors: dict[str, StandardAddress] = field(default_factory=dict)
+    _numbered: list[tuple[int, StandardAddress]] | None = field(default=None, repr=False, compare=False)
+
+    def add_door(self, entry: StandardAddress) -> None:
+        """Register a door plate (the entry's number) on this road."""
+        assert entry.number is not None
+        self.doors[entry.number] = entry
+        self._numbered = None
 
     def numbered(self) -> list[tuple[int, StandardAddress]]:
-        """Door plates with a plain leading number, in order (33-1 counts as 33)."""
-        found = [(_leading_int(number), door) for number, door in self.doors.items()]
-        return sorted(((n, door) for n, door in found if n is not None), key=lambda pair: (pair[0], pair[1].id))
+        """Door plates with a plain leading number, in order (33-1 counts as 33); sorted once, then kept."""
+        if self._numbered is None:
+            found = [(leading_int(number), door) for number, door in self.doors.items()]
+            self._numbered = sorted(
+                ((n, door) for n, door in found if n is not None), key=lambda pair: (pair[0], pair[1].id)
+            )
+        return self._numbered
 
 
-def _leading_int(number: str) -> int | None:
-    found = re.match(r"[0-9]+", number)
+def leading_int(number: str) -> int | None:
+    """The plain number a door number starts with (33 of 33-1, 12 of 12A), None if it starts otherwise."""
+    found = _LEADING_DIGITS.match(number)
     return int(found.group(0)) if found else None
 
 
@@ -145,9 +172,15 @@ class AddressRegistry:
         self,
         addresses: Iterable[StandardAddress],
         *,
-        aliases: Mapping[str, str] | None = None,
+        aliases: Mapping[str, str] | Iterable[AddressAlias] = (),
         area: tuple[str, ...] = ("福建省", "宁德市", "寿宁县", "鳌阳镇"),
+        strict: bool = True,
     ) -> None:
+        """Index the addresses; `aliases` map other names to registry names, either as alias -> name (a road's
+        or a compound's, whichever the name is) or as `AddressAlias`es of a stated kind (a town's alias is
+        kept in `town_aliases` for the matcher's gazetteer). An alias naming no road or compound here is a
+        ValueError, or when not `strict` left out and kept in `skipped_aliases` (a registry replaced since
+        the aliases were written may lack the road)."""
         self.area = area
         self.addresses: list[StandardAddress] = []
         self.roads: dict[str, Road] = {}
@@ -167,18 +200,32 @@ class AddressRegistry:
             if core != name:
                 self.compound_aliases.setdefault(core, name)
             self.compound_aliases.setdefault(f"{core}小区", name)
-        for alias, canonical in (aliases or {}).items():
-            alias, canonical = normalize_name(alias), normalize_name(canonical)
-            if canonical in self.roads:
-                self.road_aliases[alias] = canonical
-            elif canonical in self.compounds:
-                self.compound_aliases[alias] = canonical
-            else:
-                msg = f"alias {alias!r} names {canonical!r}, which is neither a road nor a compound of the registry"
-                raise ValueError(msg)
+        self.town_aliases: dict[str, str] = {}
+        """Other names of towns (alias -> the gazetteer's name), for the matcher's gazetteer."""
+        self.skipped_aliases: list[AddressAlias] = []
+        for entry in _alias_entries(aliases):
+            try:
+                self._add_alias(entry)
+            except ValueError:
+                if strict:
+                    raise
+                self.skipped_aliases.append(entry)
         for name in [*self.compounds, *self.roads]:
             self.road_aliases.pop(name, None)
             self.compound_aliases.pop(name, None)
+
+    def _add_alias(self, entry: AddressAlias) -> None:
+        alias, canonical = normalize_name(entry.alias), normalize_name(entry.name)
+        kinds: dict[str, Collection[str]] = {"road": self.roads, "compound": self.compounds}
+        kind = entry.kind or next((k for k, names in kinds.items() if canonical in names), "")
+        if kind == "town":
+            self.town_aliases[alias] = canonical
+        elif kind in kinds and canonical in kinds[kind]:
+            (self.road_aliases if kind == "road" else self.compound_aliases)[alias] = canonical
+        else:
+            what = f"not a {kind}" if kind else "neither a road nor a compound"
+            msg = f"alias {alias!r} names {canonical!r}, which is {what} of the registry"
+            raise ValueError(msg)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, **options: Any) -> AddressRegistry:
@@ -204,7 +251,7 @@ class AddressRegistry:
             compound_name = f"{entry.road}{entry.number}号"
         if entry.road and entry.number and entry.building is None and entry.room is None:
             road = self.roads.setdefault(entry.road, Road(entry.road))
-            road.doors[entry.number] = entry
+            road.add_door(entry)
             if compound_name is not None:
                 self.compounds.setdefault(compound_name, Compound(compound_name)).gates.append(entry)
             return
@@ -235,6 +282,13 @@ class AddressRegistry:
         """The door plate road + number, if registered."""
         found = self.roads.get(road)
         return found.doors.get(number) if found else None
+
+
+def _alias_entries(aliases: Mapping[str, str] | Iterable[AddressAlias]) -> Iterable[AddressAlias]:
+    """Aliases as entries; those of a mapping have no kind yet (the name tells whether a road or compound)."""
+    if isinstance(aliases, Mapping):
+        return [AddressAlias("", canonical, alias) for alias, canonical in aliases.items()]
+    return aliases
 
 
 def _normalized(entry: StandardAddress) -> StandardAddress:

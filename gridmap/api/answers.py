@@ -42,12 +42,23 @@ class Conformance(Answer):
     conformsTo: list[str]  # noqa: N815 - OGC API member name
 
 
+class TileLayer(Answer):
+    """One tile layer of the base map: URL template, subdomains ({s}) and attribution."""
+
+    url: str
+    subdomains: str
+    attribution: str
+
+
 class Tiles(Answer):
-    """The base map: tile URL template (empty: none configured), attribution and datum."""
+    """The base map: its tile layers, bottom first (none configured: empty), the first's URL and attribution
+    (empty: no base map), the tiles' datum and the deepest zoom they exist at."""
 
     url: str
     attribution: str
     datum: str
+    max_native_zoom: int
+    layers: list[TileLayer]
 
 
 class ViewerConfig(Answer):
@@ -164,6 +175,8 @@ class AddressMatch(Answer):
     candidates: list[Any]
     address: str | None
     id: str | None
+    used: list[str] = Field(description="The parts of the text the answer rests on (road 胜利街, number 12)")
+    ignored: list[str] = Field(description="The parts of the text left out, each with why (车库: not a dwelling)")
 
 
 class AreaName(Answer):
@@ -379,6 +392,33 @@ def binary_answer(*media_types: str, description: str) -> dict[int | str, dict[s
     """The `responses=` entry of a 200 whose body is a file of one of these media types."""
     schema = {"type": "string", "format": "binary"}
     return {200: {"description": description, "content": {m: {"schema": schema} for m in media_types}}}
+
+
+class ReferenceLayerDescription(Answer):
+    """A reference layer (streets, river, buildings): how to draw it and where it is."""
+
+    name: str
+    title: str
+    kind: Literal["point", "line", "polygon"]
+    style: dict[str, str | float]
+    feature_count: int = Field(ge=0)
+    bbox: list[float] | None  # WGS-84 west, south, east, north; null for an empty layer
+    labelled: bool
+    revision: int = Field(ge=1)
+
+
+class ReferenceLayerList(Answer):
+    """The reference layers, in import order."""
+
+    layers: list[ReferenceLayerDescription]
+
+
+class ReferenceLayerMap(ReferenceLayerDescription):
+    """A reference layer's features (each with its `label` when the layer has labels) as a FeatureCollection."""
+
+    type: Literal["FeatureCollection"]
+    crs: str
+    features: list[Feature]
 
 
 def geojson_answer(model: type[Answer], description: str) -> dict[int | str, dict[str, Any]]:

@@ -1,8 +1,10 @@
 """The standard address registry as data in the store: imported from a file, read back as the geocoder's matcher.
 
 `import_registry` is what `gridmap registry import` runs (and the demo loader): rows that cannot be read are
-counted and left out, ids repeated in the file or stored already are counted and skipped. `RegistryMatchers`
-builds the matcher once per registry revision, so every process sees a new import without restarting.
+counted and left out, ids repeated in the file or stored already are counted and skipped. Aliases (other names
+for a road, compound or town: the file's `aliases` column and an alias file) are stored beside the entries,
+as data the community edits. `RegistryMatchers` builds the matcher once per registry revision and alias list,
+so every process sees a new import without restarting.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gridmap.address.gazetteer import SHOUNING
 from gridmap.address.match import AddressMatcher
-from gridmap.address.registry import COLUMNS, AddressRegistry, StandardAddress
+from gridmap.address.normalize import normalize_name
+from gridmap.address.registry import COLUMNS, AddressAlias, AddressRegistry, StandardAddress
 from gridmap.errors import InvalidInput, NotFound
-from gridmap.services.geocode import registry_frame
+from gridmap.services.geocode import alias_file, column_aliases, registry_frame
 from gridmap.store.address_store import AddressStore
 
 NO_REGISTRY = "no address registry is loaded: gridmap registry import FILE"
@@ -32,6 +36,8 @@ class RegistryImport:
     duplicate_ids: int = 0  # repeated in the file (the first is kept) or stored already
     unparseable: int = 0
     unparseable_rows: list[int] = field(default_factory=list)  # the first SHOWN_ROWS, numbered from 1
+    aliases: int = 0  # stored
+    unknown_aliases: list[str] = field(default_factory=list)  # naming no road, compound or town: left out
 
 
 def _entry(index: int, row: Mapping[Hashable, object]) -> StandardAddress | None:
@@ -49,14 +55,18 @@ def _entry(index: int, row: Mapping[Hashable, object]) -> StandardAddress | None
     return StandardAddress(id=str(raw_id).strip(), lon=lon, lat=lat, **parts)
 
 
-def import_registry(store: AddressStore, path: Path, *, replace: bool = False) -> RegistryImport:
-    """Import a registry file (CSV in UTF-8 or GBK, or GeoJSON points) into the store, after emptying the
-    store's registry when `replace`; nothing is stored when the file is not a registry at all."""
+def import_registry(
+    store: AddressStore, path: Path, *, replace: bool = False, aliases: Path | None = None
+) -> RegistryImport:
+    """Import a registry file (CSV in UTF-8 or GBK, or GeoJSON points) and the aliases of its `aliases` column
+    and of the alias file `aliases` into the store, after emptying the store's registry and aliases when
+    `replace`; nothing is stored when either file cannot be read at all."""
     frame = registry_frame(path)
     missing = [name for name in COLUMNS if name not in frame.columns]
     if missing:
         msg = f"{path}: not an address registry: it lacks the columns {', '.join(missing)}"
         raise InvalidInput(msg)
+    written = [*column_aliases(frame), *(alias_file(aliases) if aliases is not None else ())]
     result = RegistryImport(rows=len(frame))
     entries: dict[str, StandardAddress] = {}
     for index, row in enumerate(frame.to_dict("records")):
@@ -72,6 +82,12 @@ def import_registry(store: AddressStore, path: Path, *, replace: bool = False) -
     added = store.add_addresses(list(entries.values()), replace=replace)
     result.imported = added.added
     result.duplicate_ids += added.already_stored
+    if written or replace:
+        registry = AddressRegistry(store.addresses(), aliases=written, strict=False)
+        towns = [a for a in written if a.kind == "town" and not SHOUNING.named(normalize_name(a.name))]
+        unknown = [*registry.skipped_aliases, *towns]
+        result.unknown_aliases = [f"{a.kind} {a.name}: {a.alias}" for a in unknown]
+        result.aliases = store.add_address_aliases([a for a in written if a not in unknown], replace=replace)
     return result
 
 
@@ -80,17 +96,18 @@ class RegistryMatchers:
 
     def __init__(self, store: AddressStore) -> None:
         self.store = store
-        self._revision: tuple[int, int] | None = None
+        self._revision: tuple[tuple[int, int], tuple[AddressAlias, ...]] | None = None
         self._matcher: AddressMatcher | None = None
         self._lock = threading.Lock()
 
     def get(self) -> AddressMatcher:
         """The matcher of the registry as stored now; NotFound (saying how to load one) when it is empty."""
-        revision = self.store.address_revision()
+        revision = (self.store.address_revision(), tuple(self.store.address_aliases()))
         with self._lock:
-            if revision[0] == 0:
+            if revision[0][0] == 0:
                 raise NotFound(NO_REGISTRY)
             if self._matcher is None or revision != self._revision:
-                self._matcher = AddressMatcher(AddressRegistry(self.store.addresses()))
+                registry = AddressRegistry(self.store.addresses(), aliases=revision[1], strict=False)
+                self._matcher = AddressMatcher(registry)
                 self._revision = revision
             return self._matcher

@@ -1,4 +1,5 @@
-"""The demo, loaded on request only: the sample region, its address registry, households and incidents.
+"""The demo, loaded on request only: the sample region, its address registry, households, incidents, and the
+streets and river drawn under the grids.
 
 Nothing loads it by itself: a server pointed at an empty production database stays empty. `gridmap demo
 load` (which scripts/serve.sh runs for the embedded SQLite demo store) imports the files under a data folder
@@ -16,15 +17,30 @@ from gridmap.io.incidents import read_incidents
 from gridmap.services.address_registry import RegistryImport, RegistryMatchers, import_registry
 from gridmap.services.boundaries import import_boundaries, publish_version
 from gridmap.services.household_import import HouseholdsImported, import_households
+from gridmap.services.reference_layers import import_reference_layer
 from gridmap.store.incident_store import IncidentFilter
 from gridmap.store.interface import BoundaryStore
+from gridmap.store.reference_store import Style
 from gridmap.store.version_store import VersionInfo
 
 REGION_FILE = Path("boundaries") / "shouning_aoyang.geojson"
 REGISTRY_FILE = Path("sample") / "addresses.csv"
+ALIASES_FILE = Path("sample") / "address_aliases.csv"  # everyday names of the registry's roads and compounds
 HOUSEHOLDS_FILE = Path("sample") / "households.csv"
 INCIDENTS_FILE = Path("sample") / "incidents.geojson"
-DEMO_FILES = (REGION_FILE, REGISTRY_FILE, HOUSEHOLDS_FILE, INCIDENTS_FILE)
+STREETS_FILE = Path("sample") / "streets.geojson"
+RIVER_FILE = Path("sample") / "river.geojson"
+# The sample's reference layers: (file, name, title, style), drawn under the grids to orient by.
+REFERENCE_LAYERS: tuple[tuple[Path, str, str, Style], ...] = (
+    (STREETS_FILE, "streets", "道路 / Streets", {"color": "#868e96", "weight": 2.5, "opacity": 0.9}),
+    (
+        RIVER_FILE,
+        "river",
+        "河流 / River",
+        {"color": "#4dabf7", "weight": 2.0, "fillColor": "#a5d8ff", "fillOpacity": 0.7},
+    ),
+)
+DEMO_FILES = (REGION_FILE, REGISTRY_FILE, ALIASES_FILE, HOUSEHOLDS_FILE, INCIDENTS_FILE, STREETS_FILE, RIVER_FILE)
 DEMO_AUTHOR = "gridmap demo"
 
 
@@ -36,6 +52,7 @@ class DemoLoaded:
     addresses: RegistryImport
     households: HouseholdsImported
     incidents: int
+    reference_layers: list[str]  # their names
 
 
 def store_holdings(store: BoundaryStore) -> list[str]:
@@ -45,6 +62,7 @@ def store_holdings(store: BoundaryStore) -> list[str]:
         "households": store.household_revision()[0],
         "incidents": store.list_incidents(IncidentFilter(), limit=1).matched,
         "address registry entries": store.address_revision()[0],
+        "reference layers": len(store.list_reference_layers()),
     }
     return [f"{count:,} {what}" for what, count in counts.items() if count]
 
@@ -68,11 +86,19 @@ def load_demo(store: BoundaryStore, data_dir: Path, *, force: bool = False) -> D
     if held and not force:
         msg = f"the store holds {', '.join(held)}: the demo loads into an empty store (--force loads it anyway)"
         raise Conflict(msg)
-    addresses = import_registry(store, data_dir / REGISTRY_FILE, replace=True)
+    addresses = import_registry(store, data_dir / REGISTRY_FILE, replace=True, aliases=data_dir / ALIASES_FILE)
     version = load_demo_region(store, data_dir)
     households = import_households(store, data_dir / HOUSEHOLDS_FILE, matcher=RegistryMatchers(store).get())
     incidents = store.import_incidents(read_incidents(data_dir / INCIDENTS_FILE))
-    return DemoLoaded(version=version, addresses=addresses, households=households, incidents=incidents)
+    layers = [
+        import_reference_layer(
+            store=store, path=data_dir / path, name=name, title=title, label_field="name", style=style
+        ).layer.name
+        for path, name, title, style in REFERENCE_LAYERS
+    ]
+    return DemoLoaded(
+        version=version, addresses=addresses, households=households, incidents=incidents, reference_layers=layers
+    )
 
 
 def _demo_file(data_dir: Path, relative: Path) -> Path:

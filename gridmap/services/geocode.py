@@ -28,23 +28,25 @@ import numpy as np
 import pandas as pd
 
 from gridmap.address.match import AddressMatcher, MatchResult
-from gridmap.address.registry import COLUMNS, AddressRegistry
+from gridmap.address.registry import ALIAS_KINDS, COLUMNS, AddressAlias, AddressRegistry
 from gridmap.errors import InvalidInput, NotFound
-from gridmap.geo.assign import PointAssigner
-from gridmap.geo.crs import Datum, LocalMetres, parse_datum, to_wgs84
-from gridmap.geo.hierarchy import Level
+from gridmap.geo.crs import Datum, parse_datum, to_wgs84
 from gridmap.io.text import decoding, text_encoding
+from gridmap.services.boundary_layers import BoundaryLayers as BoundaryLayers  # re-exported
 
 CHUNK_ROWS = 2_000
 LON_COLUMNS = ("lon", "lng", "longitude", "经度")
 LAT_COLUMNS = ("lat", "latitude", "纬度")
 CRS_COLUMN = "crs"
+ALIASES_COLUMN = "aliases"
 RESULT_COLUMNS = (
     "match_level",
     "match_confidence",
     "match_reason",
     "matched_address",
     "matched_id",
+    "match_used",
+    "match_ignored",
     "location_source",
     "wgs84_lon",
     "wgs84_lat",
@@ -79,50 +81,6 @@ class GeocodeSummary:
     unmatched: int = 0
 
 
-class BoundaryLayers:
-    """One assigner per level of a boundary version, answering codes for many points at once."""
-
-    def __init__(self, boundaries: gpd.GeoDataFrame) -> None:
-        if boundaries.empty:
-            msg = "the boundary version has no features to assign households to"
-            raise InvalidInput(msg)
-        self.assigners: dict[Level, tuple[PointAssigner, np.ndarray]] = {}
-        for level in Level:
-            part = boundaries[boundaries["level"] == level.value]
-            if len(part):
-                codes = part["code"].astype(str).to_numpy()
-                self.assigners[level] = (PointAssigner(np.asarray(part.geometry, dtype=object), codes), codes)
-        if Level.GRID not in self.assigners:
-            msg = "the boundaries have no grid level to assign households to"
-            raise InvalidInput(msg)
-        self.metres = LocalMetres(*(float(v) for v in boundaries.total_bounds))
-
-    def assign(self, lon: np.ndarray, lat: np.ndarray) -> dict[str, list[str]]:
-        """Per point: community/grid/microgrid code, assignment, nearest grid and distance (as CSV text)."""
-        columns: dict[str, list[str]] = {}
-        for level in Level:
-            if level in self.assigners:
-                assigner, codes = self.assigners[level]
-                found = assigner.assign_xy(lon, lat)
-                columns[f"{level.value}_code"] = [str(codes[i]) if i >= 0 else "" for i in found.tolist()]
-            else:
-                columns[f"{level.value}_code"] = [""] * len(lon)
-        grids, codes = self.assigners[Level.GRID]
-        where = grids.locate(lon, lat, metres=self.metres)
-        located = np.isfinite(lon) & np.isfinite(lat)
-        columns["assignment"] = [
-            "" if not ok else ("covered" if p >= 0 else "uncovered")
-            for ok, p in zip(located.tolist(), where.polygon.tolist(), strict=True)
-        ]
-        pairs = list(zip(where.polygon.tolist(), where.nearest.tolist(), strict=True))
-        columns["nearest_grid_code"] = [str(codes[n]) if p < 0 and n >= 0 else "" for p, n in pairs]
-        columns["nearest_grid_distance_m"] = [
-            f"{d:.1f}" if p < 0 and math.isfinite(d) else ""
-            for p, d in zip(where.polygon.tolist(), where.distance_m.tolist(), strict=True)
-        ]
-        return columns
-
-
 def registry_frame(path: Path) -> pd.DataFrame:
     """The rows of a registry file: a CSV (UTF-8 or GBK; id, road, number, compound, building, unit, room, lon,
     lat) or a GeoJSON of points with those properties; empty cells are None."""
@@ -137,20 +95,55 @@ def registry_frame(path: Path) -> pd.DataFrame:
             lon, lat = [*((feature.get("geometry") or {}).get("coordinates") or ()), None, None][:2]
             properties = feature.get("properties") or {}
             records.append({"id": properties.get("id", str(index)), **properties, "lon": lon, "lat": lat})
-        frame = pd.DataFrame.from_records(records).reindex(columns=["id", *COLUMNS])
+        frame = pd.DataFrame.from_records(records).reindex(columns=["id", *COLUMNS, ALIASES_COLUMN])
     else:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=text_encoding(path))
     return frame.astype(object).where(frame.notna() & (frame.astype(str) != ""), None)
 
 
-def load_registry(path: Path) -> AddressRegistry:
-    """A standard address registry from a file (see `registry_frame`), for ad-hoc use beside the store's."""
+def load_registry(path: Path, aliases: Path | None = None) -> AddressRegistry:
+    """A standard address registry from a file (see `registry_frame`), for ad-hoc use beside the store's, with
+    the aliases of its `aliases` column and of an alias file (see `alias_file`)."""
     frame = registry_frame(path)
+    names = [*column_aliases(frame), *(alias_file(aliases) if aliases is not None else ())]
     try:
-        return AddressRegistry.from_frame(frame)
+        return AddressRegistry.from_frame(frame, aliases=names)
     except (ValueError, TypeError) as err:
         msg = f"{path}: not an address registry: {err}"
         raise InvalidInput(msg) from None
+
+
+def column_aliases(frame: pd.DataFrame) -> list[AddressAlias]:
+    """The aliases of a registry table's `aliases` column (`|` between them): a row's compound's if it names
+    one, else its road's (环城大道|环城马路 on a door plate of 环城路)."""
+    if ALIASES_COLUMN not in frame.columns:
+        return []
+    found: list[AddressAlias] = []
+    for road, compound, cell in frame[["road", "compound", ALIASES_COLUMN]].itertuples(index=False):
+        kind, name = ("compound", compound) if compound else ("road", road)
+        if name and cell:
+            found += [AddressAlias(kind, str(name).strip(), a.strip()) for a in str(cell).split("|") if a.strip()]
+    return found
+
+
+def alias_file(path: Path) -> list[AddressAlias]:
+    """The aliases of a CSV (UTF-8 or GBK) with the columns kind (road, compound or town), name, alias."""
+    if not path.is_file():
+        msg = f"{path}: no such alias file"
+        raise NotFound(msg)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=text_encoding(path))
+    missing = [c for c in ("kind", "name", "alias") if c not in frame.columns]
+    if missing:
+        msg = f"{path}: not an alias file: it lacks the columns {', '.join(missing)}"
+        raise InvalidInput(msg)
+    aliases = []
+    for number, (kind, name, alias) in enumerate(frame[["kind", "name", "alias"]].itertuples(index=False), 2):
+        kind, name, alias = kind.strip().lower(), name.strip(), alias.strip()
+        if kind not in ALIAS_KINDS or not name or not alias:
+            msg = f"{path}, line {number}: an alias needs a kind ({', '.join(ALIAS_KINDS)}), a name and an alias"
+            raise InvalidInput(msg)
+        aliases.append(AddressAlias(kind, name, alias))
+    return aliases
 
 
 def boundary_layers(boundaries: gpd.GeoDataFrame) -> BoundaryLayers:
@@ -241,6 +234,8 @@ def geocode_rows(
             "match_reason": reason,
             "matched_address": (result.canonical_address or "") if result is not None else "",
             "matched_id": (result.registry_id or "") if result is not None else "",
+            "match_used": "; ".join(result.used) if result is not None else "",
+            "match_ignored": "; ".join(result.ignored) if result is not None else "",
             "location_source": source[i],
             "wgs84_lon": f"{lon[i]:.7f}" if source[i] else "",
             "wgs84_lat": f"{lat[i]:.7f}" if source[i] else "",
@@ -320,7 +315,8 @@ def count_rows(path: Path) -> int:
 
 
 def match_summary(result: MatchResult) -> dict[str, object]:
-    """What a public caller may see of a match: the registry address and id and how sure the match is, no more."""
+    """What a public caller may see of a match: the registry address and id, how sure the match is, and which
+    parts of the caller's own text it used and ignored (phone-like numbers masked), no more."""
     return {
         "level": result.level.value,
         "confidence": round(result.confidence, 3),
@@ -333,4 +329,6 @@ def match_summary(result: MatchResult) -> dict[str, object]:
         "compound": result.compound,
         "building": result.building,
         "uncertainty_m": None if result.uncertainty_m is None else round(result.uncertainty_m, 1),
+        "used": list(result.used),
+        "ignored": list(result.ignored),
     }

@@ -1,4 +1,5 @@
-"""The standard address registry (标准地址库) in the store; implemented in `gridmap/store/addresses.py`."""
+"""The standard address registry (标准地址库) and its aliases in the store; implemented in
+`gridmap/store/addresses.py`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from gridmap.address.registry import StandardAddress
+from gridmap.address.registry import AddressAlias, StandardAddress
 
 
 @dataclass(frozen=True)
@@ -31,4 +32,13 @@ class AddressStore(Protocol):
 
     def address_revision(self) -> tuple[int, int]:
         """How many entries the registry holds and its highest row number: changes with every import."""
+        ...
+
+    def add_address_aliases(self, aliases: Sequence[AddressAlias], *, replace: bool = False) -> int:
+        """Store aliases in one transaction, after emptying the stored ones when `replace`; an alias of a kind
+        stored already keeps its stored name. How many were added."""
+        ...
+
+    def address_aliases(self) -> list[AddressAlias]:
+        """Every stored alias, in the order they were added."""
         ...

@@ -14,11 +14,11 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gridmap.address.registry import COLUMNS, StandardAddress
+from gridmap.address.registry import ALIAS_KINDS, COLUMNS, AddressAlias, StandardAddress
 from gridmap.errors import Conflict, InvalidInput
 from gridmap.store.address_store import AddressesAdded, AddressStore
 from gridmap.store.frames import stored_text
-from gridmap.store.tables import ADDRESS_ID_LENGTH, CODE_LENGTH, NAME_LENGTH, AddressEntry
+from gridmap.store.tables import ADDRESS_ID_LENGTH, CODE_LENGTH, NAME_LENGTH, AddressAliasRow, AddressEntry
 
 # The longest text each part may hold: names of roads and compounds, numbers of doors, buildings, units, rooms.
 _PART_LENGTHS = {"road": NAME_LENGTH, "compound": NAME_LENGTH} | dict.fromkeys(
@@ -91,6 +91,44 @@ class AddressRegister(AddressStore):
         with self._transaction() as session:
             count, last = session.execute(select(func.count(), func.coalesce(func.max(AddressEntry.id), 0))).one()
         return int(count), int(last)
+
+    def add_address_aliases(self, aliases: Sequence[AddressAlias], *, replace: bool = False) -> int:
+        """Store aliases in one transaction, after emptying the stored ones when `replace`; an alias of a kind
+        stored already keeps its stored name. How many were added."""
+        rows: dict[tuple[str, str], dict[str, str]] = {}
+        for alias in aliases:
+            if alias.kind not in ALIAS_KINDS:
+                msg = f"an alias's kind must be one of {', '.join(ALIAS_KINDS)}, not {alias.kind!r}"
+                raise InvalidInput(msg)
+            row = {
+                "kind": alias.kind,
+                "name": stored_text(alias.name, "an alias's name", NAME_LENGTH),
+                "alias": stored_text(alias.alias, "an alias", NAME_LENGTH),
+            }
+            rows.setdefault((alias.kind, row["alias"]), row)
+        try:
+            with self._write_transaction() as session:
+                if replace:
+                    session.execute(delete(AddressAliasRow))
+                    stored: set[tuple[str, str]] = set()
+                else:
+                    stored = {
+                        (kind, alias)
+                        for kind, alias in session.execute(select(AddressAliasRow.kind, AddressAliasRow.alias))
+                    }
+                new = [row for key, row in rows.items() if key not in stored]
+                if new:
+                    session.execute(insert(AddressAliasRow), new)
+        except IntegrityError:
+            msg = "another import changed the address aliases meanwhile; nothing was imported, try again"
+            raise Conflict(msg) from None
+        return len(new)
+
+    def address_aliases(self) -> list[AddressAlias]:
+        """Every stored alias, in the order they were added."""
+        with self._transaction() as session:
+            rows = session.scalars(select(AddressAliasRow).order_by(AddressAliasRow.id))
+            return [AddressAlias(row.kind, row.name, row.alias) for row in rows]
 
 
 def _stored_ids(session: Session, ids: Sequence[str]) -> set[str]:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
+import opencc
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gridmap.address.normalize import (
     chinese_numeral_value,
+    conversion_starts,
     has_relative_words,
     normalize_address,
     normalize_number,
+    to_simplified,
 )
 
 
@@ -79,3 +86,28 @@ def test_relative_words() -> None:
 def test_normalisation_is_idempotent(text: str) -> None:
     once = normalize_address(text)
     assert normalize_address(once) == once
+
+
+# a pool of characters to write texts from: simplified, traditional, and those starting t2s phrases (深沈)
+_POOL = "寿宁县鳌阳镇胜利街环城路壽寧縣鰲陽鎮勝利街環城路深沈回覆意志消乾隆著名后皇后髮發台臺1号-"
+
+
+@given(st.text(alphabet=_POOL, max_size=12))
+def test_simplified_text_is_skipped_but_the_answer_is_opencc_s(text: str) -> None:
+    assert to_simplified(text) == opencc.OpenCC("t2s").convert(text)
+
+
+def test_the_phrase_starts_are_those_of_the_installed_opencc(tmp_path: Path) -> None:
+    """_PHRASE_STARTS against the installed OpenCC's phrase table (read with its own opencc_dict tool)."""
+    clib = Path(opencc.__file__).parent / "clib"
+    tool = clib / "bin" / "opencc_dict"
+    assert tool.is_file(), "the OpenCC wheel ships opencc_dict"
+    out = tmp_path / "phrases.txt"
+    env = {**os.environ, "LD_LIBRARY_PATH": str(clib / "lib64")}
+    phrases = clib / "share" / "opencc" / "TSPhrases.ocd2"
+    subprocess.run([tool, "-i", phrases, "-o", out, "-f", "ocd2", "-t", "text"], check=True, env=env)
+    starts = conversion_starts()
+    for line in out.read_text(encoding="utf-8").splitlines():
+        key, values = line.split("\t")
+        if values.split(" ")[0] != key:
+            assert key[0] in starts, f"{key} converts, but a text starting it would skip OpenCC"

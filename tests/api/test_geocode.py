@@ -33,6 +33,10 @@ def test_an_address_gets_its_registry_entry_and_grids(client: TestClient) -> Non
     body = response.json()
     assert body["match"]["level"] == "door" and body["match"]["address"] == "胜利街5号"
     assert body["match"]["id"] == "door:胜利街:5"
+    assert body["match"]["used"] == ["area 福建省", "area 寿宁县", "road 胜利街", "number 5"]
+    assert body["match"]["ignored"] == []
+    noted = client.get("/api/v1/geocode", params={"q": "胜利街5号车库"}).json()["match"]
+    assert noted["ignored"] == ["车库: not a dwelling"]
     assert body["wgs84"]["lon"] == pytest.approx(EAST_OF_GRID_004[0])
     location = body["location"]
     assert location["covered"] is True and location["version"] == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridmap.address.registry import StandardAddress
+from gridmap.address.registry import AddressAlias, StandardAddress
 from gridmap.errors import Conflict, InvalidInput
 from gridmap.store.interface import BoundaryStore
 from tests.boundary_builders import LAT0, LON0
@@ -59,3 +59,16 @@ def test_bad_entries_refuse_the_whole_import(store: BoundaryStore) -> None:
     with pytest.raises(InvalidInput, match="road of address"):
         store.add_addresses([StandardAddress("door:long", LON0, LAT0, road="路" * 201)])
     assert store.addresses() == [door(1)]
+
+
+def test_aliases_come_back_in_order_a_taken_alias_keeps_its_name_and_replace_empties_them(
+    store: BoundaryStore,
+) -> None:
+    first = [AddressAlias("road", "环城路", "环城大道"), AddressAlias("compound", "朝阳新村", "朝阳小区")]
+    assert store.add_address_aliases(first) == 2
+    assert store.add_address_aliases([AddressAlias("road", "胜利街", "环城大道")]) == 0  # 环城大道 is taken
+    assert store.address_aliases() == first
+    assert store.add_address_aliases([AddressAlias("town", "鳌阳镇", "城关镇")], replace=True) == 1
+    assert store.address_aliases() == [AddressAlias("town", "鳌阳镇", "城关镇")]
+    with pytest.raises(InvalidInput):
+        store.add_address_aliases([AddressAlias("river", "蟾溪", "大溪")])
