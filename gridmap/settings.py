@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,17 @@ class Settings(BaseSettings):
     tiles_url: str = Field(default="", description="Base-map tile URL template; empty means no base map")
     tiles_attribution: str = Field(default="", description="Attribution shown for the base map")
     tiles_datum: str = Field(default="wgs84", description="Datum of the base-map tiles: wgs84 or gcj02")
+    basemap: Literal["none", "custom", "tianditu", "amap", "local"] = Field(
+        default="custom",
+        description="Base map: custom (tiles_url; none when empty), tianditu (needs tianditu_key), amap (GCJ-02 "
+        "tiles: the pages shift the grids to match), local (basemap_path served at /tiles/), or none",
+    )
+    tianditu_key: str = Field(default="", description="The city's Tianditu (天地图) browser key, for basemap=tianditu")
+    basemap_path: Path | None = Field(
+        default=None,
+        description="For basemap=local: an MBTiles file, or a folder of {z}/{x}/{y}.png tiles, served at "
+        "/tiles/{z}/{x}/{y}.png (tiles in tiles_datum)",
+    )
     sample_dir: Path = Field(
         default=Path("data"),
         description="Folder whose sample/ holds the life-circle streets and facilities used when "
@@ -84,6 +96,30 @@ class Settings(BaseSettings):
         default=6 * 3600.0,
         ge=0,
         description="Seconds between the server's retention purges (the first at start-up); 0 turns the timer off",
+    )
+    session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="Hours a sign-in with a password lasts (the browser's session cookie and its row in the store)",
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark session cookies Secure even on plain HTTP: set it behind a proxy that terminates TLS "
+        "(on HTTPS they are Secure anyway)",
+    )
+    incident_number_prefix: str = Field(
+        default="SN",
+        pattern=r"^[A-Z]{1,8}$",
+        description="The county's prefix of short incident numbers (SN-20261127-0042): 1-8 capital letters",
+    )
+    time_limits: Path | None = Field(
+        default=None,
+        description="TOML file of the incident time limits per category and stage, working hours and declared "
+        "calendar years (docs/incidents.md); unset: the shipped gridmap/incidents/time_limits.toml",
+    )
+    due_soon_hours: float = Field(
+        default=4.0, gt=0, description="Incidents due within this many working hours are flagged due_soon"
     )
 
 

@@ -1,4 +1,9 @@
-"""What routes receive: the settings, the store, the caller (from `Authorization: Bearer`), and readable versions.
+"""What routes receive: the settings, the store, the caller, and readable versions.
+
+The caller is named by `Authorization: Bearer <token>` (the API, the CLI, scripts) or, without one, by the
+session cookie of a browser signed in with a password (gridmap.api.session_cookies): both give the same user,
+role and scope to every dependency below. An unsafe request the cookie authenticates must carry the session's
+CSRF token (`X-CSRF-Token`), else 403.
 
 Reading rule: published and retired versions (the history of what was published) are open to anyone when
 settings.public_read is on, and to any user with a token otherwise; the features, check report and export of
@@ -16,12 +21,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from gridmap.api.clients import request_client
-from gridmap.errors import Unauthorized
+from gridmap.api.session_cookies import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE
+from gridmap.errors import Forbidden, Unauthorized
 from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.disclosure import Disclosure
 from gridmap.incidents.ratelimit import TokenBucketLimiter
-from gridmap.services import incident_access, public_incidents
+from gridmap.services import incident_access, public_incidents, sessions
 from gridmap.services import users as user_service
+from gridmap.services.incident_clock import IncidentRules
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings
@@ -65,14 +72,35 @@ VersionsDep = Annotated[VersionCache, Depends(get_versions)]
 LocatorsDep = Annotated[LocatorCache, Depends(get_locators)]
 
 
+async def get_incident_rules(request: Request) -> IncidentRules:
+    """The deployment's incident rules (number prefix, time limits), loaded when the app was made."""
+    rules: IncidentRules = request.app.state.incident_rules
+    return rules
+
+
+IncidentRulesDep = Annotated[IncidentRules, Depends(get_incident_rules)]
+
+
 async def current_user(
-    store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> UserInfo | None:
-    """The caller named by a bearer token, None without one; 401 for a token nobody holds."""
-    if credentials is None:
+    """The caller named by a bearer token (401 for a token nobody holds), else by a live session cookie (403 for an
+    unsafe request without its CSRF token); None for neither, or a session that ended (the caller is anonymous)."""
+    # The token and session lookups are database queries: off the event loop.
+    if credentials is not None:
+        return await run_in_threadpool(user_service.authenticate, store, credentials.credentials)
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
         return None
-    # The token lookup is a database query: off the event loop.
-    return await run_in_threadpool(user_service.authenticate, store, credentials.credentials)
+    user = await run_in_threadpool(sessions.session_user, store, session_id)
+    if (
+        user is not None
+        and request.method not in SAFE_METHODS
+        and not sessions.csrf_matches(session_id, request.headers.get(CSRF_HEADER))
+    ):
+        msg = f"a signed-in page must send its {CSRF_HEADER} header with this request; reload the page and try again"
+        raise Forbidden(msg)
+    return user
 
 
 CurrentUserDep = Annotated[UserInfo | None, Depends(current_user)]
@@ -98,6 +126,12 @@ async def planner(user: CurrentUserDep, store: StoreDep) -> UserInfo:
     return user
 
 
+async def admin(user: Annotated[UserInfo, Depends(signed_in)]) -> UserInfo:
+    """A user with the admin role (managing users and their passwords)."""
+    user_service.require_role(user, Role.ADMIN)
+    return user
+
+
 ReaderDep = Annotated[UserInfo | None, Depends(reader)]
 
 
@@ -114,6 +148,7 @@ async def costly_reader(request: Request, user: ReaderDep) -> UserInfo | None:
 CostlyReaderDep = Annotated[UserInfo | None, Depends(costly_reader)]
 SignedInDep = Annotated[UserInfo, Depends(signed_in)]
 PlannerDep = Annotated[UserInfo, Depends(planner)]
+AdminDep = Annotated[UserInfo, Depends(admin)]
 
 
 @dataclass(frozen=True)

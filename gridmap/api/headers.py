@@ -4,7 +4,8 @@ Pages and scripts all come from this origin (gridmap.api.pages), so scripts and 
 script but the pages' import maps, each allowed by its sha256 (never 'unsafe-inline'), no inline style sheet or
 style attribute (styles set from scripts through the CSSOM, as Leaflet and Swagger UI do, are allowed by CSP).
 Images may also come from `data:`/`blob:` (icons, canvases) and from
-the base-map tile host of settings.tiles_url.
+the tile hosts of the configured base map (gridmap.api.base_map: a preset's hosts, settings.tiles_url's, or none
+for local tiles). Tiles are images: connect-src stays 'self'.
 """
 
 from __future__ import annotations
@@ -31,13 +32,11 @@ def tile_source(tiles_url: str) -> str | None:
     return f"{parts.scheme}://{'.'.join(labels)}"
 
 
-def content_security_policy(tiles_url: str, script_hashes: tuple[str, ...] = ()) -> str:
-    """The policy every answer carries, allowing images from the tile host of `tiles_url` when there is one and
-    the inline scripts whose CSP hash sources ("'sha256-…'") are in `script_hashes`."""
-    images = ["'self'", "data:", "blob:"]
-    tiles = tile_source(tiles_url)
-    if tiles:
-        images.append(tiles)
+def content_security_policy(image_sources: tuple[str, ...] = (), script_hashes: tuple[str, ...] = ()) -> str:
+    """The policy every answer carries, allowing images from the base map's tile hosts (`image_sources`, CSP
+    sources as `tile_source` makes them) and the inline scripts whose CSP hash sources ("'sha256-…'") are in
+    `script_hashes`."""
+    images = ["'self'", "data:", "blob:", *image_sources]
     directives = {
         "default-src": "'self'",
         "script-src": " ".join(["'self'", *script_hashes]),
@@ -56,10 +55,12 @@ def content_security_policy(tiles_url: str, script_hashes: tuple[str, ...] = ())
 class SecurityHeaders:
     """Add the security headers to every HTTP answer (replacing any the route set)."""
 
-    def __init__(self, app: ASGIApp, *, tiles_url: str, script_hashes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, *, image_sources: tuple[str, ...] = (), script_hashes: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.headers = {
-            "Content-Security-Policy": content_security_policy(tiles_url, script_hashes),
+            "Content-Security-Policy": content_security_policy(image_sources, script_hashes),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "strict-origin-when-cross-origin",  # tile hosts such as OSM ask for a Referer
             "X-Frame-Options": "DENY",
@@ -80,7 +81,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def install_security_headers(app: FastAPI, *, tiles_url: str) -> None:
+def install_security_headers(app: FastAPI, *, image_sources: tuple[str, ...]) -> None:
     """Wrap the app's whole middleware stack in SecurityHeaders, so that even a 500 (answered by Starlette's
     outermost ServerErrorMiddleware, outside any middleware added with add_middleware) carries them. The policy
     allows the pages' import maps by their hashes, computed from the pages here, once per app."""
@@ -88,6 +89,6 @@ def install_security_headers(app: FastAPI, *, tiles_url: str) -> None:
     script_hashes = inline_script_hashes()
 
     def build_with_headers() -> ASGIApp:
-        return SecurityHeaders(build(), tiles_url=tiles_url, script_hashes=script_hashes)
+        return SecurityHeaders(build(), image_sources=image_sources, script_hashes=script_hashes)
 
     app.build_middleware_stack = build_with_headers  # type: ignore[method-assign]

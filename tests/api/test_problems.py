@@ -78,6 +78,8 @@ def test_viewer_config_tells_the_tile_datum(make_client) -> None:  # type: ignor
         "url": "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
         "attribution": "© 高德",
         "datum": "gcj02",
+        "max_native_zoom": 18,
+        "layers": [{"url": "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png", "subdomains": "abc", "attribution": "© 高德"}],
     }
     assert amap["output_crs"] == "gcj02"
 

@@ -50,6 +50,7 @@ def sign_in(page: Any, token: str) -> None:
     """Sign in through the top bar and wait until the viewer has reloaded its layers."""
     page.evaluate("document.body.dataset.loaded = ''")
     page.click("#signin-button")
+    page.click("#token-advanced > summary")  # a token is the advanced way; a name and password the usual one
     page.fill("#token-input", token)
     page.click("#token-form button[type=submit]")
     page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=20_000)

@@ -62,7 +62,8 @@ def test_household_choropleth_colours_every_grid_and_clicks_show_counts(
     assert len(fills) == len(server.of_level("grid"))
     assert set(fills) <= HOUSEHOLD_RAMP
     assert len(set(fills)) >= 3  # grids hold different numbers of households: the ramp shows it
-    assert page.locator("#thematic-ramp li").count() == len(HOUSEHOLD_RAMP) + 1
+    # Up to five classes, none lying wholly above the largest count (legend-classes.js), and "no data".
+    assert 3 <= page.locator("#thematic-ramp li").count() <= len(HOUSEHOLD_RAMP) + 1
     assert "户" in page.locator("#thematic-ramp").inner_text()
     page.screenshot(path=str(tmp_path / "households-overview.png"))
     # One request for all grids, never one per grid.

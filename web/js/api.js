@@ -2,10 +2,11 @@
  *
  * Paths not starting with "/" are under /api/v1. A refused request throws an ApiError carrying the status,
  * the RFC 7807 problem and Retry-After; a 401 also fires `gridmap:unauthorised` on window (the viewer then
- * offers its sign-in box). A request that never got an answer rejects with the browser's TypeError, and an
+ * offers its sign-in box) unless the request is `quiet`. An unsafe request (not GET or HEAD) carries the browser
+ * session's CSRF token (session.js). A request that never got an answer rejects with the browser's TypeError, and an
  * aborted one with its AbortError, as fetch does.
  */
-import { token } from "./session.js";
+import { csrfToken, token } from "./session.js";
 
 export const API = "/api/v1";
 
@@ -19,19 +20,22 @@ export class ApiError extends Error {
   }
 }
 
-/** The answer's JSON body. `anonymous` sends no token (public forms whose answer must not depend on it);
- * `json` is sent as a JSON body, `body` (FormData) as it is. */
-export async function request(path, { method = "GET", signal, headers, json, body, anonymous = false } = {}) {
+/** The answer's JSON body. `anonymous` sends neither token nor cookies (public forms whose answer must not depend
+ * on them); `json` is sent as a JSON body, `body` (FormData) as it is; `quiet` fires no `gridmap:unauthorised`. */
+export async function request(path, { method = "GET", signal, headers, json, body, anonymous = false, quiet = false } = {}) {
   const sent = { Accept: "application/json", ...headers };
   const bearer = anonymous ? "" : token();
   if (bearer) sent.Authorization = "Bearer " + bearer;
+  const csrf = anonymous || method === "GET" || method === "HEAD" ? "" : csrfToken();
+  if (csrf) sent["X-CSRF-Token"] = csrf;
   if (json !== undefined) sent["Content-Type"] = "application/json";
   const response = await fetch(path.startsWith("/") ? path : API + "/" + path, {
     method, headers: sent, signal, body: json !== undefined ? JSON.stringify(json) : body,
+    credentials: anonymous ? "omit" : "same-origin",
   });
   const answer = await response.json().catch(() => null);
   if (!response.ok) {
-    if (response.status === 401) window.dispatchEvent(new CustomEvent("gridmap:unauthorised"));
+    if (response.status === 401 && !quiet) window.dispatchEvent(new CustomEvent("gridmap:unauthorised"));
     throw new ApiError(response.status, answer, response.headers.get("Retry-After"));
   }
   return answer;

@@ -16,13 +16,21 @@ test("steps are 1, 2, 2.5 or 5 times a power of ten", () => {
 
 test("counts get five round classes, the last open", () => {
   assert.deepEqual(labels(classesFor([0, 37, 100])), ["0–19", "20–39", "40–59", "60–79", "≥ 80"]);
-  assert.deepEqual(labels(classesFor([0, 6])), ["0–1", "2–3", "4–5", "6–7", "≥ 8"]);
+});
+
+test("a small range gets fewer classes, none above the greatest value", () => {
+  assert.deepEqual(labels(classesFor([0, 6])), ["0–1", "2–3", "4–5", "≥ 6"]);
+  assert.deepEqual(labels(classesFor([0, 1])), ["0", "≥ 1"]);
+  assert.deepEqual(labels(classesFor([100, 101, 101])), ["100", "≥ 101"]);
+  assert.deepEqual(labels(classesFor([240, 310, 480])), ["200–249", "250–299", "300–349", "350–399", "≥ 400"]);
 });
 
 test("a class of one value is labelled with it alone: never 0–0", () => {
   const classes = classesFor([0, 1, 2]);
-  assert.deepEqual(labels(classes), ["0", "1", "2", "3", "≥ 4"]);
-  assert.ok(labels(classes).every((label) => !/^(\d+)–\1$/.test(label)));
+  assert.deepEqual(labels(classes), ["0", "1", "≥ 2"]);
+  for (const values of [[0, 1, 2], [0, 2], [5, 6, 7, 8, 9], [0, 0, 1], [0, 3, 4], [7, 7]]) {
+    assert.ok(labels(classesFor(values)).every((label) => !/^(\d+)–\1$/.test(label)), String(values));
+  }
 });
 
 test("equal values collapse into one class, and no values give none", () => {
@@ -45,6 +53,7 @@ test("each value falls in the class its label names", () => {
   assert.equal(classIndex(classes, undefined), -1);
   assert.equal(classIndex([], 3), -1);
   assert.equal(classIndex(classesFor([3, 3]), 3), 0);
+  for (const value of [100, 101]) assert.equal(classIndex(classesFor([100, 101]), value), value - 100);
 });
 
 test("fewer classes than colours take colours spread over the ramp", () => {

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 
 from gridmap import __version__
 from gridmap.api.answers import Conformance, Landing, ViewerConfig
+from gridmap.api.base_map import BaseMap
 from gridmap.api.contract import AnswerRoute
 from gridmap.api.dependencies import SettingsDep
-from gridmap.api.params import parse_crs
 
 router = APIRouter(route_class=AnswerRoute, tags=["landing"])
 
@@ -49,12 +49,8 @@ def conformance() -> dict[str, list[str]]:
 
 
 @router.get("/config", summary="What the map viewer needs: base-map tiles and their datum", response_model=ViewerConfig)
-def viewer_config(settings: SettingsDep) -> dict[str, Any]:
-    """Tile URL, attribution and datum; `output_crs` is the datum to ask geometries in (gcj02 for Amap tiles)."""
-    tiles_datum = parse_crs(settings.tiles_datum, parameter="settings.tiles_datum")
-    tiles = {"url": settings.tiles_url, "attribution": settings.tiles_attribution, "datum": tiles_datum.value}
-    return {
-        "tiles": tiles if settings.tiles_url else {"url": "", "attribution": "", "datum": "wgs84"},
-        "output_crs": tiles_datum.value if settings.tiles_url else "wgs84",
-        "public_read": settings.public_read,
-    }
+def viewer_config(request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """The base map's tile layers (none, a preset, a custom URL or /tiles/), their attribution and datum;
+    `output_crs` is the datum to ask geometries in (gcj02 for Amap tiles)."""
+    base: BaseMap = request.app.state.base_map
+    return {"tiles": base.config(), "output_crs": base.datum.value, "public_read": settings.public_read}

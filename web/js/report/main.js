@@ -10,7 +10,7 @@ import { request } from "../api.js";
 import { toWgs84 } from "../datums.js";
 import { el } from "../dom.js";
 import "./device.js";
-import { addBaseMap, gridLayer, loadBoundaries, map, onMap, pin } from "./map.js";
+import { addBaseMap, addReferenceLayers, gridLayer, loadBoundaries, map, onMap, pin } from "./map.js";
 import { message } from "./message.js";
 import { renderMine } from "./mine.js";
 import { renderThumbs } from "./photos.js";
@@ -32,7 +32,7 @@ async function start() {
   const config = await request("config");
   state.mapDatum = config.output_crs || "wgs84";
   addBaseMap(config.tiles);
-  const results = await Promise.allSettled([loadCategories(), loadBoundaries()]);
+  const results = await Promise.allSettled([loadCategories(), loadBoundaries(), addReferenceLayers()]);
   const failures = results.filter((r) => r.status === "rejected").map((r) => r.reason.message);
   if (failures.length) {
     message("send-message", ["页面加载不完整，请刷新重试。 The page did not load completely: reload it.", ...failures], "error");

@@ -6,6 +6,7 @@ import { baseMapLayer } from "../base-map.js";
 import { colourFor } from "../colours.js";
 import { fromWgs84, toWgs84 } from "../datums.js";
 import { el } from "../dom.js";
+import { loadReferenceLayers } from "../reference-layers.js";
 import { state } from "./state.js";
 
 const PAGE_SIZE = 1000;
@@ -68,6 +69,11 @@ export function onMap(point) {
   const [lon, lat] = toWgs84(point.lon, point.lat, point.datum);
   const [x, y] = fromWgs84(lon, lat, state.mapDatum);
   return [y, x];
+}
+
+/** Draw the streets, the river and the city's other reference layers under the grids, to orient by. */
+export async function addReferenceLayers() {
+  for (const { layer } of await loadReferenceLayers(map, state.mapDatum)) layer.addTo(map);
 }
 
 /** Add the configured base map, if any. */

@@ -7,7 +7,7 @@ import * as L from "leaflet";
 
 import { ApiError, request } from "../api.js";
 import { el, factsList } from "../dom.js";
-import { token } from "../session.js";
+import { signedIn } from "../session.js";
 import { map, mapLatLng } from "./map.js";
 import { state } from "./state.js";
 import { LIFE_CIRCLE_MINUTES, thematic } from "./thematic.js";
@@ -66,7 +66,7 @@ export async function showHouseholdPoints(p) {
   const seq = householdSeq;
   const box = document.getElementById("details");
   const target = document.getElementById("details-household-points");
-  if (!token() || !target || !map.hasLayer(householdPoints)) return;
+  if (!signedIn() || !target || !map.hasLayer(householdPoints)) return;
   if (p.level !== "grid" && p.level !== "microgrid") return;
   target.replaceChildren(el("p", { class: "hint" }, "加载住户 Loading households…"));
   const params = state.version ? "?version=" + state.version.id : "";

@@ -9,7 +9,7 @@ import * as L from "leaflet";
 import { ApiError, request } from "../api.js";
 import { el, factsList } from "../dom.js";
 import { chinaTime } from "../periods.js";
-import { token } from "../session.js";
+import { signedIn as someoneSignedIn } from "../session.js";
 import { bboxParam, padBox } from "../view-math.js";
 import { FINISHED_STATUSES, incidentLayer, incidentState as state, POINT_LIMIT, STATUS_NAMES } from "./incident-state.js";
 import { map, mapLatLng, viewBox } from "./map.js";
@@ -86,7 +86,7 @@ function drawPoints(body) {
 /** Fetch the clusters or points of the view for `filters`; resolves to a function drawing them. */
 export async function loadIncidents(filters, signal) {
   const zoom = map.getZoom();
-  const signedIn = Boolean(token()) && !state.pointsRefused;
+  const signedIn = someoneSignedIn() && !state.pointsRefused;
   const bbox = viewBbox();
   const loadCells = () => {
     const params = new URLSearchParams(filters);

@@ -7,7 +7,7 @@
  * `document.body.dataset.incidentsRendered` to a growing counter and fires `gridmap:incidents-rendered` on
  * window, so that tests and the benchmark can wait for it.
  */
-import { token } from "../session.js";
+import { signedIn } from "../session.js";
 import { loadAreas, loadHeat } from "./incident-areas.js";
 import { filterParams, loadCategories, loadPeriods, nextFrame, stopPlaying, wireFilters } from "./incident-filters.js";
 import { loadIncidents, openIncident } from "./incident-points.js";
@@ -103,7 +103,7 @@ function showSummary() {
     for (const n of state.areaCounts.values()) sum += n;
     parts.push("各网格合计 " + sum + " 起 in all grids");
   }
-  if (map.hasLayer(incidentLayer) && !token()) parts.push("登录后可看单个事件 Sign in for single incidents");
+  if (map.hasLayer(incidentLayer) && !signedIn()) parts.push("登录后可看单个事件 Sign in for single incidents");
   document.getElementById("incidents-summary").textContent = parts.join(" · ");
 }
 

@@ -9,6 +9,7 @@
  */
 import { request } from "../api.js";
 import { baseMapLayer } from "../base-map.js";
+import { loadReferenceLayers } from "../reference-layers.js";
 import { showSignedIn, wireSignIn } from "./auth.js";
 import { layers, select, updateLabelClasses } from "./boundaries.js";
 import { householdPoints } from "./household-details.js";
@@ -18,6 +19,7 @@ import { problemLayer } from "./problems.js";
 import "./search.js";
 import { LEVELS, state } from "./state.js";
 import { run } from "./status.js";
+import { loadStats, wireStatsTable } from "./stats-table.js";
 import { facilityLayer, householdToggle, lifecircleToggle, setThematic, thematic, watchThematicSwitches } from "./thematic.js";
 import { loadSets, loadVersions } from "./versions.js";
 import { loadVersion, loadView, viewLoading, watchLevelLayers } from "./view-loading.js";
@@ -31,10 +33,24 @@ function addBaseMap(tiles) {
   layerControl.addOverlay(base, "底图 Base map");
 }
 
+// Streets, river and the city's other reference layers, under the grids, each with its switch (once per page).
+const referenceLayers = new Map(); // name -> Leaflet layer
+async function addReferenceLayers() {
+  if (state.referenceLoading) return;
+  state.referenceLoading = true;
+  for (const { info, layer } of await loadReferenceLayers(map, state.outputCrs)) {
+    layer.addTo(map);
+    layerControl.addOverlay(layer, info.title);
+    referenceLayers.set(info.name, layer);
+  }
+  document.body.dataset.reference = "loaded";
+}
+
 async function start() {
   state.config = await request("config");
   state.outputCrs = state.config.output_crs || "wgs84";
   addBaseMap(state.config.tiles);
+  run(addReferenceLayers);
   await loadSets();
   await loadVersions();
   await loadVersion();
@@ -47,6 +63,7 @@ layerControl.addOverlay(facilityLayer, "生活圈设施 Facilities");
 watchLevelLayers();
 watchThematicSwitches();
 wireSignIn(() => run(start));
+wireStatsTable();
 startIncidents();
 
 // The test hook, for tests, the benchmarks and the browser console (the modules share nothing through
@@ -67,6 +84,8 @@ window.gridmapViewer = {
   loadView: () => run(loadView),
   layerControl,
   mapLatLng,
+  referenceLayers,
+  loadStats: () => run(loadStats),
 };
 window.gridmapIncidents = incidentsHook;
 

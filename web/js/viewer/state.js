@@ -20,6 +20,7 @@ export const state = {
   byCode: new Map(), // code -> { feature, layer, level }
   highlighted: null,
   baseMap: null,
+  referenceLoading: false, // the reference layers are asked for once per page
 };
 
 /** URL parameters of a collection request for the loaded version, in the map's datum. */
