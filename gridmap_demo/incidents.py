@@ -224,7 +224,7 @@ def _draw_categories(channels: list[Channel], rng: np.random.Generator) -> list[
     codes = list(CATEGORY_WEIGHTS)
     roll = rng.random(len(channels))
     cumulative = {}
-    for channel in Channel:
+    for channel in CHANNEL_SHARES:  # the channels the demo draws (not the 12345 hotline: imported only)
         weights = np.array([CATEGORY_WEIGHTS[c] * CHANNEL_TILT[channel].get(c, 1.0) for c in codes])
         cumulative[channel] = np.cumsum(weights / weights.sum())
     return [
@@ -240,8 +240,8 @@ def _draw_times(channels: list[Channel], start: datetime, end: datetime, rng: np
     days = np.arange(first_day, int((end_s + CHINA_OFFSET_S) // DAY_S) + 1)
     weekday = (days + 3) % 7  # day 0 of the Unix epoch (1 Jan 1970) was a Thursday
     times = np.zeros(len(channels))
-    by_channel = np.array([list(Channel).index(c) for c in channels], dtype=np.intp)
-    for number, channel in enumerate(Channel):
+    by_channel = np.array([list(CHANNEL_SHARES).index(c) for c in channels], dtype=np.intp)
+    for number, channel in enumerate(CHANNEL_SHARES):
         members = np.flatnonzero(by_channel == number)
         day_weights = np.asarray(WEEKDAY_WEIGHTS[channel])[weekday]
         hour_weights = np.asarray(HOUR_WEIGHTS[channel], dtype=np.float64)

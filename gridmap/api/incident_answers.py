@@ -24,12 +24,22 @@ class AuditStep(Answer):
     note: str | None
     rating: int | None
     duplicate_of: str | None
+    hours: float | None = None  # an extension's working hours
+
+
+class PendingRequest(Answer):
+    """A hold or extension request waiting for a dispatcher."""
+
+    action: str
+    hours: float | None
+    at: str
 
 
 class Incident(Answer):
     """An incident as the native API answers it; `history` only where the route says so."""
 
     id: str
+    number: str | None = None  # the short human number, e.g. SN-20261127-0042 (null for old incidents)
     category: str
     description: str | None
     public_description: str | None = None  # the text approved for the public; null until approved
@@ -49,6 +59,12 @@ class Incident(Answer):
     near_boundary: bool
     boundary_distance_m: float | None
     photos: list[str]
+    stage: str | None = None  # file, dispatch, handle or check; null once final
+    due_at: str | None = None  # when the stage's time limit runs out (working time)
+    overdue: bool | None = None  # null where the answer does not compute it
+    due_soon: bool | None = None
+    held_since: str | None = None  # the clock stopped (挂账) since then
+    pending_request: PendingRequest | None = None
     history: list[AuditStep] | None = None
 
 

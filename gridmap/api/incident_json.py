@@ -1,9 +1,11 @@
-"""Incidents as the native API answers them: the record, and optionally its audit trail."""
+"""Incidents as the native API answers them: the record with its number and clock, and optionally its audit trail."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from gridmap.incidents.deadlines import DueFlags, pending_request, stage_of
 from gridmap.incidents.model import Incident
 from gridmap.incidents.workflow import AuditEntry
 
@@ -19,13 +21,39 @@ def _entry(entry: AuditEntry) -> dict[str, Any]:
         "note": entry.note,
         "rating": entry.rating,
         "duplicate_of": entry.duplicate_of,
+        "hours": entry.hours,
     }
 
 
-def incident_body(incident: Incident, *, history: bool) -> dict[str, Any]:
-    """An incident as the native API answers it (never the reporter's name or key); `history` adds its audit trail."""
+def _utc(moment: datetime | None) -> str | None:
+    """A moment in ISO 8601 in UTC, as the other times of the answer (the calendar computes in China time)."""
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def _clock(incident: Incident, due: DueFlags | None) -> dict[str, Any]:
+    """The stage, its due time and flags (null when not computed for this answer), the hold and any request."""
+    stage = stage_of(incident.status)
+    request = pending_request(incident)
+    return {
+        "stage": None if stage is None else stage.value,
+        "due_at": _utc(incident.due_at),
+        "overdue": None if due is None else due.overdue,
+        "due_soon": None if due is None else due.due_soon,
+        "held_since": _utc(incident.held_since),
+        "pending_request": None
+        if request is None
+        else {"action": request.action.value, "hours": request.hours, "at": request.at.isoformat()},
+    }
+
+
+def incident_body(incident: Incident, *, history: bool, due: DueFlags | None = None) -> dict[str, Any]:
+    """An incident as the native API answers it (never the reporter's name or key); `history` adds its audit trail.
+
+    `due` (overdue, due soon at the moment of the answer) is given by the staff routes; others answer null.
+    """
     body: dict[str, Any] = {
         "id": incident.id,
+        "number": incident.number,
         "category": incident.category,
         "description": incident.description,
         "public_description": incident.public_description,
@@ -45,6 +73,7 @@ def incident_body(incident: Incident, *, history: bool) -> dict[str, Any]:
         "near_boundary": incident.near_boundary,
         "boundary_distance_m": incident.boundary_distance_m,
         "photos": list(incident.photo_urls),
+        **_clock(incident, due),
     }
     if history:
         body["history"] = [_entry(entry) for entry in incident.audit]

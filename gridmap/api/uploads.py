@@ -1,4 +1,5 @@
-"""Uploaded boundary files saved to a private temporary folder, the form the import service reads.
+"""Uploaded files saved to a private temporary folder, the form the import services read: boundary files
+(`saved_uploads`) and single table files such as 12345 work orders (`saved_upload`).
 
 Names are reduced to their last component (no path tricks), zip archives (a zipped Shapefile) are unpacked
 with the same care, and messages about the files name them as the uploader did, not by server paths.
@@ -72,10 +73,34 @@ def saved_uploads(files: Sequence[UploadFile], *, max_bytes: int) -> Iterator[Pa
         if not any(p.suffix.lower() in MAIN_SUFFIXES for p in folder.iterdir()):
             msg = "the upload holds no boundary file (.geojson, .json, .gpkg or .shp)"
             raise InvalidInput(msg)
-        try:
+        with _named_as_uploaded(folder):
             yield folder
-        except GridmapError as err:
-            # Name files as the uploader did: strip the private folder from the message.
-            err.detail = err.detail.replace(f"{folder}/", "").replace(str(folder), "upload")
-            err.args = (err.detail,)
-            raise
+
+
+@contextmanager
+def _named_as_uploaded(folder: Path) -> Iterator[None]:
+    """Errors raised inside name files as the uploader did: the private folder is stripped from their messages."""
+    try:
+        yield
+    except GridmapError as err:
+        err.detail = err.detail.replace(f"{folder}/", "").replace(str(folder), "upload")
+        err.args = (err.detail,)
+        raise
+
+
+@contextmanager
+def saved_upload(upload: UploadFile, *, suffixes: Sequence[str], kind: str) -> Iterator[Path]:
+    """The one uploaded file (a `kind` ending in one of `suffixes`) in a temporary folder, removed afterwards.
+
+    The body's size is bounded by `BodySizeLimit` (413) before this runs; messages name the file as uploaded.
+    """
+    name = safe_name(upload.filename, 0)
+    if Path(name).suffix.lower() not in suffixes:
+        msg = f"{name}: not {kind}; upload a file ending in {', '.join(suffixes)}"
+        raise InvalidInput(msg)
+    with TemporaryDirectory(prefix="gridmap-upload-") as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as target:
+            shutil.copyfileobj(upload.file, target)
+        with _named_as_uploaded(Path(tmp)):
+            yield path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from gridmap.incidents.workflow import AuditEntry, IncidentState, Status
@@ -15,6 +16,7 @@ class Channel(StrEnum):
     PATROL = "patrol"  # a grid worker on their round
     HOTLINE = "hotline"
     VISIT = "visit"  # 居民说事日, a red station, the office
+    CITIZEN_HOTLINE = "12345"  # work orders of the 12345 hotline (政务服务便民热线), imported from its files
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,12 @@ class Incident:
     # The description as a member of staff approved it for the public; None until then.
     public_description: str | None = None
     contact: Contact | None = field(default=None, repr=False, compare=False)
+    # The short number people say and search (e.g. SN-20261127-0042), given by the store with the report.
+    number: str | None = None
+    # When the current stage's time limit runs out (None when final, or when the calendar could not tell),
+    # and since when a dispatcher holds the clock (挂账); `gridmap.incidents.deadlines` keeps both.
+    due_at: datetime | None = None
+    held_since: datetime | None = None
 
     @property
     def status(self) -> Status:

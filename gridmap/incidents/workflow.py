@@ -4,6 +4,10 @@
     reported | accepted -> rejected | duplicate;  dispatched -> accepted (handed back, e.g. wrong grid);
     resolved -> in_progress (reopened when the check fails)
 
+Sending back (回退) returns an incident to the previous stage with a reason (`send_back`, `SEND_BACK_TO`).
+Requests to hold (挂账) or extend (延期) the current stage's time limit, and a dispatcher's decision on them,
+are audited here too (`CLOCK_ACTIONS`); what they do to the due time is `gridmap.incidents.deadlines`.
+
 Residents report, may move their pin before dispatch, and once an incident is closed rate it 1-5, once
 (由邻评事); everything else is done by grid workers, dispatchers (planners) and admins. Each change yields
 one `AuditEntry`, and `replay` rebuilds (and re-checks) a state from its trail.
@@ -48,6 +52,28 @@ class AuditAction(StrEnum):
     TRANSITION = "transition"
     RATE = "rate"
     MOVE = "move"  # the pin moved and the incident was re-routed
+    SEND_BACK = "send_back"  # back to the previous stage, with a reason (回退)
+    HOLD_REQUEST = "hold_request"  # a worker asks to stop the clock (挂账)
+    HOLD_APPROVE = "hold_approve"
+    HOLD_REFUSE = "hold_refuse"
+    HOLD_RELEASE = "hold_release"  # the clock runs again
+    EXTEND_REQUEST = "extend_request"  # a worker asks for more working hours (延期)
+    EXTEND_APPROVE = "extend_approve"
+    EXTEND_REFUSE = "extend_refuse"
+
+
+# Actions on the time limit alone: the status stays, and the entry says who asked or decided, and why.
+CLOCK_ACTIONS: frozenset[AuditAction] = frozenset(
+    {
+        AuditAction.HOLD_REQUEST,
+        AuditAction.HOLD_APPROVE,
+        AuditAction.HOLD_REFUSE,
+        AuditAction.HOLD_RELEASE,
+        AuditAction.EXTEND_REQUEST,
+        AuditAction.EXTEND_APPROVE,
+        AuditAction.EXTEND_REFUSE,
+    }
+)
 
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -75,6 +101,25 @@ ROLES_FOR_STATUS: dict[Status, frozenset[ActorRole]] = {
     Status.CLOSED: _DISPATCHERS,
 }
 ROLES_TO_RATE: frozenset[ActorRole] = frozenset({ActorRole.RESIDENT})
+# Sending back: each open status's previous stage, and who may send it there (a worker returns work handed to
+# them; un-filing a report and failing a check are the dispatcher's).
+SEND_BACK_TO: dict[Status, Status] = {
+    Status.ACCEPTED: Status.REPORTED,
+    Status.DISPATCHED: Status.ACCEPTED,
+    Status.IN_PROGRESS: Status.ACCEPTED,
+    Status.RESOLVED: Status.IN_PROGRESS,
+}
+ROLES_TO_SEND_BACK: dict[Status, frozenset[ActorRole]] = {
+    Status.ACCEPTED: _DISPATCHERS,
+    Status.DISPATCHED: _STAFF,
+    Status.IN_PROGRESS: _STAFF,
+    Status.RESOLVED: _DISPATCHERS,
+}
+# Asking for a hold or an extension is for any member of staff; deciding on it, and releasing a hold, for dispatchers.
+ROLES_FOR_CLOCK: dict[AuditAction, frozenset[ActorRole]] = {
+    action: _STAFF if action in {AuditAction.HOLD_REQUEST, AuditAction.EXTEND_REQUEST} else _DISPATCHERS
+    for action in CLOCK_ACTIONS
+}
 # Statuses that need a note saying why (a refusal or a reopening must be explained to the resident).
 NOTE_REQUIRED: frozenset[Status] = frozenset({Status.REJECTED})
 # Before dispatch the pin may move freely; afterwards the dispatcher must first take the incident back.
@@ -114,6 +159,7 @@ class AuditEntry:
     note: str = ""
     rating: int | None = None
     duplicate_of: str | None = None
+    hours: float | None = None  # working hours of an extension asked for or granted
 
     def __post_init__(self) -> None:
         # Enforced here rather than by each caller: files and old rows named residents, and none may slip through.
@@ -233,6 +279,66 @@ def record_move(
     return replace(state, updated_at=at), entry
 
 
+def send_back(
+    state: IncidentState, *, actor: str, role: ActorRole | str, at: datetime, note: str
+) -> tuple[IncidentState, AuditEntry]:
+    """The state after sending the incident back to its previous stage (回退), and its audit entry; needs a reason."""
+    role = parse_role(role)
+    _check_actor(actor, at)
+    target = SEND_BACK_TO.get(state.status)
+    if target is None:
+        msg = f"a {state.status} incident has no previous stage to go back to"
+        raise Conflict(msg)
+    allowed_roles = ROLES_TO_SEND_BACK[state.status]
+    if role not in allowed_roles:
+        who = " or ".join(r.value for r in ActorRole if r in allowed_roles)
+        msg = f"{actor} is a {role}; sending a {state.status} incident back needs a {who}"
+        raise Forbidden(msg)
+    _check_time(state, at)
+    if not note.strip():
+        msg = "sending an incident back needs a note saying why (the previous stage is told)"
+        raise InvalidInput(msg)
+    entry = AuditEntry(at, actor, role, AuditAction.SEND_BACK, state.status, target, note.strip())
+    return replace(state, status=target, updated_at=at), entry
+
+
+def clock_entry(
+    state: IncidentState,
+    action: AuditAction,
+    *,
+    actor: str,
+    role: ActorRole | str,
+    at: datetime,
+    note: str = "",
+    hours: float | None = None,
+) -> tuple[IncidentState, AuditEntry]:
+    """The state and audit entry of an action on the time limit (`CLOCK_ACTIONS`), checking role and time.
+
+    Whether the action fits the incident (a request pending, a hold in force) is `gridmap.incidents.deadlines`'s
+    to check; here only who may act and that requests say why.
+    """
+    role = parse_role(role)
+    _check_actor(actor, at)
+    if action not in CLOCK_ACTIONS:
+        msg = f"{action} is not an action on the time limit"
+        raise InvalidInput(msg)
+    if state.status not in OPEN_STATUSES:
+        msg = f"a {state.status} incident has no time limit to hold or extend"
+        raise Conflict(msg)
+    allowed_roles = ROLES_FOR_CLOCK[action]
+    if role not in allowed_roles:
+        who = " or ".join(r.value for r in ActorRole if r in allowed_roles)
+        msg = f"{actor} is a {role}; {action.value.replace('_', ' ')} needs a {who}"
+        raise Forbidden(msg)
+    _check_time(state, at)
+    note = note.strip()
+    if action in {AuditAction.HOLD_REQUEST, AuditAction.EXTEND_REQUEST} and not note:
+        msg = "a request to hold or extend the time limit needs a note saying why"
+        raise InvalidInput(msg)
+    entry = AuditEntry(at, actor, role, action, state.status, state.status, note, hours=hours)
+    return replace(state, updated_at=at), entry
+
+
 def replay(entries: list[AuditEntry]) -> IncidentState:
     """The state an audit trail leads to, checking every step again (e.g. to verify a stored trail)."""
     if not entries or entries[0].action is not AuditAction.REPORT:
@@ -248,6 +354,12 @@ def replay(entries: list[AuditEntry]) -> IncidentState:
             state, _ = rate(state, entry.rating, actor=entry.actor, role=entry.role, at=entry.at)
         elif entry.action is AuditAction.MOVE:
             state, _ = record_move(state, actor=entry.actor, role=entry.role, at=entry.at)
+        elif entry.action is AuditAction.SEND_BACK:
+            state, _ = send_back(state, actor=entry.actor, role=entry.role, at=entry.at, note=entry.note)
+        elif entry.action in CLOCK_ACTIONS:
+            state, _ = clock_entry(
+                state, entry.action, actor=entry.actor, role=entry.role, at=entry.at, note=entry.note, hours=entry.hours
+            )
         elif entry.action is AuditAction.TRANSITION:
             state, _ = transition(
                 state,

@@ -128,6 +128,8 @@ def _plain(value: object) -> object:
         return {"name": value.name, "phone": value.phone}
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, datetime):
+        return _time(value)
     return value
 
 

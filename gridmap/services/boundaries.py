@@ -11,9 +11,9 @@ from geopandas import GeoDataFrame
 from gridmap.errors import NotFound
 from gridmap.geo.problems import Problem
 from gridmap.io.boundaries import FieldMapping, SourceCrs, read_boundaries, write_boundaries
+from gridmap.services.allowed_exceptions import CheckedVersionStore, PublishingStore, check_options_for_set
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from gridmap.services.households import place_households
-from gridmap.store.household_store import HouseholdVersionStore
 from gridmap.store.version_store import BoundarySetInfo, ExpectedPublished, VersionDiff, VersionInfo, VersionStore
 
 DEFAULT_SET = "default"
@@ -43,13 +43,15 @@ def import_boundaries(
     return ImportResult(version=version, read_problems=boundary_input.problems)
 
 
-def validate_version(store: VersionStore, version_id: int, options: CheckOptions | None = None) -> CheckReport:
-    """The full check report of a stored version."""
+def validate_version(store: CheckedVersionStore, version_id: int, options: CheckOptions | None = None) -> CheckReport:
+    """The full check report of a stored version, its set's allowed exceptions listed as allowed."""
+    version = store.get_version(version_id)
+    options = check_options_for_set(store=store, set_name=version.set_name, options=options)
     return check_boundaries(store.version_frame(version_id), options)
 
 
 def publish_version(
-    store: HouseholdVersionStore,
+    store: PublishingStore,
     version_id: int,
     *,
     who: str,
@@ -60,10 +62,13 @@ def publish_version(
 ) -> VersionInfo:
     """Publish a draft once the full check passes (CheckFailed carries the report when it does not).
 
+    The check honours the set's allowed exceptions: a registered river gap is listed as allowed, not refused.
+
     It replaces the `expected` published version (by default: the one published when the draft was made);
     when another was published meanwhile, PublishedMeanwhile names it, unless `force`. The households are
     placed in the new version then, so that reading their counts never writes.
     """
+    options = check_options_for_set(store=store, set_name=store.get_version(version_id).set_name, options=options)
     published = store.publish(
         version_id,
         who=who,

@@ -20,8 +20,9 @@ from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, route_report
 from gridmap.incidents.stats import AreaStats, GroupBy, area_stats
 from gridmap.incidents.workflow import ActorRole
 from gridmap.services.incident_access import check_in_scope, reachable_incident
+from gridmap.services.incident_clock import IncidentRules, default_rules, started, stepped
 from gridmap.services.locator import LocatorCache
-from gridmap.store.incident_store import IncidentFilter, IncidentPage, IncidentStore, KeyedReport
+from gridmap.store.incident_store import IncidentFilter, IncidentOrder, IncidentPage, IncidentStore, KeyedReport
 from gridmap.store.version_store import VersionInfo
 
 # Where the API serves a stored photo; numbered from 1 in the order the photos were sent.
@@ -47,8 +48,12 @@ def report_incident(
     photos: Sequence[CleanPhoto] = (),
     reporter_key: str | None = None,
     contact: Contact | None = None,
+    rules: IncidentRules | None = None,
 ) -> tuple[Incident, bool]:
     """The stored incident for a report, and whether it is new (False for a repeat of the same key).
+
+    The store gives it the day's next short number with the `rules`' prefix, and its filing clock starts
+    (the shipped rules when none are given).
 
     `photos` must already be cleaned (`gridmap.incidents.photos.clean_photos`); they are stored with the
     incident in one transaction. `reporter_key` is the reporting client's secret; only its hash is kept.
@@ -69,7 +74,10 @@ def report_incident(
         reporter_key=reporter_key,
         contact=contact,
     )
-    return store.create_incident(incident, keyed=keyed, now=at, photos=photos)
+    rules = rules or default_rules()
+    return store.create_incident(
+        started(incident, rules, at), keyed=keyed, now=at, photos=photos, number_prefix=rules.number_prefix
+    )
 
 
 def import_incidents(
@@ -79,9 +87,11 @@ def import_incidents(
     return store.import_incidents(incidents, progress=progress)
 
 
-def list_incidents(*, store: IncidentStore, where: IncidentFilter, limit: int, offset: int) -> IncidentPage:
-    """A page of the incidents matching `where` (a member of staff's scope in it), newest report first."""
-    return store.list_incidents(where, limit=limit, offset=offset)
+def list_incidents(
+    *, store: IncidentStore, where: IncidentFilter, limit: int, offset: int, order: IncidentOrder = IncidentOrder.NEWEST
+) -> IncidentPage:
+    """A page of the incidents matching `where` (a member of staff's scope in it), in `order`."""
+    return store.list_incidents(where, limit=limit, offset=offset, order=order)
 
 
 def incident_photo(*, store: IncidentStore, incident_id: str, number: int, scope: IncidentScope | None) -> CleanPhoto:
@@ -101,14 +111,19 @@ def advance_incident(
     note: str = "",
     duplicate_of: str | None = None,
     scope: IncidentScope | None = None,
+    rules: IncidentRules | None = None,
 ) -> Incident:
-    """The incident after one workflow step, stored with its audit entry; only within the actor's `scope`."""
+    """The incident after one workflow step, stored with its audit entry; only within the actor's `scope`.
+
+    A step into another stage starts that stage's clock (`rules`, the shipped ones when None).
+    """
     if duplicate_of is not None:
         reachable_incident(store, duplicate_of, scope)  # NotFound when the original does not exist (for them)
 
     def advanced(incident: Incident) -> Incident:
         check_in_scope(incident, scope)
-        return advance(incident, to, actor=actor, role=role, at=at, note=note, duplicate_of=duplicate_of)
+        after = advance(incident, to, actor=actor, role=role, at=at, note=note, duplicate_of=duplicate_of)
+        return stepped(incident, after, rules or default_rules())
 
     return store.change_incident(incident_id, advanced)
 

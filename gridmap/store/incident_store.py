@@ -36,6 +36,17 @@ class IncidentFilter:
     generalised_m: float | None = None
     scope: IncidentScope | None = None  # only the incidents a member of staff may see
     personal_data: bool | None = None  # True: only those still holding contact details or photos
+    number: str | None = None  # the short human number, exactly (any case)
+    text: str | None = None  # held in the number, description or address
+    overdue_at: datetime | None = None  # due before this moment, and not held
+    due_by: datetime | None = None  # due at or before this moment (overdue ones too), and not held
+
+
+class IncidentOrder(StrEnum):
+    """How a list of incidents is sorted."""
+
+    NEWEST = "newest"  # newest report first
+    DUE = "due"  # soonest due first; those without a due time last
 
 
 class RemovalReason(StrEnum):
@@ -114,16 +125,20 @@ class IncidentStore(Protocol):
         keyed: KeyedReport | None = None,
         now: datetime | None = None,
         photos: Sequence[CleanPhoto] = (),
+        number_prefix: str | None = None,
     ) -> tuple[Incident, bool]:
-        """Store a new incident with its photos, or return the one made under the same key; and whether it is new."""
+        """Store a new incident with its photos (and, with `number_prefix`, its day's next short number), or
+        return the one made under the same key; and whether it is new."""
         ...
 
     def get_incident(self, incident_id: str) -> Incident:
         """The incident with its whole audit trail; NotFound when there is none."""
         ...
 
-    def list_incidents(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0) -> IncidentPage:
-        """The incidents matching `where`, newest report first, `limit` from `offset`."""
+    def list_incidents(
+        self, where: IncidentFilter, *, limit: int = 50, offset: int = 0, order: IncidentOrder = IncidentOrder.NEWEST
+    ) -> IncidentPage:
+        """The incidents matching `where` in `order`, `limit` from `offset`."""
         ...
 
     def change_incident(self, incident_id: str, change: Callable[[Incident], Incident]) -> Incident:

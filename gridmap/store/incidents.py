@@ -1,5 +1,5 @@
-"""Incidents in SQL: create (once per idempotency key, with their photos), read, list or walk through with
-filters, and apply workflow steps.
+"""Incidents in SQL: create (once per idempotency key, with their photos and short number), read, list or walk
+through with filters (by due time too), and apply workflow steps.
 
 Changes are computed by the pure functions of `gridmap.incidents` (`advance`, `rate_incident`, `move_pin`);
 `change_incident` runs one of them on the stored incident inside a locked transaction and appends the
@@ -16,6 +16,8 @@ from datetime import datetime
 
 from shapely import Point
 from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,11 +26,12 @@ from gridmap.geo.generalise import CellMath, cell_centre, margin_degrees
 from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.idempotency import DEFAULT_TTL, check_key
 from gridmap.incidents.model import Channel, Incident
+from gridmap.incidents.numbers import check_prefix, incident_number, number_day
 from gridmap.incidents.photos import CleanPhoto, PhotoFormat
 from gridmap.incidents.workflow import ActorRole, AuditAction, AuditEntry, IncidentState, Status
 from gridmap.store.frames import stored_text
 from gridmap.store.incident_privacy import contact_rows, holds_personal_data
-from gridmap.store.incident_store import IncidentFilter, IncidentPage, KeyedReport
+from gridmap.store.incident_store import IncidentFilter, IncidentOrder, IncidentPage, KeyedReport
 from gridmap.store.tables import (
     INCIDENT_ID_LENGTH,
     PERSON_LENGTH,
@@ -36,6 +39,7 @@ from gridmap.store.tables import (
     IncidentAuditRow,
     IncidentContactRow,
     IncidentKey,
+    IncidentNumberSeries,
     IncidentPhotoRow,
     IncidentRow,
 )
@@ -80,6 +84,9 @@ def _row(incident: Incident) -> dict[str, object]:
         "boundary_distance_m": incident.boundary_distance_m,
         "reporter_key_hash": key_hash,
         "public_description": incident.public_description,
+        "number": incident.number,
+        "due_at": incident.due_at,
+        "held_since": incident.held_since,
     }
 
 
@@ -97,6 +104,7 @@ def _audit_rows(incident_id: str, entries: tuple[AuditEntry, ...], first_seq: in
             "note": entry.note,
             "rating": entry.rating,
             "duplicate_of": entry.duplicate_of,
+            "hours": entry.hours,
         }
         for number, entry in enumerate(entries)
     ]
@@ -113,6 +121,7 @@ def _entry(row: IncidentAuditRow) -> AuditEntry:
         note=row.note,
         rating=row.rating,
         duplicate_of=row.duplicate_of,
+        hours=row.hours,
     )
 
 
@@ -144,6 +153,9 @@ def _incident(row: IncidentRow, audit: list[IncidentAuditRow]) -> Incident:
         boundary_distance_m=row.boundary_distance_m,
         reporter_key_hash=row.reporter_key_hash,
         public_description=row.public_description,
+        number=row.number,
+        due_at=row.due_at,
+        held_since=row.held_since,
     )
 
 
@@ -188,6 +200,27 @@ def _load(session: Session, incident_id: str, *, for_update: bool = False) -> In
     return _incident(row, list(audit))
 
 
+def _next_number(session: Session, prefix: str, reported_at: datetime) -> str:
+    """The next number of `prefix` on the report's China-time day, counted in the caller's transaction.
+
+    One upsert bumps the day's counter and returns it: PostgreSQL locks the counter row until the report
+    commits, and SQLite's write transaction holds the database, so concurrent reports never share a number.
+    """
+    day = number_day(reported_at)
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        upsert(IncidentNumberSeries)
+        .values(prefix=check_prefix(prefix), day=day, last=1)
+        .on_conflict_do_update(
+            index_elements=[IncidentNumberSeries.prefix, IncidentNumberSeries.day],
+            set_={"last": IncidentNumberSeries.last + 1},
+        )
+        .returning(IncidentNumberSeries.last)
+    )
+    return incident_number(prefix, day, session.execute(statement).scalar_one())
+
+
 class IncidentRegister:
     """The incident half of a SQL store; the store supplies the transaction."""
 
@@ -204,21 +237,30 @@ class IncidentRegister:
         keyed: KeyedReport | None = None,
         now: datetime | None = None,
         photos: Sequence[CleanPhoto] = (),
+        number_prefix: str | None = None,
     ) -> tuple[Incident, bool]:
-        """Store a new incident with its photos, or return the one made under the same key; and whether it is new."""
+        """Store a new incident with its photos, or return the one made under the same key; and whether it is new.
+
+        With `number_prefix` (and no number of its own) the incident gets the next short number of its day.
+        """
         if keyed is not None:
             check_key(keyed.key)
         try:
-            return self._create(incident, keyed, now or incident.state.reported_at, photos)
+            return self._create(incident, keyed, now or incident.state.reported_at, photos, number_prefix)
         except IntegrityError:
             # A concurrent request with the same key (or the same id) won the race: answer as a repeat.
             if keyed is None:
                 msg = f"an incident {incident.id!r} exists already"
                 raise Conflict(msg) from None
-            return self._create(incident, keyed, now or incident.state.reported_at, photos)
+            return self._create(incident, keyed, now or incident.state.reported_at, photos, number_prefix)
 
     def _create(
-        self, incident: Incident, keyed: KeyedReport | None, now: datetime, photos: Sequence[CleanPhoto]
+        self,
+        incident: Incident,
+        keyed: KeyedReport | None,
+        now: datetime,
+        photos: Sequence[CleanPhoto],
+        number_prefix: str | None,
     ) -> tuple[Incident, bool]:
         row = _row(incident)
         with self._write_transaction() as session:
@@ -232,6 +274,8 @@ class IncidentRegister:
                         msg = "this Idempotency-Key was already used for a different report; make a new key per report"
                         raise Conflict(msg)
                     return _load(session, known.incident_id), False
+            if number_prefix is not None and incident.number is None:
+                row["number"] = _next_number(session, number_prefix, incident.state.reported_at)
             session.execute(insert(IncidentRow), [{"id": incident.id, **row}])
             session.execute(insert(IncidentAuditRow), _audit_rows(incident.id, incident.audit, 0))
             if photos:
@@ -258,20 +302,24 @@ class IncidentRegister:
         with self._transaction() as session:
             return _load(session, incident_id)
 
-    def list_incidents(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0) -> IncidentPage:
-        """The incidents matching `where`, newest report first, `limit` from `offset`."""
+    def list_incidents(
+        self, where: IncidentFilter, *, limit: int = 50, offset: int = 0, order: IncidentOrder = IncidentOrder.NEWEST
+    ) -> IncidentPage:
+        """The incidents matching `where` in `order` (newest report or soonest due first), `limit` from `offset`."""
         if not (0 < limit <= MAX_PAGE and offset >= 0):
             msg = f"limit must be 1-{MAX_PAGE} and offset at least 0"
             raise InvalidInput(msg)
         conditions = _conditions(where)
         with self._transaction() as session:
             matched = session.scalar(select(func.count()).select_from(IncidentRow).where(*conditions)) or 0
+            # Soonest due first, those without a due time (final, or stored before due times) last.
+            sort = (
+                (IncidentRow.due_at.is_(None), IncidentRow.due_at, IncidentRow.id)
+                if order is IncidentOrder.DUE
+                else (IncidentRow.reported_at.desc(), IncidentRow.id)
+            )
             rows = session.scalars(
-                select(IncidentRow)
-                .where(*conditions)
-                .order_by(IncidentRow.reported_at.desc(), IncidentRow.id)
-                .limit(limit)
-                .offset(offset)
+                select(IncidentRow).where(*conditions).order_by(*sort).limit(limit).offset(offset)
             ).all()
             return IncidentPage(_with_trails(session, rows), matched)
 
@@ -355,7 +403,25 @@ def _conditions(where: IncidentFilter) -> list[ColumnElement[bool]]:
     if where.personal_data is not None:
         held = holds_personal_data()
         conditions.append(held if where.personal_data else ~held)
+    if where.number is not None:
+        conditions.append(IncidentRow.number == where.number.strip().upper())
+    if where.text is not None:
+        conditions.append(_containing(where.text))
+    if where.overdue_at is not None:
+        conditions += [IncidentRow.held_since.is_(None), IncidentRow.due_at < where.overdue_at]
+    if where.due_by is not None:
+        conditions += [IncidentRow.held_since.is_(None), IncidentRow.due_at <= where.due_by]
     return conditions
+
+
+def _containing(text: str) -> ColumnElement[bool]:
+    """SQL for incidents whose number, description or address holds `text` (any case of the number)."""
+    words = text.strip()
+    return or_(
+        IncidentRow.number.contains(words.upper(), autoescape=True),
+        IncidentRow.description.contains(words, autoescape=True),
+        IncidentRow.address.contains(words, autoescape=True),
+    )
 
 
 def generalised_point(size_m: float) -> tuple[ColumnElement[float], ColumnElement[float]]:

@@ -26,6 +26,7 @@ from gridmap_demo.files import BOUNDARIES_FILE
 from gridmap_demo.households import HOUSEHOLDS_FILE
 from gridmap_demo.incidents import (
     CATEGORY_WEIGHTS,
+    CHANNEL_SHARES,
     DEFAULT_NEAR_BOUNDARY_SHARE,
     INCIDENTS_FILE,
     SAMPLE_END,
@@ -61,7 +62,7 @@ def test_committed_file_is_up_to_date_and_reads_back(incidents: list[Incident]) 
     committed = COMMITTED / INCIDENTS_FILE
     assert committed.exists(), f"{committed} is missing: run `python -m gridmap_demo sample --out data`"
     assert committed.read_text(encoding="utf-8") == incidents_geojson(incidents), f"{committed} is stale"
-    assert committed.stat().st_size < 3_000_000
+    assert committed.stat().st_size < 3_500_000  # each incident also carries number, due_at and held_since (null)
     assert read_incidents(committed) == incidents
 
 
@@ -119,7 +120,7 @@ def test_the_mix_of_categories_channels_and_outcomes(incidents: list[Incident]) 
     assert set(categories) == set(CATEGORY_WEIGHTS)
     assert categories.most_common(1)[0][0] == "living_environment"
     channels = Counter(i.channel for i in incidents)
-    assert set(channels) == set(Channel) and channels[Channel.APP] > channels[Channel.PATROL] > channels[Channel.VISIT]
+    assert set(channels) == set(CHANNEL_SHARES) and channels[Channel.APP] > channels[Channel.PATROL] > channels[Channel.VISIT]
     statuses = Counter(i.status for i in incidents)
     assert statuses[Status.CLOSED] > 0.75 * len(incidents)
     for status in (Status.REJECTED, Status.DUPLICATE, Status.DISPATCHED, Status.IN_PROGRESS):

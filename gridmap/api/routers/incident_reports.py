@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gridmap.api.clients import request_client
 from gridmap.api.contract import AnswerRoute, errors
-from gridmap.api.dependencies import CurrentUserDep, LocatorsDep, SettingsDep, StoreDep, VersionsDep
+from gridmap.api.dependencies import CurrentUserDep, IncidentRulesDep, LocatorsDep, SettingsDep, StoreDep, VersionsDep
 from gridmap.api.incident_answers import Incident
 from gridmap.api.incident_json import incident_body
 from gridmap.api.report_form import PHOTO_FIELD, read_report_form, refuse_declared_length
@@ -33,6 +33,7 @@ from gridmap.incidents.photos import CleanPhoto, PhotoLimits, clean_photos
 from gridmap.incidents.ratelimit import TokenBucketLimiter
 from gridmap.incidents.taxonomy import default_taxonomy
 from gridmap.services import incidents as incident_service
+from gridmap.services.incident_clock import IncidentRules
 from gridmap.services.locator import LocatorCache
 from gridmap.services.version_cache import VersionCache
 from gridmap.store.account_store import Role, UserInfo
@@ -100,6 +101,7 @@ class ReportDesk:
     locators: LocatorCache
     user: UserInfo | None
     idempotency_key: str | None
+    rules: IncidentRules
 
 
 async def report_desk(
@@ -107,10 +109,11 @@ async def report_desk(
     versions: VersionsDep,
     locators: LocatorsDep,
     user: CurrentUserDep,
+    rules: IncidentRulesDep,
     idempotency_key: Annotated[str | None, Header(description="One key per report, e.g. a UUID")] = None,
 ) -> ReportDesk:
     """The desk both report routes store through."""
-    return ReportDesk(store, versions, locators, reporting_staff(user), idempotency_key)
+    return ReportDesk(store, versions, locators, reporting_staff(user), idempotency_key, rules)
 
 
 ReportDeskDep = Annotated[ReportDesk, Depends(report_desk)]
@@ -157,6 +160,7 @@ def _store_report(
         photos=photos,
         reporter_key=report.reporter_key,
         contact=parsed.reporter_contact,
+        rules=desk.rules,
     )
     return JSONResponse(incident_body(incident, history=False), status_code=201 if created else 200)
 

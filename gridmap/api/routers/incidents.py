@@ -1,11 +1,14 @@
 """Incidents after their report (`incident_reports.py`): list, read, statistics, photos, the workflow's steps,
-and the reporter's rating and pin moves.
+the reporter's rating and pin moves, and the clock: due times, holds, extensions and sending back.
 
 Reading incidents and changing them needs a staff token (reports carry residents' words and whereabouts;
 viewers read what the public reads): a worker reaches their grids' incidents, a scoped dispatcher their
 community's, and the workflow decides which role may make which step (docs/incidents.md). Statistics are
 aggregates and follow `public_read`. A resident has no account: their report's secret `reporter_key` (sent
 back in header `X-Reporter-Key`) lets them rate it, move its pin and read the contact they gave.
+
+Staff answers carry each incident's short number, stage, due time and, computed at the moment of the answer,
+`overdue` and `due_soon` (within GRIDMAP_DUE_SOON_HOURS working hours); the list filters and sorts by them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from gridmap.api.answers import binary_answer
 from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import (
     CurrentUserDep,
+    IncidentRulesDep,
     LocatorsDep,
     ReaderDep,
     StaffDep,
@@ -33,11 +37,13 @@ from gridmap.api.privacy_answers import ReporterContact
 from gridmap.api.problems import BadParameter
 from gridmap.errors import InvalidInput, Unauthorized
 from gridmap.incidents.intake import REPORTER_KEY_MAX, point_in_wgs84
+from gridmap.incidents.model import Incident as IncidentRecord
+from gridmap.incidents.numbers import looks_like_number
 from gridmap.incidents.stats import AreaStats, GroupBy, month_period
 from gridmap.incidents.workflow import Status, parse_status
-from gridmap.services import incident_access, privacy
+from gridmap.services import incident_access, incident_clock, privacy
 from gridmap.services import incidents as incident_service
-from gridmap.store.incident_store import IncidentFilter
+from gridmap.store.incident_store import IncidentFilter, IncidentOrder
 
 router = APIRouter(route_class=AnswerRoute, tags=["incidents"])
 
@@ -74,10 +80,31 @@ class IncidentStep(BaseModel):
     duplicate_of: str | None = None
 
 
-@router.get("/incidents", summary="Incidents matching filters, newest report first", response_model=IncidentPage)
+class Reason(BaseModel):
+    """Why: required to send an incident back or to ask for a hold; optional on a decision or a release."""
+
+    note: str = Field(default="", max_length=2000)
+
+
+class ExtensionRequest(Reason):
+    """More working hours for the current stage, and why."""
+
+    hours: float = Field(gt=0, le=2000)
+
+
+class TimeDecision(Reason):
+    """A dispatcher's answer to the pending hold or extension request."""
+
+    approve: bool
+
+
+@router.get(
+    "/incidents", summary="Incidents matching filters, newest report or soonest due first", response_model=IncidentPage
+)
 def list_incidents(
     store: StoreDep,
     staff: StaffDep,
+    rules: IncidentRulesDep,
     status: str | None = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     grid: Annotated[str | None, Query(max_length=32)] = None,
@@ -85,10 +112,24 @@ def list_incidents(
     since: Annotated[datetime | None, Query(description="Reported at or after (ISO 8601 with offset)")] = None,
     before: Annotated[datetime | None, Query(description="Reported before (ISO 8601 with offset)")] = None,
     bbox: Annotated[str | None, Query(description="min lon, min lat, max lon, max lat (WGS-84)")] = None,
+    number: Annotated[str | None, Query(max_length=32, description="The short number, e.g. SN-20261127-0042")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="A number, or words of the text or address")
+    ] = None,
+    overdue: Annotated[bool | None, Query(description="true: only those past their due time (not held)")] = None,
+    due_within_hours: Annotated[
+        float | None, Query(ge=0, le=2000, description="Only those due within this many working hours (overdue too)")
+    ] = None,
+    sort: Annotated[IncidentOrder, Query(description="newest (report) or due (soonest first)")] = IncidentOrder.NEWEST,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> dict[str, Any]:
     """A page of the incidents the caller reaches (a worker: their grids') and the number matched in all."""
+    now = datetime.now(UTC)
+    if overdue is False:
+        msg = "overdue=false is not a filter; leave it out for every incident"
+        raise BadParameter(msg)
+    text = None if q is None else q.strip()
     where = IncidentFilter(
         status=None if status is None else _status(status),
         category=category,
@@ -98,10 +139,19 @@ def list_incidents(
         reported_before=_aware(before, "before"),
         bbox=parse_bbox(bbox),
         scope=staff.scope,
+        # A q written like a number finds that number exactly (fast, by its unique index).
+        number=text if number is None and text and looks_like_number(text) else number,
+        text=None if text is None or looks_like_number(text) else text,
+        overdue_at=now if overdue else None,
+        due_by=None if due_within_hours is None else incident_clock.due_window(rules, now, due_within_hours),
     )
-    page = incident_service.list_incidents(store=store, where=where, limit=limit, offset=offset)
+    page = incident_service.list_incidents(store=store, where=where, limit=limit, offset=offset, order=sort)
+    moment = incident_clock.flags_at(rules, now)
     return {
-        "incidents": [incident_body(incident, history=False) for incident in page.incidents],
+        "incidents": [
+            incident_body(incident, history=False, due=incident_clock.flags(incident, moment))
+            for incident in page.incidents
+        ],
         "matched": page.matched,
         "limit": limit,
         "offset": offset,
@@ -138,9 +188,11 @@ def incident_statistics(
     response_model=Incident,
     responses=errors(403, 404),
 )
-def get_incident(incident_id: Annotated[str, Path(max_length=36)], store: StoreDep, staff: StaffDep) -> dict[str, Any]:
+def get_incident(
+    incident_id: Annotated[str, Path(max_length=36)], store: StoreDep, staff: StaffDep, rules: IncidentRulesDep
+) -> dict[str, Any]:
     """The incident and its audit trail; 404 also for one outside the caller's grids or community."""
-    return incident_body(incident_access.reachable_incident(store, incident_id, staff.scope), history=True)
+    return _staff_body(incident_access.reachable_incident(store, incident_id, staff.scope), rules)
 
 
 @router.post(
@@ -150,7 +202,11 @@ def get_incident(incident_id: Annotated[str, Path(max_length=36)], store: StoreD
     responses=errors(403, 404, 409, 422),
 )
 def move_incident(
-    incident_id: Annotated[str, Path(max_length=36)], step: IncidentStep, store: StoreDep, staff: StaffDep
+    incident_id: Annotated[str, Path(max_length=36)],
+    step: IncidentStep,
+    store: StoreDep,
+    staff: StaffDep,
+    rules: IncidentRulesDep,
 ) -> dict[str, Any]:
     """The incident after the step; 409 for a step the workflow does not allow, 403 for a role that may not."""
     incident = incident_service.advance_incident(
@@ -163,8 +219,152 @@ def move_incident(
         note=step.note,
         duplicate_of=step.duplicate_of,
         scope=staff.scope,
+        rules=rules,
     )
-    return incident_body(incident, history=True)
+    return _staff_body(incident, rules)
+
+
+@router.post(
+    "/incidents/{incident_id}/send-back",
+    summary="Send an incident back to its previous stage with a reason (回退)",
+    response_model=Incident,
+    responses=errors(403, 404, 409, 422),
+)
+def send_incident_back(
+    incident_id: Annotated[str, Path(max_length=36)],
+    reason: Reason,
+    store: StoreDep,
+    staff: StaffDep,
+    rules: IncidentRulesDep,
+) -> dict[str, Any]:
+    """The incident in its previous stage, that stage's clock restarted; 422 without a note, 409 from a final status."""
+    incident = incident_clock.send_back(
+        store=store,
+        rules=rules,
+        incident_id=incident_id,
+        actor=staff.user.name,
+        role=staff.user.role.value,
+        at=datetime.now(UTC),
+        note=reason.note,
+        scope=staff.scope,
+    )
+    return _staff_body(incident, rules)
+
+
+@router.post(
+    "/incidents/{incident_id}/clock/hold",
+    summary="Ask a dispatcher to hold the incident's clock (挂账), with a reason",
+    response_model=Incident,
+    responses=errors(403, 404, 409, 422),
+)
+def request_hold(
+    incident_id: Annotated[str, Path(max_length=36)],
+    reason: Reason,
+    store: StoreDep,
+    staff: StaffDep,
+    rules: IncidentRulesDep,
+) -> dict[str, Any]:
+    """The incident with the request pending; 409 when one is pending already or the clock is held."""
+    incident = incident_clock.request_time(
+        store=store,
+        incident_id=incident_id,
+        hold=True,
+        actor=staff.user.name,
+        role=staff.user.role.value,
+        at=datetime.now(UTC),
+        note=reason.note,
+        scope=staff.scope,
+    )
+    return _staff_body(incident, rules)
+
+
+@router.post(
+    "/incidents/{incident_id}/clock/extension",
+    summary="Ask a dispatcher for more working hours (延期), with a reason",
+    response_model=Incident,
+    responses=errors(403, 404, 409, 422),
+)
+def request_extension(
+    incident_id: Annotated[str, Path(max_length=36)],
+    request: ExtensionRequest,
+    store: StoreDep,
+    staff: StaffDep,
+    rules: IncidentRulesDep,
+) -> dict[str, Any]:
+    """The incident with the request pending; 409 when one is pending already."""
+    incident = incident_clock.request_time(
+        store=store,
+        incident_id=incident_id,
+        hold=False,
+        hours=request.hours,
+        actor=staff.user.name,
+        role=staff.user.role.value,
+        at=datetime.now(UTC),
+        note=request.note,
+        scope=staff.scope,
+    )
+    return _staff_body(incident, rules)
+
+
+@router.post(
+    "/incidents/{incident_id}/clock/decision",
+    summary="Approve or refuse the pending hold or extension request (planner or admin)",
+    response_model=Incident,
+    responses=errors(403, 404, 409, 422),
+)
+def decide_time_request(
+    incident_id: Annotated[str, Path(max_length=36)],
+    decision: TimeDecision,
+    store: StoreDep,
+    staff: StaffDep,
+    rules: IncidentRulesDep,
+) -> dict[str, Any]:
+    """The incident after the decision: an approved extension moves due_at, an approved hold stops the clock."""
+    incident = incident_clock.decide_time_request(
+        store=store,
+        rules=rules,
+        incident_id=incident_id,
+        approve=decision.approve,
+        actor=staff.user.name,
+        role=staff.user.role.value,
+        at=datetime.now(UTC),
+        note=decision.note,
+        scope=staff.scope,
+    )
+    return _staff_body(incident, rules)
+
+
+@router.post(
+    "/incidents/{incident_id}/clock/release",
+    summary="Release a held clock; the due time moves by the working time held (planner or admin)",
+    response_model=Incident,
+    responses=errors(403, 404, 409),
+)
+def release_hold(
+    incident_id: Annotated[str, Path(max_length=36)],
+    reason: Reason,
+    store: StoreDep,
+    staff: StaffDep,
+    rules: IncidentRulesDep,
+) -> dict[str, Any]:
+    """The incident with its clock running again; 409 when it is not held."""
+    incident = incident_clock.release_hold(
+        store=store,
+        rules=rules,
+        incident_id=incident_id,
+        actor=staff.user.name,
+        role=staff.user.role.value,
+        at=datetime.now(UTC),
+        note=reason.note,
+        scope=staff.scope,
+    )
+    return _staff_body(incident, rules)
+
+
+def _staff_body(incident: IncidentRecord, rules: incident_clock.IncidentRules) -> dict[str, Any]:
+    """An incident with its history and its due flags at this moment, as staff routes answer it."""
+    due = incident_clock.flags(incident, incident_clock.flags_at(rules, datetime.now(UTC)))
+    return incident_body(incident, history=True, due=due)
 
 
 @router.get(

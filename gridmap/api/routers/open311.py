@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from gridmap.api.contract import AnswerRoute, errors
-from gridmap.api.dependencies import AudienceDep, CurrentUserDep, LocatorsDep, StoreDep, VersionsDep
+from gridmap.api.dependencies import AudienceDep, CurrentUserDep, IncidentRulesDep, LocatorsDep, StoreDep, VersionsDep
 from gridmap.api.incident_answers import Open311Created, Open311Request, Open311Service
 from gridmap.api.problems import BadParameter
 from gridmap.api.routers.incident_reports import REPORT_ANSWERS, limit_public_reports, reporting_staff
@@ -110,7 +110,12 @@ def _request_form_schema() -> dict[str, Any]:
     openapi_extra=_request_form_schema(),
 )
 async def create_request(
-    request: Request, store: StoreDep, versions: VersionsDep, locators: LocatorsDep, user: CurrentUserDep
+    request: Request,
+    store: StoreDep,
+    versions: VersionsDep,
+    locators: LocatorsDep,
+    user: CurrentUserDep,
+    rules: IncidentRulesDep,
 ) -> list[dict[str, Any]]:
     """The new request's id, in the GeoReport v2 POST response shape (a viewer's token reports as a resident)."""
     user = reporting_staff(user)
@@ -127,6 +132,7 @@ async def create_request(
         contact=parsed.reporter_contact,
         role=user.role.value if user else "resident",
         at=datetime.now(UTC),
+        rules=rules,
     )
     return [{"service_request_id": incident.id, "service_notice": None, "account_id": None}]
 
