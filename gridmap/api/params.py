@@ -1,11 +1,14 @@
-"""Parsing of query parameters that FastAPI's types do not cover: bbox and coordinate systems."""
+"""Parsing of query parameters that FastAPI's types do not cover: bbox, coordinate systems and periods."""
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from gridmap.api.problems import BadParameter
+from gridmap.errors import InvalidInput
 from gridmap.geo.crs import Datum, parse_datum
+from gridmap.incidents.stats import month_period
 
 Bbox = tuple[float, float, float, float]
 
@@ -47,3 +50,35 @@ def parse_crs(text: str | None, *, parameter: str = "crs") -> Datum:
         return parse_datum(text)
     except ValueError as err:
         raise BadParameter(f"{parameter}: {err}") from None
+
+
+def aware_time(moment: datetime | None, name: str) -> datetime | None:
+    """The time as given, refusing one without an offset (which would be read in an unknown zone)."""
+    if moment is not None and moment.tzinfo is None:
+        msg = f"query parameter {name} needs a time zone offset, e.g. 2026-10-01T00:00:00+08:00"
+        raise BadParameter(msg)
+    return moment
+
+
+def parse_period(
+    month: str | None, since: datetime | None, before: datetime | None
+) -> tuple[datetime, datetime] | None:
+    """A period given as month=YYYY-MM or as since and before (with offsets), one way only; None when not given."""
+    if month is not None and (since is not None or before is not None):
+        msg = "give either month=YYYY-MM or since and before, not both"
+        raise BadParameter(msg)
+    if month is not None:
+        try:
+            return month_period(month)
+        except InvalidInput as exc:
+            raise BadParameter(exc.detail) from None
+    start, end = aware_time(since, "since"), aware_time(before, "before")
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        msg = "give both since and before (ISO 8601 with offset), or month=YYYY-MM"
+        raise BadParameter(msg)
+    if end <= start:
+        msg = "query parameter before must come after since"
+        raise BadParameter(msg)
+    return start, end

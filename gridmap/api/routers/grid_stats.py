@@ -18,12 +18,9 @@ from pydantic import Field
 from gridmap.api.answers import Answer, binary_answer
 from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import CostlyReaderDep, SettingsDep, StoreDep, VersionsDep, readable_version
-from gridmap.api.params import MAX_ID, parse_bbox
-from gridmap.api.problems import BadParameter
+from gridmap.api.params import MAX_ID, parse_bbox, parse_period
 from gridmap.api.routers.lifecircle import _towns as lifecircle_towns
-from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level
-from gridmap.incidents.stats import month_period
 from gridmap.io.tables import table_csv, table_xlsx
 from gridmap.services.grid_stats import GridStats, Kind, StatsQuery, grid_statistics
 
@@ -98,7 +95,7 @@ def grid_stats(
     """The table of the areas asked for (every area of `level`, those meeting `bbox`, a community's children)."""
     boundary_version = readable_version(versions, version, user)
     query = StatsQuery(
-        level=level or Level.GRID, bbox=parse_bbox(bbox), community=community, period=_period(month, since, before)
+        level=level or Level.GRID, bbox=parse_bbox(bbox), community=community, period=parse_period(month, since, before)
     )
     towns = lifecircle_towns(request, settings, store) if lifecircle else None
     stats = grid_statistics(store=store, version=boundary_version, query=query, user=user, towns=towns)
@@ -130,21 +127,3 @@ def _json(stats: GridStats) -> dict[str, Any]:
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _period(month: str | None, since: datetime | None, before: datetime | None) -> tuple[datetime, datetime] | None:
-    """The incidents' period: a month, or since and before (with offsets), or None (all time)."""
-    if month is not None and (since is not None or before is not None):
-        msg = "give either month=YYYY-MM or since and before, not both"
-        raise BadParameter(msg)
-    if month is not None:
-        try:
-            return month_period(month)
-        except InvalidInput as exc:
-            raise BadParameter(exc.detail) from None
-    if since is None and before is None:
-        return None
-    if since is None or before is None or since.tzinfo is None or before.tzinfo is None or before <= since:
-        msg = "give since and before together, with time zone offsets, before after since"
-        raise BadParameter(msg)
-    return since, before

@@ -32,14 +32,14 @@ from gridmap.api.dependencies import (
 )
 from gridmap.api.incident_answers import IMAGE_MEDIA_TYPES, Incident, IncidentPage, IncidentStatistics
 from gridmap.api.incident_json import incident_body
-from gridmap.api.params import MAX_ID, parse_bbox
+from gridmap.api.params import MAX_ID, aware_time, parse_bbox, parse_period
 from gridmap.api.privacy_answers import ReporterContact
 from gridmap.api.problems import BadParameter
 from gridmap.errors import InvalidInput, Unauthorized
 from gridmap.incidents.intake import REPORTER_KEY_MAX, point_in_wgs84
 from gridmap.incidents.model import Incident as IncidentRecord
 from gridmap.incidents.numbers import looks_like_number
-from gridmap.incidents.stats import AreaStats, GroupBy, month_period
+from gridmap.incidents.stats import AreaStats, GroupBy
 from gridmap.incidents.workflow import Status, parse_status
 from gridmap.services import incident_access, incident_clock, privacy
 from gridmap.services import incidents as incident_service
@@ -135,8 +135,8 @@ def list_incidents(
         category=category,
         grid_code=grid,
         community_code=community,
-        reported_since=_aware(since, "since"),
-        reported_before=_aware(before, "before"),
+        reported_since=aware_time(since, "since"),
+        reported_before=aware_time(before, "before"),
         bbox=parse_bbox(bbox),
         scope=staff.scope,
         # A q written like a number finds that number exactly (fast, by its unique index).
@@ -173,7 +173,11 @@ def incident_statistics(
     community: Annotated[str | None, Query(max_length=32, description="Only this community's incidents")] = None,
 ) -> dict[str, Any]:
     """Counts, median hours to first response and resolution, and the share handled within 24 h, per area."""
-    start, end = _period(month, since, before)
+    period = parse_period(month, since, before)
+    if period is None:
+        msg = "give the period: month=YYYY-MM, or both since and before (ISO 8601 with offset)"
+        raise BadParameter(msg)
+    start, end = period
     areas = incident_service.area_statistics(store, by=by, start=start, end=end, community=community)
     return {
         "by": by.value,
@@ -493,26 +497,6 @@ def _given(header: str | None) -> str | None:
     return header if header and header.strip() else None
 
 
-def _period(month: str | None, since: datetime | None, before: datetime | None) -> tuple[datetime, datetime]:
-    """The statistics period: a month, or since and before (with offsets); exactly one of the two ways."""
-    if month is not None and (since is not None or before is not None):
-        msg = "give either month=YYYY-MM or since and before, not both"
-        raise BadParameter(msg)
-    if month is not None:
-        try:
-            return month_period(month)
-        except InvalidInput as exc:
-            raise BadParameter(exc.detail) from None
-    start, end = _aware(since, "since"), _aware(before, "before")
-    if start is None or end is None:
-        msg = "give the period: month=YYYY-MM, or both since and before (ISO 8601 with offset)"
-        raise BadParameter(msg)
-    if end <= start:
-        msg = "query parameter before must come after since"
-        raise BadParameter(msg)
-    return start, end
-
-
 def _area(stats: AreaStats) -> dict[str, Any]:
     return {
         "area_code": stats.area_code,
@@ -523,11 +507,3 @@ def _area(stats: AreaStats) -> dict[str, Any]:
         "median_resolution_h": stats.median_resolution_h,
         "share_within_24h": stats.share_within_24h,
     }
-
-
-def _aware(moment: datetime | None, name: str) -> datetime | None:
-    """The time as given, refusing one without an offset (which would be read in an unknown zone)."""
-    if moment is not None and moment.tzinfo is None:
-        msg = f"query parameter {name} needs a time zone offset, e.g. 2026-10-01T00:00:00+08:00"
-        raise BadParameter(msg)
-    return moment
