@@ -76,6 +76,14 @@ def _shared_cases() -> list[dict[str, Any]]:
     return [case for case in cases if case["library"] != "JTS"]
 
 
+class _SharedCasesAbsent(dict[str, Any]):
+    """Stands for the GEOS and PostGIS cases where ../shared is absent (under CI, where the test still runs):
+    reading it fails the test with what is missing, not with a TypeError."""
+
+    def __getitem__(self, key: str) -> Any:
+        pytest.fail(f"{SHARED_CASES} is absent: the GEOS and PostGIS coverage cases are read from ../shared/data")
+
+
 _SHARED_MARKS = [
     pytest.mark.shared,
     needs_shared(SHARED_CASES, "../shared/data (GEOS and PostGIS cases)"),
@@ -92,7 +100,7 @@ def cases_of(operation: str) -> list[Any]:
     params = [param(i, c) for i, c in enumerate(_jts_cases()) if c["operation"] == operation]
     shared = [param(i, c, _SHARED_MARKS) for i, c in enumerate(_shared_cases()) if c["operation"] == operation]
     if not SHARED_CASES.is_file():
-        shared = [pytest.param(None, id="GEOS-PostGIS-from-shared", marks=_SHARED_MARKS)]
+        shared = [pytest.param(_SharedCasesAbsent(), id="GEOS-PostGIS-from-shared", marks=_SHARED_MARKS)]
     return params + shared
 
 
