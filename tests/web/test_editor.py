@@ -400,6 +400,7 @@ def test_undo_and_redo_with_the_keyboard(browser: Any, server: Server) -> None:
         frame(page, shape(grid["geometry"]))
         select(page, grid)
         assert wait_for_edit(page, rename(page, "临时名字")) == "applied"
+        page.wait_for_function("() => !document.getElementById('undo').disabled")  # the history has the rename
         page.locator("#map").focus()
         before = edits_done(page)
         page.keyboard.press("Control+z")
