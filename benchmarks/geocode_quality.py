@@ -3,6 +3,11 @@
 Sets, each scored for the matcher beside a baseline (the exact lookup of the normalised text among the
 registry's normalised labels, as a spreadsheet VLOOKUP after cleaning would do):
 
+All sets are matched against the registry the CLI uses: data/sample/addresses.csv with address_aliases.csv, as
+`gridmap registry import` and `gridmap demo load` store it. The generated and handwritten sets are written from
+the generator's smaller sample registry (gridmap_demo.registry_sample); `on_cli_registry` moves their truths to
+the CLI registry's entries and counts every label it changes.
+
   generated    --count messy addresses drawn by gridmap_demo.messy_sample (typos, full-width digits,
                Chinese numerals, missing and repeated prefixes, aliases, informal forms, dash forms, unknown
                roads and compounds, other towns, ambiguous and relative addresses), each with its truth
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import importlib
 import json
 import re
@@ -45,7 +51,7 @@ from gridmap.address.gazetteer import Gazetteer
 from gridmap.address.match import AddressMatcher, MatchLevel, MatchResult
 from gridmap.address.normalize import normalize_address, normalize_number
 from gridmap.address.parse import ParsedAddress, parse_address
-from gridmap.address.registry import AddressRegistry, StandardAddress, metres_between
+from gridmap.address.registry import AddressRegistry, StandardAddress, leading_int, metres_between
 from gridmap.services.geocode import load_registry
 from gridmap_demo.messy_sample import LabelledAddress, Verdict, grade, labelled_addresses, labelled_from_cases
 from gridmap_demo.registry_sample import sample_registry
@@ -123,6 +129,8 @@ def score(
         metres_between(r.lon, r.lat, label.truth.lon, label.truth.lat)
         for r, label in zip(results, labels, strict=True)
         if label.form == "interpolated"
+        and label.truth is not None
+        and label.truth.number is not None
         and r.level.value == "road"
         and r.lon is not None
         and r.lat is not None
@@ -141,22 +149,93 @@ def score(
     return precision, recall
 
 
-def no_match_checked(name: str, labels: list[LabelledAddress], cli_registry: AddressRegistry) -> list[LabelledAddress]:
-    """The labels less the no-match cases that name a road the CLI's registry (data/sample/addresses.csv) holds.
+def on_cli_registry(name: str, labels: list[LabelledAddress], cli: AddressRegistry) -> list[LabelledAddress]:
+    """The labels with their truths in the registry the CLI uses (data/sample/addresses.csv with its aliases).
 
-    The sets are written against `sample_registry()`, whose 12 roads are a subset of the CLI registry's 142:
-    a no-match case such as 文化路3号 is a real address there, so it is no no-match and is left out (counted).
+    The sets are written from `sample_registry()`, the generator's smaller registry (12 of the CLI registry's
+    roads, the same compounds and ids, points on another layout). Each truth becomes the CLI registry's entry
+    of the same id (a door or room the sample leaves out but the CLI registry holds is a door there); a door
+    the CLI registry lacks is a road-level truth graded by its road, a room it lacks its building. A no-match
+    case naming a road the CLI registry holds but the sample does not (文化路3号) is a real address there, so it
+    is left out; every change is counted.
     """
-    known = cli_registry.road_stems()
-    kept = []
+    entries = {entry.id: entry for entry in cli.addresses}
+    sample = sample_registry()
+    sample_roads, sample_ids = sample.registry().roads, {entry.id for entry in sample.addresses}
+    counts: Counter[str] = Counter()
+    kept: list[LabelledAddress] = []
     for label in labels:
-        parsed = parse_address(label.text, known_roads=list(cli_registry.roads))
-        registered = parsed.road is not None and (parsed.road in cli_registry.roads or parsed.road in known)
-        if label.level == "none" and registered and parsed.road not in sample_registry().roads:
-            continue
-        kept.append(label)
-    print(f"{name}: {len(labels) - len(kept)} no-match cases left out: their road is in the CLI's registry")
+        truth = label.truth
+        parsed = parse_address(label.text, known_roads=list(cli.roads))
+        if truth is None:
+            road = parsed.road
+            door = cli.door(road, parsed.number) if road is not None and parsed.number is not None else None
+            if door is not None and _plain_door(parsed, cli):
+                counts["no-match cases naming a door plate of the CLI's registry (beyond the sample's): now door"] += 1
+                kept.append(dataclasses.replace(label, level="door", truth=door))
+                continue
+            if road is not None and (road in cli.roads or road in cli.road_stems()) and road not in sample_roads:
+                counts["no-match cases left out: their road is in the CLI's registry"] += 1
+                continue
+            kept.append(label)
+        elif label.level == "building" and (room := _room_of(cli, truth, parsed)) and room.id not in sample_ids:
+            counts["rooms the sample left out but the CLI registry holds: now door"] += 1
+            kept.append(dataclasses.replace(label, level="door", truth=room))
+        elif truth.id in entries:
+            entry = entries[truth.id]
+            level = (
+                entry_level(entry)
+                if label.level in ("road", "building") and truth.id.startswith(("door:", "room:"))
+                else label.level
+            )
+            counts["truths whose entry the CLI registry holds but the sample left out: now door"] += (
+                level != label.level
+            )
+            kept.append(dataclasses.replace(label, level=level, truth=entry))
+        elif truth.id.startswith(("compound:", "road:", "building:")):
+            kept.append(label)  # named by compound, road or building: the same in both registries
+        elif truth.room is not None:
+            counts["rooms the CLI registry lacks: graded at their building"] += 1
+            building = dataclasses.replace(
+                truth, id=f"building:{truth.compound}:{truth.building}", unit=None, room=None
+            )
+            kept.append(dataclasses.replace(label, level="building", truth=building))
+        elif _beyond_last_plate(cli, truth):
+            counts["door plates beyond the last the CLI registry holds on their road: now no-match"] += 1
+            kept.append(dataclasses.replace(label, level="none", truth=None))
+        else:
+            counts["door plates the CLI registry lacks: graded by road"] += 1
+            kept.append(dataclasses.replace(label, level="road", truth=dataclasses.replace(truth, number=None)))
+    changes = "; ".join(f"{count} {what}" for what, count in counts.items() if count) or "no changes"
+    print(f"{name}: {len(labels)} addresses on the CLI's registry: {changes}")
     return kept
+
+
+def _plain_door(parsed: ParsedAddress, cli: AddressRegistry) -> bool:
+    """Whether the text is a door plate of the registry's area and nothing more (no compound, no place nearby)."""
+    divisions = (parsed.province, parsed.city, parsed.county, parsed.town)
+    inside = all(name is None or name in cli.area for name in divisions)
+    return inside and (parsed.city is None or parsed.county is not None) and not (parsed.compound or parsed.relative)
+
+
+def _beyond_last_plate(cli: AddressRegistry, door: StandardAddress) -> bool:
+    """Whether a door's number lies past the last numbered plate the registry holds on its road."""
+    road = cli.roads.get(door.road or "")
+    number = leading_int(door.number or "")
+    numbered = road.numbered() if road is not None else []
+    return number is not None and bool(numbered) and number > numbered[-1][0]
+
+
+def _room_of(cli: AddressRegistry, building: StandardAddress, parsed: ParsedAddress) -> StandardAddress | None:
+    """The CLI registry's room of `building` with the unit and room the text gives, if it holds one."""
+    compound = cli.compounds.get(building.compound or "")
+    found = compound.buildings.get(building.building or "") if compound is not None else None
+    if found is None or parsed.room is None:
+        return None
+    if parsed.unit is not None:
+        return found.rooms.get((parsed.unit, parsed.room))
+    rooms = [entry for (_, number), entry in found.rooms.items() if number == parsed.room]
+    return rooms[0] if len(rooms) == 1 else None
 
 
 def baseline_on_labels(labels: list[LabelledAddress], lookup: ExactLookup) -> None:
@@ -503,23 +582,23 @@ def main() -> None:
 
     start = time.perf_counter()
     sample = sample_registry()
-    registry = sample.registry()
+    registry = load_registry(REGISTRY, REGISTRY_ALIASES)  # as `gridmap registry import` / the demo load it
     matcher = AddressMatcher(registry)
     lookup = ExactLookup(registry)
     built = time.perf_counter() - start
     print(
-        f"registry: {len(sample.addresses):,} entries ({len(sample.unregistered)} true addresses left out), "
-        f"built and indexed in {built:.2f} s"
+        f"registry: {REGISTRY.relative_to(ROOT)} with {REGISTRY_ALIASES.name}, {len(registry.addresses):,} "
+        f"entries, {len(registry.roads)} roads, read and indexed in {built:.2f} s (the sets are written from "
+        f"the generator's sample registry: {len(sample.addresses):,} entries on 12 of its roads)"
     )
-    cli_registry = load_registry(REGISTRY, REGISTRY_ALIASES)
     sets = {
-        "generated": no_match_checked(
-            "generated", labelled_addresses(sample, count=args.count, seed=args.seed), cli_registry
+        "generated": on_cli_registry(
+            "generated", labelled_addresses(sample, count=args.count, seed=args.seed), registry
         ),
-        "handwritten": no_match_checked(
+        "handwritten": on_cli_registry(
             "handwritten",
             labelled_from_cases(sample, json.loads(HANDWRITTEN.read_text(encoding="utf-8"))["cases"]),
-            cli_registry,
+            registry,
         ),
     }
     all_labels: list[LabelledAddress] = []

@@ -186,7 +186,7 @@ class AddressRegistry:
         self.roads: dict[str, Road] = {}
         self.compounds: dict[str, Compound] = {}
         for raw in addresses:
-            self._add(_normalized(raw))
+            self._add(normalized_entry(raw))
         self.numbered_houses = {
             name for name, c in self.compounds.items() if not c.gates and re.fullmatch(r".+[0-9]+号", name)
         }
@@ -291,7 +291,7 @@ def _alias_entries(aliases: Mapping[str, str] | Iterable[AddressAlias]) -> Itera
     return aliases
 
 
-def _normalized(entry: StandardAddress) -> StandardAddress:
+def normalized_entry(entry: StandardAddress) -> StandardAddress:
     """The entry with names and numbers in the matcher's comparable form."""
 
     def name(value: str | None) -> str | None:

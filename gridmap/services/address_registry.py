@@ -1,87 +1,71 @@
 """The standard address registry as data in the store: imported from a file, read back as the geocoder's matcher.
 
-`import_registry` is what `gridmap registry import` runs (and the demo loader): rows that cannot be read are
-counted and left out, ids repeated in the file or stored already are counted and skipped. Aliases (other names
-for a road, compound or town: the file's `aliases` column and an alias file) are stored beside the entries,
-as data the community edits. `RegistryMatchers` builds the matcher once per registry revision and alias list,
-so every process sees a new import without restarting.
+`import_registry` is what `gridmap registry import` runs (and the demo loader): rows that cannot be read and
+duplicates are left out and reported by row (`registry_rows`), ids stored already are counted and skipped.
+Aliases (other names for a road, compound or town: the file's `aliases` column and an alias file) are stored
+beside the entries, as data the community edits. `RegistryMatchers` builds the matcher once per registry
+revision and alias list, so every process sees a new import without restarting.
 """
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gridmap.address.gazetteer import SHOUNING
 from gridmap.address.match import AddressMatcher
 from gridmap.address.normalize import normalize_name
-from gridmap.address.registry import COLUMNS, AddressAlias, AddressRegistry, StandardAddress
+from gridmap.address.registry import AddressAlias, AddressRegistry
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.services.geocode import alias_file, column_aliases, registry_frame
+from gridmap.services.registry_rows import Problem, RowProblem, mapped_frame, registry_rows
 from gridmap.store.address_store import AddressStore
 
 NO_REGISTRY = "no address registry is loaded: gridmap registry import FILE"
-SHOWN_ROWS = 10  # unparseable rows named by number in a summary
+SHOWN_ROWS = 10  # rows left out named by number in an error
 
 
 @dataclass
 class RegistryImport:
-    """What importing a registry file did: rows read, entries stored, ids skipped, rows that could not be read."""
+    """What importing a registry file did: rows read, entries stored, and the rows left out with why."""
 
     rows: int = 0
     imported: int = 0
-    duplicate_ids: int = 0  # repeated in the file (the first is kept) or stored already
-    unparseable: int = 0
-    unparseable_rows: list[int] = field(default_factory=list)  # the first SHOWN_ROWS, numbered from 1
+    already_stored: int = 0  # ids the store held before this import: skipped
+    problems: list[RowProblem] = field(default_factory=list)  # rows left out: unparseable, duplicates
     aliases: int = 0  # stored
     unknown_aliases: list[str] = field(default_factory=list)  # naming no road, compound or town: left out
 
-
-def _entry(index: int, row: Mapping[Hashable, object]) -> StandardAddress | None:
-    """The entry of one row, or None when it has no id or no usable point."""
-    raw_id = row["id"] if "id" in row else str(index)
-    if raw_id is None or not str(raw_id).strip():
-        return None
-    try:
-        lon, lat = float(str(row["lon"])), float(str(row["lat"]))
-    except (TypeError, ValueError):
-        return None
-    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        return None
-    parts = {name: None if row[name] is None else str(row[name]).strip() or None for name in COLUMNS[:6]}
-    return StandardAddress(id=str(raw_id).strip(), lon=lon, lat=lat, **parts)
+    def count(self, *problems: Problem) -> int:
+        """How many rows were left out for these problems."""
+        return sum(p.problem in problems for p in self.problems)
 
 
 def import_registry(
-    store: AddressStore, path: Path, *, replace: bool = False, aliases: Path | None = None
+    store: AddressStore,
+    path: Path,
+    *,
+    replace: bool = False,
+    aliases: Path | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> RegistryImport:
-    """Import a registry file (CSV in UTF-8 or GBK, or GeoJSON points) and the aliases of its `aliases` column
-    and of the alias file `aliases` into the store, after emptying the store's registry and aliases when
-    `replace`; nothing is stored when either file cannot be read at all."""
-    frame = registry_frame(path)
-    missing = [name for name in COLUMNS if name not in frame.columns]
-    if missing:
-        msg = f"{path}: not an address registry: it lacks the columns {', '.join(missing)}"
+    """Import a registry file (CSV in UTF-8 or GBK, an XLSX workbook's first sheet, or GeoJSON points; its
+    columns renamed to ours by `columns`, see `registry_rows`) and the aliases of its `aliases` column and of
+    the alias file `aliases` into the store, after emptying the store's registry and aliases when `replace`.
+    Nothing is stored when either file cannot be read at all, or when no row of it can be (InvalidInput)."""
+    frame = mapped_frame(registry_frame(path), columns or {})
+    read = registry_rows(frame)
+    if not read.entries:
+        shown = "; ".join(f"row {p.row}: {p.detail}" for p in read.problems[:SHOWN_ROWS])
+        msg = f"{path}: none of its {read.rows:,} rows is a usable registry entry; nothing was imported ({shown})"
         raise InvalidInput(msg)
     written = [*column_aliases(frame), *(alias_file(aliases) if aliases is not None else ())]
-    result = RegistryImport(rows=len(frame))
-    entries: dict[str, StandardAddress] = {}
-    for index, row in enumerate(frame.to_dict("records")):
-        entry = _entry(index, row)
-        if entry is None:
-            result.unparseable += 1
-            if len(result.unparseable_rows) < SHOWN_ROWS:
-                result.unparseable_rows.append(index + 1)
-        elif entry.id in entries:
-            result.duplicate_ids += 1
-        else:
-            entries[entry.id] = entry
-    added = store.add_addresses(list(entries.values()), replace=replace)
+    result = RegistryImport(rows=read.rows, problems=read.problems)
+    added = store.add_addresses(read.entries, replace=replace)
     result.imported = added.added
-    result.duplicate_ids += added.already_stored
+    result.already_stored = added.already_stored
     if written or replace:
         registry = AddressRegistry(store.addresses(), aliases=written, strict=False)
         towns = [a for a in written if a.kind == "town" and not SHOUNING.named(normalize_name(a.name))]

@@ -33,6 +33,12 @@ from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.crs import Datum, parse_datum, to_wgs84
 from gridmap.io.text import decoding, text_encoding
 from gridmap.services.boundary_layers import BoundaryLayers as BoundaryLayers  # re-exported
+from gridmap.services.geocode_review import (
+    REVIEW_BELOW,
+    candidate_column_names,
+    candidate_columns,
+    reviewed,
+)
 
 CHUNK_ROWS = 2_000
 LON_COLUMNS = ("lon", "lng", "longitude", "经度")
@@ -40,6 +46,7 @@ LAT_COLUMNS = ("lat", "latitude", "纬度")
 CRS_COLUMN = "crs"
 ALIASES_COLUMN = "aliases"
 RESULT_COLUMNS = (
+    "match_status",
     "match_level",
     "match_confidence",
     "match_reason",
@@ -57,16 +64,19 @@ RESULT_COLUMNS = (
     "nearest_grid_code",
     "nearest_grid_distance_m",
     "row_error",
+    *candidate_column_names(),
 )
 NOT_FINITE = "coordinates are NaN or Infinity, not numbers"
 
 
 @dataclass(frozen=True)
 class GeocodeOptions:
-    """Which columns hold the address and coordinates, and the coordinates' datum when no `crs` column says."""
+    """Which columns hold the address and coordinates, the coordinates' datum when no `crs` column says, and
+    the confidence below which an answer needs review (with its candidates)."""
 
     address_column: str = "address"
     datum: Datum = Datum.WGS84
+    review_below: float = REVIEW_BELOW
 
 
 @dataclass
@@ -75,6 +85,7 @@ class GeocodeSummary:
 
     rows: int = 0
     levels: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)  # matched, needs_review, unmatched
     reasons: Counter[str] = field(default_factory=Counter)
     assignments: Counter[str] = field(default_factory=Counter)
     row_errors: int = 0
@@ -83,7 +94,8 @@ class GeocodeSummary:
 
 def registry_frame(path: Path) -> pd.DataFrame:
     """The rows of a registry file: a CSV (UTF-8 or GBK; id, road, number, compound, building, unit, room, lon,
-    lat) or a GeoJSON of points with those properties; empty cells are None."""
+    lat), the first sheet of an XLSX workbook with those columns, or a GeoJSON of points with those properties;
+    empty cells are None."""
     if not path.is_file():
         msg = f"{path}: no such address registry file"
         raise NotFound(msg)
@@ -96,9 +108,23 @@ def registry_frame(path: Path) -> pd.DataFrame:
             properties = feature.get("properties") or {}
             records.append({"id": properties.get("id", str(index)), **properties, "lon": lon, "lat": lat})
         frame = pd.DataFrame.from_records(records).reindex(columns=["id", *COLUMNS, ALIASES_COLUMN])
+    elif path.suffix.lower() == ".xlsx":
+        frame = _workbook_frame(path)
     else:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=text_encoding(path))
     return frame.astype(object).where(frame.notna() & (frame.astype(str) != ""), None)
+
+
+def _workbook_frame(path: Path) -> pd.DataFrame:
+    """The first sheet of an Excel workbook as text (a door number 12 stays 12, not 12.0)."""
+    from zipfile import BadZipFile
+
+    try:
+        frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl")
+    except (BadZipFile, ValueError, KeyError) as err:
+        msg = f"{path}: not a readable XLSX workbook ({type(err).__name__})"
+        raise InvalidInput(msg) from None
+    return frame.where(frame.notna(), "")
 
 
 def load_registry(path: Path, aliases: Path | None = None) -> AddressRegistry:
@@ -210,10 +236,16 @@ def geocode_rows(
     source = [""] * count
     errors = [""] * count
     results: list[MatchResult | None] = []
+    review_cells: list[dict[str, str]] = []
     for i, row in enumerate(rows):
         text = (row.get(options.address_column) or "").strip()
-        result = matcher.match(text) if text else None
+        answer = reviewed(matcher, text, review_below=options.review_below) if text else None
+        result = answer.result if answer is not None else None
         results.append(result)
+        if answer is not None:
+            review_cells.append({"match_status": answer.status.value, **candidate_columns(answer.candidates)})
+        else:
+            review_cells.append({})
         point, error = row_point(row, options.datum)
         errors[i] = error
         if point is not None:
@@ -241,10 +273,13 @@ def geocode_rows(
             "wgs84_lat": f"{lat[i]:.7f}" if source[i] else "",
             "row_error": errors[i],
             **{name: values[i] for name, values in codes.items()},
+            **review_cells[i],
         }
         out.append(filled)
         summary.rows += 1
         summary.levels[level] += 1
+        if filled.get("match_status"):
+            summary.statuses[filled["match_status"]] += 1
         summary.row_errors += bool(errors[i])
         summary.unmatched += not source[i]
         if level == "none":
