@@ -5,8 +5,9 @@ Times, in fresh processes, interleaved so that all three see the same load on a 
   baseline  python -c "import shapely"
   help      gridmap --help
   check     gridmap check on the 9 communities of the sample region (a 9-feature GeoJSON)
-  floor     python -c "import pyogrio": what any process reading a boundary file through GDAL pays (pyogrio
-            imports geopandas and pandas itself when they are installed)
+  pyogrio   python -c "import pyogrio": what a process reading a boundary file through GDAL pays (pyogrio
+            imports geopandas and pandas itself when they are installed); `gridmap check` reads GeoJSON and plain
+            GeoPackages without it (gridmap.io.geopackage), so this is no floor for it, only for Shapefiles
 
 and prints the median and best of each and what each costs over the baseline (target: under 0.3 s). Also lists
 the largest imports of `gridmap check` (`-X importtime`), which is where the rest of its start-up goes.

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -32,9 +32,12 @@ from gridmap.geo.problems import Problem, Severity
 from gridmap.io.boundaries import read_boundaries
 from gridmap.services.check import CheckOptions
 from gridmap.services.check_run import CheckFiles, CheckRun, read_allowed, run_check
-from gridmap.services.household_impact import HouseholdImpact
+from gridmap.services.parallel import usable_cores
 from gridmap.services.problem_locations import common_input_crs, crs_name, format_location, is_wgs84
 from gridmap.services.repair import MergeStrategy, repair_boundaries
+
+if TYPE_CHECKING:  # household impact needs geopandas: imported by the checks that compare households
+    from gridmap.services.household_impact import HouseholdImpact
 
 commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
 
@@ -103,6 +106,18 @@ def check(
         typer.Option(help="Features without geometry are placeholders: listed as info, left out of coverage rules."),
     ] = False,
     allow: AllowOption = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes for the top level's gap and inlet search, which runs tile by tile (a tile: a box "
+            "holding about 16 features). Default: every core this process may use. The report is the same for "
+            "every N; --jobs 1 keeps the check on one core (a shared machine). Small files run in one process.",
+            show_default=False,
+        ),
+    ] = None,
     code_field: CodeField = "code",
     name_field: NameField = "name",
     parent_field: ParentField = "parent",
@@ -131,6 +146,8 @@ def check(
       gridmap check draft.geojson --households households.csv --compare-to data/boundaries/
 
       gridmap check county/ --allow river.geojson --strict
+
+      gridmap check china_counties.geojson --crs gcj02 --code-field adcode --flat --jobs 2
     """
     if compare_to is not None and households is None:
         raise typer.BadParameter("needs --households FILE to compare", param_hint="--compare-to")
@@ -143,6 +160,7 @@ def check(
         allow_empty=allow_empty,
         households_min=households_min,
         households_max=households_max,
+        jobs=jobs or usable_cores(),
     )
     files = CheckFiles(extent=extent, households=households, compare_to=compare_to, allow=allow or (), output=output)
     with stage_progress(output_format is OutputFormat.TEXT) as step:
@@ -151,7 +169,7 @@ def check(
             from gridmap.maps.check_map import write_check_map
 
             step("drawing the map")
-            write_check_map(run.frame, run.report, html)
+            write_check_map(run.checked.frame, run.report, html)
     if output_format is OutputFormat.JSON:
         typer.echo(json.dumps(run.document, ensure_ascii=False))
     else:

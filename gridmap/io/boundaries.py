@@ -2,23 +2,23 @@
 
 The grid model is a GeoDataFrame in WGS-84 with the columns in `COLUMNS`; `source` and `feature` say where
 each row came from so that every message can name the file and the feature. GeoJSON is parsed here rather
-than through GDAL so that a ring left open or too short is reported, not silently repaired.
+than through GDAL so that a ring left open or too short is reported, not silently repaired. GeoJSON and plain
+GeoPackages are read without pandas (`gridmap.io.geopackage`), and the frame is built only when asked for
+(`BoundaryInput.frame`): the check takes the columns (`BoundaryInput.features`) and starts without geopandas.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-import pyogrio
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -28,6 +28,11 @@ from gridmap.geo.crs import Datum, parse_datum, to_wgs84
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.geo.problems import Problem, ProblemKind, Severity
 from gridmap.io.archives import archive_members
+from gridmap.io.boundary_features import BoundaryFeatures, FileFeatures
+from gridmap.io.geopackage import read_plain_layer
+
+if TYPE_CHECKING:  # pandas, geopandas and pyogrio (which imports both) are imported where a frame is built
+    import geopandas as gpd
 
 COLUMNS = ["code", "name", "level", "parent", "worker", "households_target", "source", "feature", "geometry"]
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
@@ -71,9 +76,27 @@ class SourceCrs:
 class BoundaryInput:
     """What was read: the features in the grid model, and the problems found while reading."""
 
-    frame: gpd.GeoDataFrame
+    files: list[FileFeatures]  # in the order read, one per file
     problems: list[Problem]
     crs_by_file: dict[str, SourceCrs] = field(default_factory=dict)  # what each file was read from, by path
+
+    @functools.cached_property
+    def features(self) -> BoundaryFeatures:
+        """The columns the check reads, without pandas."""
+        return BoundaryFeatures.from_files(self.files)
+
+    @functools.cached_property
+    def frame(self) -> gpd.GeoDataFrame:
+        """Every feature as one grid-model GeoDataFrame in WGS-84."""
+        import geopandas as gpd
+        import pandas as pd
+
+        frames = [
+            gpd.GeoDataFrame(file.records, geometry=list(file.geometries), crs=WGS84, columns=COLUMNS[:-1])
+            for file in self.files
+        ]
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
 
 
 def boundary_files(paths: Iterable[Path]) -> list[Path]:
@@ -112,7 +135,7 @@ def read_boundaries(
 ) -> BoundaryInput:
     """Read every boundary file under `paths` into one grid-model frame in WGS-84."""
     mapping = mapping or FieldMapping()
-    frames: list[gpd.GeoDataFrame] = []
+    read: list[FileFeatures] = []
     problems: list[Problem] = []
     crs_by_file: dict[str, SourceCrs] = {}
     files = boundary_files(paths)
@@ -120,23 +143,20 @@ def read_boundaries(
         if path.suffix.lower() == ".zip":
             _check_zipped_shapefiles(path)
         if path.suffix.lower() in (".geojson", ".json"):
-            frame, read_problems, crs_by_file[str(path)] = _read_geojson(path, mapping, source_crs)
+            features, read_problems, crs_by_file[str(path)] = _read_geojson(path, mapping, source_crs)
             problems.extend(read_problems)
         else:
-            frame, crs_by_file[str(path)] = _read_with_gdal(path, mapping, source_crs)
-        frames.append(frame)
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    if frame.empty:  # nothing to check or import: `check` and `import` both refuse it (exit 2)
+            features, crs_by_file[str(path)] = _read_layer(path, mapping, source_crs)
+        read.append(features)
+    if not any(file.records for file in read):  # nothing to check or import: `check` and `import` refuse it (exit 2)
         msg = f"no features in {', '.join(map(str, files))}"
         raise InvalidInput(msg)
-    return BoundaryInput(
-        frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84), problems=problems, crs_by_file=crs_by_file
-    )
+    return BoundaryInput(files=read, problems=problems, crs_by_file=crs_by_file)
 
 
 def _read_geojson(
     path: Path, mapping: FieldMapping, source_crs: SourceCrs | None
-) -> tuple[gpd.GeoDataFrame, list[Problem], SourceCrs]:
+) -> tuple[FileFeatures, list[Problem], SourceCrs]:
     """Parse a GeoJSON file feature by feature, keeping what GDAL would silently repair."""
     try:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -171,13 +191,18 @@ def _read_geojson(
             problems.append(problem)
         records.append({**record, "source": str(path), "feature": index})
         geometries.append(geometry)
-    frame = gpd.GeoDataFrame(records, geometry=geometries, crs=None, columns=COLUMNS[:-1])
     read_from = source_crs or SourceCrs(crs=_declared_crs(document, path))
     # the problems' points are in the file's coordinates, like the features: both go to WGS-84
-    points = gpd.GeoDataFrame(geometry=[p.geometry for p in problems], crs=None)
-    located = _to_wgs84(points, read_from, path).geometry
+    located = _to_wgs84(_geometry_array([p.geometry for p in problems]), read_from, path)
     problems = [replace(p, geometry=g) for p, g in zip(problems, located, strict=True)]
-    return _to_wgs84(frame, read_from, path), problems, read_from
+    return FileFeatures(records, _to_wgs84(_geometry_array(geometries), read_from, path)), problems, read_from
+
+
+def _geometry_array(geometries: Sequence[BaseGeometry | None]) -> npt.NDArray[np.object_]:
+    """Geometries (or None) as a one-dimensional object array."""
+    array = np.empty(len(geometries), dtype=object)
+    array[:] = geometries
+    return array
 
 
 def _declared_crs(document: dict[str, Any], path: Path) -> pyproj.CRS | None:
@@ -344,48 +369,51 @@ def _require_dbf(where: Path, shapefiles: Sequence[str], names: Sequence[str]) -
             raise InvalidInput(msg)
 
 
-def _read_with_gdal(
-    path: Path, mapping: FieldMapping, source_crs: SourceCrs | None
-) -> tuple[gpd.GeoDataFrame, SourceCrs]:
+def _read_layer(path: Path, mapping: FieldMapping, source_crs: SourceCrs | None) -> tuple[FileFeatures, SourceCrs]:
     """Read a GeoPackage or Shapefile (or anything GDAL reads) into the grid model."""
     if path.suffix.lower() == ".shp":
         _require_dbf(path.parent, [str(path)], [str(p) for p in path.parent.iterdir()])
+    plain = read_plain_layer(path) if path.suffix.lower() == ".gpkg" else None
+    rows, geometries, crs = (plain.properties, plain.geometries, plain.crs) if plain else _read_with_gdal(path)
+    records = [
+        {**_record(properties, mapping, f"{path}: feature {index}"), "source": str(path), "feature": index}
+        for index, properties in enumerate(rows)
+    ]
+    read_from = source_crs or SourceCrs(crs=crs)
+    return FileFeatures(records, _to_wgs84(geometries, read_from, path)), read_from
+
+
+def _read_with_gdal(path: Path) -> tuple[list[dict[str, Any]], npt.NDArray[np.object_], pyproj.CRS | None]:
+    """The properties (empty cells as None), geometries and CRS of a file's first layer, read by GDAL."""
+    import pyogrio
+
     try:
         raw = pyogrio.read_dataframe(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as err:
         msg = f"{path}: cannot read ({err})"
         raise InvalidInput(msg) from None
     columns = [c for c in raw.columns if c != "geometry"]
-    records = []
-    for index, row in enumerate(raw[columns].to_dict("records")):
-        properties = {k: (None if _is_missing(v) else v) for k, v in row.items()}
-        records.append(
-            {
-                **_record(properties, mapping, f"{path}: feature {index}"),
-                "source": str(path),
-                "feature": index,
-            }
-        )
-    frame = gpd.GeoDataFrame(records, geometry=list(raw.geometry), crs=None, columns=COLUMNS[:-1])
-    read_from = source_crs or SourceCrs(crs=raw.crs)
-    return _to_wgs84(frame, read_from, path), read_from
+    rows = [{k: (None if _is_missing(v) else v) for k, v in row.items()} for row in raw[columns].to_dict("records")]
+    return rows, np.asarray(raw.geometry.values, dtype=object), raw.crs
 
 
 def _is_missing(value: Any) -> bool:
     """True for None and the NaN/NA values pandas fills empty cells with."""
+    import pandas as pd
+
     return value is None or (not isinstance(value, (str, bytes, dict, list)) and bool(pd.isna(value)))
 
 
-def _to_wgs84(frame: gpd.GeoDataFrame, source_crs: SourceCrs, path: Path) -> gpd.GeoDataFrame:
-    """The frame reprojected from its source CRS (and datum) to WGS-84 lon/lat."""
+def _to_wgs84(geometries: npt.NDArray[np.object_], source_crs: SourceCrs, path: Path) -> npt.NDArray[np.object_]:
+    """The geometries reprojected from their source CRS (and datum) to WGS-84 lon/lat."""
     crs = source_crs.crs
     if crs is not None and not crs.equals(WGS84) and not crs.equals(pyproj.CRS.from_epsg(4490)):
+        transformer = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
         try:
-            frame = frame.set_crs(crs).to_crs(WGS84)
+            geometries = _transformed(geometries, transformer.transform)
         except pyproj.exceptions.ProjError as err:
             msg = f"{path}: cannot reproject from {crs.name} to WGS-84: {err}"
             raise InvalidInput(msg) from None
-    frame = frame.set_crs(WGS84, allow_override=True)
     if source_crs.datum in (Datum.GCJ02, Datum.BD09):
         datum = source_crs.datum
 
@@ -393,8 +421,20 @@ def _to_wgs84(frame: gpd.GeoDataFrame, source_crs: SourceCrs, path: Path) -> gpd
             lon, lat = to_wgs84(coords[:, 0], coords[:, 1], datum)
             return np.column_stack([lon, lat])
 
-        frame["geometry"] = shapely.transform(frame.geometry.values, shift)
-    return frame
+        geometries = shapely.transform(geometries, shift)
+    return geometries
+
+
+def _transformed(geometries: npt.NDArray[np.object_], transform: Callable[..., Any]) -> npt.NDArray[np.object_]:
+    """Every vertex through a pyproj transform, x and y (and z where a geometry has it), as geopandas' to_crs does."""
+    result = np.empty_like(geometries)
+    has_z = shapely.has_z(geometries)
+    for with_z in (False, True):
+        chosen = geometries[has_z == with_z]
+        coordinates = shapely.get_coordinates(chosen, include_z=with_z)
+        moved = transform(*(coordinates[:, axis] for axis in range(coordinates.shape[1])))
+        result[has_z == with_z] = shapely.set_coordinates(chosen.copy(), np.array(moved).T)
+    return result
 
 
 WRITE_DRIVERS = {
@@ -410,6 +450,8 @@ def write_boundaries(frame: gpd.GeoDataFrame, path: Path, fmt: str) -> Path:
     if fmt not in WRITE_DRIVERS:
         msg = f"unknown format {fmt!r}; use one of {', '.join(WRITE_DRIVERS)}"
         raise InvalidInput(msg)
+    import pyogrio
+
     driver, suffix = WRITE_DRIVERS[fmt]
     out = frame[[c for c in COLUMNS if c in frame.columns and c not in ("source", "feature")]].copy()
     out["level"] = out["level"].fillna("")
@@ -424,11 +466,6 @@ def read_outline(path: Path, *, source_crs: SourceCrs | None = None) -> BaseGeom
     if not path.is_file():
         msg = f"{path}: no such file"
         raise NotFound(msg)
-    try:
-        raw = pyogrio.read_dataframe(path)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
-        msg = f"{path}: cannot read ({err})"
-        raise InvalidInput(msg) from None
-    frame = gpd.GeoDataFrame({"code": [""] * len(raw)}, geometry=list(raw.geometry), crs=None)
-    outline: BaseGeometry = _to_wgs84(frame, source_crs or SourceCrs(crs=raw.crs), path).geometry.union_all()
+    _, geometries, crs = _read_with_gdal(path)
+    outline: BaseGeometry = shapely.union_all(_to_wgs84(geometries, source_crs or SourceCrs(crs=crs), path))
     return outline

@@ -6,15 +6,14 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmap.geo import coverage
+from gridmap.geo import coverage, coverage_tiles
 from gridmap.geo.allowed_exceptions import AllowedException, is_allowed, mark_allowed
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.hierarchy import LEVELS, Level, code_problem, parent_index
@@ -22,6 +21,8 @@ from gridmap.geo.problems import Problem, ProblemKind, Severity
 from gridmap.geo.slivers import find_slivers
 from gridmap.geo.validity import FeatureLabel, check_geometries
 from gridmap.io.boundaries import SourceCrs
+from gridmap.io.boundary_features import BoundaryFeatures
+from gridmap.services.parallel import map_pieces
 from gridmap.services.problem_locations import (
     bends_edges,
     crs_name,
@@ -33,11 +34,11 @@ from gridmap.services.problem_locations import (
     wgs84_to_input,
 )
 
+if TYPE_CHECKING:  # `gridmap check` reads files into BoundaryFeatures and starts without pandas and geopandas
+    import geopandas as gpd
+
 Progress = Callable[[str], None]
 
-# Above this many vertices on flagged edges the local closing that finds narrow open inlets costs minutes and
-# GiBs (China's 2,887 counties: 375,000); a county's grids have a few thousand at most.
-MAX_INLET_SEARCH_VERTICES = 100_000
 _REASON_POINT = re.compile(r"\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)\s*\]")  # GEOS: "Self-intersection[x y]"
 _FEATURE_PREFIX = re.compile(r"^(.*?: feature \d+) \(")  # messages start with "path: feature N (code)"
 
@@ -57,6 +58,7 @@ class CheckOptions:
     households_max: int = 500
     # gaps and overlaps allowed on purpose: listed as info naming their exception, never failing
     allowed: tuple[AllowedException, ...] = ()
+    jobs: int = 1  # processes for the top level's tiles (the gap and inlet search); any number gives the same report
 
 
 @dataclass
@@ -108,7 +110,7 @@ class CheckReport:
 
 
 def check_boundaries(
-    frame: gpd.GeoDataFrame,
+    frame: gpd.GeoDataFrame | BoundaryFeatures,
     options: CheckOptions | None = None,
     *,
     read_problems: Sequence[Problem] = (),
@@ -121,17 +123,17 @@ def check_boundaries(
     """
     options = options or CheckOptions()
     step = progress or (lambda _: None)
-    frame = frame.reset_index(drop=True)
-    codes = [str(c) for c in frame["code"]]
-    levels = [None if not isinstance(v, str) or not v else v for v in frame["level"]]
-    parents = [str(p) if isinstance(p, str) else "" for p in frame["parent"]]
+    features = frame if isinstance(frame, BoundaryFeatures) else BoundaryFeatures.from_frame(frame)
+    codes = [str(c) for c in features.code]
+    levels = [None if not isinstance(v, str) or not v else v for v in features.level]
+    parents = [str(p) if isinstance(p, str) else "" for p in features.parent]
     labels = [
         FeatureLabel(code=c, level=lv, where=f"{s}: feature {f}")
-        for c, lv, s, f in zip(codes, levels, frame["source"], frame["feature"], strict=True)
+        for c, lv, s, f in zip(codes, levels, features.source, features.feature, strict=True)
     ]
-    unusable = _unusable_rows(frame, read_problems)
+    unusable = _unusable_rows(features, read_problems)
     step("geometry")
-    geometries = np.asarray(frame.geometry.values, dtype=object)
+    geometries = features.geometries
     geometry_check = check_geometries(geometries, labels, unusable, allow_empty=options.allow_empty)
     problems = list(read_problems) + _invalid_points_in_input(
         geometry_check.problems, geometries, labels, input_crs or SourceCrs()
@@ -141,18 +143,16 @@ def check_boundaries(
     step("coverage")
     repaired = np.array([a is not b for a, b in zip(geometry_check.geometries, geometries, strict=True)], dtype=bool)
     context = _MetricContext.build(geometry_check.geometries, geometry_check.usable, repaired, input_crs)
-    notes: list[str] = []
-    problems += _coverage_problems(context, codes, levels, parents, options, step, notes)
+    problems += _coverage_problems(context, codes, levels, parents, options, step)
     if options.allowed:
         step("allowed exceptions")
         problems = mark_allowed(problems, options.allowed)
     level_counts = Counter(lv or "flat" for lv in levels)
     return CheckReport(
         problems=problems,
-        features=len(frame),
+        features=len(features),
         levels={k: level_counts[k] for k in [*(lv.value for lv in LEVELS), "flat"] if level_counts[k]},
         strict=options.strict,
-        notes=notes,
         input_crs=input_crs or SourceCrs(),
     )
 
@@ -183,11 +183,11 @@ def _invalid_points_in_input(
     return located
 
 
-def _unusable_rows(frame: gpd.GeoDataFrame, read_problems: Sequence[Problem]) -> npt.NDArray[np.bool_]:
+def _unusable_rows(features: BoundaryFeatures, read_problems: Sequence[Problem]) -> npt.NDArray[np.bool_]:
     """Rows whose geometry could not be built while reading (already reported)."""
-    unusable = np.zeros(len(frame), dtype=bool)
+    unusable = np.zeros(len(features), dtype=bool)
     broken = {p.message.split(" (", 1)[0] for p in read_problems if p.details.get("unusable")}
-    for i, (source, feature) in enumerate(zip(frame["source"], frame["feature"], strict=True)):
+    for i, (source, feature) in enumerate(zip(features.source, features.feature, strict=True)):
         unusable[i] = f"{source}: feature {feature}" in broken
     return unusable
 
@@ -265,6 +265,16 @@ class _MetricContext:
         """The true area in m2 of a local geometry."""
         return float(self.local.true_area(geometry))
 
+    def measured(self, geometries: Sequence[BaseGeometry]) -> list[tuple[float, BaseGeometry]]:
+        """The true area in m2 and the WGS-84 shape of each local geometry, converted as one array: a region's
+        conversion costs about as much as a hundred's, and a check near an edit finds dozens."""
+        if not geometries:
+            return []
+        shapes = np.empty(len(geometries), dtype=object)
+        shapes[:] = geometries
+        areas = self.local.true_area(shapes)
+        return list(zip((float(a) for a in areas), self.local.to_wgs84(shapes), strict=True))
+
     def metric_of(self, geometry: BaseGeometry) -> BaseGeometry:
         """A WGS-84 geometry in local metres."""
         shape: BaseGeometry = self.local.to_local(geometry)
@@ -335,7 +345,6 @@ def _coverage_problems(
     parents: list[str],
     options: CheckOptions,
     step: Progress,
-    notes: list[str],
 ) -> list[Problem]:
     """Overlaps, edge mismatches, gaps, nesting and slivers, level by level."""
     problems: list[Problem] = []
@@ -347,7 +356,7 @@ def _coverage_problems(
         step(f"coverage: {name or 'flat'}")
         members = np.flatnonzero((level_array == name) & context.usable)
         is_top = name == present[0]
-        level_problems, troubled = _level_problems(context, members, codes, name or None, is_top, options, notes)
+        level_problems, troubled = _level_problems(context, members, codes, name or None, is_top, options)
         problems += level_problems
         parent_level = Level(name).parent_level if name else None
         if parent_level is not None:
@@ -378,7 +387,6 @@ def _level_problems(
     level: str | None,
     is_top: bool,
     options: CheckOptions,
-    notes: list[str],
 ) -> tuple[list[Problem], set[int]]:
     """Problems within one level, and the features involved in overlaps (their parents need an exact look)."""
     geometries = context.metric[members]
@@ -405,7 +413,7 @@ def _level_problems(
         )
     problems += _sliver_problems(context, geometries, members, codes, level, options.sliver_width)
     if is_top and len(members):
-        gap_problems, edges = _top_level_gaps(context, geometries, edges, flagged, level, options, notes)
+        gap_problems, edges = _top_level_gaps(context, geometries, edges, level, options)
         problems += gap_problems
     for i in np.flatnonzero(~shapely.is_empty(edges) & ~shapely.is_missing(edges)):
         feature = int(members[i])
@@ -430,29 +438,18 @@ def _top_level_gaps(
     context: _MetricContext,
     geometries: npt.NDArray[np.object_],
     edges: npt.NDArray[np.object_],
-    flagged: npt.NDArray[np.intp],
     level: str | None,
     options: CheckOptions,
-    notes: list[str],
 ) -> tuple[list[Problem], npt.NDArray[np.object_]]:
     """Gaps in the top level's union (holes, narrow inlets and wedges), and `edges` with small holes' added.
 
     A hole smaller than --min-area is no gap, but the features around it do not meet: each gets the hole's
     outline as a mismatched edge, as the overlaps too small to report leave their features flagged.
     """
-    union = coverage.level_union(geometries, exact=not len(flagged))
-    near = coverage.gap_edges(geometries, options.gap_width) if options.gap_width > 0 else None
-    if near is not None and int(shapely.get_num_coordinates(near).sum()) > MAX_INLET_SEARCH_VERTICES:
-        broken = int((~shapely.is_empty(near)).sum())
-        notes.append(
-            f"the {level or 'coverage'} level is broken along {broken:,} features' edges: open inlets narrower "
-            f"than {options.gap_width:g} m were not searched (holes, overlaps and invalid shapes are reported)"
-        )
-        near = None
-    holes = coverage.union_holes(union)
-    small = [hole for hole in holes if 0.0 < hole.area < options.min_area_m2]
-    gaps = [hole for hole in holes if hole.area >= options.min_area_m2]
-    gaps += coverage.open_gaps(union, near, options.gap_width, options.min_area_m2)
+    space = _level_space(geometries, options)
+    small = [hole for hole in space.holes if 0.0 < hole.area < options.min_area_m2]
+    gaps = [hole for hole in space.holes if hole.area >= options.min_area_m2]
+    gaps += _open_inlets(geometries, space, options)
     problems = []
     for gap in gaps:
         message = f"gap of {context.area(gap):,.1f} m2 in the {level or 'coverage'} level, covered by no feature"
@@ -468,6 +465,35 @@ def _top_level_gaps(
         for i in np.unique(around).tolist():
             edges[i] = shapely.union_all([edges[i], *outlines[hole[around == i]]])
     return problems, edges
+
+
+def _level_space(geometries: npt.NDArray[np.object_], options: CheckOptions) -> coverage_tiles.LevelSpace:
+    """The holes of the level's union and its outside, searched tile by tile in `options.jobs` processes."""
+    frame = coverage_tiles.search_frame(geometries)
+    tiles = coverage_tiles.split_tiles(geometries, frame, margin=0.0)
+    spaces = map_pieces(coverage_tiles.tile_space, geometries, tiles, options.jobs)
+    return coverage_tiles.uncovered_space(spaces, frame)
+
+
+def _open_inlets(
+    geometries: npt.NDArray[np.object_], space: coverage_tiles.LevelSpace, options: CheckOptions
+) -> list[BaseGeometry]:
+    """Inlets open to the outside and narrower than --gap-width, searched along the edges GEOS flags beside
+    such gaps and only near the outside, tile by tile in `options.jobs` processes."""
+    if options.gap_width <= 0:
+        return []
+    flagged_edges = coverage.gap_edges(geometries, options.gap_width)
+    near = coverage_tiles.near_outside(flagged_edges, space.outside, options.gap_width)
+    flagged = ~shapely.is_missing(near)
+    if not flagged.any():
+        return []
+    holes = np.asarray(space.holes, dtype=object)
+    search = coverage_tiles.InletSearch(geometries, near, holes, options.gap_width)
+    frame = coverage_tiles.search_frame(geometries)
+    tiles = coverage_tiles.split_tiles(geometries[flagged], frame, margin=3.0 * options.gap_width)
+    tiles = [replace(tile, members=np.flatnonzero(flagged)[tile.members]) for tile in tiles]
+    found = map_pieces(coverage_tiles.tile_inlets, search, tiles, options.jobs)
+    return coverage_tiles.merged_inlets(found, options.min_area_m2)
 
 
 def _sliver_problems(
@@ -540,42 +566,22 @@ def _nesting_problems(
     parent_shapes, child_shapes = context.metric[parents], context.metric[children]
     problems: list[Problem] = []
     escaped = coverage.outside_parents(child_shapes, parent_shapes, child_parent, options.min_area_m2)
-    for region in escaped:
+    for region, (area, place) in zip(escaped, context.measured([r.geometry for r in escaped]), strict=True):
         child = int(children[region.owner])
         parent = codes[int(parents[child_parent[region.owner]])]
-        message = f"{codes[child]} reaches {context.area(region.geometry):,.1f} m2 outside its parent {parent}"
+        message = f"{codes[child]} reaches {area:,.1f} m2 outside its parent {parent}"
         problems.append(
-            Problem(
-                ProblemKind.NOT_NESTED,
-                Severity.ERROR,
-                message,
-                child_level,
-                (codes[child], parent),
-                context.area(region.geometry),
-                context.wgs84(region.geometry),
-            )
+            Problem(ProblemKind.NOT_NESTED, Severity.ERROR, message, child_level, (codes[child], parent), area, place)
         )
     suspects = {int(local[i]) for i in suspects_by_level.get(parent_level, set()) if local[i] >= 0}
     suspects |= {int(child_parent[r.owner]) for r in escaped}
     gaps = coverage.uncovered_in_parents(
         child_shapes, parent_shapes, child_parent, options.min_area_m2, np.array(sorted(suspects), dtype=np.intp)
     )
-    for region in gaps:
+    for region, (area, place) in zip(gaps, context.measured([r.geometry for r in gaps]), strict=True):
         parent = codes[int(parents[region.owner])]
-        message = (
-            f"gap of {context.area(region.geometry):,.1f} m2 inside {parent} covered by none of its {child_level}s"
-        )
-        problems.append(
-            Problem(
-                ProblemKind.GAP,
-                Severity.ERROR,
-                message,
-                parent_level,
-                (parent,),
-                context.area(region.geometry),
-                context.wgs84(region.geometry),
-            )
-        )
+        message = f"gap of {area:,.1f} m2 inside {parent} covered by none of its {child_level}s"
+        problems.append(Problem(ProblemKind.GAP, Severity.ERROR, message, parent_level, (parent,), area, place))
     return problems
 
 

@@ -11,18 +11,21 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import shapely
 
 from gridmap.errors import EXIT_OK, EXIT_PROBLEMS_FOUND
 from gridmap.geo.allowed_exceptions import AllowedException
 from gridmap.io.allowed_exceptions import read_allowed_exceptions
-from gridmap.io.boundaries import FieldMapping, SourceCrs, read_boundaries, read_outline
+from gridmap.io.boundaries import BoundaryInput, FieldMapping, SourceCrs, read_boundaries, read_outline
 from gridmap.services.check import CheckOptions, CheckReport, Progress, check_boundaries
-from gridmap.services.household_impact import HouseholdImpact, moves_between
 from gridmap.services.problem_locations import common_input_crs, crs_name
+
+if TYPE_CHECKING:  # a plain check starts without pandas and geopandas; households and maps need frames
+    import geopandas as gpd
+
+    from gridmap.services.household_impact import HouseholdImpact
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class CheckRun:
     """What one `gridmap check` found: the report, its JSON computed once, and the household impact."""
 
     report: CheckReport
-    frame: gpd.GeoDataFrame  # the features checked (WGS-84), for a map of the problems
+    checked: BoundaryInput  # the features checked (WGS-84): `checked.frame` for a map of the problems
     document: dict[str, Any]  # the report contract (`CheckReport.to_json`), with `summary.household_impact`
     impact: HouseholdImpact | None = None
     written: list[Path] = field(default_factory=list)  # files written (the --output GeoJSON)
@@ -79,7 +82,7 @@ def run_check(
         allowed=options.allowed + read_allowed(files.allow),
     )
     report = check_boundaries(
-        boundary_input.frame, options, read_problems=boundary_input.problems, progress=step, input_crs=input_crs
+        boundary_input.features, options, read_problems=boundary_input.problems, progress=step, input_crs=input_crs
     )
     if crs_note:
         report.notes.append(crs_note)
@@ -91,7 +94,7 @@ def run_check(
     document = report.to_json()
     if impact is not None:
         document["summary"]["household_impact"] = impact.to_json(with_households=False)
-    run = CheckRun(report=report, frame=boundary_input.frame, document=document, impact=impact)
+    run = CheckRun(report=report, checked=boundary_input, document=document, impact=impact)
     if files.output is not None:
         step("writing problems")
         run.written.append(write_problems(run, files.output))
@@ -105,6 +108,8 @@ def read_allowed(paths: Sequence[Path]) -> tuple[AllowedException, ...]:
 
 def household_impact(current: gpd.GeoDataFrame, checked: gpd.GeoDataFrame, points: Any) -> HouseholdImpact:
     """Households (numbered by their row, from 1) whose grid differs between the current and checked sets."""
+    from gridmap.services.household_impact import HouseholdImpact, moves_between
+
     lon = shapely.get_x(points).astype("float64")
     lat = shapely.get_y(points).astype("float64")
     ids = [str(i) for i in range(1, len(points) + 1)]

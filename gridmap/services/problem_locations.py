@@ -14,9 +14,8 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pyproj
@@ -26,6 +25,9 @@ from shapely.geometry.base import BaseGeometry
 from gridmap.geo.crs import Datum, FloatArray, from_wgs84, to_wgs84
 from gridmap.geo.problems import LOCATION_DECIMALS, Problem, representative_point
 from gridmap.io.boundaries import WGS84, SourceCrs
+
+if TYPE_CHECKING:  # frames only for `gridmap fix`: the check starts without geopandas
+    import geopandas as gpd
 
 CGCS2000 = pyproj.CRS.from_epsg(4490)
 PROJECTED_DECIMALS = 4  # metres: a tenth of a millimetre

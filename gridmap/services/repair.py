@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -17,12 +17,15 @@ from gridmap.geo.allowed_exceptions import AllowedException, allowing, keep_allo
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.hierarchy import LEVELS, parent_index
 from gridmap.geo.problems import ProblemKind
-from gridmap.geo.repair import repair_children
+from gridmap.geo.repair import repair_children, same_shapes
 from gridmap.geo.slivers import SliverRepair, merge_slivers
 from gridmap.geo.validity import FeatureLabel, check_geometries
 from gridmap.io.boundaries import SourceCrs, boundary_files, write_boundaries
 from gridmap.services.check import CheckOptions
 from gridmap.services.problem_locations import frame_in_input
+
+if TYPE_CHECKING:  # `gridmap check` imports this module (for its options) and starts without geopandas
+    import geopandas as gpd
 
 _CHANGE_THRESHOLD_M2 = 0.01
 
@@ -161,9 +164,10 @@ def repair_frame(
     step = progress or (lambda _: None)
     frame = frame.reset_index(drop=True)
     notes: list[str] = []
+    columns = (frame[name].tolist() for name in ("code", "level", "source", "feature"))
     labels = [
         FeatureLabel(str(c), lv if isinstance(lv, str) and lv else None, f"{s}: feature {f}")
-        for c, lv, s, f in zip(frame["code"], frame["level"], frame["source"], frame["feature"], strict=True)
+        for c, lv, s, f in zip(*columns, strict=True)
     ]
     geometry_check = check_geometries(
         np.asarray(frame.geometry.values, dtype=object), labels, np.zeros(len(frame), dtype=bool)
@@ -227,20 +231,10 @@ def repair_frame(
         )
     # GEOS may rewrite a feature it did not change (another start vertex, ring order): keep the input's
     # shape then, so that a second run writes the same file.
-    after = np.where(shapely.equals(after, before), before, after)
+    after = np.where(same_shapes(after, before), before, after)
     merged = _sliver_report(slivers, codes, levels, local)
     notes.extend(_sliver_notes(slivers, codes, kept["households_target"].tolist(), local, sliver_width))
-    changes = [
-        AreaChange(codes[i], levels[i] or None, float(gained), float(lost))
-        for i, (gained, lost) in enumerate(
-            zip(
-                local.true_area(local.to_local(shapely.difference(after, before))),
-                local.true_area(local.to_local(shapely.difference(before, after))),
-                strict=True,
-            )
-        )
-        if gained > _CHANGE_THRESHOLD_M2 or lost > _CHANGE_THRESHOLD_M2
-    ]
+    changes = _area_changes(before, after, codes, levels, local)
     kept["geometry"] = after
     emptied = shapely.is_empty(after)
     whole_slivers = {m.source for m in slivers.merges if m.whole_feature}
@@ -250,6 +244,24 @@ def repair_frame(
         if i not in whole_slivers
     )
     return RepairedFrame(frame=kept, changes=changes, notes=notes, slivers=merged)
+
+
+def _area_changes(
+    before: npt.NDArray[np.object_],
+    after: npt.NDArray[np.object_],
+    codes: list[str],
+    levels: npt.NDArray[np.object_],
+    local: LocalMetres,
+) -> list[AreaChange]:
+    """The features whose area moved by more than the threshold, with what each gained and lost (m2)."""
+    moved = np.flatnonzero([shape is not kept for shape, kept in zip(after, before, strict=True)])  # others: as read
+    gained = local.true_area(local.to_local(shapely.difference(after[moved], before[moved])))
+    lost = local.true_area(local.to_local(shapely.difference(before[moved], after[moved])))
+    return [
+        AreaChange(codes[i], levels[i] or None, float(gain), float(loss))
+        for i, gain, loss in zip(moved.tolist(), gained, lost, strict=True)
+        if gain > _CHANGE_THRESHOLD_M2 or loss > _CHANGE_THRESHOLD_M2
+    ]
 
 
 def _unfilled(exception: AllowedException | None, gap_width: float) -> str:

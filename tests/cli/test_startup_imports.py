@@ -13,11 +13,13 @@ from typer.testing import CliRunner
 
 from gridmap.cli import GridmapCommands, app
 from gridmap.cli.lazy import module_commands
+from gridmap.io.boundaries import read_boundaries, write_boundaries
 from tests.boundary_builders import community_of_grids, write_collection
 
 # What other commands need: the store, the life-circle networks and optimiser, maps, the server.
 OTHER_COMMANDS = {"scipy", "sqlalchemy", "geoalchemy2", "alembic", "folium", "networkx", "osmium", "fastapi", "uvicorn"}
-FILES = {"geopandas", "pandas"}  # reading boundary files: `check` needs them, `--help` does not
+# frames: `gridmap check` reads GeoJSON and plain GeoPackages without them (and pyogrio, which imports both)
+FILES = {"geopandas", "pandas", "pyogrio"}
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", flags=re.M)
 
 
@@ -48,11 +50,15 @@ def test_help_imports_no_command_dependencies() -> None:
     assert loaded & (OTHER_COMMANDS | FILES) == set()
 
 
-def test_check_imports_neither_the_store_nor_the_map_nor_networks(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_check_imports_neither_frames_nor_the_store_nor_the_map_nor_networks(tmp_path: Path, suffix: str) -> None:
     source = write_collection(tmp_path / "grids.geojson", community_of_grids())
+    if suffix == ".gpkg":  # in a projected CRS, so that the check reprojects it
+        frame = read_boundaries([source]).frame.drop(columns=["source", "feature"]).to_crs("EPSG:4549")
+        source = write_boundaries(frame, tmp_path / "grids.gpkg", "gpkg")
     loaded = imported_by("check", str(source))
     assert "shapely" in loaded
-    assert loaded & OTHER_COMMANDS == set()
+    assert loaded & (OTHER_COMMANDS | FILES) == set()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,47 @@
+"""Independent pieces of one check run in worker processes (`gridmap check --jobs N`), results in their order.
+
+The workers are forked, so the pieces' shared input (a level's geometries) is inherited, not pickled, and
+nothing is imported again; only each piece (a tile: a box and indices) and its result cross between processes.
+The pieces never depend on the number of processes, so every `--jobs` gives the same report.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+Shared = TypeVar("Shared")
+Piece = TypeVar("Piece")
+Result = TypeVar("Result")
+
+_work: tuple[Callable[[Any, Any], Any], Any] | None = None  # the function and shared input the forked workers inherit
+
+
+def usable_cores() -> int:
+    """The processor cores this process may run on (its affinity), at least 1."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def map_pieces(
+    function: Callable[[Shared, Piece], Result], shared: Shared, pieces: Sequence[Piece], jobs: int
+) -> list[Result]:
+    """`function(shared, piece)` for every piece, in `jobs` forked processes (here when 1), in the pieces' order."""
+    global _work
+    workers = min(jobs, len(pieces))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(shared, piece) for piece in pieces]
+    _work = (function, shared)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_run_piece, pieces)
+    finally:
+        _work = None
+
+
+def _run_piece(piece: Any) -> Any:
+    """One piece in a worker, with the function and shared input inherited from the parent."""
+    assert _work is not None
+    function, shared = _work
+    return function(shared, piece)
