@@ -31,8 +31,9 @@ def export(
 ) -> None:
     """Write a draft for editing in QGIS: one layer named after the set, each feature with its id and revision.
 
-    Keep the feature_id and revision fields: `gridmap draft import` matches rows by them and tells the features
-    changed in the draft meanwhile (conflicts) from the ones only you changed.
+    Keep the feature_id and revision fields: `gridmap draft import` matches rows by them, finds each feature as
+    exported in the draft's history, and so tells the features only you changed from the ones the draft
+    changed too (conflicts).
 
     Examples:
 
@@ -68,9 +69,10 @@ def import_(
     """Diff an edited file against a draft, check the result, and store it with --commit as one undoable edit.
 
     Rows match the draft's features by feature_id (rows without one by code; the others are new features).
-    A row changing a feature that was edited in the draft since the export is a conflict: refused unless
-    --theirs (the file wins) or --ours (the draft wins). Features missing from the file are kept unless
-    --delete-missing.
+    A row you left as exported keeps the draft's feature, even when the draft changed it since; a row only
+    you changed is applied; a row that you and the draft both changed, differently, is a conflict: refused
+    unless --theirs (the file wins) or --ours (the draft wins). Features missing from the file are kept
+    unless --delete-missing.
 
     Exit status: 0 fine (stored with --commit), 1 the check finds new problems, 2 the file cannot be used,
     4 unresolved conflicts or the draft changed meanwhile.
@@ -147,19 +149,34 @@ def print_import(planned: DraftImport) -> None:
             "feature_id",
             "file revision",
             "draft revision",
+            "file changed",
+            "draft changed",
             "changed by",
             title=f"{len(planned.conflicts)} conflicts: {wins[planned.resolution]}",
         )
         for conflict in planned.conflicts:
             draft_revision = "deleted" if conflict.draft_revision is None else str(conflict.draft_revision)
             changed_by = " ".join(part for part in (conflict.changed_by, conflict.op) if part)
-            table.add_row(conflict.code, conflict.feature_id, str(conflict.file_revision), draft_revision, changed_by)
+            table.add_row(
+                conflict.code,
+                conflict.feature_id,
+                str(conflict.file_revision),
+                draft_revision,
+                _changed(conflict.file_changed),
+                _changed(conflict.draft_changed),
+                changed_by,
+            )
         tables.append(table)
     for table in tables:
         console.print(table)
     for note in planned.notes:
         console.print(f"[yellow]note[/] {note}", highlight=False)
     _print_check(planned)
+
+
+def _changed(names: tuple[str, ...] | None) -> str:
+    """What one side of a conflict changed, in words ("unknown" when the draft's history lost the base)."""
+    return "unknown" if names is None else ", ".join(names)
 
 
 def _print_check(planned: DraftImport) -> None:

@@ -1,20 +1,23 @@
 """Draft files for editing elsewhere (QGIS): every feature with its id and revision, read back as QGIS saves them.
 
 A draft is written as one layer named after its boundary set, with `DRAFT_FIELDS` as fields, so that the ids
-and revisions survive the trip. Reading takes the file as another program left it: fields in any order and
-extra ones ignored, a renamed layer (the only polygon layer, unless one is named), single-part MultiPolygons
-(QGIS saves polygon layers as MultiPolygon) read as the Polygon they are, and any declared CRS reprojected
-to WGS-84.
+and revisions survive the trip, and `BASE_FIELD`: each feature as exported (gridmap.services.import_merge), the
+base an import compares both the file and the draft with. Reading takes the file as another program left it:
+fields in any order and extra ones ignored, a renamed layer (the only polygon layer, unless one is named),
+single-part MultiPolygons (QGIS saves polygon layers as MultiPolygon) read as the Polygon they are, and any
+declared CRS reprojected to WGS-84.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pyproj
 import shapely
@@ -34,26 +37,32 @@ DRAFT_FIELDS: tuple[str, ...] = (
     "worker",
     "households_target",
 )
+BASE_FIELD = "gm_base"  # the feature as exported; the field a planner leaves alone
 DRAFT_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 _POLYGON_TYPES = ("polygon", "surface")  # GDAL's names: Polygon, MultiPolygon, CurvePolygon, MultiSurface, ... Z
 
 
 @dataclass
 class DraftFile:
-    """What a draft file holds: grid-model rows in WGS-84 with `feature_id` and `revision` (None where absent)."""
+    """What a draft file holds: grid-model rows in WGS-84 with `feature_id`, `revision` and `base` (the text of
+    `BASE_FIELD`), each None where absent."""
 
     frame: gpd.GeoDataFrame
     layer: str
     source_crs: SourceCrs
 
 
-def write_draft_file(frame: gpd.GeoDataFrame, path: Path, *, layer: str, crs: pyproj.CRS | None = None) -> Path:
-    """Write a draft's features (a version frame) as one layer with `DRAFT_FIELDS`; WGS-84 unless `crs`."""
+def write_draft_file(
+    frame: gpd.GeoDataFrame, path: Path, *, layer: str, bases: Sequence[str], crs: pyproj.CRS | None = None
+) -> Path:
+    """Write a draft's features (a version frame) as one layer with `DRAFT_FIELDS` and their `bases` in
+    `BASE_FIELD`; WGS-84 unless `crs`."""
     driver = DRAFT_DRIVERS.get(path.suffix.lower())
     if driver is None:
         msg = f"{path.name}: write a draft as a GeoPackage (.gpkg) or GeoJSON (.geojson)"
         raise InvalidInput(msg)
     out = gpd.GeoDataFrame(frame[[*DRAFT_FIELDS, "geometry"]].copy(), geometry="geometry", crs=WGS84)
+    out.insert(len(DRAFT_FIELDS), BASE_FIELD, list(bases))
     out["level"] = out["level"].fillna("")
     out["parent"] = out["parent"].fillna("")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,13 +97,15 @@ def read_draft_file(path: Path, *, layer: str | None = None, source_crs: SourceC
                 **record,
                 "feature_id": _text(properties.get("feature_id")) or None,
                 "revision": _revision(properties.get("revision"), where),
+                "base": _text(properties.get(BASE_FIELD)) or None,
                 "source": path.name,
                 "feature": index,
             }
         )
-    frame = gpd.GeoDataFrame(records, geometry=geometries, crs=None)
     read_from = source_crs or SourceCrs(crs=raw.crs)
-    return DraftFile(frame=_to_wgs84(frame, read_from, path), layer=chosen, source_crs=read_from)
+    in_wgs84 = _to_wgs84(np.array(geometries, dtype=object), read_from, path)
+    frame = gpd.GeoDataFrame(records, geometry=list(in_wgs84), crs=WGS84)
+    return DraftFile(frame=frame, layer=chosen, source_crs=read_from)
 
 
 def _polygon_layer(path: Path, layer: str | None) -> str:

@@ -1,18 +1,19 @@
 """The QGIS round trip: export a draft with each feature's id and revision, import the edited file back into it.
 
 An import matches the file's rows to the draft's features by `feature_id` (rows without one by `code`; rows
-matching nothing are new features), diffs them, and finds the conflicts: rows whose feature changed in the
-draft since the file was exported (the row's `revision` is not the draft's) and that the file changes too.
-Conflicts are refused unless the caller says who wins: the file (`theirs`) or the draft (`ours`: those rows
-are skipped). Draft features missing from the file are deleted only when asked (`delete_missing`): a file
-saved from a filtered layer or a selection would otherwise delete grids nobody meant to touch, so by default
-they are listed and kept. Nothing is stored until `commit`; then the import is one undoable edit
+matching nothing are new features) and judges each three ways (gridmap.services.import_merge), against the
+feature as exported (the draft's history at the row's `revision`): a row the file leaves as exported keeps the
+draft's feature, even when the draft changed it since; a row only the file changed is applied; a row the file
+and the draft both changed, differently, is a conflict, listed with what each side changed. Conflicts are
+refused unless the caller says who wins: the file (`theirs`) or the draft (`ours`: those rows are skipped).
+Draft features missing from the file are deleted only when asked (`delete_missing`): a file saved from a
+filtered layer or a selection would otherwise delete grids nobody meant to touch, so by default they are
+listed and kept. Nothing is stored until `commit`; then the import is one undoable edit
 (`gridmap.services.editing.apply_outcome`, op `import`), refused with the check's new problems as any edit is.
 """
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -32,9 +33,17 @@ from gridmap.geo.hierarchy import parse_level
 from gridmap.geo.metric import areas_m2
 from gridmap.geo.problems import Problem, Severity
 from gridmap.io.boundaries import SourceCrs
-from gridmap.io.draft_files import DraftFile, read_draft_file, write_draft_file
+from gridmap.io.draft_files import BASE_FIELD, DraftFile, read_draft_file, write_draft_file
 from gridmap.services.check import CheckReport, check_boundaries
 from gridmap.services.editing import EditingStore, EditResult, apply_outcome
+from gridmap.services.import_merge import (
+    FeatureState,
+    base_texts,
+    comparable_properties,
+    is_missing,
+    parse_base,
+    sides,
+)
 from gridmap.services.problem_locations import crs_name, problem_json
 from gridmap.store.edit_store import EditState, VersionEditStore
 from gridmap.store.version_store import (
@@ -76,12 +85,16 @@ class FeatureRef:
 
 @dataclass(frozen=True)
 class ImportConflict:
-    """A row changing a feature the draft changed since the export (draft_revision None: deleted since)."""
+    """A feature the file and the draft both changed since the export, differently (draft_revision None: the
+    draft deleted it). `file_changed` and `draft_changed` name what each side changed (`geometry` and the
+    properties; `deleted`), None when unknown: the draft's history no longer holds the exported revision."""
 
     feature_id: str
     code: str
     file_revision: int
     draft_revision: int | None
+    file_changed: tuple[str, ...] | None = None
+    draft_changed: tuple[str, ...] | None = None
     changed_by: str | None = None  # who made the draft's latest edit of it, and which operation
     op: str | None = None
 
@@ -92,18 +105,20 @@ class ImportConflict:
             "code": self.code,
             "file_revision": self.file_revision,
             "draft_revision": self.draft_revision,
+            "file_changed": None if self.file_changed is None else list(self.file_changed),
+            "draft_changed": None if self.draft_changed is None else list(self.draft_changed),
             "changed_by": self.changed_by,
             "op": self.op,
         }
 
 
 class ImportConflicts(Conflict):
-    """An import touches features changed in the draft since the export; `members` lists them per feature."""
+    """An import changes features the draft changed too since the export; `members` lists them per feature."""
 
     def __init__(self, conflicts: Sequence[ImportConflict]) -> None:
         codes = ", ".join(c.code for c in conflicts[:5]) + (" ..." if len(conflicts) > 5 else "")
         super().__init__(
-            f"{len(conflicts)} features of the file were changed in the draft since the export ({codes}); "
+            f"{len(conflicts)} features were changed both in the file and in the draft since the export ({codes}); "
             "say which wins: theirs (the file) or ours (the draft: those rows are skipped)"
         )
         self.members = {"conflicts": [c.to_json() for c in conflicts]}
@@ -163,7 +178,17 @@ class DraftImport:
             "resolve": self.resolution.value,
             "committed": self.edit is not None,
             **{key: diff[key] for key in ("reshaped", "changed")},
-            "added": [{"code": f.code, "name": f.name, "level": f.level, "parent": f.parent} for f in self.added],
+            "added": [
+                {
+                    "code": f.code,
+                    "name": f.name,
+                    "level": f.level,
+                    "parent": f.parent,
+                    "worker": f.worker,
+                    "households_target": f.households_target,
+                }
+                for f in self.added
+            ],
             "removed": [f.to_json() for f in self.removed],
             "missing": [f.to_json() for f in self.missing],
             "conflicts": [c.to_json() for c in self.conflicts],
@@ -184,7 +209,9 @@ def export_draft(*, store: VersionStore, version_id: int, path: Path, crs: str |
         except pyproj.exceptions.CRSError:
             msg = f"unknown coordinate system {crs!r}; name it as EPSG:NNNN (e.g. EPSG:4549)"
             raise InvalidInput(msg) from None
-    return write_draft_file(store.version_frame(version_id), path, layer=version.set_name, crs=target)
+    frame = store.version_frame(version_id)
+    bases = base_texts(frame[list(EDITABLE_PROPERTIES)].to_dict("records"), list(frame.geometry))
+    return write_draft_file(frame, path, layer=version.set_name, bases=bases, crs=target)
 
 
 def _draft(store: VersionStore, version_id: int) -> VersionInfo:
@@ -270,7 +297,7 @@ class _Plan:
 
 
 def _plan(draft: gpd.GeoDataFrame, read: DraftFile, *, resolution: Resolution, delete_missing: bool) -> _Plan:
-    """Match rows to draft features and sort each into unchanged, changed, new or conflicting."""
+    """Match rows to draft features and sort each into unchanged, changed, new or conflicting (judged three ways)."""
     plan = _Plan()
     rows = read.frame
     index_of = {str(fid): i for i, fid in enumerate(draft["feature_id"])}
@@ -278,15 +305,15 @@ def _plan(draft: gpd.GeoDataFrame, read: DraftFile, *, resolution: Resolution, d
     claimed: dict[str, int] = {}
     matched: list[tuple[int, str]] = []  # (file row, draft feature id)
     for i, (fid, code, revision) in enumerate(zip(rows["feature_id"], rows["code"], rows["revision"], strict=True)):
-        if _missing(fid):
+        if is_missing(fid):
             fid = None
         target = by_code.get(code) if fid is None else fid if fid in index_of else None
         if target is None:
-            if fid is not None and _present(revision):  # exported from the draft, deleted there since
-                plan.conflicts.append(ImportConflict(str(fid), code, int(revision), None))
-                if resolution is not Resolution.THEIRS:
-                    continue
-            plan.created.append(_new_feature(rows.iloc[i]))
+            exported_here = fid is not None and _present(revision)  # exported from the draft, deleted there since
+            row = rows.iloc[i]
+            if exported_here and not _file_wins(plan, str(fid), int(revision), None, row, resolution):
+                continue
+            plan.created.append(_new_feature(row))
             continue
         if target in claimed:
             msg = f"{rows['source'].iloc[i]}: rows {claimed[target]} and {i} are both feature {target} ({code})"
@@ -297,18 +324,17 @@ def _plan(draft: gpd.GeoDataFrame, read: DraftFile, *, resolution: Resolution, d
         [draft.geometry.iloc[index_of[fid]] for _i, fid in matched], [rows.geometry.iloc[i] for i, _fid in matched]
     )
     for (i, fid), geometry_moved in zip(matched, moved, strict=True):
-        before, after = _properties(draft.iloc[index_of[fid]]), _properties(rows.iloc[i])
+        row, feature = rows.iloc[i], draft.iloc[index_of[fid]]
+        before, after = comparable_properties(feature.to_dict()), comparable_properties(row.to_dict())
         properties = {name: after[name] for name in EDITABLE_PROPERTIES if after[name] != before[name]}
         if not (geometry_moved or properties):
-            continue
-        current, exported = int(draft["revision"].iloc[index_of[fid]]), rows["revision"].iloc[i]
-        if _present(exported) and int(exported) != current:
-            plan.conflicts.append(ImportConflict(fid, str(draft["code"].iloc[index_of[fid]]), int(exported), current))
-            if resolution is not Resolution.THEIRS:
-                continue
-        elif not _present(exported):
+            continue  # as the draft holds it: changed by neither side, or by both alike
+        current, exported = int(feature["revision"]), row["revision"]
+        if not _present(exported):
             plan.notes.append(f"{after['code']}: the row has no revision, so changes made since cannot be told")
-        plan.changes.append(FeatureChange(fid, rows.geometry.iloc[i] if geometry_moved else None, properties))
+        elif int(exported) != current and not _file_wins(plan, fid, int(exported), feature, row, resolution):
+            continue
+        plan.changes.append(FeatureChange(fid, row.geometry if geometry_moved else None, properties))
         if properties:
             changes = {name: (before[name], value) for name, value in properties.items()}
             plan.property_changes.append(PropertyChange(fid, before["code"], changes))
@@ -319,6 +345,34 @@ def _plan(draft: gpd.GeoDataFrame, read: DraftFile, *, resolution: Resolution, d
             if delete_missing:
                 plan.expected[str(fid)] = int(draft["revision"].iloc[index_of[fid]])
     return plan
+
+
+def _file_wins(
+    plan: _Plan, feature_id: str, exported: int, feature: pd.Series | None, row: pd.Series, resolution: Resolution
+) -> bool:
+    """Whether a row applies whose draft feature (None: deleted since) moved on from the exported revision; judged
+    three ways on the row's base, conflicts go on the plan."""
+    file_state = _state(row)
+    judged = sides(parse_base(row["base"]), draft=None if feature is None else _state(feature), file=file_state)
+    code = str(file_state.properties["code"] if feature is None else feature["code"])
+    if judged.only_draft:
+        if feature is None:
+            plan.notes.append(f"{code}: deleted in the draft since the export, unchanged in the file: stays deleted")
+        return False
+    if judged.only_file:
+        return True
+    if judged.file_changed is None:
+        plan.notes.append(f"{code}: the row has no {BASE_FIELD} field, so a change the draft made since is a conflict")
+    current = None if feature is None else int(feature["revision"])
+    plan.conflicts.append(
+        ImportConflict(feature_id, code, exported, current, judged.file_changed, judged.draft_changed)
+    )
+    return resolution is Resolution.THEIRS
+
+
+def _state(row: pd.Series) -> FeatureState:
+    """A draft feature or a file row as one side of the three-way judgement."""
+    return FeatureState(comparable_properties(row.to_dict()), row.geometry)
 
 
 def _checked(
@@ -390,6 +444,8 @@ def _applied(draft: gpd.GeoDataFrame, outcome: EditOutcome) -> gpd.GeoDataFrame:
             "name": f.name,
             "level": f.level,
             "parent": f.parent,
+            "worker": f.worker,
+            "households_target": f.households_target,
             "geometry": f.geometry,
             "source": "import",
             "feature": n,
@@ -423,23 +479,9 @@ def _moved(before: Sequence[object], after: Sequence[object]) -> list[bool]:
     return [bool(d > SAME_SHAPE_TOLERANCE_DEG) for d in apart]
 
 
-def _properties(row: pd.Series) -> dict[str, Any]:
-    """A row's editable properties as stored values: empty text and missing numbers are None, levels are text."""
-    values = {name: None if _missing(row.get(name)) else row.get(name) for name in EDITABLE_PROPERTIES}
-    level = parse_level(str(values["level"])) if values["level"] else None
-    return {
-        "code": str(values["code"] or ""),
-        "name": str(values["name"] or ""),
-        "level": None if level is None else level.value,
-        "parent": str(values["parent"]) if values["parent"] else None,
-        "worker": str(values["worker"]) if values["worker"] else None,
-        "households_target": None if values["households_target"] is None else int(values["households_target"]),
-    }
-
-
 def _new_feature(row: pd.Series) -> EditFeature:
-    """A row matching no draft feature, as a new feature with a fresh id."""
-    values = _properties(row)
+    """A row matching no draft feature, as a new feature with a fresh id and every property the row holds."""
+    values = comparable_properties(row.to_dict())
     return EditFeature(
         feature_id=str(uuid.uuid4()),
         code=values["code"],
@@ -447,14 +489,10 @@ def _new_feature(row: pd.Series) -> EditFeature:
         parent=values["parent"],
         geometry=row.geometry,
         name=values["name"],
+        worker=values["worker"],
+        households_target=values["households_target"],
     )
 
 
-def _missing(value: object) -> bool:
-    if isinstance(value, str):
-        return not value.strip()
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def _present(value: object) -> bool:
-    return not _missing(value)
+    return not is_missing(value)

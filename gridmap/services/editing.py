@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -34,6 +35,7 @@ from gridmap.geo.hierarchy import Level
 from gridmap.geo.metric import areas_m2
 from gridmap.geo.problems import Problem, ProblemKind, Severity
 from gridmap.io.boundaries import SourceCrs
+from gridmap.io.boundary_features import BoundaryFeatures
 from gridmap.services.allowed_exceptions import check_options_for_set
 from gridmap.services.boundaries import published_version, set_version
 from gridmap.services.check import CheckOptions, check_boundaries
@@ -217,10 +219,10 @@ def _near_by_level(store: VersionStore, version_id: int, touched: Sequence[Featu
 
 
 def _by_code(store: VersionStore, version_id: int, codes: Iterable[str | None]) -> dict[str, Feature]:
-    found: dict[str, Feature] = {}
-    for code in {c for c in codes if c}:
-        found.update((f.feature_id, f) for f in store.features(version_id, code=code).features)
-    return found
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    return {f.feature_id: f for f in store.features(version_id, codes=wanted).features}
 
 
 def _children(
@@ -228,10 +230,14 @@ def _children(
 ) -> dict[str, Feature]:
     """The features at `level` under each parent code of (code, level) pairs; pairs without a code or a level
     are skipped. Only the level below a feature holds children the engine uses, and naming it lets the store
-    answer from its (version, level, parent) index instead of reading the whole version."""
+    answer from its (version, level, parent) index instead of reading the whole version (one query per level)."""
+    parents_by_level: dict[Level, set[str]] = {}
+    for code, level in families:
+        if code and level is not None:
+            parents_by_level.setdefault(level, set()).add(code)
     found: dict[str, Feature] = {}
-    for code, level in {(c, lv) for c, lv in families if c and lv is not None}:
-        found.update((f.feature_id, f) for f in store.features(version_id, parent=code, level=level).features)
+    for level, parents in parents_by_level.items():
+        found.update((f.feature_id, f) for f in store.features(version_id, parents=parents, level=level).features)
     return found
 
 
@@ -299,8 +305,8 @@ def _after(outcome: EditOutcome, current: Mapping[str, Feature], version_id: int
             name=f.name,
             level=f.level,
             parent=f.parent,
-            worker=None,
-            households_target=None,
+            worker=f.worker,
+            households_target=f.households_target,
             geometry=f.geometry,
         )
         for f in outcome.created
@@ -316,6 +322,18 @@ def _frame(features: Iterable[Feature]) -> gpd.GeoDataFrame:
     ]
     columns = ["code", "name", "level", "parent", "worker", "households_target", "feature_id", "source", "feature"]
     return gpd.GeoDataFrame(rows, columns=[*columns, "geometry"], geometry="geometry", crs="EPSG:4326")
+
+
+def _check_columns(features: Sequence[Feature]) -> BoundaryFeatures:
+    """Features as the columns `check_boundaries` reads: what it takes from `_frame`, without building the frame."""
+    return BoundaryFeatures(
+        code=[f.code for f in features],
+        level=[None if f.level is None else f.level.value for f in features],
+        parent=[f.parent for f in features],
+        source=["draft"] * len(features),
+        feature=list(range(len(features))),
+        geometries=np.array([f.geometry for f in features], dtype=object),
+    )
 
 
 def _errors(problems: Iterable[Problem]) -> list[Problem]:
@@ -405,12 +423,16 @@ def _check(
     touched = [*before, *after]
     area = _area(store, version_id, before, after, siblings=False)
     region, hood, after_hood = area.region, area.before, area.after
-    report_before = check_boundaries(_frame(hood.values()), options)
-    report_after = check_boundaries(_frame(after_hood.values()), options)
+    report_before = check_boundaries(_check_columns(list(hood.values())), options)
+    report_after = check_boundaries(_check_columns(list(after_hood.values())), options)
     earlier = _Earlier(report_before.problems)
     new = [p for p in _errors(report_after.problems) if _is_new(p, earlier, 1.0)]
     codes = {f.code for f in touched}
-    return _Checked(new_errors=new, after_problems=_affected(report_after.problems, region, codes))
+    # Errors that were there before are left to the draft's whole check (draft-status): the neighbourhood holds only
+    # some children of a parent, so its own check calls the rest of that parent "covered by none of its children".
+    new_ids = {id(p) for p in new}
+    kept = [p for p in report_after.problems if p.severity is not Severity.ERROR or id(p) in new_ids]
+    return _Checked(new_errors=new, after_problems=_affected(kept, region, codes))
 
 
 def _problems_json(problems: Iterable[Problem]) -> list[dict[str, Any]]:
@@ -516,6 +538,7 @@ def apply_outcome(
     expected: Mapping[str, int],
     notes: Sequence[str] = (),
     repair: bool = False,
+    loaded: Mapping[str, Feature] | None = None,
 ) -> EditResult:
     """Check an outcome on its neighbourhood and store it as one undoable edit (EditRejected when it brings a
     new error, EditConflict when a touched feature is not at the `expected` revision; nothing stored then).
@@ -524,16 +547,18 @@ def apply_outcome(
     at their current revision. The check honours the set's allowed gaps and overlaps. With `repair`, an
     outcome whose new errors are all gaps, overlaps or slivers is repaired on the area it affects (see
     `_repaired`) and stored when the repaired area passes; the answer's notes and `repaired` say what moved.
+    `loaded` are features just read from the draft (the neighbourhood the outcome was worked out on): the
+    touched ones among them are not read again, and the store checks their revisions when it writes.
     """
     draft = _editable(store, version_id)
     options = check_options_for_set(store=store, set_name=draft.version.set_name)
-    current = _current(store, version_id, outcome, expected)
+    current = _current(store, version_id, outcome, expected, loaded or {})
     after = _after(outcome, current, version_id)
     checked = _check(store, version_id, list(current.values()), after, options)
     moves: list[RepairMove] = []
     if checked.new_errors and repair and {p.kind for p in checked.new_errors} <= REPAIRABLE_KINDS:
         outcome, moves = _repaired(store, version_id, outcome, current, options)
-        current = _current(store, version_id, outcome, expected)
+        current = _current(store, version_id, outcome, expected, loaded or {})
         after = _after(outcome, current, version_id)
         checked = _check(store, version_id, list(current.values()), after, options)
         notes = [*notes, *_repair_notes(moves, outcome.deleted)]
@@ -554,11 +579,16 @@ def apply_outcome(
 
 
 def _current(
-    store: VersionEditStore, version_id: int, outcome: EditOutcome, expected: Mapping[str, int]
+    store: VersionEditStore,
+    version_id: int,
+    outcome: EditOutcome,
+    expected: Mapping[str, int],
+    loaded: Mapping[str, Feature],
 ) -> dict[str, Feature]:
-    """The stored features the outcome changes or deletes; EditConflict when one is not at its expected revision."""
+    """The stored features the outcome changes or deletes (those `loaded` already as they were read); EditConflict
+    when one is not at its expected revision."""
     existing = {c.feature_id for c in outcome.changed} | set(outcome.deleted)
-    current = {fid: store.feature(version_id, fid) for fid in sorted(existing)}
+    current = {fid: loaded[fid] if fid in loaded else store.feature(version_id, fid) for fid in sorted(existing)}
     stale = {fid: f.revision for fid, f in current.items() if fid in expected and expected[fid] != f.revision}
     if stale:
         raise _conflicts(store, version_id, dict(stale))
@@ -610,6 +640,7 @@ def apply_edit(
         why=why,
         expected=expected,
         repair=repair,
+        loaded=features,
     )
 
 

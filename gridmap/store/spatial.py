@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from typing import ClassVar
 
 import numpy as np
 import shapely
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from gridmap.errors import InvalidInput, NotFound
@@ -40,6 +40,10 @@ def _check_point(lon: float, lat: float) -> None:
 
 def _window(lon: float, lat: float, half: float) -> Bbox:
     return (lon - half, lat - half, lon + half, lat + half)
+
+
+def _count(conditions: Sequence[ColumnElement[bool]]) -> Select[int]:
+    return select(func.count()).select_from(GridFeature).where(*conditions)
 
 
 class SpatialQueries(ABC):
@@ -75,6 +79,8 @@ class SpatialQueries(ABC):
         name_contains: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        parents: Collection[str] | None = None,
+        codes: Collection[str] | None = None,
     ) -> FeaturePage:
         """Features of a version matching every filter given, by code; bbox is (minx, miny, maxx, maxy)."""
         if not 0 <= offset <= MAX_INTEGER or (limit is not None and not 0 <= limit <= MAX_INTEGER):
@@ -94,6 +100,10 @@ class SpatialQueries(ABC):
             conditions.append(GridFeature.parent == lookup_text(parent, "parent"))
         if code is not None:
             conditions.append(GridFeature.code == lookup_text(code, "code"))
+        if parents is not None:
+            conditions.append(GridFeature.parent.in_(sorted({lookup_text(p, "parent") for p in parents})))
+        if codes is not None:
+            conditions.append(GridFeature.code.in_(sorted({lookup_text(c, "code") for c in codes})))
         if name_contains:
             conditions.append(GridFeature.name.icontains(lookup_text(name_contains, "name"), autoescape=True))
         if bbox is not None:
@@ -102,8 +112,9 @@ class SpatialQueries(ABC):
         with self._transaction() as session:
             self._version_row(session, version_id)
             if bbox is None or self.exact_spatial_sql:
-                matched = session.scalar(select(func.count()).select_from(GridFeature).where(*conditions)) or 0
                 rows = list(session.scalars(query.offset(offset).limit(limit)).all())
+                whole = offset == 0 and limit is None  # every match was read: no need to count them apart
+                matched = len(rows) if whole else session.scalar(_count(conditions)) or 0
             else:
                 candidates = session.scalars(query).all()
                 hits = shapely.intersects(

@@ -34,6 +34,8 @@ from gridmap.store.tables import GridFeature
 RTREE_TABLE = "grid_feature_rtree"
 # How long a connection waits for another's write lock before "database is locked".
 BUSY_TIMEOUT_MS = 10_000
+# The page cache of a connection copying a version into a draft (KiB; negative in PRAGMA cache_size).
+COPY_CACHE_KIB = 32 * 1024
 
 # Not part of the ORM metadata: the migration creates it as a virtual table, only on SQLite.
 grid_feature_rtree = Table(
@@ -103,7 +105,19 @@ class SqliteStore(SqlBoundaryStore):
         session.execute(text(f"ANALYZE {GridFeature.__tablename__}"))
 
     def _copy_features(self, session: Session, source_id: int, draft_id: int) -> None:
-        """The rows copied in bulk (no mapper events), and each copy's R*Tree box copied from its original's."""
+        """The rows copied in bulk (no mapper events), and each copy's R*Tree box copied from its original's.
+
+        With SQLite's default page cache (2 MiB) the copy of 100,000 features keeps evicting the pages of the
+        indexes it adds to and takes twice as long; the connection gets a larger cache for the copy only.
+        """
+        default_cache = session.execute(text("PRAGMA cache_size")).scalar_one()
+        session.execute(text(f"PRAGMA cache_size = {-COPY_CACHE_KIB}"))
+        try:
+            self._copy_rows_and_boxes(session, source_id, draft_id)
+        finally:
+            session.execute(text(f"PRAGMA cache_size = {int(default_cache)}"))
+
+    def _copy_rows_and_boxes(self, session: Session, source_id: int, draft_id: int) -> None:
         super()._copy_features(session, source_id, draft_id)
         rows = GridFeature.__table__
         copy, original, boxes = rows.alias("copy"), rows.alias("original"), grid_feature_rtree.c

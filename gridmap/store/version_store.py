@@ -6,7 +6,7 @@ with the SQLite and PostGIS spatial clauses in `sqlite.py` and `postgis.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -306,8 +306,13 @@ class VersionStore(Protocol):
         name_contains: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        parents: Collection[str] | None = None,
+        codes: Collection[str] | None = None,
     ) -> FeaturePage:
-        """Features of a version matching every filter given, by code; bbox is (minx, miny, maxx, maxy)."""
+        """Features of a version matching every filter given, by code; bbox is (minx, miny, maxx, maxy).
+
+        `parents` and `codes` match a feature whose parent (code) is any of those given (none when empty).
+        """
         ...
 
     def feature(self, version_id: int, feature_id: str) -> Feature:

@@ -36,3 +36,38 @@ def test_every_level_is_simplified_as_its_own_coverage(client: TestClient) -> No
 @pytest.mark.parametrize("tolerance", ["-1", "1001", "many"])
 def test_a_bad_tolerance_is_a_400(client: TestClient, tolerance: str) -> None:
     assert_problem(client.get("/api/v1/collections/grids/items", params={"simplify": tolerance}), 400)
+
+
+def test_borders_stay_shared_across_pages(client: TestClient) -> None:
+    # Each level is simplified as a whole: two pages of one level fit together without gaps or overlaps.
+    first = items(client, "grids", limit=3, simplify=20)
+    second = items(client, "grids", limit=100, offset=3, simplify=20)
+    outlines = [shape(f["geometry"]) for f in first["features"] + second["features"]]
+    assert len(first["features"]) == 3 and second["features"]
+    assert shapely.coverage_is_valid(np.array(outlines, dtype=object))
+
+
+def test_a_draft_is_simplified_as_it_is_after_an_edit(client: TestClient, planner_headers: dict[str, str]) -> None:
+    versions = "/api/v1/boundary-sets/default/versions"
+    draft = client.post(f"{versions}/1/drafts", json={"reason": "reshape"}, headers=planner_headers).json()["id"]
+    params = {"version": draft, "simplify": 1}
+    before = client.get("/api/v1/collections/grids/items", params=params, headers=planner_headers).json()
+    grids = client.get("/api/v1/collections/grids/items", params={"version": draft}, headers=planner_headers).json()
+    # A corner where grids meet is kept by the simplification: move one, and the simplified outlines follow it.
+    corners = [shapely.get_coordinates(shape(f["geometry"])) for f in grids["features"]]
+    shared = [
+        tuple(c) for c in np.unique(np.concatenate(corners), axis=0) if sum((p == c).all(1).any() for p in corners) > 2
+    ]
+    assert shared
+    moved_from = shared[0]
+    moved_to = (moved_from[0] + 1e-5, moved_from[1] + 1e-5)
+    held = [f for f in grids["features"] if shape(f["geometry"]).boundary.distance(shapely.Point(moved_from)) < 1e-12]
+    match = ", ".join(f'"{f["id"]}@{f["properties"]["revision"]}"' for f in held)
+    body = {"op": "move_vertex", "at": list(moved_from), "to": list(moved_to)}
+    response = client.post(f"{versions}/{draft}/edits", json=body, headers={**planner_headers, "If-Match": match})
+    assert response.status_code == 200, response.text
+
+    after = client.get("/api/v1/collections/grids/items", params=params, headers=planner_headers).json()
+    vertices = {tuple(c) for f in after["features"] for c in shapely.get_coordinates(shape(f["geometry"]))}
+    assert moved_to in vertices and moved_from not in vertices
+    assert moved_from in {tuple(c) for f in before["features"] for c in shapely.get_coordinates(shape(f["geometry"]))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyogrio
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -102,7 +103,9 @@ def test_unresolved_conflicts_are_refused_on_commit_and_resolved_by_ours(
     assert [(c["code"], c["changed_by"]) for c in preview.json()["conflicts"]] == [(GRID, "李秀英")]
 
     refused = assert_problem(upload(client, draft, edited, planner_headers, commit="true"), 409)
-    assert [c["code"] for c in refused["conflicts"]] == [GRID]
+    assert [(c["code"], c["file_changed"], c["draft_changed"]) for c in refused["conflicts"]] == [
+        (GRID, ["name"], ["name"])
+    ]
     assert state(client, draft) == before
 
     response = upload(client, draft, edited, planner_headers, commit="true", resolve="ours")
@@ -131,3 +134,40 @@ def test_importing_needs_a_planner(client: TestClient, draft: int, edited: Path)
 
 def test_a_published_version_is_no_draft(client: TestClient, planner_headers: dict[str, str], edited: Path) -> None:
     assert_problem(upload(client, 1, edited, planner_headers), 409)
+
+
+def test_changes_made_alike_on_both_sides_are_no_conflict_and_a_row_without_its_base_is(
+    client: TestClient, planner_headers: dict[str, str], draft: int, edited: Path, tmp_path: Path
+) -> None:
+    store = _store(client)
+    grid = store.features(draft, code=GRID).features[0]
+    apply_outcome(  # another planner renames the grid after the export, as the file does
+        store,
+        draft,
+        EditOutcome(changed=[FeatureChange(grid.feature_id, properties={"name": "大同三网格"})]),
+        op_name="attributes",
+        params={},
+        who="李秀英",
+        why="renamed",
+        expected={grid.feature_id: grid.revision},
+    )
+    response = upload(client, draft, edited, planner_headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["conflicts"] == [] and response.json()["changed"] == []
+
+    grid = store.features(draft, code=GRID).features[0]
+    apply_outcome(  # and gives it a new worker: without the base, the file's row is judged on its revision
+        store,
+        draft,
+        EditOutcome(changed=[FeatureChange(grid.feature_id, properties={"worker": "陈美玲"})]),
+        op_name="attributes",
+        params={},
+        who="李秀英",
+        why="new worker",
+        expected={grid.feature_id: grid.revision},
+    )
+    without_base = tmp_path / "without-base.gpkg"
+    pyogrio.write_dataframe(pyogrio.read_dataframe(edited).drop(columns="gm_base"), without_base, layer="网格")
+    body = assert_problem(upload(client, draft, without_base, planner_headers, commit="true"), 409)
+    conflict = body["conflicts"][0]
+    assert (conflict["code"], conflict["file_changed"], conflict["draft_changed"]) == (GRID, None, None)

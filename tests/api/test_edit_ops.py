@@ -58,6 +58,8 @@ def accepted(client: TestClient, draft: int, body: dict[str, Any], planner: dict
     report = check_boundaries(store_of(client).version_frame(draft))
     assert report.ok, [p.message for p in report.problems if p.severity.value == "error"]
     answer: dict[str, Any] = response.json()
+    # The draft is clean, so an error in the answer's neighbourhood check would be false (a family loaded in part).
+    assert [p["message"] for p in answer["problems"] if p["severity"] == "error"] == []
     return answer
 
 

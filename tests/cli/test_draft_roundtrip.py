@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from gridmap.cli import app
 from gridmap.cli.common import console
 from gridmap.errors import EXIT_CONFLICT, EXIT_INPUT_ERROR, EXIT_PROBLEMS_FOUND
-from gridmap.geo.editing.model import EditOutcome, FeatureChange
-from gridmap.services.editing import apply_outcome, start_draft
+from gridmap.geo.editing.model import EditOutcome, FeatureChange, Merge
+from gridmap.geo.hierarchy import Level
+from gridmap.services.editing import apply_edit, apply_outcome, start_draft, undo
 from gridmap.store import BoundaryStore, open_store
 from tests.boundary_builders import STEP
 from tests.qgis_edits import EAST, GRID, MOVED_LON, QGIS_LAYER, WEST, qgis_edit
@@ -65,6 +66,21 @@ def exported(store_url: str, draft: int, folder: Path, *extra: str) -> Path:
     return out
 
 
+def edit_properties(store: BoundaryStore, draft: int, values: dict[str, dict[str, object]]) -> None:
+    """Another planner changes properties in the draft (code: {property: value}), as one edit."""
+    features = {code: store.features(draft, code=code).features[0] for code in values}
+    apply_outcome(
+        store,
+        draft,
+        EditOutcome(changed=[FeatureChange(f.feature_id, properties=values[c]) for c, f in features.items()]),
+        op_name="attributes",
+        params={},
+        who="李秀英",
+        why="on site",
+        expected={f.feature_id: f.revision for f in features.values()},
+    )
+
+
 def test_export_writes_one_layer_named_after_the_set_with_ids_and_revisions(
     store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
 ) -> None:
@@ -72,7 +88,8 @@ def test_export_writes_one_layer_named_after_the_set_with_ids_and_revisions(
     assert [str(name) for name, _kind in pyogrio.list_layers(out)] == ["default"]
     frame = pyogrio.read_dataframe(out)
     assert list(frame.columns) == [
-        "feature_id", "revision", "code", "name", "level", "parent", "worker", "households_target", "geometry"
+        "feature_id", "revision", "code", "name", "level", "parent", "worker", "households_target", "gm_base",
+        "geometry",
     ]  # fmt: skip
     stored = {f.feature_id: f.revision for f in store.features(draft).features}
     assert dict(zip(frame["feature_id"], frame["revision"], strict=True)) == stored
@@ -122,9 +139,10 @@ def test_a_projected_export_comes_back_unchanged(
     out = exported(store_url, draft, tmp_path, "--crs", "EPSG:4549")
     assert pyogrio.read_info(out)["crs"] == "EPSG:4549"
     assert pyogrio.read_dataframe(out).total_bounds[0] > 100_000  # metres, not degrees
+    edit_properties(store, draft, {WEST: {"name": "西楼"}})  # the draft moves on; the file's base still matches
     code, output = run("draft", "import", out, "--into", draft, "--store", store_url)
     assert code == 0, output
-    assert "EPSG:4549" in output and "no changes" in output
+    assert "EPSG:4549" in output and "no changes" in output and "conflicts" not in output
 
 
 def test_edits_made_in_the_draft_since_the_export_are_conflicts(
@@ -150,6 +168,8 @@ def test_edits_made_in_the_draft_since_the_export_are_conflicts(
     code, output = run("draft", "import", edited, "--into", draft, "--commit", "--store", store_url)
     assert code == EXIT_CONFLICT, output
     assert "1 conflicts: unresolved" in output and GRID in output and "李秀英" in output
+    conflict_row = next(line for line in output.splitlines() if GRID in line and "李秀英" in line)
+    assert [cell.strip() for cell in conflict_row.split("│")[5:7]] == ["name", "worker"]  # what each side changed
     assert state(store, draft) == before
 
     code, output = run("draft", "import", edited, "--into", draft, "--ours", "--commit", "--store", store_url)
@@ -163,6 +183,89 @@ def test_edits_made_in_the_draft_since_the_export_are_conflicts(
     grid_now = store.features(draft, code=GRID).features[0]
     assert (grid_now.name, grid_now.worker) == ("大同三网格", grid.worker)  # the file's row won whole
     assert [e.op for e in store.edits(draft)] == ["attributes", "import", "import"]
+
+
+def test_rows_the_file_leaves_as_exported_keep_the_draft_and_alike_changes_are_no_conflict(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    export = exported(store_url, draft, tmp_path)
+    other_grid = f"{GRID[:-1]}1"
+    # since the export the draft renamed the grid as the file does, and gave another grid a new worker
+    edit_properties(store, draft, {GRID: {"name": "大同三网格"}, other_grid: {"worker": "陈美玲"}})
+    edited = qgis_edit(export, tmp_path / "qgis.gpkg", names={GRID: "大同三网格"})
+    before = state(store, draft)
+    code, output = run("draft", "import", edited, "--into", draft, "--commit", "--store", store_url)
+    assert code == 0, output
+    assert "conflicts" not in output
+    after = state(store, draft)
+    assert {c for c in before if after[c] != before[c]} == {WEST, EAST}  # only what the file alone changed
+    assert after[other_grid][2] == "陈美玲" and after[GRID][1] == "大同三网格"
+
+
+def test_a_change_the_draft_undid_is_no_conflict(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    export = exported(store_url, draft, tmp_path)
+    edit_properties(store, draft, {GRID: {"name": "东升网格"}})
+    undo(store, draft, who="李秀英")  # the grid is as exported again, two revisions on
+    edited = qgis_edit(export, tmp_path / "qgis.gpkg", move_border=False, names={GRID: "大同三网格"})
+    code, output = run("draft", "import", edited, "--into", draft, "--commit", "--store", store_url)
+    assert code == 0, output
+    assert state(store, draft)[GRID][1] == "大同三网格"
+
+
+def test_a_feature_merged_away_in_the_draft_stays_deleted_unless_the_file_changed_it(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    export = exported(store_url, draft, tmp_path)
+    apply_edit(
+        store,
+        draft,
+        Merge(kept=feature_id(store, draft, WEST), absorbed=feature_id(store, draft, EAST)),
+        who="李秀英",
+        why="one building block",
+        expected={},
+    )
+    before = state(store, draft)
+    untouched = qgis_edit(export, tmp_path / "untouched.gpkg", move_border=False)
+    code, output = run("draft", "import", untouched, "--into", draft, "--commit", "--store", store_url)
+    assert code == 0, output
+    assert "no changes" in output and "stays deleted" in output
+    assert state(store, draft) == before
+
+    moved = qgis_edit(export, tmp_path / "moved.gpkg")
+    code, output = run("draft", "import", moved, "--into", draft, "--store", store_url)
+    assert code == EXIT_CONFLICT, output
+    assert "2 conflicts: unresolved" in output
+    east_row = next(line for line in output.splitlines() if EAST in line and "│" in line)
+    assert [cell.strip() for cell in east_row.split("│")[4:7]] == ["deleted", "geometry", "deleted"]
+
+
+def test_a_feature_the_file_adds_keeps_every_property(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    new_code = f"{GRID}03"
+    drawn = {"feature_id": None, "revision": None, "code": new_code, "name": "新楼栋", "worker": "王芳"}
+    edited = qgis_edit(
+        exported(store_url, draft, tmp_path),
+        tmp_path / "qgis.gpkg",
+        move_border=False,
+        values={EAST: {**drawn, "households_target": 120}},
+    )
+    code, output = run("draft", "import", edited, "--into", draft, "--delete-missing", "--commit", "--store", store_url)
+    assert code == 0, output
+    assert "1 added" in output and "1 removed" in output
+    added = store.features(draft, code=new_code).features[0]
+    assert (added.name, added.level, added.parent, added.worker, added.households_target) == (
+        "新楼栋",
+        Level.MICROGRID,
+        GRID,
+        "王芳",
+        120,
+    )
+    out = exported(store_url, draft, tmp_path / "again")
+    row = pyogrio.read_dataframe(out).set_index("code").loc[new_code]
+    assert (row["worker"], row["households_target"]) == ("王芳", 120)  # and the export carries them on
 
 
 def test_missing_features_are_kept_unless_asked_and_a_gap_is_refused(

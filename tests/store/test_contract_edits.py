@@ -4,17 +4,20 @@ optimistic locking, the history, linear undo and redo."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import geopandas as gpd
 import pytest
 import shapely
+from sqlalchemy import delete, update
 
 from gridmap.errors import Conflict, InvalidInput
 from gridmap.store.edit_store import EditRequest, EditState, StagedFeature, StaleFeatures
 from gridmap.store.interface import BoundaryStore
+from gridmap.store.tables import BoundaryVersion, GridFeature
 from gridmap.store.version_store import Feature, VersionStatus
 from tests.boundary_builders import cell
-from tests.store.conftest import grid_code, passing
+from tests.store.conftest import engine_of, grid_code, passing
 
 
 def _draft(store: BoundaryStore, region: gpd.GeoDataFrame) -> tuple[int, int]:
@@ -159,6 +162,54 @@ def test_undo_and_redo_write_the_snapshots_back(store: BoundaryStore, region: gp
     assert redone.record.state is EditState.APPLIED and redone.draft.edit_seq == 3
     with pytest.raises(Conflict, match="nothing to redo"):
         store.redo(draft)
+
+
+def test_the_feature_count_follows_edits_undo_and_redo(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    base, draft = _draft(store, region)
+    assert store.draft_info(draft).version.feature_count == 13
+    grids = _by_code(store, draft)
+    south = grids[grid_code(3)]
+    added = [dataclasses.replace(south, feature_id=f"new-{n}", code=grid_code(n), geometry=cell(n, 3)) for n in (8, 9)]
+
+    step = store.apply_changes(
+        draft,
+        written=[StagedFeature(f.feature_id, f) for f in added],
+        deleted=[south.feature_id],
+        expected={south.feature_id: south.revision},
+        request=_request("create"),
+    )
+    with pytest.raises(InvalidInput, match="same code"):  # rolled back: the count it made must not stay behind
+        clash = dataclasses.replace(south, feature_id="new-7", code=grid_code(8), geometry=cell(7, 3))
+        store.apply_changes(
+            draft, written=[StagedFeature("new-7", clash)], deleted=[], expected={}, request=_request("create")
+        )
+
+    assert step.draft.version.feature_count == 14
+    assert store.draft_info(draft).version.feature_count == store.get_version(draft).feature_count == 14
+    assert store.undo(draft).draft.version.feature_count == 13
+    assert store.get_version(draft).feature_count == 13
+    assert store.redo(draft).draft.version.feature_count == 14
+    assert store.get_version(draft).feature_count == len(store.features(draft).features) == 14
+    assert store.get_version(base).feature_count == 13
+
+
+def test_a_count_is_kept_only_when_its_transaction_commits(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    _, draft = _draft(store, region)
+    sql_store: Any = store
+    assert store.get_version(draft).feature_count == 13
+    in_draft = GridFeature.version_id == draft
+    next_step = update(BoundaryVersion).where(BoundaryVersion.id == draft).values(edit_seq=1)
+
+    with pytest.raises(RuntimeError), sql_store._transaction() as session:  # a step counted, then rolled back
+        session.execute(delete(GridFeature).where(in_draft, GridFeature.code.in_([grid_code(3), grid_code(4)])))
+        session.execute(next_step)
+        assert sql_store._version_info(session, sql_store._version_row(session, draft)).feature_count == 11
+        raise RuntimeError
+
+    with engine_of(store).begin() as connection:  # another worker's step, committed, at the same edit_seq
+        connection.execute(delete(GridFeature).where(in_draft, GridFeature.code == grid_code(3)))
+        connection.execute(next_step)
+    assert store.get_version(draft).feature_count == 12
 
 
 def test_undo_refuses_when_a_touched_feature_moved_on(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:

@@ -44,6 +44,19 @@ def test_filters_page_and_count(store: BoundaryStore, region: gpd.GeoDataFrame) 
     assert store.features(version, offset=50).number_matched == 13
 
 
+def test_filters_by_any_of_several_parents_or_codes(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    version = store.import_version("aoyang", region, who="a", why="b").id
+
+    under_two = store.features(version, parents=[grid_code(3), grid_code(1)])
+    assert [f.code for f in under_two.features] == [micro(1, 1), micro(1, 2), micro(3, 1), micro(3, 2)]
+    assert under_two.number_matched == 4
+    picked = store.features(version, codes={grid_code(4), COMMUNITY, "999"}, level=Level.GRID)
+    assert [f.code for f in picked.features] == [grid_code(4)]
+    assert store.features(version, parents=[grid_code(2)], codes=[micro(2, 2), micro(1, 2)]).number_matched == 1
+    assert store.features(version, parents=[]).features == []
+    assert store.features(version, codes=[grid_code(1)], limit=0).number_matched == 1
+
+
 def test_name_search_ignores_case(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
     renamed = region.copy()
     renamed.loc[renamed["code"] == grid_code(2), "name"] = "Dongsheng Tower 东升大厦"

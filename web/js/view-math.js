@@ -53,3 +53,10 @@ export function viewZoom({ total, extentPixels0, viewPixels, pad, budget, minZoo
 export function levelWanted({ shown, zoom, minZoom, covered, view }) {
   return shown && zoom >= minZoom && !covered.some((loaded) => boxContains(loaded, view));
 }
+
+/** The offsets of the pages after the first (of `pageSize` features) that hold the rest of `matched` features. */
+export function laterPageOffsets(matched, pageSize) {
+  const offsets = [];
+  for (let offset = pageSize; offset < matched; offset += pageSize) offsets.push(offset);
+  return offsets;
+}

@@ -20,7 +20,9 @@ test("outlines are simplified below a level's full zoom, by about a pixel, and n
   assert.equal(Math.log2(near) % 1, 0); // a power of two: nearby zooms share a tolerance
   assert.ok(near >= 4 && near <= 16); // ~8.5 m a pixel at zoom 14 and 27.5°N
   assert.equal(simplifyTolerance("community", 3, 0), 1000); // the API's limit
-  assert.equal(simplifyTolerance("microgrid", 15, 27.5) !== null, true); // microgrids need one zoom more
+  // Microgrids load only from zoom 15, where few are in view: never simplified.
+  assert.equal(simplifyTolerance("microgrid", FULL_ZOOM.microgrid, 27.5), null);
+  assert.equal(FULL_ZOOM.microgrid, 15);
 });
 
 test("full resolution replaces a simplified outline, never the other way", () => {

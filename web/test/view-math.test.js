@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { wgs84ToGcj02 } from "../js/datums.js";
-import { bboxParam, boxContains, levelWanted, loadPlan, loadsByView, padBox, VIEW_LOAD_THRESHOLD, viewZoom } from "../js/view-math.js";
+import {
+  bboxParam, boxContains, laterPageOffsets, levelWanted, loadPlan, loadsByView, padBox, VIEW_LOAD_THRESHOLD, viewZoom,
+} from "../js/view-math.js";
 
 test("a padded box grows by the share of its size on each side", () => {
   assert.deepEqual(padBox([10, 20, 12, 21], 0.5), [9, 19.5, 13, 21.5]);
@@ -58,4 +60,11 @@ test("a level loads by view when shown, close enough, and outside every box load
   assert.ok(!levelWanted({ ...wanted, zoom: 13.75 }));
   assert.ok(!levelWanted({ ...wanted, covered: [[0, 0, 5, 5]] }));
   assert.ok(levelWanted({ ...wanted, covered: [[3, 3, 5, 5]] }));
+});
+
+test("the later pages of a paged answer start where the one before ends, and stop at the last match", () => {
+  assert.deepEqual(laterPageOffsets(2500, 1000), [1000, 2000]);
+  assert.deepEqual(laterPageOffsets(2000, 1000), [1000]);
+  assert.deepEqual(laterPageOffsets(1000, 1000), []);
+  assert.deepEqual(laterPageOffsets(0, 1000), []);
 });

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from gridmap.api.answers import Collection, Collections, Feature, FeatureCollection, geojson_answer
 from gridmap.api.contract import AnswerRoute, errors
-from gridmap.api.dependencies import ReaderDep, StoreDep, VersionsDep, readable_version
+from gridmap.api.dependencies import OutlinesDep, ReaderDep, StoreDep, VersionsDep, readable_version
 from gridmap.api.geojson import CRS84, GEOJSON_MEDIA_TYPE, GeoJSONResponse, collection_json, features_json
 from gridmap.api.params import MAX_ID, MAX_OFFSET, parse_bbox, parse_crs
 from gridmap.api.problems import BadParameter
@@ -125,6 +125,7 @@ def list_items(
     request: Request,
     store: StoreDep,
     versions: VersionsDep,
+    outlines: OutlinesDep,
     user: ReaderDep,
     collection_id: str,
     bbox: Annotated[
@@ -143,8 +144,8 @@ def list_items(
         Query(
             ge=0,
             le=MAX_TOLERANCE_M,
-            description="Simplify the outlines for display within this many metres; the page's features of one "
-            "level keep their shared borders shared (coverage simplification). Never edit what this answers.",
+            description="Simplify the outlines for display within this many metres; each level's whole coverage "
+            "is simplified together, so shared borders stay shared across pages. Never edit what this answers.",
         ),
     ] = None,
 ) -> Response:
@@ -162,8 +163,9 @@ def list_items(
         filters=filters,
         limit=limit,
         offset=offset,
-        simplify_m=simplify or None,
     )
+    if simplify:
+        page = outlines.page(boundary_version.id, page, simplify)
     returned = len(page.features)
     links = [
         {"rel": "self", "type": GEOJSON_MEDIA_TYPE, "href": str(request.url)},

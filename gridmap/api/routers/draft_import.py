@@ -39,7 +39,10 @@ class DraftImportAnswer(Answer):
     added: list[dict[str, Any]]
     removed: list[dict[str, Any]] = Field(description="Deleted (delete_missing): in the draft, not in the file")
     missing: list[dict[str, Any]] = Field(description="In the draft, not in the file, and kept")
-    conflicts: list[dict[str, Any]] = Field(description="Rows changing features changed in the draft since the export")
+    conflicts: list[dict[str, Any]] = Field(
+        description="Features the file and the draft both changed since the export, differently: file_changed and "
+        "draft_changed name what each side changed (geometry, properties, deleted; null: the row has no gm_base)"
+    )
     area_moved_m2: float
     check: dict[str, Any] = Field(description="The check report of the draft with the import applied")
     new_problems: list[dict[str, Any]] = Field(description="Its errors the draft did not have before")

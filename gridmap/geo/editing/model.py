@@ -22,6 +22,8 @@ class EditFeature:
     parent: str | None
     geometry: BaseGeometry
     name: str = ""
+    worker: str | None = None  # the properties the operations leave alone, kept for features an import adds
+    households_target: int | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
  * Every edit answers the same way (200 with the features it changed), and is refused in one of three ways the
  * page explains: 422 (the edit would break the coverage, or cannot be applied), 412 (someone else changed a
  * feature first) and 428 (no If-Match: a page bug). Those arrive as the ApiError of ../api.js, with the problem. */
-import { API, fetchFeatures, request } from "../api.js";
+import { API, fetchFeaturePages, fetchFeatures, request } from "../api.js";
 import { draftPath, state } from "./state.js";
 
 const PAGE_SIZE = 1000;
@@ -31,10 +31,20 @@ export async function startDraft(baseId, reason) {
  * parameter; null: all of them), with outlines simplified within `simplify` metres for display (null: full
  * resolution, as edited). */
 export async function featuresOf(level, { bbox = null, simplify = null, signal } = {}) {
+  return fetchFeatures(featuresUrl(level, bbox, simplify), { signal });
+}
+
+/** As featuresOf for a view: the pages fetched a few at a time, and none when more than `budget` features meet
+ * `bbox` (then `overBudget` is true). */
+export async function viewFeaturesOf(level, { bbox, simplify = null, budget, signal }) {
+  return fetchFeaturePages(featuresUrl(level, bbox, simplify), { signal, pageSize: PAGE_SIZE, budget });
+}
+
+function featuresUrl(level, bbox, simplify) {
   const params = new URLSearchParams({ version: String(state.draft.id), limit: String(PAGE_SIZE) });
   if (bbox) params.set("bbox", bbox);
   if (simplify) params.set("simplify", String(simplify));
-  return fetchFeatures(API + "/collections/" + COLLECTIONS[level] + "/items?" + params, { signal });
+  return API + "/collections/" + COLLECTIONS[level] + "/items?" + params;
 }
 
 /** The draft's edit history: { edit_seq, can_undo, can_redo, edits }. */

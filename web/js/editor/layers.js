@@ -5,26 +5,30 @@
  * Below a level's FULL_ZOOM its outlines are asked for simplified (the API's coverage simplification, shared
  * borders kept shared) and marked `simplified`: they are drawn and can be selected, merged or renamed, but only a
  * full-resolution feature gets vertex handles (vertices.js). Closer in, the view's features are loaded again at
- * full resolution and replace the simplified ones. Features far outside the view are dropped once many are held.
+ * full resolution and replace the simplified ones, and the level's simplified outlines elsewhere are dropped.
+ * A level with more than VIEW_BUDGET features in the view is not loaded (the page asks to zoom in). Features far
+ * outside the view are dropped once many are held.
  *
  * Features are kept as the API gave them (WGS-84 GeoJSON with their revision): the vertex an edit names is
  * taken from there, never from the screen, so that it is exactly the stored one. They are drawn in the map's
  * datum (map.js toLatLng). */
 import { colourFor } from "../colours.js";
 import { el } from "../dom.js";
-import { featuresOf } from "./draft-api.js";
+import { viewFeaturesOf } from "./draft-api.js";
 import { levelsShown } from "./geometry.js";
 import { L } from "./geoman.js";
 import { map, toLatLng, viewBboxParam } from "./map.js";
 import { state } from "./state.js";
-import { replacesHeld, simplifyTolerance } from "./status-text.js";
+import { FULL_ZOOM, replacesHeld, simplifyTolerance } from "./status-text.js";
 import { run, showStatus } from "../viewer/status.js";
 
-const VIEW_PAD = 0.5; // the box asked for: the view grown by this share of its size on each side
+const VIEW_PAD = 0.25; // the box asked for: the view grown by this share of its size on each side
+const VIEW_BUDGET = 3000; // a level with more features than this in the box asked for is not loaded: zoom in
 const VIEW_DEBOUNCE_MS = 150;
 // From which zoom a level is loaded by view: far out, ten thousand grids would be neither useful nor editable.
 const MIN_ZOOM = { community: 0, grid: 13, microgrid: 15 };
 const LEVELS = ["community", "grid", "microgrid"];
+const LEVEL_WORDS = { community: "社区", grid: "网格", microgrid: "微网格" };
 const MAX_HELD = 8000; // above this many features held, those far outside the view are dropped
 const KEEP_PAD = 1.5; // ... those outside the view grown by this share of its size on each side
 
@@ -140,16 +144,22 @@ export async function loadView() {
   let answers;
   try {
     answers = await Promise.all(wanted.map((level, i) =>
-      featuresOf(level, { bbox, simplify: tolerances[i], signal: controller.signal })));
+      viewFeaturesOf(level, { bbox, simplify: tolerances[i], budget: VIEW_BUDGET, signal: controller.signal })));
   } catch (err) {
     if (controller.signal.aborted) return;
     throw err;
   }
   if (controller !== viewController) return;
   viewController = null;
-  wanted.forEach((level, i) => addFeatures(answers[i].features, tolerances[i] !== null));
+  wanted.forEach((level, i) => {
+    addFeatures(answers[i].features, tolerances[i] !== null);
+    if (zoom >= FULL_ZOOM[level]) dropSimplified(level);
+  });
   dropFarFeatures();
-  if (zoom < MIN_ZOOM[state.level]) showStatus("放大以编辑 Zoom in to edit (" + MIN_ZOOM[state.level] + ")");
+  const edited = wanted.indexOf(state.level);
+  if (zoom < MIN_ZOOM[state.level] || (edited >= 0 && answers[edited].overBudget)) {
+    showStatus("放大以编辑" + LEVEL_WORDS[state.level] + " Zoom in to edit " + state.level + "s");
+  }
   document.body.dataset.features = String(state.byId.size);
   if (viewTimer === null) delete document.body.dataset.viewLoading; // else a newer view is about to load
   document.body.dataset.viewLoaded = String(Number(document.body.dataset.viewLoaded || 0) + 1);
@@ -162,6 +172,14 @@ export function addFeatures(features, simplified) {
   if (!fresh.length) return;
   if (simplified) for (const feature of fresh) feature.simplified = true;
   replaceFeatures(fresh);
+}
+
+/** Drop the simplified outlines of `level` still held (never a selected one): at its full-resolution zoom those in
+ * view were just replaced, and those outside it are no longer needed. */
+function dropSimplified(level) {
+  for (const [id, entry] of [...state.byId]) {
+    if (entry.level === level && entry.simplified && !state.selected.includes(id)) removeFeature(id);
+  }
 }
 
 /** Once many features are held, drop those far outside the view (never a selected one). */

@@ -5,7 +5,8 @@ import { formatArea } from "./geometry.js";
 
 // From this zoom a level is loaded at full resolution, and its vertices can be dragged; below it the outlines
 // are simplified for display only (the API's coverage simplification keeps shared borders shared).
-export const FULL_ZOOM = { community: 15, grid: 15, microgrid: 16 };
+// Microgrids load only from zoom 15 (layers.js), where few are in view: always at full resolution.
+export const FULL_ZOOM = { community: 15, grid: 15, microgrid: 15 };
 const METRES_PER_PIXEL_ZOOM0 = 156543.03392; // Web Mercator, at the equator
 const MAX_SIMPLIFY_M = 1000; // the API's limit
 
