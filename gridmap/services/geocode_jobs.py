@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from gridmap.address.match import AddressMatcher
-from gridmap.errors import Conflict, GridmapError, InvalidInput, NotFound
+from gridmap.errors import GridmapError, InvalidInput, NotFound
 from gridmap.services.geocode import BoundaryLayers, GeocodeOptions, GeocodeSummary, geocode_file
 from gridmap.services.jobs import BackgroundJobs
 from gridmap.services.version_cache import VersionCache
 from gridmap.store.account_store import UserInfo
-from gridmap.store.job_store import JobInfo, JobStatus, JobStore
+from gridmap.store.job_store import JobInfo, JobStore
 from gridmap.store.version_store import VersionStore
 
 KIND = "geocode"
@@ -99,8 +99,4 @@ class GeocodeJobs(BackgroundJobs):
 
     def result(self, job_id: str, *, user: UserInfo) -> Path:
         """The result CSV of a finished job; Conflict while it runs or when it failed."""
-        job = self.get(job_id, user=user)
-        if job.status is not JobStatus.DONE:
-            msg = f"geocoding job {job_id} is {job.status.value}" + (f": {job.error}" if job.error else "")
-            raise Conflict(msg)
-        return self.job_folder(job_id) / RESULT
+        return self.finished_file(job_id, RESULT, user=user)

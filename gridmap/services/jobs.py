@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gridmap.errors import Forbidden, GridmapError, NotFound
+from gridmap.errors import Conflict, Forbidden, GridmapError, NotFound
 from gridmap.services.users import has_role
 from gridmap.store.account_store import Role, UserInfo
 from gridmap.store.job_store import JobChange, JobInfo, JobStatus, JobStore
@@ -112,6 +112,14 @@ class BackgroundJobs:
             msg = f"{self.kind} job {job_id} belongs to someone else"
             raise Forbidden(msg)
         return job
+
+    def finished_file(self, job_id: str, name: str, *, user: UserInfo) -> Path:
+        """The file `name` of a job that is done; Conflict while it runs or when it failed."""
+        job = self.get(job_id, user=user)
+        if job.status is not JobStatus.DONE:
+            msg = f"{self.kind} job {job_id} is {job.status.value}" + (f": {job.error}" if job.error else "")
+            raise Conflict(msg)
+        return self.job_folder(job_id) / name
 
     def close(self, timeout: float = 5.0) -> None:
         """Wait briefly for this process's running jobs (a job still running is reported failed at next start)."""

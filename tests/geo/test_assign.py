@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridmap.geo.assign import PointAssigner, assign_points, covering_polygon, point_xy
+from gridmap.geo.cell_raster import FALLBACK, CellRaster, is_mixed
 from gridmap.geo.crs import LocalMetres
 
 LON0, LAT0 = 119.5, 27.45
@@ -33,12 +36,17 @@ def brute_force(points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object
 def all_engines(points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_], codes: list) -> list[np.ndarray]:
     """The answers of every way gridmap assigns points."""
     x, y = point_xy(points)
+    built = PointAssigner(polygons, codes, raster=True, cells_per_polygon=64)
+    arrays = built.raster_arrays()
+    kept = None if arrays is None else CellRaster.from_arrays(arrays)
     return [
         covering_polygon(points, polygons, codes),
         PointAssigner(polygons, codes, raster=False).assign(points),
         PointAssigner(polygons, codes, raster=True).assign(points),
         PointAssigner(polygons, codes, raster=True, cells_per_polygon=4).assign(points),
         PointAssigner(polygons, codes, raster=True, cells_per_polygon=2000).assign_xy(x, y),
+        PointAssigner(polygons, codes, raster=kept, cells_per_polygon=64).assign_xy(x, y),
+        pickle.loads(pickle.dumps(built)).assign_xy(x, y),
     ]
 
 
@@ -170,6 +178,7 @@ def test_large_query_builds_raster_lazily_and_keeps_answers() -> None:
     large = assigner.assign_xy(x, y)
     assert assigner._raster is not None
     np.testing.assert_array_equal(large[:100], small)
+    np.testing.assert_array_equal(assigner.assign_xy(np.tile(x, 2), np.tile(y, 2), threads=2), np.tile(large, 2))
     col = np.floor((x - LON0) / STEP)
     row = np.floor((y - LAT0) / STEP)
     inside = (col >= 0) & (col < 5) & (row >= 0) & (row < 5)
@@ -225,3 +234,17 @@ def test_metric_coordinates_need_no_frame() -> None:
     assert found.polygon.tolist() == [-1, 0, -1]
     assert found.nearest.tolist() == [1, 0, 0]
     assert found.distance_m.tolist() == pytest.approx([50.0, 0.0, 50.0])
+
+
+def test_raster_answers_a_coverage_by_lookup_and_owners_and_overlaps_by_the_tree() -> None:
+    lattice = [square(c, r) for r in range(4) for c in range(4)]
+    coverage = PointAssigner(np.array(lattice, dtype=object), list(range(16)), raster=True)
+    assert coverage._raster is not None
+    labels = coverage._raster.label
+    assert not (labels == FALLBACK).any()
+    assert is_mixed(labels).any()
+    assert (labels >= 0).sum() > is_mixed(labels).sum()  # most cells are answered by lookup
+    overlapping = np.array([*lattice, square(1.5, 1.5)], dtype=object)  # over four cells' corners
+    layered = PointAssigner(overlapping, list(range(17)), raster=True)
+    assert layered._raster is not None
+    assert (layered._raster.label == FALLBACK).any()

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from gridmap.api.answers import GeocodeJob, binary_answer
 from gridmap.api.contract import AnswerRoute, errors
-from gridmap.api.dependencies import PlannerDep, StoreDep, VersionsDep
+from gridmap.api.dependencies import PlannerDep, SettingsDep, StoreDep, VersionsDep
 from gridmap.api.problems import BadParameter
 from gridmap.api.routers.geocode import address_matchers
 from gridmap.api.uploads import safe_name
@@ -46,6 +46,7 @@ def submit_job(
     store: StoreDep,
     versions: VersionsDep,
     user: PlannerDep,
+    settings: SettingsDep,
     file: Annotated[
         UploadFile, File(description="CSV (UTF-8, UTF-16 with BOM, or GBK) with an address column and/or lon, lat")
     ],
@@ -72,7 +73,7 @@ def submit_job(
         owner=user,
         matcher=matchers.get,
         layers=lambda: published_layers(store=store, versions=versions),
-        options=GeocodeOptions(address_column=address_column, datum=datum),
+        options=GeocodeOptions(address_column=address_column, datum=datum, review_below=settings.review_below),
     )
     location = str(request.url_for("job_status", job_id=job.id))
     return JSONResponse(job_json(job), status_code=202, headers={"Location": location})
