@@ -2,7 +2,8 @@
 
 For sample data, demos and benchmarks (hundreds of thousands of incidents), where `create_incident` one at a
 time with its idempotency check would take minutes. The rows are the same ones `create_incident` writes
-(`_row`, `_audit_rows`, `contact_rows`), inserted with executemany in batches inside one transaction.
+(`_row`, `_audit_rows`, `contact_rows`), inserted with executemany in batches inside one transaction; the map
+counts of the whole import are gathered in memory and added at its end, in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput
 from gridmap.incidents.model import Incident
+from gridmap.store.incident_counts import CountChanges, counted_fields
 from gridmap.store.incident_privacy import contact_rows
 from gridmap.store.incidents import _audit_rows, _row
 from gridmap.store.tables import IncidentAuditRow, IncidentContactRow, IncidentRow
@@ -55,6 +57,7 @@ class IncidentImport:
             raise InvalidInput(msg)
         stored = 0
         seen: set[str] = set()
+        counts = CountChanges()
         try:
             with self._write_transaction() as session:
                 for chunk in _chunks(incidents, batch):
@@ -66,9 +69,11 @@ class IncidentImport:
                         session.execute(insert(_AUDIT), audit)
                     if contacts := contact_rows(chunk):
                         session.execute(insert(_CONTACTS), contacts)
+                    counts.add([counted_fields(i) for i in chunk])
                     stored += len(chunk)
                     if progress is not None:
                         progress(stored)
+                counts.write(session.connection())
         except IntegrityError:
             # Another writer stored one of these ids between our check and the insert.
             msg = "an incident of this import was stored by someone else meanwhile; nothing was imported"

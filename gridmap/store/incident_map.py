@@ -5,22 +5,40 @@ degrees numbered from longitude 0 and latitude 0 (`x = floor(lon / cell_deg)`), 
 same incidents whatever part of the map is in view. Every query takes the `IncidentFilter` of the incident
 list, turned into SQL by the same function, so a map and a list with the same filter agree. A filter with
 `generalised_m` (a public answer) places each incident at its generalised point, for the bbox and the cells.
+
+Cells of a quadtree level, over a bbox of whole cells, filtered by category, status and China-time days, are
+summed from the kept counts (`gridmap.store.incident_counts`), whatever the number of incidents; any other
+question counts the incidents themselves, with the same answer.
 """
 
 from __future__ import annotations
 
 import math
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level
 from gridmap.incidents.workflow import Status
+from gridmap.store.incident_counts import (
+    COUNTED_LEVELS,
+    COUNTS,
+    EXACT,
+    PUBLIC_GRID_M,
+    Span,
+    china_day,
+    day_start,
+    level_of,
+    month_start,
+    recount_incidents,
+    spans_at,
+)
 from gridmap.store.incident_store import IncidentCell, IncidentFilter, IncidentPoint
-from gridmap.store.incidents import _conditions, generalised_point
+from gridmap.store.incidents import _conditions, generalised_point, kind_conditions
 from gridmap.store.tables import IncidentRow
 
 MAX_POINTS = 1_000_000
@@ -47,6 +65,9 @@ class IncidentMapQueries:
     def _transaction(self) -> AbstractContextManager[Session]:
         raise NotImplementedError
 
+    def _write_transaction(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
     def incident_cells(self, where: IncidentFilter, cell_deg: float) -> list[IncidentCell]:
         """Matching incidents counted per square cell of `cell_deg` degrees, with each cell's mean point.
 
@@ -55,6 +76,12 @@ class IncidentMapQueries:
         if not (math.isfinite(cell_deg) and cell_deg > 0):
             msg = f"a cell must be a positive number of degrees, not {cell_deg!r}"
             raise InvalidInput(msg)
+        with self._transaction() as session:
+            counted = _summed_cells(session, where, cell_deg)
+        return self.recounted_cells(where, cell_deg) if counted is None else counted
+
+    def recounted_cells(self, where: IncidentFilter, cell_deg: float) -> list[IncidentCell]:
+        """`incident_cells` counted from the incidents themselves, not from the kept counts."""
         # The cell numbers are computed in a subquery and grouped outside it: grouping by an expression with a
         # bound parameter would not be recognised as the selected expression by PostgreSQL.
         lon, lat = (
@@ -83,6 +110,11 @@ class IncidentMapQueries:
             IncidentCell(x=int(x), y=int(y), count=int(count), lon=float(lon), lat=float(lat))
             for x, y, count, lon, lat in rows
         ]
+
+    def rebuild_incident_counts(self) -> int:
+        """Count every stored incident again into the kept map counts; the number of count rows."""
+        with self._write_transaction() as session:
+            return recount_incidents(session.connection())
 
     def incident_area_counts(self, where: IncidentFilter, level: Level) -> dict[str, int]:
         """Matching incidents counted per community, grid or microgrid code they were routed to."""
@@ -125,3 +157,106 @@ class IncidentMapQueries:
         with self._transaction() as session:
             first, last, total = session.execute(query).one()
         return first, last, int(total)
+
+
+# The filter fields the kept counts can answer; a filter setting any other field counts the incidents.
+_COUNTED_FIELDS = ("status", "statuses", "category", "excluded_categories", "reported_since", "reported_before")
+_ANSWERABLE = dict.fromkeys((*_COUNTED_FIELDS, "bbox", "generalised_m"))
+
+
+def _summed_cells(session: Session, where: IncidentFilter, cell_deg: float) -> list[IncidentCell] | None:
+    """The cells summed from the kept counts, or None when the counts cannot answer exactly (see the module)."""
+    level = level_of(cell_deg)
+    placement = {None: EXACT, float(PUBLIC_GRID_M): PUBLIC_GRID_M}.get(where.generalised_m)
+    if level is None or placement is None or level > COUNTED_LEVELS[-1]:
+        return None
+    if replace(where, **_ANSWERABLE) != IncidentFilter():
+        return None
+    counted = next(finer for finer in COUNTED_LEVELS if finer >= level)
+    periods = _periods(where.reported_since, where.reported_before, spans_at(counted))
+    cells = (None, None, None, None) if where.bbox is None else _whole_cells(where.bbox, cell_deg)
+    if periods is None or cells is None:
+        return None
+    shift = counted - level
+    conditions = [COUNTS.c.generalised_m == placement, COUNTS.c.level == counted, periods]
+    for column, first, end in ((COUNTS.c.x, cells[0], cells[2]), (COUNTS.c.y, cells[1], cells[3])):
+        if first is not None:
+            conditions.append(column >= first << shift)
+        if end is not None:
+            conditions.append(column < end << shift)
+    conditions += kind_conditions(where, COUNTS.c.category, COUNTS.c.status)
+    sums = (func.sum(COUNTS.c["count"]), func.sum(COUNTS.c.lon_sum), func.sum(COUNTS.c.lat_sum))
+    query = select(COUNTS.c.x, COUNTS.c.y, *sums).where(*conditions).group_by(COUNTS.c.x, COUNTS.c.y)
+    merged: dict[tuple[int, int], tuple[int, float, float]] = {}
+    for x, y, count, lon_sum, lat_sum in session.execute(query):
+        key = (int(x) >> shift, int(y) >> shift)
+        before = merged.get(key, (0, 0.0, 0.0))
+        merged[key] = (before[0] + int(count), before[1] + float(lon_sum), before[2] + float(lat_sum))
+    return [
+        IncidentCell(x=x, y=y, count=count, lon=lon_sum / count, lat=lat_sum / count)
+        for (x, y), (count, lon_sum, lat_sum) in sorted(merged.items(), key=lambda item: (item[0][1], item[0][0]))
+        if count > 0
+    ]
+
+
+def _whole_cells(
+    bbox: tuple[float, float, float, float], cell_deg: float
+) -> tuple[int | None, int | None, int | None, int | None] | None:
+    """The cell numbers [first, end) of columns and rows a bbox of whole cells spans (None: up to the world's
+    edge); None when an edge cuts through cells."""
+    edges: list[int | None] = []
+    for value, world_edge in zip(bbox, (-180.0, -90.0, 180.0, 90.0), strict=True):
+        number = round(value / cell_deg)
+        if value == world_edge:
+            edges.append(None)
+        elif number * cell_deg == value:
+            edges.append(number)
+        else:
+            return None
+    return edges[0], edges[1], edges[2], edges[3]
+
+
+def _periods(since: datetime | None, before: datetime | None, spans: tuple[Span, ...]) -> ColumnElement[bool] | None:
+    """SQL for the count rows whose periods make up [since, before) exactly: whole months, and days at the
+    ends; None when an end is not the start of a China-time day or the level keeps no days that are needed."""
+    if since is None and before is None:
+        return COUNTS.c.span == Span.EVER.value
+    first = None if since is None else china_day(since)
+    end = None if before is None else china_day(before)
+    if (since is not None and day_start(first or 0) != since) or (before is not None and day_start(end or 0) != before):
+        return None
+    # Whole months [month_from, month_to), and the days before and after them.
+    month_from = None if first is None else _first_whole_month(first)
+    month_to = None if end is None else month_start(end)
+    if month_from is not None and month_to is not None and month_from > month_to:
+        days = [(first, end)]
+        months = None
+    else:
+        days = [(first, month_from), (month_to, end)]
+        months = _span_between(Span.MONTH, month_from, month_to)
+    day_parts = [
+        _span_between(Span.DAY, start, stop)
+        for start, stop in days
+        if start is not None and stop is not None and start < stop
+    ]
+    if day_parts and Span.DAY not in spans:
+        return None
+    parts = [part for part in (months, *day_parts) if part is not None]
+    return or_(*parts) if parts else false()
+
+
+def _first_whole_month(day: int) -> int:
+    """The first day of the first month starting on or after `day` (31 days after a month's first is in the next)."""
+    return day if month_start(day) == day else month_start(month_start(day) + 31)
+
+
+def _span_between(span: Span, first: int | None, end: int | None) -> ColumnElement[bool] | None:
+    """SQL for the rows of `span` starting on days [first, end); None when that is no day at all."""
+    if first is not None and end is not None and first >= end:
+        return None
+    conditions = [COUNTS.c.span == span.value]
+    if first is not None:
+        conditions.append(COUNTS.c.start_day >= first)
+    if end is not None:
+        conditions.append(COUNTS.c.start_day < end)
+    return and_(*conditions)

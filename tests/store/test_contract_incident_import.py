@@ -31,6 +31,7 @@ def incidents_store(store: BoundaryStore) -> Iterator[BoundaryStore]:
     with store.engine.begin() as connection:
         connection.execute(text("DELETE FROM incident_audit"))
         connection.execute(text("DELETE FROM incidents"))
+        connection.execute(text("DELETE FROM incident_cell_counts"))
 
 
 def stored_count(store: BoundaryStore) -> int:

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,9 +186,24 @@ class Visit:
         return [url for url in self.requests if url.startswith("http") and urlsplit(url).hostname not in LOCAL_HOSTS]
 
 
-def open_viewer(browser: Any, base: str, *, token: str | None = None) -> Visit:
-    """Load the viewer and wait until its layers are loaded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 860}, locale="zh-CN")
+def open_viewer(
+    browser: Any,
+    base: str,
+    *,
+    token: str | None = None,
+    path: str = "/",
+    viewport: dict[str, int] | None = None,
+    phone: bool = False,
+    prepare: Callable[[Any], None] | None = None,
+) -> Visit:
+    """Load the viewer (at `path`: a link with a view in its hash, say) and wait until its layers are loaded; in a
+    1400x860 window unless `viewport` says otherwise, as a touch-screen phone's browser with `phone`; `prepare`
+    is given the browser context before the page opens (to route some requests, say)."""
+    context = browser.new_context(
+        viewport=viewport or {"width": 1400, "height": 860}, locale="zh-CN", is_mobile=phone, has_touch=phone
+    )
+    if prepare:
+        prepare(context)
     page = context.new_page()
     visit = Visit(page)
     page.on("request", lambda request: visit.requests.append(request.url))
@@ -196,7 +211,7 @@ def open_viewer(browser: Any, base: str, *, token: str | None = None) -> Visit:
     page.on("pageerror", lambda error: visit.console_errors.append(str(error)))
     if token:
         context.add_init_script(f"window.localStorage.setItem('gridmapToken', {json.dumps(token)});")
-    page.goto(base + "/")
+    page.goto(base + path)
     page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=20_000)
     return visit
 
@@ -217,6 +232,7 @@ def test_page_shows_every_level_without_errors_or_requests_elsewhere(
     assert drawn == len(server.of_level("grid"))
     assert page.locator(".leaflet-community-pane path").count() == len(server.of_level("community"))
     assert "已发布" in page.locator("#version-status").inner_text()
+    assert page.locator(".legend li", has_text="Problem (draft)").is_hidden()  # a published version: no problems
     labels = page.locator(".leaflet-tooltip.label-community")
     assert labels.count() == len(server.of_level("community"))
     assert server.of_level("community")[0]["properties"]["name"] in labels.first.inner_text()
@@ -301,6 +317,11 @@ def test_a_draft_shows_the_checks_problems_as_a_layer(browser: Any, server: Serv
         assert page.locator("#check .count.error").count() == 1
         assert "overlap" in page.locator("#check-body").inner_text()
         assert page.locator(".leaflet-problem-pane path").count() > 0
+        assert page.locator(".legend li", has_text="Problem (draft)").is_visible()
+        published = page.evaluate("window.gridmapViewer.state.versions.find((v) => v.status === 'published').id")
+        page.select_option("#version-picker", str(published))
+        page.wait_for_function("() => document.getElementById('check').hidden", timeout=20_000)
+        assert page.locator(".legend li", has_text="Problem (draft)").is_hidden()
         assert visit.console_errors == []
         assert visit.outside_requests() == []
     finally:

@@ -78,11 +78,16 @@ def wait_for_points(page: Any, code: str) -> str:
 
 def test_a_planner_sees_the_households_of_the_clicked_grid(visit: Visit, server: Server, tmp_path: Path) -> None:
     page = visit.page
-    assert page.locator(".leaflet-control-layers-overlays label", has_text="住户").count() == 0
+    assert page.locator(".leaflet-control-layers-overlays label", has_text="住户点").count() == 0
     sign_in(page, server.planner_token)
     assert page.evaluate("window.sessionStorage.getItem('gridmapToken')") == server.planner_token
     assert page.evaluate("window.localStorage.getItem('gridmapToken')") is None
-    assert page.locator(".leaflet-control-layers-overlays label", has_text="住户 Households").count() == 1
+    assert page.locator(".leaflet-control-layers-overlays label", has_text="住户点 Household points").count() == 1
+    # Every layer has a name of its own, in English too (the per-grid count and the points are not both "Households").
+    labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    english = [name.strip().split(" ", 1)[-1] for name in labels]
+    assert len(english) == len(set(english))
+    assert {"Household count per grid", "Household points"} <= set(english)
 
     grid = server.of_level("grid")[7]
     code = grid["properties"]["code"]
@@ -114,7 +119,7 @@ def test_a_planner_sees_the_households_of_the_clicked_grid(visit: Visit, server:
     page.click("#signin-button")
     page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=20_000)
     assert page.locator(POINTS).count() == 0
-    assert page.locator(".leaflet-control-layers-overlays label", has_text="住户").count() == 0
+    assert page.locator(".leaflet-control-layers-overlays label", has_text="住户点").count() == 0
     assert page.evaluate("window.sessionStorage.getItem('gridmapToken')") is None
 
 
@@ -126,7 +131,7 @@ def test_an_anonymous_visitor_gets_no_household_points(visit: Visit, server: Ser
     assert page.locator(POINTS).count() == 0
     assert page.locator("#details-household-points").inner_text() == ""
     assert not [url for url in visit.requests if "/households" in url]
-    assert page.locator(".leaflet-control-layers-overlays label", has_text="住户").count() == 0
+    assert page.locator(".leaflet-control-layers-overlays label", has_text="住户点").count() == 0
     assert visit.console_errors == []
     assert visit.outside_requests() == []
 

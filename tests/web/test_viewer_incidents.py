@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -150,6 +150,17 @@ def wait_total(page: Any, total: int) -> None:
     page.wait_for_function(f"() => document.body.dataset.incidentsTotal === '{total}'", timeout=20_000)
 
 
+def reported_between(stored: list[Stored], first: date, end: date) -> int:
+    """How many incidents were reported from China date `first` until the day before `end`."""
+    china = timezone(timedelta(hours=8))
+    return sum(first <= item.at.astimezone(china).date() < end for item in stored)
+
+
+def set_date(page: Any, field: str, day: str) -> None:
+    page.fill(field, day)
+    page.dispatch_event(field, "change")
+
+
 def test_clusters_add_up_to_every_incident_and_a_click_zooms_in(visit: Visit, stored: list[Stored]) -> None:
     page = visit.page
     show(page, "incidents")
@@ -206,8 +217,7 @@ def test_a_category_filter_changes_the_counts(visit: Visit, stored: list[Stored]
     page.select_option("#incident-category", "")
     wait_total(page, 1)
     page.select_option("#incident-status", "")
-    page.fill("#incident-from", "2026-10-01")
-    page.dispatch_event("#incident-from", "change")
+    set_date(page, "#incident-from", "2026-10-01")
     after = sum(item.at >= datetime(2026, 9, 30, 16, tzinfo=UTC) for item in stored)
     wait_total(page, after)
     assert 0 < after < len(stored)
@@ -270,9 +280,7 @@ def test_the_time_slider_steps_and_plays_through_the_months(visit: Visit, stored
     assert page.evaluate("document.getElementById('incident-slider').max") == "2"
 
     def in_month(month: int) -> int:
-        start = datetime(2026, month, 1, tzinfo=UTC) - timedelta(hours=8)
-        end = datetime(2026, month + 1, 1, tzinfo=UTC) - timedelta(hours=8)
-        return sum(start <= item.at < end for item in stored)
+        return reported_between(stored, date(2026, month, 1), date(2026, month + 1, 1))
 
     wait_total(page, in_month(9))
     slider = page.locator("#incident-slider")
@@ -287,3 +295,56 @@ def test_the_time_slider_steps_and_plays_through_the_months(visit: Visit, stored
     page.wait_for_function("() => !window.gridmapIncidents.state.playing", timeout=20_000)
     assert page.locator("#incident-play").inner_text().startswith("▶")
     assert visit.console_errors == []
+
+
+def test_weekly_frames_are_cut_to_the_filters_dates_and_add_up_to_the_month(visit: Visit, stored: list[Stored]) -> None:
+    page = visit.page
+    show(page, "incidents")
+    set_date(page, "#incident-from", "2026-10-01")
+    set_date(page, "#incident-to", "2026-10-31")
+    october = reported_between(stored, date(2026, 10, 1), date(2026, 11, 1))
+    wait_total(page, october)
+    page.select_option("#incident-step", "week")
+    # 1 October 2026 is a Thursday and 31 October a Saturday: the first and last weeks keep only October's days.
+    page.wait_for_function(
+        "() => document.body.dataset.incidentsPeriod === '2026-10-01T00:00:00+08:00/2026-10-05T00:00:00+08:00'"
+    )
+    assert page.locator("#incident-period-label").inner_text() == "2026-10-01 – 2026-10-04"
+    mondays = [date(2026, 10, 5) + timedelta(weeks=n) for n in range(4)]
+    weeks = list(zip([date(2026, 10, 1), *mondays], [*mondays, date(2026, 11, 1)], strict=True))
+    assert page.evaluate("document.getElementById('incident-slider').max") == str(len(weeks) - 1)
+    expected = [reported_between(stored, first, end) for first, end in weeks]
+    assert sum(expected) == october == 15
+    slider = page.locator("#incident-slider")
+    for frame, count in enumerate(expected):
+        slider.evaluate(f"s => {{ s.value = '{frame}'; s.dispatchEvent(new Event('input')); }}")
+        wait_total(page, count)
+    assert page.evaluate("document.body.dataset.incidentsPeriod").endswith("/2026-11-01T00:00:00+08:00")
+    assert visit.console_errors == []
+
+
+def test_a_popup_opened_near_the_top_stays_open_after_its_auto_pan_reloads_the_points(
+    planner_visit: Visit, stored: list[Stored]
+) -> None:
+    page = planner_visit.page
+    page.evaluate("window.gridmapIncidents.state.pointLimit = 10")
+    show(page, "incidents")
+    handled = next(item for item in stored if item.id == HANDLED)
+    page.evaluate(f"window.gridmapViewer.map.setView([{handled.lat}, {handled.lon}], 18, {{animate: false}})")
+    page.wait_for_function("() => document.body.dataset.incidentsMode === 'points'", timeout=20_000)
+    # The point 40 px under the top of the map: its popup opens above it, so Leaflet pans the map to show it.
+    before = rendered(page)
+    page.evaluate(
+        "() => { const map = window.gridmapViewer.map; map.panBy([0, map.getSize().y / 2 - 40], {animate: false}); }"
+    )
+    page.wait_for_function(f"() => Number(document.body.dataset.incidentsRendered) > {before}", timeout=20_000)
+    centre = page.evaluate("window.gridmapViewer.map.getCenter()")
+    before = rendered(page)
+    page.locator(f".incident-point[data-incident-id='{HANDLED}']").click()
+    page.wait_for_function(f"() => Number(document.body.dataset.incidentsRendered) > {before}", timeout=20_000)
+    assert page.evaluate("window.gridmapViewer.map.getCenter()") != centre  # the auto-pan reloaded the points
+    assert page.evaluate("document.body.dataset.incidentsMode") == "points"
+    popup = page.locator(f".incident-popup[data-incident-id='{HANDLED}'][data-loaded='true']")
+    popup.wait_for(timeout=20_000)
+    assert popup.is_visible()
+    assert planner_visit.console_errors == []

@@ -56,7 +56,7 @@ def test_household_choropleth_colours_every_grid_and_clicks_show_counts(
     assert not set(plain) & HOUSEHOLD_RAMP  # boundary colours until the layer is switched on
     assert page.locator("#thematic").is_hidden()
 
-    switch_on(page, "户数分布")
+    switch_on(page, "住户数")
     page.wait_for_function("() => document.body.dataset.thematic === 'households'")
     fills = grid_fills(page)
     assert len(fills) == len(server.of_level("grid"))
@@ -101,12 +101,12 @@ def test_counts_show_in_the_details_without_the_layer(visit: Visit, server: Serv
 
 def test_life_circle_layer_shows_coverage_and_facilities(visit: Visit, server: Server, tmp_path: Path) -> None:
     page = visit.page
-    switch_on(page, "户数分布")
+    switch_on(page, "住户数")
     page.wait_for_function("() => document.body.dataset.thematic === 'households'")
     switch_on(page, "生活圈覆盖")
     page.wait_for_function("() => document.body.dataset.thematic === 'lifecircle'", timeout=30_000)
     # One choropleth at a time: the household switch went off.
-    assert not page.locator(".leaflet-control-layers-overlays label", has_text="户数分布").locator("input").is_checked()
+    assert not page.locator(".leaflet-control-layers-overlays label", has_text="住户数").locator("input").is_checked()
     fills = grid_fills(page)
     assert len(fills) == len(server.of_level("grid"))
     assert set(fills) <= COVERAGE_RAMP | {"#ced4da"}

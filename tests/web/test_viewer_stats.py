@@ -116,7 +116,7 @@ def test_a_planner_sorts_zooms_and_downloads_the_rows_of_the_api(browser: Any, s
         expected = [["" if row[key] is None else str(row[key]) for key in keys] for row in api["rows"]]
         assert rows[1:] == expected
 
-        switch_on(page, "户数分布")
+        switch_on(page, "住户数")
         page.wait_for_function("() => document.body.dataset.thematic === 'households'")
         labels = page.locator("#thematic-ramp li").all_inner_texts()
         assert labels and not [label for label in labels if SAME_NUMBER_RANGE.match(label)]
@@ -167,7 +167,7 @@ def test_without_a_register_the_legend_and_the_table_say_so(browser: Any, empty_
     visit = open_viewer(browser, empty_server.base, token=empty_server.planner_token)
     page = visit.page
     try:
-        switch_on(page, "户数分布")
+        switch_on(page, "住户数")
         page.wait_for_function("() => document.body.dataset.thematic === 'households'")
         assert page.locator("#thematic").get_attribute("data-state") == "empty"
         assert "No household register loaded" in page.locator("#thematic-ramp").inner_text()

@@ -51,3 +51,21 @@ export function periodsBetween(first, last, step) {
   }
   return periods;
 }
+
+/** `periods` cut to the China dates `from` to `to` (both included; "" for no bound), so that frames that add up
+ * cover the filter's days exactly: a week straddling a bound keeps only its days inside, labelled by them, and a
+ * period wholly outside is dropped. */
+export function clipPeriods(periods, from, to) {
+  const clipped = [];
+  for (const period of periods) {
+    const first = period.since.slice(0, 10);
+    const end = period.before.slice(0, 10); // the day after the period
+    const since = from && from > first ? from : first;
+    const before = to && addDays(to, 1) < end ? addDays(to, 1) : end;
+    if (since >= before) continue;
+    const cut = since !== first || before !== end;
+    clipped.push(cut ? { since: chinaStart(since), before: chinaStart(before), label: since + " – " + addDays(before, -1) }
+      : period);
+  }
+  return clipped;
+}

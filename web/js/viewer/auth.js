@@ -11,7 +11,7 @@ export function showSignedIn() {
   showSignInButton();
   layerControl.removeLayer(householdPoints);
   if (hasRole("worker")) {
-    layerControl.addOverlay(householdPoints, "住户 Households");
+    layerControl.addOverlay(householdPoints, "住户点 Household points");
     if (!map.hasLayer(householdPoints)) map.addLayer(householdPoints);
   } else {
     clearHouseholdPoints();

@@ -3,6 +3,7 @@ import * as L from "leaflet";
 
 import { colourFor } from "../colours.js";
 import { el, factsList } from "../dom.js";
+import { keepTappedInView } from "./folding.js";
 import { showHouseholdPoints, showHouseholds } from "./household-details.js";
 import { map } from "./map.js";
 import { LEVEL_NAMES, LEVELS, state } from "./state.js";
@@ -47,6 +48,7 @@ function bindFeature(level, feature, layer) {
   layer.on("click", (event) => {
     L.DomEvent.stopPropagation(event);
     select(String(p.code), false);
+    keepTappedInView(event.latlng);
   });
 }
 

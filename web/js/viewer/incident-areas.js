@@ -10,7 +10,8 @@ import { viewBbox } from "./incident-points.js";
 import { map, mapLatLng } from "./map.js";
 import { state as viewerState } from "./state.js";
 
-const HEAT_CELL_PX = 16;
+// A quarter of the clusters' 60-pixel cell: a level of the server's count quadtree, read from kept counts.
+const HEAT_CELL_PX = 15;
 const AREA_RAMP = ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"];
 const householdCache = new Map(); // version id -> Map(code -> households)
 let areaShapes = { key: null, polygons: new Map() };

@@ -1,7 +1,7 @@
 /* The incident filters (category, status, dates) and the time slider that can play the periods in turn. */
 import { request } from "../api.js";
 import { el } from "../dom.js";
-import { addDays, chinaStart, periodsBetween } from "../periods.js";
+import { addDays, chinaStart, clipPeriods, periodsBetween } from "../periods.js";
 import { FINISHED_STATUSES, incidentState as state, OPEN_STATUSES, STATUS_NAMES } from "./incident-state.js";
 
 const PLAY_MS = 1200; // how long each period stays on screen while playing
@@ -34,7 +34,8 @@ function currentPeriod() {
   return state.periods.length ? state.periods[Number(field("incident-slider").value)] || null : null;
 }
 
-/** The slider's periods for the filters (from the extent of the incidents they match), keeping the one shown. */
+/** The slider's periods for the filters (from the extent of the incidents they match, cut to the dates chosen so
+ * that the frames add up to the filter's count), keeping the one shown. */
 export async function loadPeriods() {
   const step = field("incident-step").value;
   const slider = field("incident-slider");
@@ -44,7 +45,10 @@ export async function loadPeriods() {
   if (step) {
     const params = new URLSearchParams(filterParams());
     const extent = await request("incident-map/extent?" + params);
-    if (extent.first) state.periods = periodsBetween(Date.parse(extent.first), Date.parse(extent.last), step);
+    if (extent.first) {
+      const periods = periodsBetween(Date.parse(extent.first), Date.parse(extent.last), step);
+      state.periods = clipPeriods(periods, field("incident-from").value, field("incident-to").value);
+    }
   }
   slider.max = String(Math.max(0, state.periods.length - 1));
   const kept = previous ? state.periods.findIndex((p) => p.since === previous.since) : -1;

@@ -6,7 +6,7 @@
  */
 import * as L from "leaflet";
 
-import { ApiError, request } from "../api.js";
+import { ApiError, errorText, request } from "../api.js";
 import { el, factsList } from "../dom.js";
 import { chinaTime } from "../periods.js";
 import { signedIn as someoneSignedIn } from "../session.js";
@@ -56,13 +56,27 @@ function pointColour(status) {
   return FINISHED_STATUSES.includes(status) ? "#2b8a3e" : "#e8590c";
 }
 
+/** Draw the points of `body`, keeping the markers of incidents already drawn at the same place (recoloured to their
+ * status): an open popup then stays open when the view reloads, as it does after the popup's own auto-pan. */
 function drawPoints(body) {
-  incidentLayer.clearLayers();
-  state.points.clear();
+  if (state.mode !== "points") {
+    incidentLayer.clearLayers();
+    state.points.clear();
+  }
+  const drawn = state.points;
+  state.points = new Map();
   for (const feature of body.features) {
     const [lon, lat] = feature.geometry.coordinates;
     const p = feature.properties;
-    const marker = L.circleMarker(mapLatLng(lat, lon), {
+    const kept = drawn.get(p.id);
+    const at = L.latLng(mapLatLng(lat, lon));
+    if (kept && kept.getLatLng().equals(at)) {
+      kept.setStyle({ fillColor: pointColour(p.status) });
+      drawn.delete(p.id);
+      state.points.set(p.id, kept);
+      continue;
+    }
+    const marker = L.circleMarker(at, {
       pane: "incidentPointPane",
       radius: 6,
       color: "#ffffff",
@@ -78,6 +92,7 @@ function drawPoints(body) {
     if (node) node.dataset.incidentId = p.id;
     state.points.set(p.id, marker);
   }
+  for (const gone of drawn.values()) incidentLayer.removeLayer(gone);
   state.mode = "points";
   state.total = body.matched;
   state.shown = body.features.length;
@@ -120,7 +135,7 @@ async function fillPopup(popup, id) {
     incident = await request("incidents/" + encodeURIComponent(id));
   } catch (err) {
     popup.setContent(el("div", { class: "incident-popup" }, err.status === 401
-      ? "请登录查看详情 Sign in to see the details." : "出错 Error: " + err.message));
+      ? "请登录查看详情 Sign in to see the details." : errorText(err)));
     return;
   }
   const history = el("ol", { class: "incident-history" });

@@ -7,6 +7,7 @@
  * `document.body.dataset.incidentsRendered` to a growing counter and fires `gridmap:incidents-rendered` on
  * window, so that tests and the benchmark can wait for it.
  */
+import { errorText } from "../api.js";
 import { signedIn } from "../session.js";
 import { loadAreas, loadHeat } from "./incident-areas.js";
 import { filterParams, loadCategories, loadPeriods, nextFrame, stopPlaying, wireFilters } from "./incident-filters.js";
@@ -20,15 +21,15 @@ const layers = { incidents: incidentLayer, heat: heatLayer, areas: areaLayer };
 let requestSeq = 0;
 let controller = null;
 let debounceTimer = null;
-let categoriesLoaded = false;
+let categoriesLoading = null; // the category picker being filled, once per page
 
 function anyOn() {
   return map.hasLayer(incidentLayer) || map.hasLayer(heatLayer) || map.hasLayer(areaLayer);
 }
 
 function showError(err) {
-  document.getElementById("incidents-summary").textContent = "出错 Error: " + err.message;
-  document.body.dataset.incidentsError = err.message;
+  document.getElementById("incidents-summary").textContent = errorText(err);
+  document.body.dataset.incidentsError = errorText(err);
 }
 
 async function run(step) {
@@ -125,11 +126,14 @@ function layersChanged(event) {
     stopPlaying();
     return;
   }
-  if (!categoriesLoaded) {
-    categoriesLoaded = true;
-    run(loadCategories);
-  }
+  ensureCategories();
   schedule(0);
+}
+
+/** Fill the category picker (once per page); resolves when it is filled, or its failure shown. */
+export function ensureCategories() {
+  categoriesLoading = categoriesLoading || run(loadCategories);
+  return categoriesLoading;
 }
 
 /** Put the incident layers in the layer switcher and follow the map, the filters and signing in. */

@@ -15,9 +15,12 @@ import { layers, select, updateLabelClasses } from "./boundaries.js";
 import { householdPoints } from "./household-details.js";
 import { incidentsHook, startIncidents } from "./incidents.js";
 import { layerControl, map, mapLatLng } from "./map.js";
+import "./map-export.js";
+import "./measure.js";
 import { problemLayer } from "./problems.js";
 import "./search.js";
 import { LEVELS, state } from "./state.js";
+import { chooseSharedVersion, holdShareLink, restoreSharedView, wireShareLink } from "./share.js";
 import { run } from "./status.js";
 import { loadStats, wireStatsTable } from "./stats-table.js";
 import { facilityLayer, householdToggle, lifecircleToggle, setThematic, thematic, watchThematicSwitches } from "./thematic.js";
@@ -46,18 +49,22 @@ async function addReferenceLayers() {
   document.body.dataset.reference = "loaded";
 }
 
+let referenceReady = null;
 async function start() {
+  holdShareLink(); // the view the page opens with is the link's, restored once the version is loaded
   state.config = await request("config");
   state.outputCrs = state.config.output_crs || "wgs84";
   addBaseMap(state.config.tiles);
-  run(addReferenceLayers);
+  referenceReady = referenceReady || run(addReferenceLayers);
   await loadSets();
   await loadVersions();
+  chooseSharedVersion();
   await loadVersion();
+  await restoreSharedView(referenceReady);
 }
 
 for (const spec of LEVELS) layerControl.addOverlay(layers[spec.level], spec.title);
-layerControl.addOverlay(householdToggle, "户数分布 Households");
+layerControl.addOverlay(householdToggle, "住户数 Household count per grid");
 layerControl.addOverlay(lifecircleToggle, "生活圈覆盖 Life circle");
 layerControl.addOverlay(facilityLayer, "生活圈设施 Facilities");
 watchLevelLayers();
@@ -65,6 +72,7 @@ watchThematicSwitches();
 wireSignIn(() => run(start));
 wireStatsTable();
 startIncidents();
+wireShareLink(referenceLayers);
 
 // The test hook, for tests, the benchmarks and the browser console (the modules share nothing through
 // globals): the map, the layer registry, the loaded state and a few actions.

@@ -8,6 +8,8 @@ import { state } from "./state.js";
 export const map = L.map("map", { zoomControl: true, maxZoom: 20, minZoom: 3, zoomSnap: 0.25, zoomDelta: 0.5 });
 map.attributionControl.setPrefix("Leaflet");
 map.setView([27.46, 119.51], 14);
+// The map follows its box, not only the window: the top bar wraps (on a phone) and panels open beside the map.
+new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
 
 // One pane per level: grids below, microgrids above them, community outlines on top without fill so that
 // a click inside a grid reaches the grid; problems above everything. The incident layers add theirs.

@@ -26,6 +26,10 @@ export const problemLayer = L.geoJSON(null, {
   pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 7, pane: "problemPane", ...problemStyle(f.properties.severity) }),
   onEachFeature: (f, layer) => layer.bindPopup(() => problemPopup(f.properties)),
 });
+// The legend names the problems only while a draft's problem layer is on the map.
+map.on("layeradd layerremove", (event) => {
+  if (event.layer === problemLayer) document.getElementById("legend-problems").hidden = !map.hasLayer(problemLayer);
+});
 
 /** Draw and list the problems of the chosen version when it is a draft; hide them otherwise. */
 export async function loadProblems() {

@@ -8,8 +8,9 @@
  */
 import { API, request } from "../api.js";
 import { el } from "../dom.js";
-import { token } from "../session.js";
-import { formatCell, sortRows, statsQuery } from "../stats-rows.js";
+import { downloadWithToken } from "../downloads.js";
+import { sortableTable } from "../sortable-table.js";
+import { statsQuery } from "../stats-rows.js";
 import { bboxParam } from "../view-math.js";
 import { select } from "./boundaries.js";
 import { map, viewBox } from "./map.js";
@@ -63,25 +64,15 @@ export async function loadStats() {
 
 function drawTable() {
   const { columns, rows, notes } = table.body;
-  const sorted = table.sortKey ? sortRows(rows, table.sortKey, table.descending) : rows;
-  const header = el("tr", null, columns.map((column) => {
-    const active = table.sortKey === column.key;
-    return el("th", {
-      scope: "col",
-      class: column.kind === "text" ? "" : "num",
-      "data-key": column.key,
-      "aria-sort": active ? (table.descending ? "descending" : "ascending") : "none",
-    }, el("button", { type: "button", onclick: () => sortBy(column.key) }, column.title, active ? (table.descending ? " ▼" : " ▲") : ""));
-  }));
-  const body = sorted.map((row) => el("tr", {
+  const parts = sortableTable(columns, rows, { key: table.sortKey, descending: table.descending }, sortBy, (row) => ({
     tabindex: "0",
     class: row.code === table.chosen ? "chosen" : "",
     "data-code": row.code,
     onclick: () => zoomTo(row.code),
     onkeydown: (event) => { if (event.key === "Enter") zoomTo(row.code); },
-  }, columns.map((column) => el("td", { class: column.kind === "text" ? "" : "num" }, formatCell(row[column.key], column.kind)))));
+  }));
   const empty = rows.length ? null : el("li", null, "此范围内没有区域 No areas here");
-  document.getElementById("stats-table").replaceChildren(el("thead", null, header), el("tbody", null, body));
+  document.getElementById("stats-table").replaceChildren(...parts);
   document.getElementById("stats-notes").replaceChildren(empty, ...notes.map((note) => el("li", null, note)));
 }
 
@@ -104,23 +95,6 @@ function updateDownloads() {
     link.href = API + "/grid-stats?" + filters(format);
     link.setAttribute("download", "grid-stats." + format);
   }
-}
-
-// A link carries no bearer token: a signed-in user's download is fetched with it, so that it holds the same
-// columns as the table they see.
-async function download(event) {
-  const bearer = token();
-  if (!bearer) return;
-  event.preventDefault();
-  const link = event.currentTarget;
-  const response = await fetch(link.href, { headers: { Authorization: "Bearer " + bearer } });
-  if (!response.ok) throw new Error("HTTP " + response.status);
-  const url = URL.createObjectURL(await response.blob());
-  const saved = el("a", { href: url, download: link.getAttribute("download") });
-  document.body.append(saved);
-  saved.click();
-  saved.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The scope picker's communities: those of the loaded version, by name. */
@@ -164,7 +138,7 @@ export function wireStatsTable() {
     document.getElementById(id).addEventListener("change", () => run(loadStats));
   }
   for (const format of ["csv", "xlsx"]) {
-    document.getElementById("stats-" + format).addEventListener("click", (event) => run(() => download(event)));
+    document.getElementById("stats-" + format).addEventListener("click", (event) => run(() => downloadWithToken(event)));
   }
   map.on("moveend", () => {
     if (table.keepRows) {

@@ -1,4 +1,5 @@
 /* The status line under the map, and running a step whose failure is shown there. */
+import { errorText } from "../api.js";
 
 let statusTimer = null;
 
@@ -17,7 +18,7 @@ export async function run(step) {
   try {
     await step();
   } catch (err) {
-    showStatus("出错 Error: " + err.message, true);
-    document.body.dataset.error = err.message;
+    showStatus(errorText(err), true);
+    document.body.dataset.error = errorText(err);
   }
 }

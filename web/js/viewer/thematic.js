@@ -130,7 +130,7 @@ function renderThematicLegend() {
   const list = document.getElementById("thematic-ramp");
   const title = document.getElementById("thematic-title");
   if (thematic.mode === "households") {
-    title.textContent = "每网格户数 Households per grid";
+    title.textContent = "每网格住户数 Household count per grid";
     const classes = thematic.classes;
     if (!classes.length) {
       list.replaceChildren(el("li", { class: "empty" }, "未载入住户登记 No household register loaded"));

@@ -39,6 +39,16 @@ export async function loadVersions() {
   showVersionBadge();
 }
 
+/** Choose version `id` of the set in the picker, when the set has it (the caller loads it); whether it did. */
+export function chooseVersion(id) {
+  const version = state.versions.find((v) => v.id === id);
+  if (!version) return false;
+  state.version = version;
+  document.getElementById("version-picker").value = String(id);
+  showVersionBadge();
+  return true;
+}
+
 function showVersionBadge() {
   const badge = document.getElementById("version-status");
   if (!state.version) {
