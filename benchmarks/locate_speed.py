@@ -85,8 +85,9 @@ def describe(frame: gpd.GeoDataFrame) -> str:
 
 
 @contextlib.contextmanager
-def postgis_database() -> Iterator[str | None]:
-    """A new database with PostGIS on the test server, dropped afterwards; None when there is no server."""
+def postgis_database(template: str | None = None) -> Iterator[str | None]:
+    """A new database with PostGIS on the test server (a copy of database `template` when given), dropped
+    afterwards; None when there is no server."""
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -99,7 +100,7 @@ def postgis_database() -> Iterator[str | None]:
     name = f"gridmap_bench_{uuid.uuid4().hex[:10]}"
     try:
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     except psycopg.Error as err:
         print(f"  postgis: no server ({str(err).strip().splitlines()[0]}); set GRIDMAP_TEST_PG_URL")
         yield None

@@ -118,8 +118,35 @@ class Settings(BaseSettings):
         description="TOML file of the incident time limits per category and stage, working hours and declared "
         "calendar years (docs/incidents.md); unset: the shipped gridmap/incidents/time_limits.toml",
     )
+    categories_file: Path | None = Field(
+        default=None,
+        description="TOML or JSON file of the incident categories: names, private, after_photo, check_required "
+        '(docs/incidents.md); with `extends = "default"` it changes the shipped categories; unset: the shipped ones',
+    )
     due_soon_hours: float = Field(
         default=4.0, gt=0, description="Incidents due within this many working hours are flagged due_soon"
+    )
+    duplicate_distance_m: float = Field(
+        default=50.0,
+        gt=0,
+        le=5000,
+        description="Duplicate candidates: open incidents of a report's category within this many metres of it",
+    )
+    duplicate_days: float = Field(
+        default=7.0, gt=0, le=365, description="Duplicate candidates: reported at most this many days before the report"
+    )
+    duplicate_min_similarity: float = Field(
+        default=50.0,
+        ge=0,
+        le=100,
+        description="Duplicate candidates: texts at least this alike, 0-100 (rapidfuzz weighted ratio)",
+    )
+    review_below: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="Geocoded addresses matched with a confidence below this go to the review queue "
+        "(status needs_review, with their top candidates)",
     )
 
 

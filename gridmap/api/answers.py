@@ -203,6 +203,26 @@ class GeocodeLocation(Answer):
     nearest: NearestArea | None
 
 
+class AliasProposalAnswer(Answer):
+    """The alias that makes the written road or compound match a candidate next time."""
+
+    kind: Literal["road", "compound"]
+    name: str = Field(description="The registry's name")
+    alias: str = Field(description="The name as written")
+
+
+class GeocodeCandidate(Answer):
+    """A registry entry an unsure address may mean, for a person to choose from."""
+
+    address: str | None
+    id: str | None
+    level: str
+    confidence: float
+    reason: str
+    wgs84: Point | None
+    alias: AliasProposalAnswer | None
+
+
 class Geocoded(Answer):
     """One geocoded address."""
 
@@ -210,6 +230,39 @@ class Geocoded(Answer):
     match: AddressMatch
     wgs84: Point | None
     location: GeocodeLocation | None
+    status: Literal["matched", "needs_review", "unmatched"] = Field(
+        description="matched: sure enough to use; needs_review: below GRIDMAP_REVIEW_BELOW, see candidates; "
+        "unmatched: nothing in the registry to choose from"
+    )
+    candidates: list[GeocodeCandidate] | None = Field(
+        default=None, description="With ?candidates=N: up to N places the address may mean, most likely first"
+    )
+
+
+class ReviewedAddress(Answer):
+    """One address of a review batch: its answer, status and candidates."""
+
+    query: str
+    match: AddressMatch
+    status: Literal["matched", "needs_review", "unmatched"]
+    wgs84: Point | None
+    candidates: list[GeocodeCandidate]
+
+
+class ReviewBatch(Answer):
+    """The answers of a review batch, in the order of the addresses sent."""
+
+    review_below: float
+    results: list[ReviewedAddress]
+
+
+class StoredAlias(Answer):
+    """An alias picked in the review queue."""
+
+    kind: str
+    name: str
+    alias: str
+    stored: bool = Field(description="False when this alias was stored already")
 
 
 class BoundarySet(Answer):

@@ -35,10 +35,13 @@ from gridmap.api.routers import (
     geocode_jobs,
     grid_stats,
     hotline,
+    household_assign,
     households,
+    incident_field,
     incident_map,
     incident_public,
     incident_reports,
+    incident_scores,
     incidents,
     landing,
     lifecircle,
@@ -52,9 +55,11 @@ from gridmap.api.routers import (
 from gridmap.api.text_guard import RefuseNulText
 from gridmap.errors import GridmapError
 from gridmap.services.geocode_jobs import GeocodeJobs
-from gridmap.services.incident_clock import IncidentRules
+from gridmap.services.household_assign_jobs import HouseholdAssignJobs
+from gridmap.services.incident_clock import rules_from_settings
 from gridmap.services.locator import LocatorCache
 from gridmap.services.reference_layers import ReferenceLayerCache
+from gridmap.services.simplified_outlines import SimplifiedOutlines
 from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings, refuse_unsafe
 from gridmap.store import BoundaryStore, database_file, open_store
@@ -96,10 +101,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         app.state.versions = VersionCache(store)
         app.state.locators = LocatorCache(store)
+        app.state.outlines = SimplifiedOutlines(store)
         app.state.reference_layers = ReferenceLayerCache(store)
         # Batch geocoding jobs are in the store, seen by every worker (see services.jobs).
         app.state.geocode_jobs = GeocodeJobs(store, folder=jobs_folder(settings))
         await run_in_threadpool(app.state.geocode_jobs.fail_interrupted)
+        app.state.household_assign_jobs = HouseholdAssignJobs(
+            store, folder=jobs_folder(settings), raster_cache=jobs_folder(settings) / "rasters"
+        )
+        await run_in_threadpool(app.state.household_assign_jobs.fail_interrupted)
         await run_in_threadpool(_warm_up, app.state.versions, app.state.locators)
         # Everything alive now (libraries, settings, the store) lives as long as the process: keep it out of
         # the garbage collector's full passes, which otherwise add tens of ms to a request now and then.
@@ -112,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 purge_timer.cancel()
                 await asyncio.gather(purge_timer, return_exceptions=True)
             await run_in_threadpool(app.state.geocode_jobs.close)
+            await run_in_threadpool(app.state.household_assign_jobs.close)
             app.state.locators.close()
             app.state.versions.close()
             store.close()
@@ -127,11 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.trusted_networks = trusted_networks(settings.trusted_proxies)
-    app.state.incident_rules = IncidentRules.load(
-        number_prefix=settings.incident_number_prefix,
-        time_limits=settings.time_limits,
-        due_soon_h=settings.due_soon_hours,
-    )
+    app.state.incident_rules = rules_from_settings(settings)  # a bad time-limit or category file stops start-up
     app.state.report_limiter = store_limiter(
         app, "reports", capacity=settings.report_burst, per_hour=settings.reports_per_hour, subject="reports"
     )
@@ -146,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         locate,
         geocode,
         geocode_jobs,
+        household_assign,  # before the household routes
         households,
         grid_stats,
         boundary_sets,
@@ -156,8 +164,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hotline,  # before the incident routes: /incidents/export-orders is no incident id
         incident_reports,
         incidents,
+        incident_field,
         incident_public,
         incident_map,
+        incident_scores,
         privacy,
         reference_layers,
         session,

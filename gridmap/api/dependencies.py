@@ -26,10 +26,12 @@ from gridmap.errors import Forbidden, Unauthorized
 from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.disclosure import Disclosure
 from gridmap.incidents.ratelimit import TokenBucketLimiter
+from gridmap.incidents.taxonomy import Taxonomy
 from gridmap.services import incident_access, public_incidents, sessions
 from gridmap.services import users as user_service
 from gridmap.services.incident_clock import IncidentRules
 from gridmap.services.locator import LocatorCache
+from gridmap.services.simplified_outlines import SimplifiedOutlines
 from gridmap.services.version_cache import VersionCache
 from gridmap.settings import Settings
 from gridmap.store.account_store import Role, UserInfo
@@ -66,19 +68,33 @@ async def get_locators(request: Request) -> LocatorCache:
     return locators
 
 
+async def get_outlines(request: Request) -> SimplifiedOutlines:
+    """The process's simplified outlines of whole levels, for display at low zoom."""
+    outlines: SimplifiedOutlines = request.app.state.outlines
+    return outlines
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[BoundaryStore, Depends(get_store)]
 VersionsDep = Annotated[VersionCache, Depends(get_versions)]
 LocatorsDep = Annotated[LocatorCache, Depends(get_locators)]
+OutlinesDep = Annotated[SimplifiedOutlines, Depends(get_outlines)]
 
 
 async def get_incident_rules(request: Request) -> IncidentRules:
-    """The deployment's incident rules (number prefix, time limits), loaded when the app was made."""
+    """The deployment's incident rules (number prefix, time limits, categories), loaded when the app was made."""
     rules: IncidentRules = request.app.state.incident_rules
     return rules
 
 
+async def get_taxonomy(request: Request) -> Taxonomy:
+    """The deployment's incident categories (GRIDMAP_CATEGORIES_FILE, else the shipped ones)."""
+    rules: IncidentRules = request.app.state.incident_rules
+    return rules.taxonomy
+
+
 IncidentRulesDep = Annotated[IncidentRules, Depends(get_incident_rules)]
+TaxonomyDep = Annotated[Taxonomy, Depends(get_taxonomy)]
 
 
 async def current_user(
@@ -159,10 +175,10 @@ class Staff:
     scope: IncidentScope | None
 
 
-async def staff(user: SignedInDep, store: StoreDep, versions: VersionsDep) -> Staff:
+async def staff(user: SignedInDep, versions: VersionsDep) -> Staff:
     """A worker, planner or admin with their incident scope; 403 for viewers (they read what the public reads)."""
-    # A worker's grids are read from the store: off the event loop.
-    return Staff(user, await run_in_threadpool(incident_access.staff_scope, store, versions, user))
+    # A worker's grids may be read from the store (once per version): off the event loop.
+    return Staff(user, await run_in_threadpool(incident_access.staff_scope, versions, user))
 
 
 StaffDep = Annotated[Staff, Depends(staff)]

@@ -35,6 +35,26 @@ class PendingRequest(Answer):
     at: str
 
 
+class PhotoDetail(Answer):
+    """A photo of an incident: its URL, kind (before or after the fix) and when it was added."""
+
+    url: str
+    kind: str
+    added_at: str | None
+
+
+class DuplicateCandidate(Answer):
+    """An open incident a report may repeat (staff only): how far, how alike in words (0-100)."""
+
+    id: str
+    number: str | None
+    status: str
+    reported_at: str
+    description: str
+    distance_m: float
+    similarity: float
+
+
 class Incident(Answer):
     """An incident as the native API answers it; `history` only where the route says so."""
 
@@ -65,7 +85,25 @@ class Incident(Answer):
     due_soon: bool | None = None
     held_since: str | None = None  # the clock stopped (挂账) since then
     pending_request: PendingRequest | None = None
+    photo_details: list[PhotoDetail] = Field(default_factory=list)
+    field_task: str | None = None  # verify or check: waiting for the grid worker
+    neighbour_grid: str | None = None  # near a boundary: the grid on the other side
+    candidate_grids: list[str] = Field(default_factory=list)  # near a boundary: the grid routed to, then the neighbour
+    duplicate_candidates: list[DuplicateCandidate] | None = None  # staff answers while the report can be marked
     history: list[AuditStep] | None = None
+
+
+class IncidentFollowUp(Answer):
+    """What the reporter reads of their report (with its key): its number and stage in words, no personal data."""
+
+    id: str
+    number: str | None
+    status: str
+    stage_zh: str
+    stage_en: str
+    duplicate_of_number: str | None  # the incident it repeats, when marked a duplicate
+    rating: int | None
+    can_rate: bool
 
 
 class IncidentPage(Answer):
@@ -73,6 +111,9 @@ class IncidentPage(Answer):
 
     incidents: list[Incident]
     matched: int
+    matched_capped: bool = Field(
+        default=False, description="True when counting stopped at `matched` (10,000): at least that many match"
+    )
     limit: int
     offset: int
 

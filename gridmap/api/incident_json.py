@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gridmap.incidents.deadlines import DueFlags, pending_request, stage_of
-from gridmap.incidents.model import Incident
+from gridmap.incidents.model import Incident, PhotoKind
 from gridmap.incidents.workflow import AuditEntry
+from gridmap.services.incidents import photo_path
 
 
 def _entry(entry: AuditEntry) -> dict[str, Any]:
@@ -46,6 +47,25 @@ def _clock(incident: Incident, due: DueFlags | None) -> dict[str, Any]:
     }
 
 
+def _photo_details(incident: Incident) -> list[dict[str, Any]]:
+    """Each photo URL with its kind (before, after) and when it was added; a link the report gave is a before photo."""
+    stored = {photo_path(incident.id, photo.number): photo for photo in incident.photos}
+    details = []
+    for url in incident.photo_urls:
+        photo = stored.get(url)
+        kind = PhotoKind.BEFORE if photo is None else photo.kind
+        added_at = incident.state.reported_at if photo is None else photo.added_at
+        details.append({"url": url, "kind": kind.value, "added_at": _utc(added_at)})
+    return details
+
+
+def _candidate_grids(incident: Incident) -> list[str]:
+    """The grids a dispatcher chooses from for a report near a boundary: its own, then the neighbour's."""
+    if not incident.near_boundary or incident.grid_code is None:
+        return []
+    return [incident.grid_code, *([incident.neighbour_grid_code] if incident.neighbour_grid_code else [])]
+
+
 def incident_body(incident: Incident, *, history: bool, due: DueFlags | None = None) -> dict[str, Any]:
     """An incident as the native API answers it (never the reporter's name or key); `history` adds its audit trail.
 
@@ -73,6 +93,10 @@ def incident_body(incident: Incident, *, history: bool, due: DueFlags | None = N
         "near_boundary": incident.near_boundary,
         "boundary_distance_m": incident.boundary_distance_m,
         "photos": list(incident.photo_urls),
+        "photo_details": _photo_details(incident),
+        "field_task": None if incident.field_task is None else incident.field_task.value,
+        "neighbour_grid": incident.neighbour_grid_code,
+        "candidate_grids": _candidate_grids(incident),
         **_clock(incident, due),
     }
     if history:

@@ -39,6 +39,7 @@ PAGES = {
     "/edit": "edit.html",
     "/admin": "admin.html",
     "/desk": "desk.html",
+    "/review": "review.html",
     "/docs": "docs.html",
 }
 ASSETS = {
@@ -47,6 +48,7 @@ ASSETS = {
     "report.css": "text/css",
     "admin.css": "text/css",
     "desk.css": "text/css",
+    "review.css": "text/css",
     "docs.js": "text/javascript",
 }
 # The packages the pages import by name, every page the same map (so one hash in the policy).

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from dataclasses import dataclass
+from typing import TypeVar
 
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
@@ -20,6 +23,7 @@ from gridmap.errors import InvalidInput, PayloadTooLarge
 from gridmap.incidents.photos import Upload
 
 PHOTO_FIELD = "photos"
+FormModel = TypeVar("FormModel", bound=BaseModel)
 # Bounds for the parser, above what a valid report uses: more photos than a report takes still parse (so the
 # answer is a 422 saying how many are allowed) up to MAX_FILE_PARTS; a description of 4,000 Chinese
 # characters is 12,000 bytes of UTF-8.
@@ -34,6 +38,13 @@ class ReportForm:
 
     fields: dict[str, str]
     uploads: list[Upload]
+
+    def parsed(self, model: type[FormModel]) -> FormModel:
+        """The text fields as `model`; a 400 problem naming each body field at fault otherwise."""
+        try:
+            return model.model_validate(self.fields)
+        except ValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
 
 
 def too_large(limit: int) -> str:

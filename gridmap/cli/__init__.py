@@ -31,6 +31,12 @@ class GridmapCommands(LazyGroup):
             "and assign community, grid and microgrid codes; print a summary of match levels and unmatched reasons.",
         ),
         (
+            "assign",
+            "gridmap.cli.assign",
+            "Assign households (CSV, Parquet/GeoParquet, GeoPackage; millions of rows, in chunks) to their community, "
+            "grid and microgrid, with the nearest grid of those outside.",
+        ),
+        (
             "serve",
             "gridmap.cli.serve",
             "Serve the API (/api/v1, docs at /docs) and the map viewer (/) on GRIDMAP_DATABASE_URL.",

@@ -61,7 +61,6 @@ def import_orders(
     """
     from gridmap.cli.incidents import import_progress
     from gridmap.incidents.hotline import class_map
-    from gridmap.incidents.taxonomy import default_taxonomy
     from gridmap.incidents.workflow import ActorRole
     from gridmap.io.orders import parse_mapping, read_orders
     from gridmap.services.address_registry import RegistryMatchers
@@ -71,10 +70,11 @@ def import_orders(
     from gridmap.services.locator import LocatorCache
 
     orders = read_orders(path, encoding=encoding, mapping=parse_mapping(mapping or [], ORDER_FIELDS))
-    table = class_map(default_taxonomy(), classes)
+    rules = incident_rules()
+    table = class_map(rules.taxonomy, classes)
     with store_at(store_url) as store:
         matcher = RegistryMatchers(store).get()  # NotFound, saying how to load one, without a registry
-        importer = HotlineImporter(LocatorCache(store), published_version(store), matcher, table, incident_rules())
+        importer = HotlineImporter(LocatorCache(store), published_version(store), matcher, table, rules)
         with import_progress(len(orders.rows), generating=False) as progress:
             summary = import_service(
                 store=store,
@@ -90,16 +90,12 @@ def import_orders(
 
 
 def incident_rules() -> IncidentRules:
-    """The deployment's incident rules (number prefix, time limits) from the settings, as the server loads them."""
-    from gridmap.services.incident_clock import IncidentRules
+    """The deployment's incident rules (number prefix, time limits, categories) from the settings, as the server
+    loads them."""
+    from gridmap.services.incident_clock import rules_from_settings
     from gridmap.settings import Settings
 
-    settings = Settings()
-    return IncidentRules.load(
-        number_prefix=settings.incident_number_prefix,
-        time_limits=settings.time_limits,
-        due_soon_h=settings.due_soon_hours,
-    )
+    return rules_from_settings(Settings())
 
 
 def print_summary(summary: HotlineImport, path: Path) -> None:

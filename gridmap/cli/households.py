@@ -47,13 +47,25 @@ def geocode(
         bool, typer.Option("--from-store", help="Assign codes from the published version in the database (default).")
     ] = False,
     set_name: Annotated[str, typer.Option("--set", help="Boundary set, with --from-store.")] = "default",
+    review_below: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Answers less sure than this are needs_review, with their top 3 candidates "
+            "(default: GRIDMAP_REVIEW_BELOW, 0.9).",
+            show_default=False,
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
 ) -> None:
     """Match each row's address to the registry, take its coordinates (converted to WGS-84) where it has them,
     and assign community, grid and microgrid codes; print a summary of match levels and unmatched reasons.
 
     Each row gets match_level, match_confidence, match_reason, matched_address (in the registry's words),
-    matched_id (the registry entry's id), its WGS-84 point and its codes.
+    matched_id (the registry entry's id), its WGS-84 point and its codes. match_status says whether the
+    answer can be used (matched), needs a person to choose (needs_review: candidate_1_address, _id,
+    _confidence, _reason up to candidate_3_...) or has nothing to choose from (unmatched).
 
     Examples:
 
@@ -73,7 +85,11 @@ def geocode(
     frame = _file_boundaries(boundaries) if boundaries is not None else _store_boundaries(set_name)
     layers = service.boundary_layers(frame)
     matcher = _matcher(registry)
-    options = service.GeocodeOptions(address_column=address_column, datum=datum)
+    if review_below is None:
+        from gridmap.settings import Settings
+
+        review_below = Settings().review_below
+    options = service.GeocodeOptions(address_column=address_column, datum=datum, review_below=review_below)
     columns = (TextColumn("geocoding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True, disable=not progress) as bar:
         task = bar.add_task("rows", total=service.count_rows(in_path) if in_path.is_file() else None)
@@ -126,6 +142,8 @@ def _print_summary(summary: GeocodeSummary, out: Path, unmatched: Path) -> None:
         if summary.levels[level]:
             levels.add_row(level, str(summary.levels[level]))
     console.print(levels)
+    statuses = ", ".join(f"{status}: {summary.statuses[status]}" for status in ("matched", "needs_review", "unmatched"))
+    console.print(f"addresses {statuses}", highlight=False)
     if summary.reasons:
         reasons = Table("unmatched reason", "rows")
         for reason, count in summary.reasons.most_common():

@@ -1,4 +1,5 @@
-"""`gridmap incidents import`: incidents with their workflow trails from a GeoJSON file into a store."""
+"""`gridmap incidents import`: incidents with their workflow trails from a GeoJSON file into a store; and
+`gridmap incidents rebuild-counts`: the incident map's kept counts recounted."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from gridmap.cli.common import StoreOption, console, err_console, stage_progress, store_at, user_errors
 from gridmap.cli.hotline import export_orders, import_orders
+from gridmap.cli.incident_scores import scores
 from gridmap.store import display_url
 
 incidents_app = typer.Typer(help="Incidents (事件): imported with their trails.", no_args_is_help=True)
@@ -48,6 +50,25 @@ def import_file(
     console.print(f"{stored:,} incidents from {path} stored in {where}", soft_wrap=True)
 
 
+@incidents_app.command("rebuild-counts")
+@user_errors
+def rebuild_counts(store_url: StoreOption = None) -> None:
+    """Count every incident again into the incident map's counts (kept by every write; rebuilt after restoring
+    incidents by hand, or to check them).
+
+    Examples:
+
+      gridmap incidents rebuild-counts --store sqlite:///demo.db
+    """
+    from gridmap.services.incident_map import rebuild_incident_counts
+
+    with stage_progress() as step, store_at(store_url) as store:
+        step("counting incidents")
+        rows = rebuild_incident_counts(store=store)
+        where = display_url(store.url)
+    console.print(f"incident map counts rebuilt in {where}: {rows:,} count rows", soft_wrap=True)
+
+
 @contextmanager
 def import_progress(total: int, *, generating: bool = True) -> Iterator[Callable[[int], None]]:
     """A bar on stderr: 'generating' until the first batch is stored, then incidents stored of `total`."""
@@ -64,3 +85,5 @@ def import_progress(total: int, *, generating: bool = True) -> Iterator[Callable
 # The 12345 hotline's work orders (gridmap/cli/hotline.py).
 incidents_app.command("import-orders")(import_orders)
 incidents_app.command("export-orders")(export_orders)
+# Scores of incident handling (gridmap/cli/incident_scores.py).
+incidents_app.command("scores")(scores)

@@ -50,15 +50,17 @@ def incidents(
 
       gridmap report incidents --community 350924100003 --month 2026-11 --html nov.html --store sqlite:///demo.db
     """
+    from gridmap.cli.hotline import incident_rules
     from gridmap.maps.incident_report import hours_text, share_text, write_incident_report
     from gridmap.services.incident_report import community_month
 
     url = store_url or Settings().database_url
+    taxonomy = incident_rules().taxonomy  # a bad GRIDMAP_CATEGORIES_FILE stops here, before any work
     with stage_progress() as step, open_store(url, upgrade=url.startswith("sqlite")) as store:
         step(f"reading {month} in {community}")
         report = community_month(store, community=community, month=month, set_name=set_name)
         step("writing the map")
-        write_incident_report(html, report)
+        write_incident_report(html, report, taxonomy=taxonomy)
     table = Table(title=f"{report.community.name} {report.community.code}, {month}: incidents per grid (median hours)")
     for column in ("grid", "name", "total", "response h", "resolved h", "≤ 24 h"):
         table.add_column(column, justify="left" if column in ("grid", "name") else "right", no_wrap=True)

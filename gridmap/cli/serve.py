@@ -34,9 +34,11 @@ def serve(
     import uvicorn
 
     from gridmap.api.app import prepare_store
+    from gridmap.services.incident_clock import rules_from_settings
 
     settings = Settings()
     refuse_unsafe(settings)
+    rules_from_settings(settings)  # a bad time-limit or category file: one line here, not a worker's traceback
     # Once here rather than in each worker's lifespan, so that workers never race to create tables.
     prepare_store(settings).close()
     console.print(

@@ -51,3 +51,22 @@ _MIN_COS_LAT = 0.05
 def degree_window_factor(lat: float) -> float:
     """How much to widen a window (in degrees) so that it holds everything as near in metres."""
     return _SCALE_MARGIN / max(math.cos(math.radians(lat)), _MIN_COS_LAT)
+
+
+_MIN_METRES_PER_DEGREE = 110_574.0  # of latitude, at the equator: fewer metres per degree than anywhere else
+
+
+def degrees_reaching(metres: float, lat: float) -> float:
+    """Degrees that hold every point within `metres` of a point at latitude `lat`, in longitude and latitude."""
+    return metres / _MIN_METRES_PER_DEGREE * degree_window_factor(lat)
+
+
+_MEAN_EARTH_RADIUS_M = 6_371_008.8
+
+
+def ground_distances_m(lon: float, lat: float, lons: npt.ArrayLike, lats: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Great-circle metres from (lon, lat) to each WGS-84 point (haversine on the mean sphere: within 0.5 %)."""
+    lon1, lat1 = math.radians(lon), math.radians(lat)
+    lon2, lat2 = np.radians(np.asarray(lons, dtype=np.float64)), np.radians(np.asarray(lats, dtype=np.float64))
+    half_chord = np.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return np.asarray(2 * _MEAN_EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(half_chord, 0.0, 1.0))), dtype=np.float64)

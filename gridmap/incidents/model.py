@@ -9,6 +9,29 @@ from enum import StrEnum
 from gridmap.incidents.workflow import AuditEntry, IncidentState, Status
 
 
+class FieldTask(StrEnum):
+    """What a dispatcher asked the grid worker to do on the spot, waiting in the worker's queue."""
+
+    VERIFY = "verify"  # is the report true, before filing (核实)
+    CHECK = "check"  # did the fix hold, before closing (核查)
+
+
+class PhotoKind(StrEnum):
+    """When a photo was taken: showing the problem (the reporter's, a verification's) or the fix."""
+
+    BEFORE = "before"
+    AFTER = "after"
+
+
+@dataclass(frozen=True)
+class IncidentPhoto:
+    """A photo stored with an incident: its number (from 1, as in its URL), kind and when it was added."""
+
+    number: int
+    kind: PhotoKind
+    added_at: datetime
+
+
 class Channel(StrEnum):
     """How a report reached the community."""
 
@@ -69,6 +92,12 @@ class Incident:
     # and since when a dispatcher holds the clock (挂账); `gridmap.incidents.deadlines` keeps both.
     due_at: datetime | None = None
     held_since: datetime | None = None
+    # The task a dispatcher set the worker (verify, check) until it is answered or the status moves on.
+    field_task: FieldTask | None = None
+    # The photos stored with the incident (its `photo_urls` may also hold a link the report gave), given by the store.
+    photos: tuple[IncidentPhoto, ...] = ()
+    # Near a boundary: the grid on the other side, the second candidate the dispatcher chooses from.
+    neighbour_grid_code: str | None = None
 
     @property
     def status(self) -> Status:

@@ -6,7 +6,9 @@ management: components 部件 and events 事件) it corresponds to. That mapping
 side by side with city-management systems; it is not taken from the standard, and categories that are
 community affairs rather than city management (neighbour disputes, customs, lifts) map to none. A category
 marked `private` is about persons (a dispute between neighbours, a funeral at home, someone's illness): its
-incidents never appear in a public answer, though residents may still report them.
+incidents never appear in a public answer, though residents may still report them. Two flags set the field
+loop (`gridmap.incidents.field_loop`): `after_photo` (resolving needs a photo of the fix) and `check_required`
+(closing needs a worker's passed check, 核查).
 """
 
 from __future__ import annotations
@@ -41,7 +43,18 @@ class GbtClass(StrEnum):
 
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-_FIELDS = ("code", "name_zh", "name_en", "gbt_class", "description", "active", "private")
+_FIELDS = (
+    "code",
+    "name_zh",
+    "name_en",
+    "gbt_class",
+    "description",
+    "active",
+    "private",
+    "after_photo",
+    "check_required",
+)
+_FLAGS = ("active", "private", "after_photo", "check_required")
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,8 @@ class Category:
     description: str = ""
     active: bool = True
     private: bool = False  # about persons: left out of every public answer
+    after_photo: bool = False  # resolving needs a photo of the fix (kind "after")
+    check_required: bool = False  # closing needs a passed check on the spot (核查)
 
     def name(self, language: str = "zh") -> str:
         """The name in `language` ("zh" or "en"; anything else falls back to Chinese)."""
@@ -68,6 +83,8 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         "Illegal construction and land use",
         GbtClass.EVENT_CONSTRUCTION,
         "Building without a permit, grabbing land, extensions in progress (e.g. 东升大厦 抢建).",
+        after_photo=True,
+        check_required=True,
     ),
     Category(
         "parking_vending",
@@ -88,6 +105,8 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         "公共设施损坏(路灯、管道、道路)",
         "Broken public facilities (street lights, pipes, roads)",
         GbtClass.COMPONENT_PUBLIC_UTILITIES,
+        after_photo=True,
+        check_required=True,
     ),
     Category("neighbour_dispute", "邻里纠纷", "Neighbour disputes", private=True),
     Category(
@@ -107,7 +126,13 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         private=True,
     ),
     Category("parking_spaces", "停车位", "Parking spaces", GbtClass.COMPONENT_ROADS_TRAFFIC),
-    Category("elevator_installation", "老旧小区加装电梯", "Elevator installation in old buildings"),
+    Category(
+        "elevator_installation",
+        "老旧小区加装电梯",
+        "Elevator installation in old buildings",
+        after_photo=True,
+        check_required=True,
+    ),
     Category("other", "其他", "Other"),
 )
 
@@ -238,7 +263,7 @@ def _parse_entry(path: Path, index: int, entry: object, base: Mapping[str, Categ
                 msg = f"{where}: field {field!r} must be a non-empty string"
                 raise InvalidInput(msg)
             values[field] = value.strip()
-    for flag in ("active", "private"):
+    for flag in _FLAGS:
         if flag in entry:
             if not isinstance(entry[flag], bool):
                 msg = f"{where}: field {flag!r} must be true or false"

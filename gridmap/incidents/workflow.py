@@ -7,6 +7,8 @@
 Sending back (回退) returns an incident to the previous stage with a reason (`send_back`, `SEND_BACK_TO`).
 Requests to hold (挂账) or extend (延期) the current stage's time limit, and a dispatcher's decision on them,
 are audited here too (`CLOCK_ACTIONS`); what they do to the due time is `gridmap.incidents.deadlines`.
+The field loop's actions (a worker verifying a report, 核实, and checking a fix, 核查), staff photos and
+unlinking a duplicate are audited here as well (`FIELD_ACTIONS`); their rules are `gridmap.incidents.field_loop`.
 
 Residents report, may move their pin before dispatch, and once an incident is closed rate it 1-5, once
 (由邻评事); everything else is done by grid workers, dispatchers (planners) and admins. Each change yields
@@ -60,6 +62,14 @@ class AuditAction(StrEnum):
     EXTEND_REQUEST = "extend_request"  # a worker asks for more working hours (延期)
     EXTEND_APPROVE = "extend_approve"
     EXTEND_REFUSE = "extend_refuse"
+    VERIFY_REQUEST = "verify_request"  # a dispatcher asks the grid worker to verify a report before filing (核实)
+    VERIFY_CONFIRM = "verify_confirm"  # the worker found it as reported
+    VERIFY_REFUTE = "verify_refute"  # the worker found nothing of the kind (with a note)
+    CHECK_REQUEST = "check_request"  # a dispatcher asks the worker to check a fix before closing (核查)
+    CHECK_PASS = "check_pass"
+    CHECK_FAIL = "check_fail"  # the fix did not hold: back to in progress (with a note)
+    PHOTO = "photo"  # staff added photos (before or after the fix)
+    UNLINK_DUPLICATE = "unlink_duplicate"  # a dispatcher undid a duplicate marking: the report is open again
 
 
 # Actions on the time limit alone: the status stays, and the entry says who asked or decided, and why.
@@ -74,6 +84,26 @@ CLOCK_ACTIONS: frozenset[AuditAction] = frozenset(
         AuditAction.EXTEND_REFUSE,
     }
 )
+
+# Actions of the field loop (核实, 核查) and photos, audited here; what they do to the incident is
+# `gridmap.incidents.field_loop`. Each: the statuses it is taken from, the status it leads to (None: it stays),
+# whether a dispatcher (else any member of staff) takes it, and whether it needs a note.
+FIELD_ACTIONS: dict[AuditAction, tuple[frozenset[Status], Status | None, bool, bool]] = {
+    AuditAction.VERIFY_REQUEST: (frozenset({Status.REPORTED}), None, True, False),
+    AuditAction.VERIFY_CONFIRM: (frozenset({Status.REPORTED}), None, False, False),
+    AuditAction.VERIFY_REFUTE: (frozenset({Status.REPORTED}), None, False, True),
+    AuditAction.CHECK_REQUEST: (frozenset({Status.RESOLVED}), None, True, False),
+    AuditAction.CHECK_PASS: (frozenset({Status.RESOLVED}), None, False, False),
+    AuditAction.CHECK_FAIL: (frozenset({Status.RESOLVED}), Status.IN_PROGRESS, False, True),
+    AuditAction.PHOTO: (
+        frozenset({Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.RESOLVED}),
+        None,
+        False,
+        False,
+    ),
+}
+# Unlinking a duplicate reopens it where it was marked: reported or filed.
+UNLINK_TO: frozenset[Status] = frozenset({Status.REPORTED, Status.ACCEPTED})
 
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -339,6 +369,56 @@ def clock_entry(
     return replace(state, updated_at=at), entry
 
 
+def field_entry(
+    state: IncidentState, action: AuditAction, *, actor: str, role: ActorRole | str, at: datetime, note: str = ""
+) -> tuple[IncidentState, AuditEntry]:
+    """The state and audit entry of a field-loop action or a photo (`FIELD_ACTIONS`), checking status, role, note."""
+    role = parse_role(role)
+    _check_actor(actor, at)
+    if action not in FIELD_ACTIONS:
+        msg = f"{action} is not an action of the field loop"
+        raise InvalidInput(msg)
+    sources, target, dispatcher_only, note_required = FIELD_ACTIONS[action]
+    words = action.value.replace("_", " ")
+    if state.status not in sources:
+        wanted = " or ".join(s.value for s in Status if s in sources)
+        msg = f"{words} is for a {wanted} incident; this one is {state.status}"
+        raise Conflict(msg)
+    allowed_roles = _DISPATCHERS if dispatcher_only else _STAFF
+    if role not in allowed_roles:
+        who = " or ".join(r.value for r in ActorRole if r in allowed_roles)
+        msg = f"{actor} is a {role}; {words} needs a {who}"
+        raise Forbidden(msg)
+    _check_time(state, at)
+    note = note.strip()
+    if note_required and not note:
+        msg = f"{words} needs a note saying what was found"
+        raise InvalidInput(msg)
+    to = target or state.status
+    entry = AuditEntry(at, actor, role, action, state.status, to, note)
+    return replace(state, status=to, updated_at=at), entry
+
+
+def unlink_duplicate(
+    state: IncidentState, *, back_to: Status, actor: str, role: ActorRole | str, at: datetime, note: str = ""
+) -> tuple[IncidentState, AuditEntry]:
+    """The state of a duplicate unlinked by a dispatcher, open again in `back_to` (where it was marked)."""
+    role = parse_role(role)
+    _check_actor(actor, at)
+    if state.status is not Status.DUPLICATE:
+        msg = f"only a duplicate can be unlinked; this incident is {state.status}"
+        raise Conflict(msg)
+    if role not in _DISPATCHERS:
+        msg = f"{actor} is a {role}; unlinking a duplicate needs a planner or admin"
+        raise Forbidden(msg)
+    if back_to not in UNLINK_TO:
+        msg = f"an unlinked duplicate goes back to reported or accepted, not {back_to}"
+        raise InvalidInput(msg)
+    _check_time(state, at)
+    entry = AuditEntry(at, actor, role, AuditAction.UNLINK_DUPLICATE, state.status, back_to, note.strip())
+    return replace(state, status=back_to, updated_at=at, duplicate_of=None), entry
+
+
 def replay(entries: list[AuditEntry]) -> IncidentState:
     """The state an audit trail leads to, checking every step again (e.g. to verify a stored trail)."""
     if not entries or entries[0].action is not AuditAction.REPORT:
@@ -359,6 +439,14 @@ def replay(entries: list[AuditEntry]) -> IncidentState:
         elif entry.action in CLOCK_ACTIONS:
             state, _ = clock_entry(
                 state, entry.action, actor=entry.actor, role=entry.role, at=entry.at, note=entry.note, hours=entry.hours
+            )
+        elif entry.action in FIELD_ACTIONS:
+            state, _ = field_entry(
+                state, entry.action, actor=entry.actor, role=entry.role, at=entry.at, note=entry.note
+            )
+        elif entry.action is AuditAction.UNLINK_DUPLICATE:
+            state, _ = unlink_duplicate(
+                state, back_to=entry.to_status, actor=entry.actor, role=entry.role, at=entry.at, note=entry.note
             )
         elif entry.action is AuditAction.TRANSITION:
             state, _ = transition(

@@ -31,7 +31,9 @@ from gridmap.incidents.workflow import (
     replay,
 )
 
-_KEPT_APART = ("lon", "lat", "state", "audit")  # the geometry and the trail, not plain properties
+# The geometry and the trail are not plain properties. The desk's live state stays in the store: the photos'
+# records (with their bytes), a task waiting for the worker and a near-boundary report's neighbour grid.
+_KEPT_APART = ("lon", "lat", "state", "audit", "photos", "field_task", "neighbour_grid_code")
 
 
 def incident_feature(incident: Incident) -> dict[str, Any]:

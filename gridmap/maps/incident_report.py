@@ -20,7 +20,7 @@ from shapely.geometry import mapping
 
 from gridmap.incidents.model import Incident
 from gridmap.incidents.stats import CHINA_TIME, AreaStats, resolved_at
-from gridmap.incidents.taxonomy import Taxonomy, default_taxonomy
+from gridmap.incidents.taxonomy import Taxonomy
 from gridmap.incidents.workflow import Status
 from gridmap.maps.folium_local import offline_map, root_figure
 from gridmap.services.incident_report import CommunityMonth
@@ -49,9 +49,9 @@ COUNT_COLOURS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")  # none,
 HOURS = "小时"
 
 
-def write_incident_report(path: Path, report: CommunityMonth, *, taxonomy: Taxonomy | None = None) -> Path:
-    """Write the self-contained HTML report of one community's month (Leaflet inlined, no CDN)."""
-    taxonomy = taxonomy or default_taxonomy()
+def write_incident_report(path: Path, report: CommunityMonth, *, taxonomy: Taxonomy) -> Path:
+    """Write the self-contained HTML report of one community's month (Leaflet inlined, no CDN), naming
+    categories as `taxonomy` does."""
     community = report.community
     title = f"{community.name} {_month_words(report.month)} 事件报告"
     fmap = offline_map(bounds=tuple(float(v) for v in community.geometry.bounds), title=html.escape(title))  # type: ignore[arg-type]

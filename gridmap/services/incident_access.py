@@ -33,29 +33,19 @@ def grid_worker(store: VersionStore, version: VersionInfo, feature: Feature) -> 
     return None
 
 
-def worker_grids(store: VersionStore, version: VersionInfo | None, worker: str) -> frozenset[str]:
-    """The codes of the grids whose `worker` is `worker` in a version (none without a version)."""
-    if version is None:
-        return frozenset()
-    grids = store.features(version.id, level=Level.GRID).features
-    return frozenset(grid.code for grid in grids if grid.worker == worker)
+def staff_scope(versions: VersionCache, user: UserInfo) -> IncidentScope | None:
+    """The incidents `user` reaches in the version readers get by default (None: all); Forbidden for viewers.
 
-
-def incident_scope(store: VersionStore, version: VersionInfo | None, user: UserInfo) -> IncidentScope | None:
-    """The incidents `user` reaches in the published `version` (None: all); Forbidden for viewers."""
+    A worker reaches their grids' (none while no version is published; the cache reads a version's grids once).
+    """
     require_role(user, Role.WORKER)
-    if not has_role(user, Role.PLANNER):
-        return IncidentScope(grid_codes=worker_grids(store, version, user.name), worker=user.name)
-    return None if user.scope is None else IncidentScope(code_prefix=user.scope)
-
-
-def staff_scope(store: VersionStore, versions: VersionCache, user: UserInfo) -> IncidentScope | None:
-    """`incident_scope` in the version readers get by default (a worker has no grids while none is published)."""
+    if has_role(user, Role.PLANNER):
+        return None if user.scope is None else IncidentScope(code_prefix=user.scope)
     try:
-        version: VersionInfo | None = versions.default()
+        grids = versions.grid_workers(versions.default()).get(user.name, frozenset())
     except NotFound:
-        version = None
-    return incident_scope(store, version, user)
+        grids = frozenset()
+    return IncidentScope(grid_codes=grids, worker=user.name)
 
 
 def check_in_scope(incident: Incident, scope: IncidentScope | None) -> Incident:

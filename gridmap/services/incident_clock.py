@@ -10,20 +10,27 @@ time and the log says which year to declare (docs/incidents.md).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gridmap.errors import CalendarNotCovered, InvalidInput
 from gridmap.incidents import deadlines
 from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.deadlines import DueFlags, TimeLimits, load_time_limits
+from gridmap.incidents.duplicates import DuplicateRules
+from gridmap.incidents.field_loop import settle_task
 from gridmap.incidents.model import Incident
 from gridmap.incidents.numbers import DEFAULT_PREFIX, check_prefix
+from gridmap.incidents.taxonomy import Taxonomy, default_taxonomy, load_taxonomy
 from gridmap.incidents.workflow import ActorRole
 from gridmap.services.incident_access import check_in_scope
 from gridmap.store.incident_store import IncidentStore
+
+if TYPE_CHECKING:
+    from gridmap.settings import Settings
 
 logger = logging.getLogger(__name__)
 DEFAULT_DUE_SOON_H = 4.0
@@ -33,11 +40,15 @@ BEYOND_CALENDAR = datetime(9999, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class IncidentRules:
-    """What a deployment sets for its incidents: the number prefix, the time limits, the "due soon" window."""
+    """What a deployment sets for its incidents: the number prefix, the time limits, the "due soon" window, how
+    near a report must be to an open incident to be offered as its duplicate, and the categories (with their
+    private, after-photo and check flags)."""
 
     number_prefix: str
     limits: TimeLimits
     due_soon: timedelta  # working time
+    duplicates: DuplicateRules = field(default_factory=DuplicateRules)
+    taxonomy: Taxonomy = field(default_factory=default_taxonomy)
 
     @classmethod
     def load(
@@ -46,12 +57,32 @@ class IncidentRules:
         number_prefix: str = DEFAULT_PREFIX,
         time_limits: Path | None = None,
         due_soon_h: float = DEFAULT_DUE_SOON_H,
+        duplicates: DuplicateRules | None = None,
+        categories: Path | None = None,
     ) -> IncidentRules:
-        """The rules from settings' values (the shipped time limits when `time_limits` is None)."""
+        """The rules from settings' values (the shipped time limits when `time_limits` is None, the default
+        categories when `categories` is None); InvalidInput names the file and the field of a bad one."""
         if due_soon_h <= 0:
             msg = f"the due-soon window is a positive number of working hours, not {due_soon_h:g}"
             raise InvalidInput(msg)
-        return cls(check_prefix(number_prefix), load_time_limits(time_limits), timedelta(hours=due_soon_h))
+        limits = load_time_limits(time_limits)
+        taxonomy = default_taxonomy() if categories is None else load_taxonomy(categories)
+        return cls(
+            check_prefix(number_prefix), limits, timedelta(hours=due_soon_h), duplicates or DuplicateRules(), taxonomy
+        )
+
+
+def rules_from_settings(settings: Settings) -> IncidentRules:
+    """The deployment's incident rules from its settings: loaded once by the server at start-up and by a command."""
+    return IncidentRules.load(
+        number_prefix=settings.incident_number_prefix,
+        time_limits=settings.time_limits,
+        due_soon_h=settings.due_soon_hours,
+        duplicates=DuplicateRules(
+            settings.duplicate_distance_m, settings.duplicate_days, settings.duplicate_min_similarity
+        ),
+        categories=settings.categories_file,
+    )
 
 
 @cache
@@ -121,7 +152,8 @@ def send_back(
 
     def sent_back(incident: Incident) -> Incident:
         check_in_scope(incident, scope)
-        return started(deadlines.send_incident_back(incident, actor=actor, role=role, at=at, note=note), rules, at)
+        sent = deadlines.send_incident_back(incident, actor=actor, role=role, at=at, note=note)
+        return settle_task(incident, started(sent, rules, at))
 
     return store.change_incident(incident_id, sent_back)
 

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from gridmap.errors import InvalidInput
+from gridmap.errors import InvalidInput, NotFound
 from gridmap.incidents.access import IncidentScope
+from gridmap.incidents.field_loop import check_original, check_step, settle_task
 from gridmap.incidents.intake import advance, check_reporter_key, move_pin, open_incident, rate_incident
 from gridmap.incidents.model import Contact, Incident
 from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.photos import CleanPhoto
-from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, route_report
+from gridmap.incidents.routing import DEFAULT_NEAR_BOUNDARY_M, Route, route_report
 from gridmap.incidents.stats import AreaStats, GroupBy, area_stats
-from gridmap.incidents.workflow import ActorRole
+from gridmap.incidents.taxonomy import Category, Taxonomy
+from gridmap.incidents.workflow import ActorRole, Status
 from gridmap.services.incident_access import check_in_scope, reachable_incident
 from gridmap.services.incident_clock import IncidentRules, default_rules, started, stepped
 from gridmap.services.locator import LocatorCache
@@ -62,6 +65,7 @@ def report_incident(
     location = locators.locate(version, request.lon, request.lat)
     # A point in no grid is refused here (InvalidInput saying so), before anything is stored.
     route = route_report(request.lon, request.lat, location.chain, near_boundary_m=near_boundary_m)
+    neighbour = neighbour_grid(locators, version, route, near_boundary_m)
     incident_id = str(uuid.uuid4())
     incident = open_incident(
         incident_id=incident_id,
@@ -75,9 +79,22 @@ def report_incident(
         contact=contact,
     )
     rules = rules or default_rules()
-    return store.create_incident(
-        started(incident, rules, at), keyed=keyed, now=at, photos=photos, number_prefix=rules.number_prefix
-    )
+    opened = replace(started(incident, rules, at), neighbour_grid_code=neighbour)
+    return store.create_incident(opened, keyed=keyed, now=at, photos=photos, number_prefix=rules.number_prefix)
+
+
+def neighbour_grid(locators: LocatorCache, version: VersionInfo, route: Route, near_boundary_m: float) -> str | None:
+    """For a report near its grid's boundary, the nearest other grid within that distance (the second candidate)."""
+    if not route.near_boundary:
+        return None
+    # A centimetre of slack: the point is `boundary_distance_m` from the shared edge, measured in another frame.
+    near = locators.grids_within(version, route.lon, route.lat, route.boundary_distance_m + 0.01)
+    return next((code for code, _ in near if code != route.grid_code), None)
+
+
+def category_rules(taxonomy: Taxonomy, code: str) -> Category | None:
+    """The category whose rules (after photo, check) apply to incidents of `code`; None for one not in `taxonomy`."""
+    return taxonomy.get(code) if code in taxonomy else None
 
 
 def import_incidents(
@@ -87,11 +104,33 @@ def import_incidents(
     return store.import_incidents(incidents, progress=progress)
 
 
+# A search by words without dates looks at the reports of the last 90 days: a dispatcher searching words looks
+# for a recent report they heard of (an older one is found by its number, or with dates set), and words are
+# matched by scanning texts, which over every incident ever reported would take seconds.
+WORD_SEARCH_DAYS = 90
+
+
+def word_search_window(where: IncidentFilter, now: datetime) -> IncidentFilter:
+    """`where`, its search by words (when it has one and no dates) limited to `WORD_SEARCH_DAYS` before `now`."""
+    if where.text is None or where.reported_since is not None or where.reported_before is not None:
+        return where
+    return replace(where, reported_since=now - timedelta(days=WORD_SEARCH_DAYS))
+
+
+# The desk's lists count their matches up to this many and then say "10,000+": counting every match of a wide
+# filter over hundreds of thousands of incidents costs more than the page itself, and nobody reads further.
+COUNT_UP_TO = 10_000
+
+
 def list_incidents(
     *, store: IncidentStore, where: IncidentFilter, limit: int, offset: int, order: IncidentOrder = IncidentOrder.NEWEST
 ) -> IncidentPage:
-    """A page of the incidents matching `where` (a member of staff's scope in it), in `order`."""
-    return store.list_incidents(where, limit=limit, offset=offset, order=order)
+    """A page of the incidents matching `where` (a member of staff's scope in it), in `order`; matches are
+    counted up to `COUNT_UP_TO` (the page says `capped` beyond). Each incident's trail starts at its last change
+    of status: a list shows the clock and a pending request, never the history."""
+    return store.list_incidents(
+        where, limit=limit, offset=offset, order=order, count_up_to=COUNT_UP_TO, whole_trails=False
+    )
 
 
 def incident_photo(*, store: IncidentStore, incident_id: str, number: int, scope: IncidentScope | None) -> CleanPhoto:
@@ -115,15 +154,19 @@ def advance_incident(
 ) -> Incident:
     """The incident after one workflow step, stored with its audit entry; only within the actor's `scope`.
 
-    A step into another stage starts that stage's clock (`rules`, the shipped ones when None).
+    A step into another stage starts that stage's clock, and the incident's category in the `rules`' taxonomy
+    says whether resolving needs an after photo and closing a check (the shipped rules when None).
     """
+    rules = rules or default_rules()
     if duplicate_of is not None:
-        reachable_incident(store, duplicate_of, scope)  # NotFound when the original does not exist (for them)
+        # NotFound when the original does not exist (for them); refused when it is this one or a duplicate itself.
+        check_original(incident_id, reachable_incident(store, duplicate_of, scope))
 
     def advanced(incident: Incident) -> Incident:
         check_in_scope(incident, scope)
+        check_step(incident, to, category_rules(rules.taxonomy, incident.category))
         after = advance(incident, to, actor=actor, role=role, at=at, note=note, duplicate_of=duplicate_of)
-        return stepped(incident, after, rules or default_rules())
+        return settle_task(incident, stepped(incident, after, rules))
 
     return store.change_incident(incident_id, advanced)
 
@@ -155,6 +198,20 @@ def rate(
     return store.change_incident(incident_id, rated)
 
 
+def follow_up(*, store: IncidentStore, incident_id: str, reporter_key: str | None) -> tuple[Incident, str | None]:
+    """The reporter's own incident (Forbidden without its key) and the number of the one it duplicates, if any."""
+    incident = store.get_incident(incident_id)
+    check_reporter_key(incident, reporter_key)
+    original_id = incident.state.duplicate_of if incident.status is Status.DUPLICATE else None
+    if original_id is None:
+        return incident, None
+    try:
+        original = store.get_incident(original_id)
+    except NotFound:
+        return incident, None
+    return incident, original.number
+
+
 def move_incident_pin(
     *,
     store: IncidentStore,
@@ -180,7 +237,10 @@ def move_incident_pin(
     def moved(incident: Incident) -> Incident:
         check_in_scope(incident, scope)
         who = _acting(incident, actor, reporter_key)
-        return move_pin(incident, lon, lat, chain, actor=who, role=role, at=at, near_boundary_m=near_boundary_m)[0]
+        after, rerouted = move_pin(
+            incident, lon, lat, chain, actor=who, role=role, at=at, near_boundary_m=near_boundary_m
+        )
+        return replace(after, neighbour_grid_code=neighbour_grid(locators, version, rerouted.route, near_boundary_m))
 
     return store.change_incident(incident_id, moved)
 

@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo.hierarchy import LEVELS, Level
-from gridmap.geo.metric import degree_window_factor, distances_m
+from gridmap.geo.metric import degree_window_factor, degrees_reaching, distances_m
 from gridmap.store.version_store import Feature, Location, Nearest, VersionInfo, VersionStatus, VersionStore
 
 # Versions whose trees a process keeps (about 100 MB for 40,000 features); the least recently used goes.
@@ -95,6 +95,21 @@ class VersionLocator:
         best = int(candidates[int(np.argmin(metres))])
         return Nearest(feature=index.features[best], distance_m=float(metres.min()))
 
+    def grids_within(self, lon: float, lat: float, metres: float) -> list[tuple[str, float]]:
+        """The grids within `metres` of the point (code, metres), nearest (then smallest code) first."""
+        index = self._nearest_index
+        if index is None or index.features[0].level is not Level.GRID:
+            return []
+        reach = degrees_reaching(metres, lat)
+        candidates = np.sort(index.tree.query(shapely.Point(lon, lat), predicate="dwithin", distance=reach))
+        if not len(candidates):
+            return []
+        distances = self._measure(list(index.geometries[candidates]), lon, lat)
+        near = [
+            (index.features[int(c)].code, float(d)) for c, d in zip(candidates, distances, strict=True) if d <= metres
+        ]
+        return sorted(near, key=lambda found: (found[1], found[0]))
+
 
 class LocatorCache:
     """Lookups for any version: from memory for published and retired ones, from the store for drafts."""
@@ -120,6 +135,15 @@ class LocatorCache:
         if version.status is VersionStatus.DRAFT:
             return self._store.locate(version.id, lon, lat)
         return self._locator(version.id).locate(lon, lat)
+
+    def grids_within(self, version: VersionInfo, lon: float, lat: float, metres: float) -> list[tuple[str, float]]:
+        """The grids of `version` within `metres` of (lon, lat) and their distances, nearest first."""
+        if version.status is VersionStatus.DRAFT:
+            reach = degrees_reaching(metres, lat)
+            box = (lon - reach, lat - reach, lon + reach, lat + reach)
+            grids = self._store.features(version.id, bbox=box, level=Level.GRID).features
+            return VersionLocator(grids, measure=self._measure).grids_within(lon, lat, metres) if grids else []
+        return self._locator(version.id).grids_within(lon, lat, metres)
 
     def held_versions(self) -> tuple[int, ...]:
         """Ids of the versions whose lookups are in memory, least recently used first."""

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from gridmap.errors import NotFound
+from gridmap.geo.hierarchy import Level
 from gridmap.services import boundaries as boundary_service
-from gridmap.store.version_store import VersionInfo, VersionStore
+from gridmap.store.version_store import VersionInfo, VersionStatus, VersionStore
 
 DEFAULT_TTL_S = 1.0
 _MAX_REMEMBERED = 256
@@ -36,6 +37,7 @@ class VersionCache:
         self._lock = threading.Lock()
         self._renewing: set[int] = set()
         self._renewer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridmap-versions")
+        self._grid_workers: dict[int, Mapping[str, frozenset[str]]] = {}
 
     def close(self) -> None:
         """Stop the renewing thread."""
@@ -53,6 +55,23 @@ class VersionCache:
     def get(self, version_id: int) -> VersionInfo:
         """Version `version_id`; NotFound when there is none."""
         return self._answer(version_id, lambda: self._store.get_version(version_id))
+
+    def grid_workers(self, version: VersionInfo) -> Mapping[str, frozenset[str]]:
+        """The codes of the grids of each worker in `version`: read once for a published or retired version (those
+        never change; a worker's scope needs them on every request), each time for a draft."""
+        held = self._grid_workers.get(version.id)
+        if held is not None:
+            return held
+        grids: dict[str, set[str]] = {}
+        for grid in self._store.features(version.id, level=Level.GRID).features:
+            if grid.worker:
+                grids.setdefault(grid.worker, set()).add(grid.code)
+        workers = {worker: frozenset(codes) for worker, codes in grids.items()}
+        if version.status is not VersionStatus.DRAFT:
+            with self._lock:
+                kept = self._grid_workers if len(self._grid_workers) < _MAX_REMEMBERED else {}
+                self._grid_workers = {**kept, version.id: workers}
+        return workers
 
     def _answer(self, key: int, find: Callable[[], VersionInfo]) -> VersionInfo:
         held = self._held.get(key)

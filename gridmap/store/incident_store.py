@@ -14,7 +14,7 @@ from typing import Protocol
 
 from gridmap.geo.hierarchy import Level
 from gridmap.incidents.access import IncidentScope
-from gridmap.incidents.model import Contact, Incident
+from gridmap.incidents.model import Contact, FieldTask, Incident
 from gridmap.incidents.photos import CleanPhoto
 from gridmap.incidents.workflow import Status
 
@@ -40,6 +40,7 @@ class IncidentFilter:
     text: str | None = None  # held in the number, description or address
     overdue_at: datetime | None = None  # due before this moment, and not held
     due_by: datetime | None = None  # due at or before this moment (overdue ones too), and not held
+    field_task: FieldTask | None = None  # a verification or check waiting for the worker
 
 
 class IncidentOrder(StrEnum):
@@ -76,10 +77,11 @@ class RemovedData:
 
 @dataclass(frozen=True)
 class IncidentPage:
-    """One page of incidents, newest report first, and how many matched in all."""
+    """One page of incidents and how many matched in all (at least that many when `capped`: counting stopped)."""
 
     incidents: list[Incident]
     matched: int
+    capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,13 +138,25 @@ class IncidentStore(Protocol):
         ...
 
     def list_incidents(
-        self, where: IncidentFilter, *, limit: int = 50, offset: int = 0, order: IncidentOrder = IncidentOrder.NEWEST
+        self,
+        where: IncidentFilter,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        order: IncidentOrder = IncidentOrder.NEWEST,
+        count_up_to: int | None = None,
+        whole_trails: bool = True,
     ) -> IncidentPage:
-        """The incidents matching `where` in `order`, `limit` from `offset`."""
+        """The incidents matching `where` in `order`, `limit` from `offset`; with `count_up_to`, matches are counted
+        only up to that many (the page says `capped` when more match). Without `whole_trails` each incident's
+        trail starts at its last change of status (enough for its clock and pending request; lists of staff)."""
         ...
 
-    def change_incident(self, incident_id: str, change: Callable[[Incident], Incident]) -> Incident:
-        """Apply `change` (e.g. a workflow step) to the stored incident under a lock and store the result."""
+    def change_incident(
+        self, incident_id: str, change: Callable[[Incident], Incident], *, new_photos: Sequence[CleanPhoto] = ()
+    ) -> Incident:
+        """Apply `change` (e.g. a workflow step) to the stored incident under a lock and store the result, with
+        `new_photos` under the photo records `change` appended (one each, in order)."""
         ...
 
     def iter_incidents(self, where: IncidentFilter, *, chunk: int = 1000) -> Iterator[Incident]:
@@ -183,6 +197,11 @@ class IncidentStore(Protocol):
 
     def incident_extent(self, where: IncidentFilter) -> tuple[datetime | None, datetime | None, int]:
         """The first and last report time of the matching incidents (None when none match), and their number."""
+        ...
+
+    def rebuild_incident_counts(self) -> int:
+        """Count every stored incident again into the map's kept counts (kept by every write; rebuilt for stores
+        whose counts were lost or made by hand); the number of count rows."""
         ...
 
     # Bulk import (gridmap/store/incident_import.py).

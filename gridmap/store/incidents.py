@@ -13,23 +13,25 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Any
 
 from shapely import Point
-from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, Row, and_, delete, false, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.geo.generalise import CellMath, cell_centre, margin_degrees
 from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.idempotency import DEFAULT_TTL, check_key
-from gridmap.incidents.model import Channel, Incident
+from gridmap.incidents.model import Channel, FieldTask, Incident, IncidentPhoto, PhotoKind
 from gridmap.incidents.numbers import check_prefix, incident_number, number_day
 from gridmap.incidents.photos import CleanPhoto, PhotoFormat
 from gridmap.incidents.workflow import ActorRole, AuditAction, AuditEntry, IncidentState, Status
 from gridmap.store.frames import stored_text
+from gridmap.store.incident_counts import count_change
 from gridmap.store.incident_privacy import contact_rows, holds_personal_data
 from gridmap.store.incident_store import IncidentFilter, IncidentOrder, IncidentPage, KeyedReport
 from gridmap.store.tables import (
@@ -87,6 +89,8 @@ def _row(incident: Incident) -> dict[str, object]:
         "number": incident.number,
         "due_at": incident.due_at,
         "held_since": incident.held_since,
+        "field_task": None if incident.field_task is None else incident.field_task.value,
+        "neighbour_grid_code": incident.neighbour_grid_code,
     }
 
 
@@ -110,7 +114,7 @@ def _audit_rows(incident_id: str, entries: tuple[AuditEntry, ...], first_seq: in
     ]
 
 
-def _entry(row: IncidentAuditRow) -> AuditEntry:
+def _entry(row: IncidentAuditRow | Row[Any]) -> AuditEntry:
     return AuditEntry(
         at=row.at,
         actor=row.actor,
@@ -125,7 +129,9 @@ def _entry(row: IncidentAuditRow) -> AuditEntry:
     )
 
 
-def _incident(row: IncidentRow, audit: list[IncidentAuditRow]) -> Incident:
+def _incident(
+    row: IncidentRow | Row[Any], audit: Sequence[IncidentAuditRow | Row[Any]], photos: Sequence[IncidentPhoto] = ()
+) -> Incident:
     state = IncidentState(
         status=Status(row.status),
         reported_at=row.reported_at,
@@ -156,36 +162,86 @@ def _incident(row: IncidentRow, audit: list[IncidentAuditRow]) -> Incident:
         number=row.number,
         due_at=row.due_at,
         held_since=row.held_since,
+        field_task=None if row.field_task is None else FieldTask(row.field_task),
+        photos=tuple(photos),
+        neighbour_grid_code=row.neighbour_grid_code,
     )
 
 
-def _photo_rows(incident_id: str, photos: Sequence[CleanPhoto]) -> list[dict[str, object]]:
-    """Rows of the photos of a new incident, numbered from 1 as their URLs are."""
+def _photo_rows(
+    incident_id: str, photos: Sequence[CleanPhoto], records: Sequence[IncidentPhoto]
+) -> list[dict[str, object]]:
+    """Rows of photos with their records (number, kind, time), numbered as their URLs are."""
+    if len(photos) != len(records):
+        msg = f"{len(photos)} photos were sent but the change records {len(records)}"
+        raise InvalidInput(msg)
     return [
         {
             "incident_id": incident_id,
-            "seq": number,
+            "seq": record.number,
+            "kind": record.kind.value,
+            "added_at": record.added_at,
             "media_type": photo.format.value,
             "width": photo.width,
             "height": photo.height,
             "data": photo.data,
         }
-        for number, photo in enumerate(photos, start=1)
+        for photo, record in zip(photos, records, strict=True)
     ]
 
 
-def _with_trails(session: Session, rows: Sequence[IncidentRow]) -> list[Incident]:
-    """The incidents of `rows`, in their order, each with its audit trail (one query for all trails)."""
-    trails: dict[str, list[IncidentAuditRow]] = {row.id: [] for row in rows}
+def _photo_records(session: Session, rows: Sequence[IncidentRow | Row[Any]]) -> dict[str, list[IncidentPhoto]]:
+    """The records of the stored photos of `rows`' incidents (not their bytes), by incident id, by number."""
+    records: dict[str, list[IncidentPhoto]] = {row.id: [] for row in rows}
+    if not records:
+        return records
+    reported = {row.id: row.reported_at for row in rows}
+    found = session.execute(
+        select(IncidentPhotoRow.incident_id, IncidentPhotoRow.seq, IncidentPhotoRow.kind, IncidentPhotoRow.added_at)
+        .where(IncidentPhotoRow.incident_id.in_(list(records)))
+        .order_by(IncidentPhotoRow.incident_id, IncidentPhotoRow.seq)
+    )
+    for incident_id, number, kind, added_at in found:
+        records[incident_id].append(IncidentPhoto(number, PhotoKind(kind), added_at or reported[incident_id]))
+    return records
+
+
+def _count(session: Session, conditions: list[ColumnElement[bool]], up_to: int | None) -> int:
+    """How many incidents meet `conditions`; with `up_to`, counted no further than one more than that."""
+    if up_to is None:
+        return session.scalar(select(func.count()).select_from(IncidentRow).where(*conditions)) or 0
+    found = select(IncidentRow.id).where(*conditions).limit(up_to + 1).subquery()
+    return session.scalar(select(func.count()).select_from(found)) or 0
+
+
+# An incident row as the lists read it: plain columns (no ORM objects), without the point (lon/lat say it).
+_LISTED = tuple(column for column in IncidentRow.__table__.columns if column.name != "point")
+_AUDIT = aliased(IncidentAuditRow)
+
+
+def _with_trails(session: Session, rows: Sequence[IncidentRow | Row[Any]], *, whole: bool = True) -> list[Incident]:
+    """The incidents of `rows`, in their order, each with its audit trail and photo records (one query each).
+
+    Not `whole`: each trail from its last change of status on, what the incident's clock shows (a pending hold
+    or extension request); a list of 200 then reads a few entries per incident instead of its whole history.
+    """
+    trails: dict[str, list[Row[Any]]] = {row.id: [] for row in rows}
     if trails:
-        audit = session.scalars(
-            select(IncidentAuditRow)
-            .where(IncidentAuditRow.incident_id.in_(list(trails)))
-            .order_by(IncidentAuditRow.incident_id, IncidentAuditRow.seq)
-        )
-        for entry in audit:
+        query = select(*IncidentAuditRow.__table__.columns).where(IncidentAuditRow.incident_id.in_(list(trails)))
+        if not whole:
+            last_change = (
+                select(func.max(_AUDIT.seq))
+                .where(
+                    _AUDIT.incident_id == IncidentAuditRow.incident_id,
+                    or_(_AUDIT.from_status.is_(None), _AUDIT.from_status != _AUDIT.to_status),
+                )
+                .scalar_subquery()
+            )
+            query = query.where(IncidentAuditRow.seq >= last_change)
+        for entry in session.execute(query.order_by(IncidentAuditRow.incident_id, IncidentAuditRow.seq)):
             trails[entry.incident_id].append(entry)
-    return [_incident(row, trails[row.id]) for row in rows]
+    photos = _photo_records(session, rows)
+    return [_incident(row, trails[row.id], photos[row.id]) for row in rows]
 
 
 def _load(session: Session, incident_id: str, *, for_update: bool = False) -> Incident:
@@ -197,7 +253,7 @@ def _load(session: Session, incident_id: str, *, for_update: bool = False) -> In
     audit = session.scalars(
         select(IncidentAuditRow).where(IncidentAuditRow.incident_id == incident_id).order_by(IncidentAuditRow.seq)
     ).all()
-    return _incident(row, list(audit))
+    return _incident(row, list(audit), _photo_records(session, [row])[incident_id])
 
 
 def _next_number(session: Session, prefix: str, reported_at: datetime) -> str:
@@ -277,9 +333,12 @@ class IncidentRegister:
             if number_prefix is not None and incident.number is None:
                 row["number"] = _next_number(session, number_prefix, incident.state.reported_at)
             session.execute(insert(IncidentRow), [{"id": incident.id, **row}])
+            count_change(session.connection(), None, incident)
             session.execute(insert(IncidentAuditRow), _audit_rows(incident.id, incident.audit, 0))
             if photos:
-                session.execute(insert(IncidentPhotoRow), _photo_rows(incident.id, photos))
+                at = incident.state.reported_at
+                records = [IncidentPhoto(number, PhotoKind.BEFORE, at) for number in range(1, len(photos) + 1)]
+                session.execute(insert(IncidentPhotoRow), _photo_rows(incident.id, photos, records))
             if contacts := contact_rows([incident]):
                 session.execute(insert(IncidentContactRow), contacts)
             if keyed is not None:
@@ -303,25 +362,37 @@ class IncidentRegister:
             return _load(session, incident_id)
 
     def list_incidents(
-        self, where: IncidentFilter, *, limit: int = 50, offset: int = 0, order: IncidentOrder = IncidentOrder.NEWEST
+        self,
+        where: IncidentFilter,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        order: IncidentOrder = IncidentOrder.NEWEST,
+        count_up_to: int | None = None,
+        whole_trails: bool = True,
     ) -> IncidentPage:
-        """The incidents matching `where` in `order` (newest report or soonest due first), `limit` from `offset`."""
-        if not (0 < limit <= MAX_PAGE and offset >= 0):
-            msg = f"limit must be 1-{MAX_PAGE} and offset at least 0"
+        """The incidents matching `where` in `order` (newest report or soonest due first), `limit` from `offset`;
+        matches counted up to `count_up_to` when given (`capped` when more match); without `whole_trails` each
+        trail from the incident's last change of status on."""
+        if not (0 < limit <= MAX_PAGE and offset >= 0) or (count_up_to is not None and count_up_to < 1):
+            msg = f"limit must be 1-{MAX_PAGE}, offset at least 0 and a count cap at least 1"
             raise InvalidInput(msg)
         conditions = _conditions(where)
         with self._transaction() as session:
-            matched = session.scalar(select(func.count()).select_from(IncidentRow).where(*conditions)) or 0
-            # Soonest due first, those without a due time (final, or stored before due times) last.
+            matched = _count(session, conditions, count_up_to)
+            # Soonest due first, those without a due time (final, or stored before due times) last: the order
+            # of the (…, due_at, id) indexes (migration 0018), so a queue's page is read without sorting.
             sort = (
-                (IncidentRow.due_at.is_(None), IncidentRow.due_at, IncidentRow.id)
+                (IncidentRow.due_at.asc().nulls_last(), IncidentRow.id)
                 if order is IncidentOrder.DUE
                 else (IncidentRow.reported_at.desc(), IncidentRow.id)
             )
-            rows = session.scalars(
-                select(IncidentRow).where(*conditions).order_by(*sort).limit(limit).offset(offset)
+            rows = session.execute(
+                select(*_LISTED).where(*conditions).order_by(*sort).limit(limit).offset(offset)
             ).all()
-            return IncidentPage(_with_trails(session, rows), matched)
+            capped = count_up_to is not None and matched > count_up_to
+            incidents = _with_trails(session, rows, whole=whole_trails)
+            return IncidentPage(incidents, min(matched, count_up_to or matched), capped)
 
     def iter_incidents(self, where: IncidentFilter, *, chunk: int = 1000) -> Iterator[Incident]:
         """Every incident matching `where` with its audit trail, oldest report first, read `chunk` at a time."""
@@ -359,14 +430,26 @@ class IncidentRegister:
                 raise NotFound(msg)
             return CleanPhoto(data=row.data, format=PhotoFormat(row.media_type), width=row.width, height=row.height)
 
-    def change_incident(self, incident_id: str, change: Callable[[Incident], Incident]) -> Incident:
-        """Apply `change` (e.g. a workflow step) to the stored incident under a lock and store the result."""
+    def change_incident(
+        self, incident_id: str, change: Callable[[Incident], Incident], *, new_photos: Sequence[CleanPhoto] = ()
+    ) -> Incident:
+        """Apply `change` (e.g. a workflow step) to the stored incident under a lock and store the result.
+
+        `new_photos` are stored under the photo records `change` appended, in order (one record per photo).
+        """
         with self._write_transaction() as session:
             before = _load(session, incident_id, for_update=True)
             after = change(before)
             if after.id != before.id or after.audit[: len(before.audit)] != before.audit:
                 msg = "a change to an incident may only append to its audit trail"
                 raise InvalidInput(msg)
+            if after.photos[: len(before.photos)] != before.photos:
+                msg = "a change to an incident may only add photos"
+                raise InvalidInput(msg)
+            added_photos = after.photos[len(before.photos) :]
+            if added_photos or new_photos:
+                session.execute(insert(IncidentPhotoRow), _photo_rows(incident_id, new_photos, added_photos))
+            count_change(session.connection(), before, after)
             row = session.get_one(IncidentRow, incident_id)
             for name, value in _row(after).items():
                 setattr(row, name, value)
@@ -379,13 +462,7 @@ class IncidentRegister:
 
 def _conditions(where: IncidentFilter) -> list[ColumnElement[bool]]:
     """SQL conditions for a filter (the bbox on lon/lat, exact for points on every backend)."""
-    conditions: list[ColumnElement[bool]] = []
-    if where.status is not None:
-        conditions.append(IncidentRow.status == where.status.value)
-    if where.statuses is not None:
-        conditions.append(IncidentRow.status.in_(sorted(s.value for s in where.statuses)))
-    if where.category is not None:
-        conditions.append(IncidentRow.category == where.category)
+    conditions = kind_conditions(where, IncidentRow.category, IncidentRow.status)
     if where.grid_code is not None:
         conditions.append(IncidentRow.grid_code == where.grid_code)
     if where.community_code is not None:
@@ -394,8 +471,6 @@ def _conditions(where: IncidentFilter) -> list[ColumnElement[bool]]:
         conditions.append(IncidentRow.reported_at >= where.reported_since)
     if where.reported_before is not None:
         conditions.append(IncidentRow.reported_at < where.reported_before)
-    if where.excluded_categories:
-        conditions.append(IncidentRow.category.not_in(sorted(where.excluded_categories)))
     if where.bbox is not None:
         conditions += _in_bbox(where.bbox, where.generalised_m)
     if where.scope is not None:
@@ -411,6 +486,26 @@ def _conditions(where: IncidentFilter) -> list[ColumnElement[bool]]:
         conditions += [IncidentRow.held_since.is_(None), IncidentRow.due_at < where.overdue_at]
     if where.due_by is not None:
         conditions += [IncidentRow.held_since.is_(None), IncidentRow.due_at <= where.due_by]
+    if where.field_task is not None:
+        conditions.append(IncidentRow.field_task == where.field_task.value)
+    return conditions
+
+
+def kind_conditions(
+    where: IncidentFilter,
+    category: ColumnElement[str] | InstrumentedAttribute[str],
+    status: ColumnElement[str] | InstrumentedAttribute[str],
+) -> list[ColumnElement[bool]]:
+    """SQL conditions for a filter's statuses and categories, on the columns of incidents or of their counts."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.status is not None:
+        conditions.append(status == where.status.value)
+    if where.statuses is not None:
+        conditions.append(status.in_(sorted(s.value for s in where.statuses)))
+    if where.category is not None:
+        conditions.append(category == where.category)
+    if where.excluded_categories:
+        conditions.append(category.not_in(sorted(where.excluded_categories)))
     return conditions
 
 

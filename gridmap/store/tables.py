@@ -17,6 +17,7 @@ import shapely
 from geoalchemy2 import Geometry
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -327,15 +329,18 @@ class IncidentRow(Base):
 
     __tablename__ = "incidents"
     __table_args__ = (
-        Index("ix_incidents_status", "status"),
         Index("ix_incidents_category", "category"),
-        Index("ix_incidents_grid_code", "grid_code"),
+        # Migration 0018: the desk's queues, filtered by grid or worker and sorted by due time, read in index order.
+        Index("ix_incidents_grid_due", "grid_code", "due_at", "id"),
+        Index("ix_incidents_worker_due", "worker", "due_at", "id"),
         Index("ix_incidents_community_code", "community_code"),
         Index("ix_incidents_reported_at", "reported_at"),
         Index("ix_incidents_map", "lon", "lat", "reported_at", "category", "status"),  # migration 0005
         Index("ix_incidents_point", "point", postgresql_using="gist").ddl_if(dialect="postgresql"),
-        Index("ix_incidents_due_at", "due_at"),  # migration 0015: queues filtered and sorted by due time
+        Index("ix_incidents_due", "due_at", "id"),  # 0015, with id in 0018: soonest due first, NULLS LAST
+        Index("ix_incidents_status_due", "status", "due_at", "id"),  # 0018: a status's queue by due time
         Index("uq_incidents_number", "number", unique=True),  # 0015: NULL for incidents stored before it
+        Index("ix_incidents_field_task", "field_task"),  # 0016: the workers' queues of tasks
     )
 
     id: Mapped[str] = mapped_column(String(INCIDENT_ID_LENGTH), primary_key=True)
@@ -367,6 +372,9 @@ class IncidentRow(Base):
     number: Mapped[str | None] = mapped_column(String(INCIDENT_NUMBER_LENGTH))
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     held_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The verification or check waiting for the worker, and a near-boundary report's other grid (0016).
+    field_task: Mapped[str | None] = mapped_column(String(16))
+    neighbour_grid_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
 
 
 class IncidentNumberSeries(Base):
@@ -377,6 +385,31 @@ class IncidentNumberSeries(Base):
     prefix: Mapped[str] = mapped_column(String(INCIDENT_NUMBER_LENGTH), primary_key=True)
     day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYYYMMDD
     last: Mapped[int] = mapped_column(Integer)
+
+
+class IncidentCellCount(Base):
+    """Incidents counted per cell of the map quadtree, period, category and status (migration 0017).
+
+    Kept in step with `incidents` by every write, in the same transaction (`gridmap.store.incident_counts`).
+    `generalised_m` is 0 for counts at the exact points, else the public grid the points were generalised to;
+    `span` is day, month or ever, and `start_day` the China-time day the period starts (days since 1970-01-01,
+    0 for ever). Without rowid on SQLite: a view reads a range of the key, stored in key order.
+    """
+
+    __tablename__ = "incident_cell_counts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    generalised_m: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    span: Mapped[str] = mapped_column(String(8), primary_key=True)
+    x: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    y: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    start_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    lon_sum: Mapped[float] = mapped_column(Float)
+    lat_sum: Mapped[float] = mapped_column(Float)
 
 
 class IncidentPhotoRow(Base):
@@ -390,6 +423,9 @@ class IncidentPhotoRow(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Before or after the fix, and when it was added (0016; the reporters' photos: before, at the report).
+    kind: Mapped[str] = mapped_column(String(8), server_default="before")
+    added_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class IncidentContactRow(Base):

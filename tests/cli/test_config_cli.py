@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -63,3 +65,14 @@ def test_serve_refuses_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(app, ["serve", "--port", "9"])
     assert result.exit_code == EXIT_INPUT_ERROR
     assert "refusing to start with unsafe settings" in result.output and "Traceback" not in result.output
+
+
+def test_serve_refuses_a_bad_categories_file_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "categories.toml"
+    path.write_text('[[categories]]\ncode = "other"\nprivate = 1\n', encoding="utf-8")
+    monkeypatch.setenv("GRIDMAP_DATABASE_URL", f"sqlite:///{tmp_path / 'g.db'}")
+    monkeypatch.setenv("GRIDMAP_CATEGORIES_FILE", str(path))
+    result = CliRunner().invoke(app, ["serve", "--port", "9"])
+    assert result.exit_code == EXIT_INPUT_ERROR
+    assert "field 'private' must be true or false" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "g.db").exists()  # refused before the store was opened

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.workflow import AuditAction, Status
 from gridmap.services import incidents as incident_service
 from gridmap.services.locator import LocatorCache
-from gridmap.store.incident_store import KeyedReport
+from gridmap.store.incident_store import IncidentFilter, KeyedReport
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.version_store import VersionInfo
 from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP
@@ -94,3 +95,29 @@ def test_report_advance_rate_and_move(store: BoundaryStore, locators: LocatorCac
     with pytest.raises(Conflict, match="already rated"):
         incident_service.rate(store=store, incident_id=first, rating=4, actor="居民", at=T0 + timedelta(days=2))
     assert len(store.get_incident(first).audit) == 8
+
+
+def test_words_are_searched_in_the_last_90_days_unless_dates_are_given(
+    store: BoundaryStore, locators: LocatorCache, version: VersionInfo
+) -> None:
+    for days_ago in (100, 10):
+        incident_service.report_incident(
+            store=store,
+            locators=locators,
+            version=version,
+            request=request_at(IN_GRID_1),
+            reporter="居民",
+            role="resident",
+            at=T0 - timedelta(days=days_ago),
+        )
+
+    def found(where: IncidentFilter) -> list[datetime]:
+        page = incident_service.list_incidents(store=store, where=where, limit=10, offset=0)
+        return [incident.state.reported_at for incident in page.incidents]
+
+    words = IncidentFilter(text="家的鸡")
+    assert found(incident_service.word_search_window(words, T0)) == [T0 - timedelta(days=10)]
+    dated = replace(words, reported_before=T0)
+    assert found(incident_service.word_search_window(dated, T0)) == [T0 - timedelta(days=10), T0 - timedelta(days=100)]
+    # Without words there is no window.
+    assert incident_service.word_search_window(IncidentFilter(), T0) == IncidentFilter()

@@ -17,7 +17,7 @@ from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.routing import Route
 from gridmap.incidents.workflow import AuditAction, Status
 from gridmap.store import create_engine_for, migrate
-from gridmap.store.incident_store import IncidentFilter, KeyedReport
+from gridmap.store.incident_store import IncidentFilter, IncidentOrder, KeyedReport
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.sql import SqlBoundaryStore
 from tests.store.conftest import sqlite_url
@@ -55,6 +55,7 @@ def incidents_store(store: BoundaryStore) -> Iterator[BoundaryStore]:
         connection.execute(text("DELETE FROM incident_keys"))
         connection.execute(text("DELETE FROM incident_audit"))
         connection.execute(text("DELETE FROM incidents"))
+        connection.execute(text("DELETE FROM incident_cell_counts"))
 
 
 def test_an_incident_reads_back_whole(incidents_store: BoundaryStore) -> None:
@@ -114,6 +115,26 @@ def test_filters_paging_and_the_number_matched(incidents_store: BoundaryStore) -
         store.list_incidents(IncidentFilter(), limit=0)
 
 
+def test_soonest_due_first_those_without_a_due_time_last_and_a_count_that_stops(
+    incidents_store: BoundaryStore,
+) -> None:
+    store = incidents_store
+    due = {1: T0 + timedelta(days=2), 2: None, 3: T0 + timedelta(days=1), 4: T0 + timedelta(days=1), 5: None}
+    for number, due_at in due.items():
+        store.create_incident(replace(incident(number), due_at=due_at))
+    page = store.list_incidents(IncidentFilter(), order=IncidentOrder.DUE)
+    # Equal due times and no due time are ordered by id.
+    assert [i.id for i in page.incidents] == ["I-3", "I-4", "I-1", "I-2", "I-5"]
+    assert (page.matched, page.capped) == (5, False)
+    second = store.list_incidents(IncidentFilter(), order=IncidentOrder.DUE, limit=2, offset=2, count_up_to=3)
+    assert [i.id for i in second.incidents] == ["I-1", "I-2"]
+    assert (second.matched, second.capped) == (3, True)  # counting stopped at 3: at least 3 match
+    exact = store.list_incidents(IncidentFilter(), count_up_to=5)
+    assert (exact.matched, exact.capped) == (5, False)
+    with pytest.raises(InvalidInput, match="count cap"):
+        store.list_incidents(IncidentFilter(), count_up_to=0)
+
+
 def test_a_change_appends_to_the_audit_trail_and_refusals_store_nothing(incidents_store: BoundaryStore) -> None:
     store = incidents_store
     store.create_incident(incident(1))
@@ -139,6 +160,32 @@ def test_migration_0003_adds_and_removes_the_incident_tables(tmp_path: Path) -> 
         migrate.downgrade(engine, "0002")
         tables = set(inspect(engine).get_table_names())
         assert not {"incidents", "incident_audit", "incident_keys"} & tables and "households" in tables
+    finally:
+        engine.dispose()
+
+
+def test_migration_0018_puts_the_queues_in_index_order_and_back(tmp_path: Path) -> None:
+    engine = create_engine_for(sqlite_url(tmp_path))
+
+    def indexes() -> dict[str, list[str | None]]:
+        return {index["name"]: index["column_names"] for index in inspect(engine).get_indexes("incidents")}
+
+    try:
+        migrate.upgrade(engine)
+        queues = indexes()
+        assert queues["ix_incidents_status_due"] == ["status", "due_at", "id"]
+        assert queues["ix_incidents_worker_due"] == ["worker", "due_at", "id"]
+        assert not {"ix_incidents_status", "ix_incidents_due_at", "ix_incidents_grid_code"} & set(queues)
+        with engine.connect() as connection:
+            plan = connection.execute(
+                text("EXPLAIN QUERY PLAN SELECT * FROM incidents ORDER BY due_at NULLS LAST, id LIMIT 200")
+            ).all()
+        steps = " / ".join(row[-1] for row in plan)
+        assert "USING INDEX ix_incidents_due" in steps and "TEMP B-TREE" not in steps  # read in order, no sort
+        migrate.downgrade(engine, "0017")
+        before = indexes()
+        assert before["ix_incidents_status"] == ["status"] and before["ix_incidents_due_at"] == ["due_at"]
+        assert not {"ix_incidents_status_due", "ix_incidents_worker_due", "ix_incidents_due"} & set(before)
     finally:
         engine.dispose()
 

@@ -65,11 +65,11 @@ def _photo() -> bytes:
     return buffer.getvalue()
 
 
-def report(server: Server, grid: dict[str, Any], text: str) -> dict[str, Any]:
+def report(server: Server, grid: dict[str, Any], text: str, category: str = "living_environment") -> dict[str, Any]:
     """A resident's report with a photo well inside `grid`, as the reporting page sends it (multipart, no token)."""
     area = shapely.geometry.shape(grid["geometry"])
     point = area.buffer(-0.2 * area.area**0.5).representative_point()
-    fields = {"category": "living_environment", "lon": str(point.x), "lat": str(point.y), "description": text}
+    fields = {"category": category, "lon": str(point.x), "lat": str(point.y), "description": text}
     boundary = uuid.uuid4().hex
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
@@ -299,3 +299,65 @@ def test_someone_not_signed_in_sees_the_sign_in_box(browser: Any, server: Server
         assert page.locator("#desk").is_hidden()
     finally:
         context.close()
+
+
+def test_before_and_after_photos_side_by_side_and_a_duplicate_marked_from_its_candidates(
+    browser: Any, server: Server, grid: dict[str, Any], tokens: dict[str, str], tmp_path: Path
+) -> None:
+    original = report(server, grid, "路灯不亮 field loop", "public_facilities")
+    again = report(server, grid, "路灯又不亮了 field loop", "public_facilities")
+    for to in ("accepted", "dispatched", "in_progress"):
+        step(server, server.planner_token, original["id"], to)
+
+    # The worker adds a photo of the fix on the phone (kind "after" is offered while the work is in hand).
+    worker = open_desk(browser, server, tokens["worker"], PHONE)
+    w = worker.page
+    open_from_queue(w, "mine", original["id"], "in_progress")
+    w.click("#incident-panel button.action[data-action='photo']")
+    form = w.locator("form.action-form[data-action='photo']")
+    form.locator("input[name='photos']").set_input_files(
+        files=[{"name": "fixed.png", "mimeType": "image/png", "buffer": _photo()}]
+    )
+    assert form.locator("select[name='kind']").input_value() == "after"
+    form.locator("button[type='submit']").click()
+    w.wait_for_selector(".photo-column[data-kind='after'] .photo-thumb img", timeout=WAIT_MS)
+    act(w, "resolved", "已更换灯泡")
+    w.screenshot(path=str(tmp_path / "worker-after-photo.png"))
+
+    # The dispatcher, who asked for a check (核查), sees its chip on the card and the two photos side by side.
+    asked = api(server, server.planner_token, f"incidents/{original['id']}/field-task", {"task": "check"})
+    assert asked["field_task"] == "check"
+    planner = open_desk(browser, server, server.planner_token, DESK)
+    p = planner.page
+    open_from_queue(p, "check", original["id"], "resolved")
+    chip = p.locator(f".incident-card[data-incident-id='{original['id']}'] .chip.field-task")
+    assert chip.get_attribute("data-task") == "check" and chip.inner_text() == "待核查 To check"
+    before = p.locator(".photo-column[data-kind='before'] .photo-thumb img")
+    after = p.locator(".photo-column[data-kind='after'] .photo-thumb img")
+    before.wait_for(timeout=WAIT_MS)
+    after.wait_for(timeout=WAIT_MS)
+    left, right = before.bounding_box(), after.bounding_box()
+    assert left is not None and right is not None
+    assert right["x"] > left["x"] + left["width"] and abs(right["y"] - left["y"]) < 5
+    p.screenshot(path=str(tmp_path / "planner-before-after.png"))
+
+    # The second report offers the first as its original; one click and a confirmation mark it.
+    open_from_queue(p, "file", again["id"], "reported")
+    candidate = p.locator(f"#incident-duplicates li[data-id='{original['id']}']")
+    candidate.wait_for(timeout=WAIT_MS)
+    assert (original.get("number") or original["id"]) in candidate.inner_text()
+    candidate.locator("button.mark-duplicate").click()
+    form = p.locator("form.action-form[data-to='duplicate']")
+    assert form.locator("input[name='duplicate_of']").input_value() == original["id"]
+    form.locator("textarea[name='note']").fill("同一盏路灯")
+    form.locator("button[type='submit']").click()
+    p.wait_for_selector(f"#incident-panel[data-incident-id='{again['id']}'][data-status='duplicate']", timeout=WAIT_MS)
+    assert original["id"] in p.locator("#incident-original").inner_text()
+    p.screenshot(path=str(tmp_path / "planner-duplicate.png"))
+    p.click("#incident-panel button.action[data-action='unlink']")
+    p.locator("form.action-form[data-action='unlink'] button[type='submit']").click()
+    p.wait_for_selector(f"#incident-panel[data-incident-id='{again['id']}'][data-status='reported']", timeout=WAIT_MS)
+    for visit in (worker, planner):
+        assert visit.console_errors == []
+        assert visit.outside_requests() == []
+        visit.page.context.close()

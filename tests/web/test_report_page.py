@@ -455,6 +455,9 @@ def test_the_reporter_rates_a_closed_incident_from_my_reports(report_page: Visit
     page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=20_000)
     rating = item.locator("form.rating")
     rating.wait_for()
+    # The follow-up reads the stage in words and the short number, with the report's key.
+    assert "已办结" in item.locator(".mine-status[data-status='closed']").inner_text()
+    assert item.locator(".mine-number").inner_text() == incident["number"]
     rating.locator("button.star[data-rating='4']").click()
     rating.locator("input").fill("清运及时")
     with page.expect_response(lambda response: response.url.endswith("/rating")) as answer:

@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { dueState, spanWords, stageName } from "../js/desk/due.js";
-import { countText, matchesText, mergeAnswers, queueRequests, queuesFor, sortIncidents } from "../js/desk/queues.js";
+import {
+  countText, fieldTaskChip, matchesText, mergeAnswers, queueRequests, queuesFor, sortIncidents,
+} from "../js/desk/queues.js";
 import { actionsFor, staleWording, stepsFor } from "../js/desk/workflow.js";
 
 const OLD_SERVER = { params: new Set(["status", "category", "grid", "since", "before", "limit", "offset"]) };
@@ -59,6 +61,13 @@ test("answers merge into one list: each incident once, the server's count, or th
   assert.deepEqual(near, { incidents: [incident("d", { near_boundary: true })], count: 1, partial: false });
 });
 
+test("a count the server stopped at shows as a floor: 10000+", () => {
+  const all = queuesFor("planner", OLD_SERVER).at(-1);
+  const answer = { incidents: [incident("a")], matched: 10000, matched_capped: true };
+  assert.equal(countText(mergeAnswers(all, [answer], NO_FILTERS, OLD_SERVER)), "10000+");
+  assert.equal(countText(mergeAnswers(all, [{ ...answer, matched_capped: false }], NO_FILTERS, OLD_SERVER)), "10000");
+});
+
 test("search matches the number, id, words or address, in any case", () => {
   const item = incident("0c1d-uuid", { number: "SN-20261127-0042", description: "路灯不亮", address: "胜利街1号" });
   for (const text of ["sn-20261127-0042", "0042", "0C1D", "路灯", " 胜利街 "]) assert.ok(matchesText(item, text), text);
@@ -75,6 +84,14 @@ test("sorting by due time puts the soonest first and those without a due time la
   assert.deepEqual(sortIncidents(items, "due").map((i) => i.id), ["soon", "late", "none"]);
   assert.deepEqual(sortIncidents(items, "newest")[0].id, "none");
   assert.deepEqual(items.map((i) => i.id), ["late", "none", "soon"]); // the input is left as it was
+});
+
+test("a card's field-task chip names the verification or check the incident waits for", () => {
+  assert.equal(fieldTaskChip(incident("a", { field_task: "verify" })), "待核实 To verify");
+  assert.equal(fieldTaskChip(incident("b", { field_task: "check" })), "待核查 To check");
+  assert.equal(fieldTaskChip(incident("c", { field_task: "survey" })), "survey"); // a task this page does not know
+  assert.equal(fieldTaskChip(incident("d", { field_task: null })), "");
+  assert.equal(fieldTaskChip(incident("e")), ""); // an older server without the field
 });
 
 test("due times are worded in minutes, hours or days, with the server's flags first", () => {
@@ -123,6 +140,21 @@ test("sending back and the time limit's requests are offered where the server ha
   assert.deepEqual(offered("planner", { status: "closed" }), []);
   const [file] = actionsFor("planner", { status: "reported" }, routes);
   assert.deepEqual([file.route, file.body], ["transitions", { to: "accepted" }]);
+});
+
+test("the field loop, photos and unlinking are offered where the server has the routes, by role and task", () => {
+  const routes = new Map(["transitions", "field-task", "field-answer", "photos", "unlink-duplicate"].map((r) => [r, {}]));
+  const offered = (role, incident) => actionsFor(role, incident, routes).map((a) => a.id);
+  const field = (role, incident) => offered(role, incident).filter((id) => !["accepted", "rejected", "duplicate", "closed", "in_progress"].includes(id));
+  assert.deepEqual(field("planner", { status: "reported" }), ["ask-verify", "verified", "refuted", "photo"]);
+  assert.deepEqual(field("worker", { status: "reported" }), ["verified", "refuted", "photo"]); // asking is a dispatcher's
+  assert.deepEqual(field("planner", { status: "reported", field_task: "verify" }), ["verified", "refuted", "photo"]); // asked already
+  assert.deepEqual(field("planner", { status: "resolved" }), ["ask-check", "check-passed", "check-failed", "photo"]);
+  const failed = actionsFor("worker", { status: "resolved" }, routes).find((a) => a.id === "check-failed");
+  assert.deepEqual([failed.route, failed.body, failed.noteRequired], ["field-answer", { task: "check", confirmed: false }, true]);
+  assert.deepEqual(offered("planner", { status: "duplicate" }), ["unlink"]);
+  assert.deepEqual(offered("worker", { status: "duplicate" }), []);
+  assert.deepEqual(field("worker", { status: "in_progress" }), ["resolved", "photo"]);
 });
 
 test("a stale step is explained with who acted and what the incident is now", () => {

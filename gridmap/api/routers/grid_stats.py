@@ -105,11 +105,11 @@ def grid_stats(
     rows = [[row.get(column.key) for column in stats.columns] for row in stats.rows]
     name = f"grid-stats-v{stats.version_id}-{stats.level.value}"
     if table_format is TableFormat.CSV:
-        return _download(table_csv(header, rows), CSV_TYPE, f"{name}.csv")
+        return table_download(table_csv(header, rows), CSV_TYPE, f"{name}.csv")
     shares = [i for i, column in enumerate(stats.columns) if column.kind is Kind.SHARE]
     notes = [f"版本 version {stats.version_id}", *stats.notes]
     body = table_xlsx(header, rows, title="统计 Statistics", shares=shares, notes=notes)
-    return _download(body, XLSX_TYPE, f"{name}.xlsx")
+    return table_download(body, XLSX_TYPE, f"{name}.xlsx")
 
 
 def _json(stats: GridStats) -> dict[str, Any]:
@@ -125,5 +125,6 @@ def _json(stats: GridStats) -> dict[str, Any]:
     }
 
 
-def _download(body: bytes, media_type: str, filename: str) -> Response:
+def table_download(body: bytes, media_type: str, filename: str) -> Response:
+    """A file to save as `filename` (the tables of this router and of the incident scores)."""
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

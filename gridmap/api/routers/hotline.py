@@ -20,7 +20,6 @@ from gridmap.api.routers.geocode import address_matchers
 from gridmap.api.uploads import saved_upload
 from gridmap.errors import InvalidInput
 from gridmap.incidents.hotline import class_map
-from gridmap.incidents.taxonomy import default_taxonomy
 from gridmap.io.orders import (
     CSV_SUFFIXES,
     ORDER_FIELDS,
@@ -99,7 +98,7 @@ def import_orders(
         locators=locators,
         version=versions.default(),
         matcher=address_matchers(request).get(),
-        classes=class_map(default_taxonomy()),
+        classes=class_map(rules.taxonomy),
         rules=rules,
     )
     summary = hotline.import_orders(
@@ -110,7 +109,7 @@ def import_orders(
         role=user.role.value,
         at=datetime.now(UTC),
         dry_run=dry_run,
-        scope=incident_access.staff_scope(store, versions, user),
+        scope=incident_access.staff_scope(versions, user),
     )
     return summary.as_json()
 
@@ -136,7 +135,7 @@ def export_orders(
         moment = hotline.parse_since(since) if since else None
     except InvalidInput as exc:
         raise BadParameter(exc.detail) from None
-    scope = incident_access.staff_scope(store, versions, user)
+    scope = incident_access.staff_scope(versions, user)
     body = write_orders(hotline.export_orders(store=store, since=moment, scope=scope), format=format)
     filename = f"12345-orders.{format.value}"
     return Response(

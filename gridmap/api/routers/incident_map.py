@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from gridmap.api.contract import AnswerRoute
-from gridmap.api.dependencies import AudienceDep, StaffDep, StoreDep
+from gridmap.api.dependencies import AudienceDep, StaffDep, StoreDep, TaxonomyDep
 from gridmap.api.incident_answers import IncidentAreas, IncidentCells, IncidentExtent, IncidentPoints
 from gridmap.api.params import Bbox, parse_bbox
 from gridmap.api.problems import BadParameter
@@ -108,6 +108,7 @@ def incident_cells(
     store: StoreDep,
     shown: AudienceDep,
     where: FilterDep,
+    taxonomy: TaxonomyDep,
     bbox: Annotated[str, Query(description="min lon, min lat, max lon, max lat (WGS-84): the view")],
     zoom: Annotated[float, Query(description=f"The map's zoom, 0-{MAX_ZOOM}")],
     cell_px: Annotated[int, Query(description="Screen pixels a cell spans, 8-256")] = CELL_PX,
@@ -136,7 +137,9 @@ def incident_cells(
     if spans > MAX_CELLS:
         msg = f"bbox {bbox!r} spans {spans} cells at zoom {zoom}, more than {MAX_CELLS}: zoom out or send the view"
         raise BadParameter(msg)
-    cells = incident_map.incident_cells(store=store, where=where, shown=shown, bbox=snapped, cell_deg=cell_deg)
+    cells = incident_map.incident_cells(
+        store=store, where=where, shown=shown, taxonomy=taxonomy, bbox=snapped, cell_deg=cell_deg
+    )
     answer = {"zoom": zoom, "cell_deg": cell_deg, "bbox": list(snapped), "total": sum(cell.count for cell in cells)}
     if shown is not None:
         public, withheld = public_incidents.public_cells(cells, cell_deg, shown.min_group)
@@ -166,10 +169,11 @@ def incident_areas(
     store: StoreDep,
     shown: AudienceDep,
     where: FilterDep,
+    taxonomy: TaxonomyDep,
     level: Annotated[Level, Query(description="community, grid or microgrid")] = Level.GRID,
 ) -> dict[str, Any]:
     """Matching incidents per area code (areas without any are left out; public answers: below k withheld)."""
-    counts = incident_map.incident_area_counts(store=store, where=where, shown=shown, level=level)
+    counts = incident_map.incident_area_counts(store=store, where=where, shown=shown, taxonomy=taxonomy, level=level)
     total = sum(counts.values())
     if shown is None:
         return {"level": level.value, "total": total, "counts": dict(sorted(counts.items()))}
@@ -233,12 +237,16 @@ def incident_points(
     summary="The first and last report time of the matching incidents, and their number",
     response_model=IncidentExtent,
 )
-def incident_extent(store: StoreDep, shown: AudienceDep, where: FilterDep, bbox: BboxQuery = None) -> dict[str, Any]:
+def incident_extent(
+    store: StoreDep, shown: AudienceDep, where: FilterDep, taxonomy: TaxonomyDep, bbox: BboxQuery = None
+) -> dict[str, Any]:
     """The period the matching incidents span (null for none): what the viewer's time slider runs over.
 
     Times only, never a place; in public answers the bbox holds generalised points, so it cannot pin one down.
     """
-    first, last, total = incident_map.incident_extent(store=store, where=where, shown=shown, bbox=parse_bbox(bbox))
+    first, last, total = incident_map.incident_extent(
+        store=store, where=where, shown=shown, taxonomy=taxonomy, bbox=parse_bbox(bbox)
+    )
     return {
         "first": None if first is None else first.isoformat(),
         "last": None if last is None else last.isoformat(),

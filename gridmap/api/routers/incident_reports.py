@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gridmap.api.clients import request_client
@@ -31,7 +30,6 @@ from gridmap.incidents.intake import REPORTER_KEY_MAX, REPORTER_KEY_MIN
 from gridmap.incidents.open311 import parse_report
 from gridmap.incidents.photos import CleanPhoto, PhotoLimits, clean_photos
 from gridmap.incidents.ratelimit import TokenBucketLimiter
-from gridmap.incidents.taxonomy import default_taxonomy
 from gridmap.services import incidents as incident_service
 from gridmap.services.incident_clock import IncidentRules
 from gridmap.services.locator import LocatorCache
@@ -140,7 +138,7 @@ def _store_report(
         "last_name": report.reporter,
         "phone": report.phone,
     }
-    parsed = parse_report(form, default_taxonomy())
+    parsed = parse_report(form, desk.rules.taxonomy)
     user = desk.user
     keyed = None
     if desk.idempotency_key is not None:
@@ -207,10 +205,7 @@ async def create_incident_with_photos(request: Request, desk: ReportDeskDep, set
     refuse_declared_length(request, settings.max_report_bytes)
     client = await limit_public_reports(request, desk.user)
     form = await read_report_form(request, text_fields=IncidentReport.model_fields, max_bytes=settings.max_report_bytes)
-    try:
-        report = IncidentReport.model_validate(form.fields)
-    except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+    report = form.parsed(IncidentReport)
     # Decoding and re-encoding images takes CPU time: off the event loop.
     photos = await run_in_threadpool(clean_photos, form.uploads)
     digests = [hashlib.sha256(upload.data).hexdigest() for upload in form.uploads]

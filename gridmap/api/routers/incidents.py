@@ -32,12 +32,13 @@ from gridmap.api.dependencies import (
 )
 from gridmap.api.incident_answers import IMAGE_MEDIA_TYPES, Incident, IncidentPage, IncidentStatistics
 from gridmap.api.incident_json import incident_body
+from gridmap.api.incident_staff import staff_body
 from gridmap.api.params import MAX_ID, aware_time, parse_bbox, parse_period
 from gridmap.api.privacy_answers import ReporterContact
 from gridmap.api.problems import BadParameter
 from gridmap.errors import InvalidInput, Unauthorized
 from gridmap.incidents.intake import REPORTER_KEY_MAX, point_in_wgs84
-from gridmap.incidents.model import Incident as IncidentRecord
+from gridmap.incidents.model import FieldTask
 from gridmap.incidents.numbers import looks_like_number
 from gridmap.incidents.stats import AreaStats, GroupBy
 from gridmap.incidents.workflow import Status, parse_status
@@ -114,11 +115,20 @@ def list_incidents(
     bbox: Annotated[str | None, Query(description="min lon, min lat, max lon, max lat (WGS-84)")] = None,
     number: Annotated[str | None, Query(max_length=32, description="The short number, e.g. SN-20261127-0042")] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="A number, or words of the text or address")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="A number, or words of the text or address (reported in the last 90 days unless since or "
+            "before is given)",
+        ),
     ] = None,
     overdue: Annotated[bool | None, Query(description="true: only those past their due time (not held)")] = None,
     due_within_hours: Annotated[
         float | None, Query(ge=0, le=2000, description="Only those due within this many working hours (overdue too)")
+    ] = None,
+    field_task: Annotated[
+        FieldTask | None, Query(description="Only those waiting for the worker to verify (核实) or check (核查)")
     ] = None,
     sort: Annotated[IncidentOrder, Query(description="newest (report) or due (soonest first)")] = IncidentOrder.NEWEST,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
@@ -144,7 +154,9 @@ def list_incidents(
         text=None if text is None or looks_like_number(text) else text,
         overdue_at=now if overdue else None,
         due_by=None if due_within_hours is None else incident_clock.due_window(rules, now, due_within_hours),
+        field_task=field_task,
     )
+    where = incident_service.word_search_window(where, now)
     page = incident_service.list_incidents(store=store, where=where, limit=limit, offset=offset, order=sort)
     moment = incident_clock.flags_at(rules, now)
     return {
@@ -153,6 +165,7 @@ def list_incidents(
             for incident in page.incidents
         ],
         "matched": page.matched,
+        "matched_capped": page.capped,
         "limit": limit,
         "offset": offset,
     }
@@ -196,7 +209,8 @@ def get_incident(
     incident_id: Annotated[str, Path(max_length=36)], store: StoreDep, staff: StaffDep, rules: IncidentRulesDep
 ) -> dict[str, Any]:
     """The incident and its audit trail; 404 also for one outside the caller's grids or community."""
-    return _staff_body(incident_access.reachable_incident(store, incident_id, staff.scope), rules)
+    incident = incident_access.reachable_incident(store, incident_id, staff.scope)
+    return staff_body(incident, store=store, staff=staff, rules=rules)
 
 
 @router.post(
@@ -225,7 +239,7 @@ def move_incident(
         scope=staff.scope,
         rules=rules,
     )
-    return _staff_body(incident, rules)
+    return staff_body(incident, store=store, staff=staff, rules=rules)
 
 
 @router.post(
@@ -252,7 +266,7 @@ def send_incident_back(
         note=reason.note,
         scope=staff.scope,
     )
-    return _staff_body(incident, rules)
+    return staff_body(incident, store=store, staff=staff, rules=rules)
 
 
 @router.post(
@@ -279,7 +293,7 @@ def request_hold(
         note=reason.note,
         scope=staff.scope,
     )
-    return _staff_body(incident, rules)
+    return staff_body(incident, store=store, staff=staff, rules=rules)
 
 
 @router.post(
@@ -307,7 +321,7 @@ def request_extension(
         note=request.note,
         scope=staff.scope,
     )
-    return _staff_body(incident, rules)
+    return staff_body(incident, store=store, staff=staff, rules=rules)
 
 
 @router.post(
@@ -335,7 +349,7 @@ def decide_time_request(
         note=decision.note,
         scope=staff.scope,
     )
-    return _staff_body(incident, rules)
+    return staff_body(incident, store=store, staff=staff, rules=rules)
 
 
 @router.post(
@@ -362,13 +376,7 @@ def release_hold(
         note=reason.note,
         scope=staff.scope,
     )
-    return _staff_body(incident, rules)
-
-
-def _staff_body(incident: IncidentRecord, rules: incident_clock.IncidentRules) -> dict[str, Any]:
-    """An incident with its history and its due flags at this moment, as staff routes answer it."""
-    due = incident_clock.flags(incident, incident_clock.flags_at(rules, datetime.now(UTC)))
-    return incident_body(incident, history=True, due=due)
+    return staff_body(incident, store=store, staff=staff, rules=rules)
 
 
 @router.get(
@@ -441,7 +449,7 @@ def move_incident_pin(
         raise Unauthorized(msg)
     lon, lat = point_in_wgs84(move.lon, move.lat, move.datum)
     # A token says more than a key: staff act under their own name and role, within their scope.
-    scope = incident_access.staff_scope(store, versions, user) if user else None
+    scope = incident_access.staff_scope(versions, user) if user else None
     incident = incident_service.move_incident_pin(
         store=store,
         locators=locators,
@@ -479,7 +487,7 @@ def get_incident_contact(
     if user is None and key is None:
         msg = "a reporter's contact needs a dispatcher's token or the reporter's key in header X-Reporter-Key"
         raise Unauthorized(msg)
-    scope = incident_access.staff_scope(store, versions, user) if user and key is None else None
+    scope = incident_access.staff_scope(versions, user) if user and key is None else None
     record = privacy.incident_contact(store, incident_id, user=user, scope=scope, reporter_key=key)
     return privacy.contact_json(record)
 

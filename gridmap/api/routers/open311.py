@@ -15,7 +15,15 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from gridmap.api.contract import AnswerRoute, errors
-from gridmap.api.dependencies import AudienceDep, CurrentUserDep, IncidentRulesDep, LocatorsDep, StoreDep, VersionsDep
+from gridmap.api.dependencies import (
+    AudienceDep,
+    CurrentUserDep,
+    IncidentRulesDep,
+    LocatorsDep,
+    StoreDep,
+    TaxonomyDep,
+    VersionsDep,
+)
 from gridmap.api.incident_answers import Open311Created, Open311Request, Open311Service
 from gridmap.api.problems import BadParameter
 from gridmap.api.routers.incident_reports import REPORT_ANSWERS, limit_public_reports, reporting_staff
@@ -31,7 +39,7 @@ from gridmap.incidents.open311 import (
     request_item,
     services,
 )
-from gridmap.incidents.taxonomy import Taxonomy, default_taxonomy
+from gridmap.incidents.taxonomy import Taxonomy
 from gridmap.services import incidents as incident_service
 from gridmap.services import public_incidents
 from gridmap.store.incident_store import IncidentFilter
@@ -44,9 +52,9 @@ router = APIRouter(route_class=AnswerRoute, prefix="/open311/v2", tags=["open311
     summary="The categories one may report, as Open311 services",
     response_model=list[Open311Service],
 )
-def list_services() -> list[dict[str, Any]]:
+def list_services(taxonomy: TaxonomyDep) -> list[dict[str, Any]]:
     """Every active category; public even when reading is not, since anyone may report."""
-    return services(default_taxonomy())
+    return services(taxonomy)
 
 
 @router.get(
@@ -57,6 +65,7 @@ def list_services() -> list[dict[str, Any]]:
 def list_requests(
     store: StoreDep,
     shown: AudienceDep,
+    taxonomy: TaxonomyDep,
     status: Annotated[str | None, Query(description="open or closed")] = None,
     service_code: Annotated[str | None, Query(max_length=64)] = None,
     page: Annotated[str | None, Query(max_length=12)] = None,
@@ -71,7 +80,6 @@ def list_requests(
     except InvalidInput as exc:
         raise BadParameter(exc.detail) from None
     statuses = None if status is None else frozenset(s for s, shown in OPEN311_STATUS.items() if shown == status)
-    taxonomy = default_taxonomy()
     found = public_incidents.seen_incidents(
         store=store,
         where=IncidentFilter(statuses=statuses, category=service_code),
@@ -121,7 +129,7 @@ async def create_request(
     user = reporting_staff(user)
     await limit_public_reports(request, user)
     form = {name: value for name, value in (await request.form()).items() if isinstance(value, str)}
-    parsed = parse_report(form, default_taxonomy())
+    parsed = parse_report(form, rules.taxonomy)
     incident, _created = await run_in_threadpool(
         incident_service.report_incident,
         store=store,
@@ -144,10 +152,9 @@ async def create_request(
     responses=errors(404),
 )
 def get_request(
-    incident_id: Annotated[str, Path(max_length=36)], store: StoreDep, shown: AudienceDep
+    incident_id: Annotated[str, Path(max_length=36)], store: StoreDep, shown: AudienceDep, taxonomy: TaxonomyDep
 ) -> list[dict[str, Any]]:
     """A list of one item, as GeoReport v2 answers (404 to the public for a private category)."""
-    taxonomy = default_taxonomy()
     incident = public_incidents.seen_incident(store=store, incident_id=incident_id, shown=shown, taxonomy=taxonomy)
     return [_item(incident, taxonomy, shown)]
 

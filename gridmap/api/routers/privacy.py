@@ -51,7 +51,7 @@ class ErasureRequest(ResidentQuery):
 )
 def export_resident(query: ResidentQuery, store: StoreDep, versions: VersionsDep, user: PlannerDep) -> dict[str, Any]:
     """The incidents the resident reported, each with its trail and the contact they gave."""
-    scope = incident_access.staff_scope(store, versions, user)
+    scope = incident_access.staff_scope(versions, user)
     return privacy.export_resident(store, name=query.name, phone=query.phone, scope=scope)
 
 
@@ -63,7 +63,7 @@ def export_resident(query: ResidentQuery, store: StoreDep, versions: VersionsDep
 )
 def erase_resident(request: ErasureRequest, store: StoreDep, versions: VersionsDep, user: PlannerDep) -> dict[str, Any]:
     """The incidents touched and how many contacts and photos were deleted; the incidents themselves stay."""
-    scope = incident_access.staff_scope(store, versions, user)
+    scope = incident_access.staff_scope(versions, user)
     removal = privacy.erase_resident(
         store,
         now=datetime.now(UTC),

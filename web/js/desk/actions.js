@@ -1,6 +1,7 @@
 /* The incident panel's buttons: what this user may do to the incident now (workflow.js `actionsFor`: its
- * workflow steps, sending back, the time limit's requests and decisions), each opening a small form for what it
- * needs (a note, the original of a duplicate, hours, the grid) and sent to its route under /incidents/{id}/. A
+ * workflow steps, the field loop's verifications and checks, photos, sending back, the time limit's requests and
+ * decisions), each opening a small form for what it needs (a note, the original of a duplicate, hours, the grid,
+ * photos and their kind) and sent to its route under /incidents/{id}/. A
  * step refused because somebody acted first (409, or 412 from a server that checks versions) is explained with
  * who acted, from the incident as it is now. */
 import { ApiError, request } from "../api.js";
@@ -37,7 +38,28 @@ function actionBody(action, form) {
   return body;
 }
 
-function actionForm(incident, action, done) {
+function photoFields(incident) {
+  const after = ["dispatched", "in_progress", "resolved"].includes(incident.status);
+  return [
+    el("label", { class: "action-field" }, el("span", null, "照片 Photos"),
+      el("input", { name: "photos", type: "file", accept: "image/jpeg,image/png,image/webp", multiple: "", required: "" })),
+    el("label", { class: "action-field" }, el("span", null, "类型 Kind"),
+      el("select", { name: "kind" },
+        el("option", { value: "before", ...(after ? {} : { selected: "" }) }, "处置前 Before"),
+        el("option", { value: "after", ...(after ? { selected: "" } : {}) }, "处置后 After"))),
+  ];
+}
+
+/** The photo form as multipart: its files, kind and note. */
+function photoBody(form) {
+  const body = new FormData();
+  for (const file of form.elements.namedItem("photos").files) body.append("photos", file);
+  body.append("kind", form.elements.namedItem("kind").value);
+  body.append("note", form.elements.namedItem("note").value.trim());
+  return body;
+}
+
+function actionForm(incident, action, done, preset = {}) {
   const said = el("p", { class: "notice action-message", role: "alert" });
   said.hidden = true;
   const takes = (state.caps.routes.get(action.route) || { fields: new Set() }).fields;
@@ -45,7 +67,8 @@ function actionForm(incident, action, done) {
     el("h3", null, action.label),
     action.note ? noteField(action) : null,
     action.duplicate ? el("label", { class: "action-field" }, el("span", null, "原事件编号 Original incident id"),
-      el("input", { name: "duplicate_of", required: "", maxlength: "36" })) : null,
+      el("input", { name: "duplicate_of", required: "", maxlength: "36", value: preset.duplicate_of || "" })) : null,
+    action.photo ? photoFields(incident) : null,
     action.hours ? el("label", { class: "action-field" }, el("span", null, "延长工作小时 Extra working hours"),
       el("input", { name: "hours", type: "number", min: "0.5", max: "2000", step: "0.5", required: "" })) : null,
     action.to === "dispatched" && takes.has("grid") ? gridField(incident) : null,
@@ -59,7 +82,8 @@ function actionForm(incident, action, done) {
     submit.disabled = true;
     const path = "incidents/" + encodeURIComponent(incident.id);
     try {
-      await done(await request(path + "/" + action.route, { method: "POST", json: actionBody(action, form) }), "");
+      const sent = action.photo ? { body: photoBody(form) } : { json: actionBody(action, form) };
+      await done(await request(path + "/" + action.route, { method: "POST", ...sent }), "");
     } catch (err) {
       if (err instanceof ApiError && STALE.includes(err.status)) {
         const now = await request(path);
@@ -72,6 +96,17 @@ function actionForm(incident, action, done) {
     }
   });
   return form;
+}
+
+/** A button marking `incident` a duplicate of `candidate` (an open incident it may repeat): it opens the duplicate
+ * step's form with the original filled in, in `slot`; null when this user may not mark it. */
+export function markDuplicateButton(incident, candidate, slot, done) {
+  const user = currentUser();
+  const step = user ? actionsFor(user.role, incident, state.caps.routes).find((action) => action.to === "duplicate") : null;
+  if (!step) return null;
+  return el("button", { type: "button", class: "secondary mark-duplicate", "data-original": candidate.id,
+    onclick: () => slot.replaceChildren(actionForm(incident, step, done, { duplicate_of: candidate.id })) },
+  "标记为其重复 Mark as its duplicate");
 }
 
 /** The action buttons for `incident` and this user; `done(incident, conflict)` runs after an action was sent

@@ -1,15 +1,17 @@
 /* The incident panel: the incident's number and status, the due time of its stage, its facts, the
- * near-boundary flag with the candidate grids, photos, the reporter's contact (dispatchers only, on request),
- * the actions this user may take, and its history. Opened by the #incident=<id> route. */
+ * near-boundary flag with the candidate grids, the task waiting for the worker, the duplicate candidates (each
+ * with a button marking this report its duplicate) or the original it repeats, photos before and after the fix
+ * side by side, the reporter's contact (dispatchers only, on request), the actions this user may take, and its
+ * history. Opened by the #incident=<id> route. */
 import { ApiError, request } from "../api.js";
 import { el, factsList } from "../dom.js";
 import { chinaTime } from "../periods.js";
 import { hasRole } from "../session.js";
-import { actionBar } from "./actions.js";
+import { actionBar, markDuplicateButton } from "./actions.js";
 import { dueState, stageName } from "./due.js";
 import { showOnMap } from "./incident-map.js";
 import { incidentLabel } from "./queue-list.js";
-import { forgetPhotos, photoStrip } from "./photos.js";
+import { beforeAfter, forgetPhotos } from "./photos.js";
 import { state } from "./state.js";
 import { CHANNEL_NAMES, statusName } from "./workflow.js";
 
@@ -26,6 +28,18 @@ const ACTION_NAMES = {
   extend_request: "申请延期 Extension asked",
   extend_approve: "批准延期 Extension approved",
   extend_refuse: "驳回延期 Extension refused",
+  verify_request: "请求核实 Verification asked",
+  verify_confirm: "核实属实 Verified",
+  verify_refute: "核实不实 Not as reported",
+  check_request: "请求核查 Check asked",
+  check_pass: "核查通过 Check passed",
+  check_fail: "核查不通过 Check failed",
+  photo: "照片 Photos added",
+  unlink_duplicate: "取消重复 Duplicate unlinked",
+};
+const TASK_NAMES = {
+  verify: "待网格员核实 Waiting for the grid worker to verify the report",
+  check: "待网格员核查 Waiting for the grid worker to check the fix",
 };
 let afterStep = async () => undefined; // set by wireIncidentPanel: reload the queues
 
@@ -78,6 +92,33 @@ function boundaryNotice(incident) {
     candidates.length ? el("div", null, "候选网格 Candidate grids: ", candidates.map(gridName).join("、")) : null);
 }
 
+function taskNotice(incident) {
+  if (!incident.field_task) return null;
+  return el("div", { class: "notice", id: "incident-task", "data-task": incident.field_task },
+    TASK_NAMES[incident.field_task] || incident.field_task);
+}
+
+function duplicateOf(incident) {
+  if (incident.status !== "duplicate" || !incident.duplicate_of) return null;
+  return el("div", { class: "notice", id: "incident-original" }, "重复于 Duplicate of ",
+    el("a", { href: "#incident=" + encodeURIComponent(incident.duplicate_of) }, incident.duplicate_of));
+}
+
+function duplicateCandidates(incident, done) {
+  const candidates = incident.duplicate_candidates || [];
+  if (!candidates.length) return null;
+  const slot = el("div", { class: "action-slot" });
+  return el("section", { class: "duplicates", id: "incident-duplicates", "aria-label": "Duplicate candidates" },
+    el("h3", null, "可能重复 Possible duplicates"),
+    el("ul", { class: "duplicate-list" }, candidates.map((candidate) => el("li", { "data-id": candidate.id },
+      el("a", { href: "#incident=" + encodeURIComponent(candidate.id), class: "incident-number" }, candidate.number || candidate.id),
+      " · ", statusName(candidate.status).split(" ")[0], " · ", Math.round(candidate.distance_m) + " m · ",
+      "相似度 similarity " + Math.round(candidate.similarity), " · ", chinaTime(candidate.reported_at),
+      candidate.description ? el("div", { class: "note" }, candidate.description) : null,
+      markDuplicateButton(incident, candidate, slot, done)))),
+    slot);
+}
+
 function contactPart(incident) {
   if (!hasRole("planner")) return null;
   const box = el("div", { class: "contact", id: "incident-contact" });
@@ -107,10 +148,16 @@ export function renderIncident(incident, conflict) {
   const said = document.getElementById("incident-message");
   said.textContent = conflict || "";
   said.hidden = !conflict;
+  const done = async (now, stale) => {
+    renderIncident(now, stale);
+    await afterStep();
+  };
   const parts = [
     dueLine(incident),
     clockNotice(incident),
+    taskNotice(incident),
     boundaryNotice(incident),
+    duplicateOf(incident),
     incident.description ? el("p", { class: "description" }, incident.description) : null,
     factsList([
       ["编号 Number", incident.number || "—"],
@@ -122,12 +169,10 @@ export function renderIncident(incident, conflict) {
       ["网格 Grid", gridName(incident.grid)],
       ["网格员 Worker", incident.worker || "—"],
     ], { class: "facts" }),
-    actionBar(incident, async (now, stale) => {
-      renderIncident(now, stale);
-      await afterStep();
-    }),
+    actionBar(incident, done),
+    duplicateCandidates(incident, done),
     el("h3", null, "照片 Photos"),
-    photoStrip(incident.photos || []),
+    beforeAfter(incident),
     contactPart(incident),
     el("h3", null, "处理经过 History"),
     history(incident),

@@ -12,6 +12,7 @@ import { closeIncident, openIncident, renderIncident, wireIncidentPanel } from "
 import { drawQueues, loadQueues, wireQueues } from "./queue-list.js";
 import { queuesFor } from "./queues.js";
 import { refreshNow, startPolling, stopPolling } from "./poll.js";
+import { wireScores } from "./scores.js";
 import { state } from "./state.js";
 
 const QUEUE_KEY = "gridmapDeskQueue";
@@ -99,12 +100,14 @@ function shown() {
   document.getElementById("desk").hidden = !staff;
   document.getElementById("role-line").textContent = staff ? user.name : "";
   if (!staff) {
+    wireScores(false);
     stopPolling();
     closeIncident();
     document.body.dataset.ready = "true";
     return;
   }
   drawQueues();
+  wireScores(hasRole("planner"));
   startPolling(reload);
   run(loadGrids)
     .then(() => refreshNow())

@@ -55,3 +55,13 @@ export function photoStrip(paths) {
   });
   return strip;
 }
+
+/** An incident's photos side by side: before (the report's, a verification's) and after the fix, from its
+ * `photo_details` (an older server's `photos` all count as before). */
+export function beforeAfter(incident) {
+  const details = incident.photo_details || (incident.photos || []).map((url) => ({ url, kind: "before" }));
+  const column = (kind, title) => el("div", { class: "photo-column", "data-kind": kind }, el("h4", null, title),
+    photoStrip(details.filter((photo) => photo.kind === kind).map((photo) => photo.url)));
+  return el("div", { class: "before-after", id: "incident-photos" },
+    column("before", "处置前 Before"), column("after", "处置后 After"));
+}

@@ -4,7 +4,7 @@ import { request } from "../api.js";
 import { el } from "../dom.js";
 import { chinaTime } from "../periods.js";
 import { dueState } from "./due.js";
-import { countText, mergeAnswers, queueRequests } from "./queues.js";
+import { countText, fieldTaskChip, mergeAnswers, queueRequests } from "./queues.js";
 import { state } from "./state.js";
 import { CHANNEL_NAMES, statusName } from "./workflow.js";
 
@@ -32,9 +32,11 @@ export function incidentLabel(incident) {
 
 function card(incident) {
   const due = dueState(incident, Date.now());
+  const task = fieldTaskChip(incident);
   const chips = [
     el("span", { class: "chip status-" + incident.status }, statusName(incident.status)),
     due.level ? el("span", { class: "chip due-" + due.level }, due.text) : null,
+    task ? el("span", { class: "chip field-task", "data-task": incident.field_task }, task) : null,
     incident.near_boundary ? el("span", { class: "chip boundary" }, "近边界 Near boundary") : null,
   ];
   const open = incident.id === (state.open && state.open.id);

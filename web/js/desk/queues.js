@@ -20,6 +20,8 @@ const QUEUES = {
   worker: [
     { id: "new", title: "新上报 New reports", requests: [{ status: "reported" }] },
     { id: "mine", title: "我的待办 My work", requests: [{ status: "dispatched" }, { status: "in_progress" }] },
+    { id: "verify", title: "待核实 To verify", requests: [{ field_task: "verify" }], needs: ["field_task"] },
+    { id: "recheck", title: "待核查 To check", requests: [{ field_task: "check" }], needs: ["field_task"] },
     overdue,
     dueSoon,
     everything,
@@ -88,7 +90,7 @@ export function sortIncidents(incidents, sort) {
 
 /** A queue's answers (one per request, in order) as one list: each incident once, kept by what the server
  * did not filter, sorted; `count` is the server's total unless the page filtered, then what it kept
- * (`partial` when some matching incidents were not fetched). */
+ * (`partial` when some matching incidents were not fetched or counted). */
 export function mergeAnswers(queue, answers, filters, caps) {
   const keeps = [];
   if (queue.keep && !(queue.serverParam && Object.keys(queue.serverParam).every((n) => caps.params.has(n)))) keeps.push(queue.keep);
@@ -97,19 +99,31 @@ export function mergeAnswers(queue, answers, filters, caps) {
   const seen = new Map();
   let matched = 0;
   let fetched = 0;
+  let capped = false; // the server stopped counting (at 10,000): the count is a floor
   for (const answer of answers) {
     matched += answer.matched;
+    capped ||= Boolean(answer.matched_capped);
     fetched += answer.incidents.length;
     for (const incident of answer.incidents) {
       if (!seen.has(incident.id) && keeps.every((keep) => keep(incident))) seen.set(incident.id, incident);
     }
   }
   const incidents = sortIncidents([...seen.values()], filters.sort);
-  if (!keeps.length) return { incidents, count: matched, partial: false };
-  return { incidents, count: incidents.length, partial: fetched < matched };
+  if (!keeps.length) return { incidents, count: matched, partial: capped };
+  return { incidents, count: incidents.length, partial: capped || fetched < matched };
 }
 
-/** A queue's count as shown on its tab: "12", or "12+" when the page filtered only what it fetched. */
+// The field task an incident waits for (answers' `field_task`, gridmap/incidents/field_loop.py), as its card's chip.
+const FIELD_TASK_CHIPS = { verify: "待核实 To verify", check: "待核查 To check" };
+
+/** The chip of the field task an incident waits for ("待核实 To verify"), the task's code for one not named
+ * here, or "" when it waits for none. */
+export function fieldTaskChip(incident) {
+  return incident.field_task ? FIELD_TASK_CHIPS[incident.field_task] || incident.field_task : "";
+}
+
+/** A queue's count as shown on its tab: "12", or "12+" when the page filtered only what it fetched or the server
+ * stopped counting. */
 export function countText({ count, partial }) {
   return String(count) + (partial ? "+" : "");
 }

@@ -59,17 +59,41 @@ export function stepsFor(role, status) {
   return (STEPS[status] || []).filter((step) => step.roles.includes(role)).map((step) => ({ ...step, route: "transitions", body: { to: step.to } }));
 }
 
+/* The field loop (gridmap/incidents/field_loop.py): a dispatcher asks for a verification (核实) of a report or a
+ * check (核查) of a fix (POST field-task); any member of staff answers, asked or not (POST field-answer). */
+const FIELD = {
+  reported: [
+    { id: "ask-verify", label: "请求核实 Ask to verify", dispatcher: true, body: { task: "verify" } },
+    { id: "verified", label: "核实属实 Verified", answer: true, body: { task: "verify", confirmed: true } },
+    { id: "refuted", label: "核实不实 Not as reported", answer: true, body: { task: "verify", confirmed: false }, noteRequired: true },
+  ],
+  resolved: [
+    { id: "ask-check", label: "请求核查 Ask for a check", dispatcher: true, body: { task: "check" } },
+    { id: "check-passed", label: "核查通过 Check passed", answer: true, body: { task: "check", confirmed: true } },
+    { id: "check-failed", label: "核查不通过 Check failed", answer: true, body: { task: "check", confirmed: false }, noteRequired: true },
+  ],
+};
+
 /** Every action `role` may take on `incident`: the workflow steps, and where the server has the routes
- * (`routes`, a Set of paths under /incidents/{id}/), sending back and the time limit's hold and extension
- * requests (any member of staff) and decisions (dispatchers). Each is { route, body, label, id, note, ... }. */
+ * (`routes`, a Set of paths under /incidents/{id}/), the field loop's requests and answers, photos, unlinking a
+ * duplicate, sending back and the time limit's hold and extension requests (any member of staff) and decisions
+ * (dispatchers). Each is { route, body, label, id, note, ... }. */
 export function actionsFor(role, incident, routes) {
   const sendBack = routes.has("send-back");
   const actions = stepsFor(role, incident.status).filter((step) => !(sendBack && step.handBack)).map((step) => ({ ...step, id: step.to }));
-  if (!STAFF.includes(role) || !OPEN.includes(incident.status)) return actions;
   const dispatcher = DISPATCHERS.includes(role);
   const offer = (route, extra) => {
     if (routes.has(route)) actions.push({ route, body: {}, ...extra });
   };
+  if (incident.status === "duplicate" && dispatcher) {
+    offer("unlink-duplicate", { id: "unlink", label: "取消重复 Unlink the duplicate", note: true });
+  }
+  if (!STAFF.includes(role) || !OPEN.includes(incident.status)) return actions;
+  for (const action of FIELD[incident.status] || []) {
+    if (action.dispatcher && (!dispatcher || incident.field_task)) continue;
+    offer(action.answer ? "field-answer" : "field-task", { note: true, ...action });
+  }
+  offer("photos", { id: "photo", label: "上传照片 Add photos", note: true, photo: true });
   if (sendBack && (SEND_BACK[incident.status] || []).includes(role)) {
     offer("send-back", { id: "send-back", label: "回退 Send back", note: true, noteRequired: true });
   }

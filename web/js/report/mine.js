@@ -1,4 +1,5 @@
-/* My reports: kept on this device with their reporter keys (localStorage); closed ones may be rated once. */
+/* My reports: kept on this device with their reporter keys (localStorage), each followed with its key (its short
+ * number, its stage in words, the earlier report a duplicate was joined to); closed ones may be rated once. */
 import { ApiError, request } from "../api.js";
 import { el } from "../dom.js";
 import { show } from "./message.js";
@@ -25,6 +26,7 @@ export function remember(incident) {
   const reports = mine().filter((r) => r.id !== incident.id);
   reports.unshift({
     id: incident.id,
+    number: incident.number || null,
     key: state.draft.reporterKey,
     category: incident.category,
     grid: incident.grid,
@@ -34,31 +36,36 @@ export function remember(incident) {
   keepMine(reports);
 }
 
-/** List my reports, then fill in each one's status (Open311) as it arrives. */
+/** List my reports, then fill in each one's stage (GET .../follow-up with its key) as it arrives. */
 export function renderMine() {
   const reports = mine();
   const list = document.getElementById("mine-list");
   show("mine", reports.length > 0);
   list.replaceChildren(...reports.map((report) => el("li", { class: "mine-item", "data-id": report.id },
     el("div", { class: "mine-head" },
-      el("span", { class: "code" }, report.id),
+      el("span", { class: "code mine-number" }, report.number || report.id),
       el("span", null, state.categories.get(report.category) || report.category)),
     el("div", { class: "mine-status hint" }, new Date(report.reportedAt).toLocaleString("zh-CN")))));
   for (const report of reports) {
     const item = list.querySelector('[data-id="' + CSS.escape(report.id) + '"]');
-    request("/open311/v2/requests/" + encodeURIComponent(report.id) + ".json")
-      .then((found) => showMineStatus(item, report, found[0]))
-      .catch(() => null); // the status is a courtesy: the list works without it
+    request("incidents/" + encodeURIComponent(report.id) + "/follow-up", {
+      anonymous: true, quiet: true, headers: { "X-Reporter-Key": report.key || "" },
+    })
+      .then((found) => showMineStatus(item, report, found))
+      .catch(() => null); // the stage is a courtesy: the list works without it
   }
 }
 
 function showMineStatus(item, report, found) {
   if (!item || !found) return;
-  const closed = String(found.status_notes || "").startsWith("closed");
+  if (found.number) item.querySelector(".mine-number").textContent = found.number;
   const status = item.querySelector(".mine-status");
-  status.textContent = (found.status === "open" ? "处理中 open" : "已结束 " + found.status_notes) +
-    " · " + new Date(report.reportedAt).toLocaleString("zh-CN");
-  if (closed && !report.rated) item.append(ratingForm(report));
+  status.dataset.status = found.status;
+  status.textContent = found.stage_zh + " " + found.stage_en + " · " + new Date(report.reportedAt).toLocaleString("zh-CN");
+  if (found.duplicate_of_number) {
+    item.append(el("p", { class: "hint mine-duplicate" }, "与 " + found.duplicate_of_number + " 重复 · duplicate of " + found.duplicate_of_number));
+  }
+  if (found.can_rate && !report.rated) item.append(ratingForm(report));
   if (report.rated) item.append(el("p", { class: "ok" }, "已评价，谢谢 Rated, thank you"));
 }
 
