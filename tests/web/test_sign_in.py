@@ -58,7 +58,7 @@ def test_a_planner_signs_in_stays_signed_in_after_a_reload_and_signs_out(
     visit: Visit, server: Server, tmp_path: Path
 ) -> None:
     page = visit.page
-    assert page.locator(HOUSEHOLD_LAYER, has_text="住户 Households").count() == 0
+    assert page.locator(HOUSEHOLD_LAYER, has_text="住户点 Household points").count() == 0
 
     page.evaluate("document.body.dataset.loaded = ''")
     sign_in(page, "规划员甲", PASSWORDS["规划员甲"])
@@ -67,7 +67,10 @@ def test_a_planner_signs_in_stays_signed_in_after_a_reload_and_signs_out(
     wait_for_role(page, "planner")
     assert page.locator("#signed-in-as").inner_text() == "规划员甲 · 规划员 Planner"
     assert page.locator("#signin-button").inner_text().startswith("退出")
-    assert page.locator(HOUSEHOLD_LAYER, has_text="住户 Households").count() == 1
+    assert page.locator(HOUSEHOLD_LAYER, has_text="住户点 Household points").count() == 1
+    # The pages a planner works on are linked from the top bar; the admin's page and the page shown are not.
+    visible = page.locator("a.page-link:visible")
+    assert visible.evaluate_all("links => links.map(a => a.getAttribute('href'))") == ["/desk", "/edit", "/review"]
     cookie = session_cookie(page)
     assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
     assert page.evaluate("document.cookie").count("gridmap_session") == 0  # no script can read the session id
@@ -78,13 +81,13 @@ def test_a_planner_signs_in_stays_signed_in_after_a_reload_and_signs_out(
     page.reload()
     page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=20_000)
     wait_for_role(page, "planner")
-    assert page.locator(HOUSEHOLD_LAYER, has_text="住户 Households").count() == 1
+    assert page.locator(HOUSEHOLD_LAYER, has_text="住户点 Household points").count() == 1
 
     page.evaluate("document.body.dataset.loaded = ''")
     page.click("#signin-button")
     page.wait_for_function("() => document.body.dataset.signedIn === 'false'", timeout=20_000)
     page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=20_000)
-    assert page.locator(HOUSEHOLD_LAYER, has_text="住户").count() == 0
+    assert page.locator(HOUSEHOLD_LAYER, has_text="住户点").count() == 0
     assert page.locator("#signed-in-as").is_hidden()
     assert session_cookie(page) is None
     assert visit.console_errors == []
@@ -97,8 +100,9 @@ def test_a_viewer_is_signed_in_without_the_household_layer(visit: Visit, server:
     wait_for_role(page, "viewer")
     assert page.locator("#signed-in-as").inner_text() == "查看员乙 · 查看员 Viewer"
     assert page.locator("#signin-button").inner_text().startswith("退出")
-    assert page.locator(HOUSEHOLD_LAYER, has_text="住户 Households").count() == 0
+    assert page.locator(HOUSEHOLD_LAYER, has_text="住户点 Household points").count() == 0
     assert page.locator("#admin-link").is_hidden()
+    assert page.locator("a.page-link:visible").count() == 0  # a viewer's only page is the map shown
 
 
 def test_a_wrong_password_is_said_in_the_box(visit: Visit, server: Server) -> None:

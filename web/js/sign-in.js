@@ -36,19 +36,37 @@ export async function refreshWho() {
   return currentUser();
 }
 
-/** The top bar's parts beside the sign-in button: who is signed in (a button opening their account) and, for an
- * admin, the link to /admin; made once. */
+/** The other pages, each with the least role that may use it: shown in the top bar to whoever may open them. */
+const PAGE_LINKS = [
+  { id: "map-link", href: "/", role: null, label: "地图 Map" },
+  { id: "desk-link", href: "/desk", role: "worker", label: "工作台 Desk" },
+  { id: "edit-link", href: "/edit", role: "planner", label: "编辑 Editor" },
+  { id: "review-link", href: "/review", role: "planner", label: "地址复核 Review" },
+  { id: "admin-link", href: "/admin", role: "admin", label: "用户管理 Users" },
+];
+
+/** The top bar's parts beside the sign-in button: who is signed in (a button opening their account) and the links
+ * to the other pages; made once. */
 function topBarParts() {
   let whoButton = document.getElementById("signed-in-as");
   if (!whoButton) {
     const button = document.getElementById("signin-button");
     whoButton = el("button", { id: "signed-in-as", class: "signin signed-in-as", type: "button", "aria-controls": "token-box" });
     whoButton.hidden = true;
-    const adminLink = el("a", { id: "admin-link", class: "signin report-link", href: "/admin" }, "用户管理 Users");
-    adminLink.hidden = true;
-    button.before(adminLink, whoButton);
+    const links = PAGE_LINKS.map(({ id, href, label }) => el("a", { id, class: "signin report-link page-link", href }, label));
+    for (const link of links) link.hidden = true;
+    button.before(...links, whoButton);
   }
-  return { whoButton, adminLink: document.getElementById("admin-link") };
+  return whoButton;
+}
+
+/** Show the links to the pages the signed-in role may use, except the page shown. */
+function showPageLinks() {
+  const here = window.location.pathname;
+  for (const { id, href, role } of PAGE_LINKS) {
+    const link = document.getElementById(id);
+    link.hidden = href === here || (role !== null && !hasRole(role));
+  }
 }
 
 /** Show on the button, the who-badge and body[data-signed-in]/[data-role] who is signed in; true when somebody is. */
@@ -58,10 +76,10 @@ export function showSignInButton() {
   const button = document.getElementById("signin-button");
   button.textContent = signed ? "退出 Sign out" : "登录 Sign in";
   button.classList.toggle("signed-in", signed);
-  const { whoButton, adminLink } = topBarParts();
+  const whoButton = topBarParts();
   whoButton.hidden = !who;
   whoButton.textContent = who ? who.name + " · " + (ROLE_NAMES[who.role] || who.role) : "";
-  adminLink.hidden = !hasRole("admin") || window.location.pathname === "/admin";
+  showPageLinks();
   document.body.dataset.signedIn = signed ? "true" : "false";
   document.body.dataset.role = who ? who.role : "";
   return signed;
@@ -197,7 +215,7 @@ export function wireSignIn(changed, shown) {
     box.hidden = !box.hidden;
     if (!box.hidden && !currentUser()) document.getElementById("signin-name").focus();
   };
-  topBarParts().whoButton.addEventListener("click", toggleBox);
+  topBarParts().addEventListener("click", toggleBox);
   document.getElementById("signin-button").addEventListener("click", async () => {
     if (!signedIn()) {
       toggleBox();
