@@ -275,7 +275,8 @@ class WalkingNetwork:
     ) -> NearestFacility:
         """Household distances from each node's distance to its nearest facility (as `node_distances` gives).
 
-        A household walks its connector, then to either end of its edge, or along the edge to a facility on it.
+        A household walks its connector, then to either end of its edge, or along the edge to a facility on
+        it: to the nearest facility stop on either side (`facility_stops`), which knows its own way onwards.
         """
         ends = self.household_ends(households) if ends is None else ends
         n = len(households)
@@ -287,19 +288,58 @@ class WalkingNetwork:
         via_v = ends.rest + node_distance[ends.v]
         best = np.minimum(via_u, via_v)
         best_facility = np.where(via_u <= via_v, node_facility[ends.u], node_facility[ends.v])
-        pair_household, pair_facility, direct = same_edge_pairs(self, households, facilities, ends.ok)
-        if len(direct):
-            # direct along the shared edge: keep the shortest per household, then compare with the node routes
-            order = np.lexsort((direct, pair_household))
-            head = np.r_[True, pair_household[order][1:] != pair_household[order][:-1]]
-            chosen = order[head]
-            position = np.searchsorted(ends.ok, pair_household[chosen])
-            shorter = direct[chosen] < best[position]
-            best[position[shorter]] = direct[chosen][shorter]
-            best_facility[position[shorter]] = pair_facility[chosen][shorter]
+        self._walk_to_stops(ends, self.facility_stops(facilities, node_distance, node_facility), best, best_facility)
         distance[ends.ok] = ends.connector + best
         facility[ends.ok] = np.where(np.isfinite(best), best_facility, -1)
         return NearestFacility(distance, facility)
+
+    def _walk_to_stops(self, ends: HouseholdEnds, stops: Stops, best: FloatArray, best_facility: IndexArray) -> None:
+        """Lower `best` (per household of `ends`) where walking along the edge to the stop on either side is shorter.
+
+        Every way from a household to a facility leaves its edge by an end node or first meets the nearest
+        stop on one side, so the end nodes and those two stops are all a household needs.
+        """
+        has_stop = np.zeros(self.n_edges, dtype=bool)
+        has_stop[stops.edge] = True
+        on_stop_edge = np.flatnonzero(has_stop[ends.edge])
+        edge, offset = ends.edge[on_stop_edge], ends.along[on_stop_edge]
+        after = np.searchsorted(stops.key, ends.key[on_stop_edge], side="right")
+        last = len(stops.key) - 1
+        for stop, sign in ((after - 1, 1.0), (np.minimum(after, last), -1.0)):
+            usable = (stops.edge[stop] == edge) & (after - 1 >= 0 if sign > 0 else after <= last)
+            walk = stops.distance[stop] + sign * (offset - stops.offset[stop]) * self.edge_factor[edge]
+            shorter = usable & (walk < best[on_stop_edge])
+            best[on_stop_edge[shorter]] = walk[shorter]
+            best_facility[on_stop_edge[shorter]] = stops.facility[stop[shorter]]
+
+    def facility_stops(self, facilities: Snapped, node_distance: FloatArray, node_facility: IndexArray) -> Stops:
+        """Where facilities meet their edges, sorted along the edges, with the distance from each to the nearest.
+
+        From its connection point a facility's own edge leads to its own connector, to the other facilities
+        on that edge along it, and to the edge's end nodes (at `node_distance`).
+        """
+        ok = np.flatnonzero(facilities.connected)
+        ends = self.household_ends(facilities.take(ok))
+        via_u = ends.offset + node_distance[ends.u]
+        via_v = ends.rest + node_distance[ends.v]
+        distance = np.minimum(via_u, via_v)
+        nearest = np.where(via_u <= via_v, node_facility[ends.u], node_facility[ends.v])
+        stop, other, direct = same_edge_pairs(self, facilities, facilities, ok)  # each facility with itself too
+        order = np.lexsort((direct, stop))
+        head = order[np.r_[True, stop[order][1:] != stop[order][:-1]]] if len(order) else order
+        position = np.searchsorted(ok, stop[head])
+        shorter = direct[head] <= distance[position]
+        distance[position[shorter]] = direct[head][shorter]
+        nearest[position[shorter]] = other[head][shorter]
+        edge, offset = facilities.edge[ok], facilities.offset[ok]
+        by_place = np.lexsort((offset, edge))
+        return Stops(
+            key=(edge + 1j * offset)[by_place],
+            edge=edge[by_place],
+            offset=offset[by_place],
+            distance=distance[by_place],
+            facility=nearest[by_place],
+        )
 
     def household_ends(self, households: Snapped) -> HouseholdEnds:
         """The households' side of the distance computation, shared by every facility type."""
@@ -307,6 +347,9 @@ class WalkingNetwork:
         edge, offset = households.edge[ok], households.offset[ok]
         return HouseholdEnds(
             ok=ok,
+            edge=edge,
+            along=offset,
+            key=edge + 1j * offset,
             u=self.edge_u[edge],
             v=self.edge_v[edge],
             offset=offset * self.edge_factor[edge],
@@ -320,11 +363,25 @@ class HouseholdEnds:
     """Connected households (indices `ok`) with their edge's end nodes and the along-edge distances to them."""
 
     ok: IndexArray
+    edge: IndexArray
+    along: FloatArray  # metres along the edge from u, unweighed
+    key: npt.NDArray[np.complex128]  # edge + 1j * along, to find the household among `Stops`
     u: IndexArray
     v: IndexArray
     offset: FloatArray  # to u (weighed by the edge's factor, as are all along-edge distances in routing)
     rest: FloatArray  # to v
     connector: FloatArray
+
+
+@dataclass(frozen=True)
+class Stops:
+    """Facilities' connection points on their edges, sorted by edge then offset, and the nearest from each."""
+
+    key: npt.NDArray[np.complex128]  # edge + 1j * offset: numpy orders complex numbers by real, then imaginary part
+    edge: IndexArray
+    offset: FloatArray
+    distance: FloatArray  # to the nearest facility, weighed, the facility's connector included
+    facility: IndexArray  # that facility (-1: none)
 
 
 def same_edge_pairs(

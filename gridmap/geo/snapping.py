@@ -1,10 +1,11 @@
 """Nearest point on the nearest line for many points at once: bucket grids of segments, numpy throughout.
 
-Every straight segment of every line is registered in each cell of a square grid (cell size `r`) that its
-bounding box, grown by `r`, touches. A point then only looks at the segments registered in its own cell:
-any segment within `r` of the point is among them, so when the nearest of them lies within `r` it is the
-nearest of all. Distances and projections are computed in numpy on (point, segment) pairs laid out point
-by point, so that the minimum per point is a `reduceat`: no Python loop per point.
+Every straight segment of every line is registered in each cell of a square grid (cells a fraction of `r`
+wide) that its bounding box, grown by `r`, touches and that is near enough to hold a point within `r` of
+it. A point then only looks at the segments registered in its own cell: any segment within `r` of the
+point is among them, so when the nearest of them lies within `r` it is the nearest of all. Distances and
+projections are computed in numpy on (point, segment) pairs laid out point by point, so that the minimum
+per point is a `reduceat`: no Python loop per point.
 
 `r` is chosen per query from the exact distances of a sample of its points: about 95 % of them lie within
 `r` of a street, and settle among a handful of segments each (`r` is rounded up to a power of two metres,
@@ -38,8 +39,8 @@ _FINEST = 4.0  # the finest reach is the widest over this
 # along the edge to the start; edge index. One gather of a row brings everything a pair needs.
 _SX, _SY, _VX, _VY, _INV, _LENGTH, _BEFORE, _EDGE = range(8)
 _GEOMETRY = 5  # the first five columns: all the distance itself needs
-_CELLS_PER_REACH = 2  # cells are this much smaller than the reach: fewer segments per cell, more cells
-_CELLS_PER_SEGMENT = 8  # at most this many grid cells per segment (a province's grid stays small)
+_CELLS_PER_REACH = 4  # cells are this much smaller than the reach: fewer segments per cell, more cells
+_CELLS_PER_SEGMENT = 32  # at most this many grid cells per segment (a province's grid stays small)
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,10 @@ class SegmentIndex:
 
 
 class _Grid:
-    """Segments registered in every cell that their bounding box grown by `reach` touches.
+    """Segments registered in every cell their bounding box grown by `reach` touches, if it can hold a point in reach.
 
     Any cell size is right (a segment within `reach` of a point is registered in the point's cell); cells
-    half the reach wide hold fewer segments each, and the cell count is bounded so the dense CSR stays small.
+    a quarter of the reach wide hold fewer segments each, and the cell count is bounded so the dense CSR stays small.
     """
 
     def __init__(self, table: FloatArray, reach: float) -> None:
@@ -158,7 +159,13 @@ class _Grid:
         segment = np.repeat(np.arange(len(count)), count)
         within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
         self.shape = (int(last_column.max(initial=0)) + 1, int(last_row.max(initial=0)) + 1)
-        keys = (row[segment] + within // width[segment]) * self.shape[0] + column[segment] + within % width[segment]
+        cell_column = column[segment] + within % width[segment]
+        cell_row = row[segment] + within // width[segment]
+        # of the cells the grown box touches, keep those whose centre lies within reach + half a cell's
+        # diagonal of the segment: a point of the cell within reach of the segment lies within that of the centre
+        centre = self.origin + (np.column_stack([cell_column, cell_row]) + 0.5) * self.cell
+        near = _distance_to_segments(centre, table[segment, :_GEOMETRY]) <= reach + self.cell * np.sqrt(0.5)
+        segment, keys = segment[near], (cell_row * self.shape[0] + cell_column)[near]
         order = np.argsort(keys, kind="stable")
         # CSR over every cell of the grid's extent (cells outside it hold nothing)
         self.indptr = np.r_[0, np.cumsum(np.bincount(keys, minlength=self.shape[0] * self.shape[1]))]
@@ -180,6 +187,13 @@ class _Grid:
         # the registered rows lo .. lo + count - 1 of each point, one after the other
         rows = np.arange(int(count.sum())) + np.repeat(lo - (np.cumsum(count) - count), count)
         return _best(xy, self.geometry[rows], self.segment[rows], count, table)
+
+
+def _distance_to_segments(xy: FloatArray, segments: FloatArray) -> FloatArray:
+    """Distance from each point to the segment on its row (rows of the table's first columns)."""
+    dx, dy = xy[:, 0] - segments[:, _SX], xy[:, 1] - segments[:, _SY]
+    t = np.clip((dx * segments[:, _VX] + dy * segments[:, _VY]) * segments[:, _INV], 0.0, 1.0)
+    return np.asarray(np.hypot(dx - segments[:, _VX] * t, dy - segments[:, _VY] * t))
 
 
 def _best(xy: FloatArray, pairs: FloatArray, segment: IndexArray, count: IndexArray, table: FloatArray) -> Nearest:

@@ -252,18 +252,22 @@ class LifeCircle:
             columns[f"{key}_people"] = ok * people
         for minutes, score in self.completeness().items():
             columns[f"complete_{minutes}"] = score
-        table = pd.DataFrame(columns)
-        keys = np.full(len(table), "all", dtype=object) if level is None else self.areas[level].to_numpy()
-        sums = table.groupby(keys, sort=True).sum()
-        shares = sums.copy()
+        if level is None:
+            area, codes = np.zeros(len(people), dtype=np.intp), np.asarray(["all"], dtype=object)
+        else:
+            area, found = pd.factorize(self.areas[level], sort=True)
+            codes = np.asarray(found, dtype=object)
+        sums = {name: np.bincount(area, weights=column, minlength=len(codes)) for name, column in columns.items()}
+        households, people_sum = sums["households"], sums["people"]  # every area listed has a household
+        shares = {"name": [self.area_names.get(str(code), "") for code in codes], **sums}
         for key in FACILITY_TYPES:
-            shares[key] = sums[key] / sums["households"]
-            shares[f"{key}_people"] = np.where(sums["people"] > 0, sums[f"{key}_people"] / sums["people"], 0.0)
+            shares[key] = sums[key] / households
+            shares[f"{key}_people"] = np.divide(
+                sums[f"{key}_people"], people_sum, out=np.zeros(len(codes)), where=people_sum > 0
+            )
         for minutes in LEVEL_MINUTES:
-            shares[f"complete_{minutes}"] = sums[f"complete_{minutes}"] / sums["households"]
-        shares.insert(0, "name", [self.area_names.get(str(code), "") for code in shares.index])
-        shares.index.name = "code"
-        return shares
+            shares[f"complete_{minutes}"] = sums[f"complete_{minutes}"] / households
+        return pd.DataFrame(shares, index=pd.Index(codes, name="code"))
 
     def completeness(self) -> dict[int, npt.NDArray[np.float64]]:
         """Per level (minutes): the share of that level's and lower levels' types each household reaches."""
@@ -355,7 +359,8 @@ class LifeCircle:
 
 def _areas(households: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None, metres: LocalMetres) -> pd.DataFrame:
     """Microgrid, grid and community code per household: the finest level found, parents upwards."""
-    areas = pd.DataFrame({level: np.full(len(households), OUTSIDE, dtype=object) for level in AREA_LEVELS})
+    outside = _categories(np.asarray([OUTSIDE], dtype=object), np.zeros(len(households), dtype=np.intp))
+    areas = pd.DataFrame(dict.fromkeys(AREA_LEVELS, outside))
     if boundaries is None or not len(households):
         return areas
     missing = {"code", "level"} - set(boundaries.columns)
@@ -374,13 +379,21 @@ def _areas(households: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None, me
         found = assign_points(
             x, y, np.asarray(boundaries.geometry.values, dtype=object)[chosen], codes[chosen], metres=metres
         )
-        here = np.where(found.polygon >= 0, codes[chosen][np.maximum(found.polygon, 0)], OUTSIDE)
-        areas[level] = here
+        # each level's codes are looked up per boundary (few), then handed to the households by index
+        labels = np.asarray([*codes[chosen], OUTSIDE], dtype=object)
+        index = np.where(found.polygon >= 0, found.polygon, len(chosen))
+        areas[level] = _categories(labels, index)
         for upper in AREA_LEVELS[position + 1 :]:  # parents of the finest level found
-            here = np.asarray([parents.get(code, OUTSIDE) for code in here], dtype=object)
-            areas[upper] = here
+            labels = np.asarray([parents.get(code, OUTSIDE) for code in labels], dtype=object)
+            areas[upper] = _categories(labels, index)
         break
     return areas
+
+
+def _categories(labels: npt.NDArray[np.object_], index: npt.NDArray[np.intp]) -> pd.Categorical[str]:
+    """`labels[index]` as a categorical: many households share few area codes."""
+    categories, code = np.unique(labels.astype(str), return_inverse=True)
+    return pd.Categorical.from_codes(code[index], categories=pd.Index([str(c) for c in categories]))
 
 
 def _area_names(boundaries: gpd.GeoDataFrame | None) -> dict[str, str]:

@@ -182,6 +182,17 @@ def test_line_street_known_distances() -> None:
     assert nearest.seconds(speed=0.5) == pytest.approx(nearest.distance * 2)
 
 
+def test_a_farther_facility_on_the_same_edge_wins_over_a_nearer_one_far_off_the_street() -> None:
+    """Along one edge the nearest facility is not the one beside you: connectors count too."""
+    network = WalkingNetwork.from_lines([line((0, 0), (1000, 0))])
+    households = network.snap(points((500, 3), (100, 1)))
+    # at 510 but 300 m off the street; at 560 on it; at 380, 20 m off
+    facilities = network.snap(points((510, 300), (560, 0), (380, -20)))
+    nearest = network.nearest_facility(households, facilities)
+    assert nearest.distance == pytest.approx([3 + 60, 1 + 280 + 20])
+    assert nearest.facility.tolist() == [1, 2]
+
+
 def river_town() -> WalkingNetwork:
     """Street grids on both banks of a river (x 400..600), one bridge at y = 0, one overpass without access.
 
