@@ -32,13 +32,12 @@ if [ ! -x .venv/bin/python ]; then
     "$python_bin" -m venv .venv
   fi
 fi
-stamp=.venv/.gridmap-installed
-digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+# pip runs only when the venv lacks a requirement (scripts/venv_complete.py reads what is installed, in a
+# fraction of a second): an edit elsewhere in pyproject.toml reinstalls nothing.
+if ! .venv/bin/python scripts/venv_complete.py 2>/dev/null; then
   say "installing gridmap and its Python dependencies"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[dev]'
-  echo "$digest" > "$stamp"
 fi
 
 # 2. Leaflet and its plugins from npm (served by the app; never a CDN), and eslint for scripts/test.sh.

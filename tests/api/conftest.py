@@ -1,17 +1,22 @@
 """Apps on a real store: SQLite in tmp_path, and PostGIS through tests/conftest.py when a server is there.
 
 Each app starts through its lifespan on a store where the test region was imported and published first, as
-`gridmap demo load` does with the sample region (the server itself loads nothing into an empty store).
+`gridmap demo load` does with the sample region (the server itself loads nothing into an empty store). The region
+is imported and published once per session and backend; each app gets its own copy of that store (a SQLite file
+copied, a PostGIS database made from it as a template), so no test sees another's writes.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient as TestClient
+from sqlalchemy.engine import make_url
 
 from gridmap.api.app import create_app
 from gridmap.services.demo import REGION_FILE, load_demo_region
@@ -24,6 +29,7 @@ SAMPLE_PATH = REGION_FILE  # where the demo loader reads the region, under its d
 BACKENDS = ["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
 
 AppFactory = Callable[..., TestClient]
+PublishedCopy = Callable[[str, Path], str]  # (backend, folder) -> the URL of a new copy
 
 
 def database_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
@@ -38,6 +44,34 @@ def publish_region(url: str, data_dir: Path) -> None:
     """Import and publish the region at data_dir/SAMPLE_PATH into the store at `url` (migrated first on SQLite)."""
     with open_store(url, upgrade=url.startswith("sqlite")) as store:
         load_demo_region(store, data_dir)
+
+
+@pytest.fixture(scope="session")
+def published_databases(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> PublishedCopy:
+    """A factory of new databases holding the test region published, each a copy of one published per backend."""
+    templates: dict[str, str] = {}
+
+    def template(backend: str) -> str:
+        if backend not in templates:
+            folder = tmp_path_factory.mktemp("published")
+            write_region(folder / "sample" / SAMPLE_PATH)
+            url = database_url(backend, folder, request)
+            publish_region(url, folder / "sample")  # closes its store: a template must have no open connection
+            templates[backend] = url
+        return templates[backend]
+
+    def copy(backend: str, folder: Path) -> str:
+        source = template(backend)
+        if backend == "sqlite":
+            target = folder / "gridmap.db"
+            published = closing(sqlite3.connect(source.removeprefix("sqlite:///")))
+            with published as original, closing(sqlite3.connect(target)) as fresh:
+                original.backup(fresh)
+            return f"sqlite:///{target}"
+        url: str = request.getfixturevalue("postgis_databases")(make_url(source).database)
+        return url
+
+    return copy
 
 
 @pytest.fixture(params=BACKENDS)
@@ -57,8 +91,7 @@ def make_client(
     def make(**overrides: Any) -> TestClient:
         folder = tmp_path_factory.mktemp("api")
         write_region(folder / "sample" / SAMPLE_PATH)
-        url = database_url(backend, folder, request)
-        publish_region(url, folder / "sample")
+        url = request.getfixturevalue("published_databases")(backend, folder)
         values: dict[str, Any] = {
             "database_url": url,
             "sample_dir": folder / "sample",

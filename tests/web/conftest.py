@@ -1,4 +1,4 @@
-"""Fixtures shared by the browser tests: one Chromium per module, and a freshly loaded viewer per test."""
+"""Fixtures shared by the browser tests: one Chromium per test process, and a freshly loaded viewer per test."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from playwright import sync_api as playwright_sync
 from tests.web.test_viewer import CHROMIUM, CHROMIUM_ARGS, Server, Visit, _need_chromium, open_viewer
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """Debian's headless Chromium."""
+    """Debian's headless Chromium, one per test process: each test opens its own context (cookies, storage and
+    cache apart) and closes it, so no test sees another's."""
     _need_chromium()
     with playwright_sync.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)

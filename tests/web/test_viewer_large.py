@@ -1,9 +1,14 @@
 """The viewer on a version too large to load whole, in a real headless Chromium against the real app.
 
-The sample generator's region scaled to about 3,500 grids (above the viewer's threshold of 3,000 per level)
-is stored and published in SQLite through the services, with a few households placed in chosen grids. The
-viewer must then ask only for the grids meeting its view, merge what a pan brings without drawing anything
-twice, fetch a searched grid that is far away, and colour the loaded grids by households.
+The sample generator's region with about 340 grids and 1,100 microgrids is stored and published in SQLite
+through the services, with a few households placed in chosen grids. The viewer's size limits are served scaled
+down with it: a level of more than 300 features (not 3,000) is loaded by view, and a view load brings about a
+16th of the features (125, not 2,000; 16 = 4 squared). The generated grids are as dense as in a city ten times
+the size, so every level starts loading exactly two zooms further in than it would with the real budget (the
+view's area shrinks fourfold per zoom), with the levels in the same order and each view holding what a city's
+view would hold, at a tenth of the cost. The viewer must then ask only for the grids meeting its view, merge
+what a pan brings without drawing anything twice, fetch a searched grid that is far away, and colour the loaded
+grids by households.
 """
 
 from __future__ import annotations
@@ -22,11 +27,16 @@ from gridmap.services import boundaries as boundary_service
 from gridmap.store import open_store, upgrade_database
 from gridmap.store.household_store import HouseholdRecord
 from gridmap_demo.region import BOUNDARY_COLUMNS, generate_region
-from tests.web.test_viewer import Visit, _need_chromium, count, running_app
+from tests.web.test_viewer import Visit, _need_chromium, count, open_viewer, running_app
 
 pytestmark = pytest.mark.browser
 
-COMMUNITIES = 690  # about 3,500 grids and 11,000 microgrids: above the viewer's VIEW_LOAD_THRESHOLD of 3,000
+COMMUNITIES = 69  # about 340 grids and 1,100 microgrids: above the scaled VIEW_LOAD_THRESHOLD of 300
+# The viewer's size limits as this test serves them: page module -> (its line, the line scaled down).
+SCALED_LIMITS = {
+    "/js/view-math.js": ("export const VIEW_LOAD_THRESHOLD = 3000;", "export const VIEW_LOAD_THRESHOLD = 300;"),
+    "/js/viewer/view-loading.js": ("const VIEW_BUDGET = 2000;", "const VIEW_BUDGET = 125;"),
+}
 NO_HOUSEHOLDS = ("#ced4da", "#fff1e0")  # the choropleth's colours for no data and for 0 households
 
 
@@ -85,12 +95,39 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LargeServer]:
     _need_chromium()
     folder = tmp_path_factory.mktemp("large")
     frame = _large_frame()
-    assert (frame["level"] == "grid").sum() > 3000
+    assert (frame["level"] == "grid").sum() > 300
     household_grids = _household_grids(frame[frame["level"] == "grid"])
     url = f"sqlite:///{folder / 'gridmap.db'}"
     _store(url, frame, household_grids)
     with running_app(folder, url, folder / "no-sample") as base:
         yield LargeServer(base, frame, household_grids)
+
+
+def serve_scaled_limits(context: Any, scaled: set[str]) -> None:
+    """Serve the page modules holding the viewer's size limits with those scaled down; each path served so is
+    added to `scaled` (a module whose line is not found is served unchanged, and the visit then fails)."""
+
+    def serve(route: Any) -> None:
+        path = urlsplit(route.request.url).path
+        original, smaller = SCALED_LIMITS[path]
+        response = route.fetch()
+        body = response.text()
+        if original in body:
+            scaled.add(path)
+        route.fulfill(response=response, body=body.replace(original, smaller))
+
+    for path in SCALED_LIMITS:
+        context.route(f"**{path}", serve)
+
+
+@pytest.fixture
+def visit(browser: Any, server: LargeServer) -> Iterator[Visit]:
+    """The viewer on the large version, freshly loaded with its size limits scaled down, nobody signed in."""
+    scaled: set[str] = set()
+    opened = open_viewer(browser, server.base, prepare=lambda context: serve_scaled_limits(context, scaled))
+    assert scaled == set(SCALED_LIMITS), "the viewer's size limits moved: update SCALED_LIMITS"
+    yield opened
+    opened.page.context.close()
 
 
 def grid_requests(visit: Visit) -> list[dict[str, list[str]]]:
@@ -234,8 +271,9 @@ def test_household_choropleth_colours_grids_as_they_load(visit: Visit, server: L
     # A grid with households far away: drawn only after the map goes there, and drawn in its colour.
     far = next(code for code in reversed(server.household_grids) if code not in loaded)
     point = server.of_level("grid").set_index("code").loc[far].geometry.representative_point()
+    zoom = max(15, page.evaluate("window.gridmapViewer.viewLoading.minZoom.grid"))  # where grids are drawn
     move_and_wait(
-        page, "p => window.gridmapViewer.map.setView([p[1], p[0]], 15, { animate: false })", [point.x, point.y]
+        page, "a => window.gridmapViewer.map.setView([a[1], a[0]], a[2], { animate: false })", [point.x, point.y, zoom]
     )
     colour = fill_colours(page, [far])[far]
     assert colour is not None and colour not in NO_HOUSEHOLDS
@@ -245,6 +283,7 @@ def test_household_choropleth_colours_grids_as_they_load(visit: Visit, server: L
 def test_load_all_forces_the_whole_version(browser: Any, server: LargeServer) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 860}, locale="zh-CN")
     try:
+        serve_scaled_limits(context, set())  # as every visit here, though ?load=all does not look at them
         page = context.new_page()
         page.goto(server.base + "/?load=all")
         page.wait_for_function("() => document.body.dataset.loaded === 'true'", timeout=60_000)
