@@ -92,6 +92,15 @@ def test_the_incident_filters_open_over_the_map(phone_visit: Visit) -> None:
     page.evaluate("window.gridmapIncidents.show('incidents')")
     category = page.locator("#incident-category")
     category.wait_for(state="visible", timeout=20_000)
+    # The panel scrolls the filters into place: wait until nothing covers the list's centre, then measure.
+    page.wait_for_function(
+        """() => {
+            const box = document.getElementById("incident-category").getBoundingClientRect();
+            const at = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+            return at !== null && at.id === "incident-category";
+        }""",
+        timeout=20_000,
+    )
     box = category.bounding_box()
     map_box = page.locator("#map").bounding_box()
     assert box is not None and map_box is not None
