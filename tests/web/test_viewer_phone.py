@@ -92,24 +92,28 @@ def test_the_incident_filters_open_over_the_map(phone_visit: Visit) -> None:
     page.evaluate("window.gridmapIncidents.show('incidents')")
     category = page.locator("#incident-category")
     category.wait_for(state="visible", timeout=20_000)
-    # The panel scrolls the filters into place: wait until nothing covers the list's centre, then measure.
-    page.wait_for_function(
+    # The panel scrolls the filters into place and the summary above them fills in when the counts arrive: wait for
+    # the summary, then until the list has stayed put and uncovered for a few frames, and measure in that same frame.
+    page.locator("#incidents-summary").filter(has_text="起").wait_for(timeout=20_000)
+    measured = page.wait_for_function(
         """() => {
             const box = document.getElementById("incident-category").getBoundingClientRect();
             const at = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
-            return at !== null && at.id === "incident-category";
+            const key = [box.x, box.y, box.width, box.height].join();
+            const seen = window.filtersSeen ?? { key: "", still: 0 };
+            const uncovered = at?.id === "incident-category";
+            window.filtersSeen = { key, still: key === seen.key && uncovered ? seen.still + 1 : 0 };
+            if (window.filtersSeen.still < 5) return null;
+            const map = document.getElementById("map").getBoundingClientRect();
+            return { top: box.y, bottom: box.bottom, mapTop: map.y, mapBottom: map.bottom, mapHeight: map.height };
         }""",
+        polling="raf",
         timeout=20_000,
-    )
-    box = category.bounding_box()
-    map_box = page.locator("#map").bounding_box()
-    assert box is not None and map_box is not None
-    # Over the map, on screen, not covered by anything, and the page itself does not scroll.
-    assert map_box["y"] <= box["y"] and box["y"] + box["height"] <= map_box["y"] + map_box["height"] <= PHONE["height"]
-    centre = [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]
-    assert page.evaluate("p => document.elementFromPoint(p[0], p[1]).id", centre) == "incident-category"
+    ).json_value()
+    # Over the map, on screen, not covered by anything (checked above), and the page itself does not scroll.
+    assert measured["mapTop"] <= measured["top"] and measured["bottom"] <= measured["mapBottom"] <= PHONE["height"]
     assert page.evaluate("document.scrollingElement.scrollHeight") <= PHONE["height"]
-    assert map_box["height"] > PHONE["height"] / 2
+    assert measured["mapHeight"] > PHONE["height"] / 2
     page.locator("#panel-fold").tap()  # the panel folds back to its bar, giving the map back
     assert category.is_hidden()
     assert phone_visit.console_errors == []
