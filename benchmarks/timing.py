@@ -32,18 +32,21 @@ def peak_memory_bytes() -> int:
 
 
 class Timing:
-    """Best wall time and highest peak memory over the runs of one side of a comparison."""
+    """Best wall time, best CPU time of this process and highest peak memory over the runs of one side of a
+    comparison."""
 
     def __init__(self, function: Callable[[], Any]) -> None:
         self.function = function
         self.seconds = float("inf")
+        self.cpu_seconds = float("inf")
         self.peak_bytes = -1
         self.result: Any = None
 
     def run(self) -> None:
         """One more run."""
         reset = reset_peak_memory()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         self.result = self.function()
         self.seconds = min(self.seconds, time.perf_counter() - start)
+        self.cpu_seconds = min(self.cpu_seconds, time.process_time() - cpu_start)
         self.peak_bytes = max(self.peak_bytes, peak_memory_bytes() if reset else -1)

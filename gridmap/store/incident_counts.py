@@ -10,13 +10,18 @@ finer counted one by halving the cell numbers.
 Counts are kept at the exact points and at the points generalised to the public grid (`PUBLIC_GRID_M`), for
 the levels of `COUNTED_LEVELS`, per China-time day, month and for all time (`Span`); per day only down to
 `FINEST_DAY_LEVEL`, below which a cell's day holds about one incident and a view reads the incidents
-themselves. Every write of an incident changes its rows in its own transaction (`CountChanges`);
+themselves.
+
+Counts per community, grid and microgrid (`AREAS`, by the codes each incident was routed to) are kept per day,
+month and for all time as well: the choropleth's counts per area and the time slider's extent read them.
+
+Every write of an incident changes its rows of both in its own transaction (`CountChanges`);
 `recount_incidents` rebuilds them all from the incidents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -24,13 +29,14 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Table, bindparam, delete, select
+from sqlalchemy import Connection, Delete, Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gridmap.geo.generalise import DEFAULT_SIZE_M, CellMath, cell_centre
+from gridmap.geo.hierarchy import Level
 from gridmap.incidents.model import Incident
-from gridmap.store.tables import IncidentCellCount, IncidentRow
+from gridmap.store.tables import IncidentAreaCount, IncidentCellCount, IncidentRow
 
 QUADTREE_ROOT_DEG = 60 * 360 / 256  # 84.375: a 60-pixel cell at zoom 0 (256 pixels span 360 degrees)
 COUNTED_LEVELS = (11, 13, 15, 17)  # a view at level z reads the first counted level at or below z
@@ -44,10 +50,16 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 KEY = ["generalised_m", "level", "span", "x", "y", "start_day", "category", "status"]
 SUMS = ["count", "lon_sum", "lat_sum"]
 COUNTS = cast(Table, IncidentCellCount.__table__)  # declarative classes type their table loosely
+AREA_KEY = ["level", "span", "start_day", "code", "category", "status"]
+AREA_COUNTS = cast(Table, IncidentAreaCount.__table__)
+NO_AREA = ""  # the code of the incidents routed to no area of a level
 _WRITE_BATCH = 10_000  # rows per executemany
 _COMPACT_ROWS = 2_000_000  # pending rows that are merged before more are added
 _READ_PARTITION = 50_000
-CountColumns = dict[str, npt.NDArray[Any]]  # count rows as equally long columns: KEY, then SUMS
+CountColumns = dict[str, npt.NDArray[Any]]  # count rows as equally long columns: a key, then its sums
+# What the counts of an incident depend on: lon, lat, category, status, reported_at and its community, grid and
+# microgrid codes.
+CountedFields = tuple[float, float, str, str, datetime, str | None, str | None, str | None]
 
 # The generalisation formula on numpy arrays (`gridmap.geo.generalise`), as the SQL of the public answers runs it.
 NUMPY_CELL_MATH = CellMath(floor=np.floor, cos_degrees=lambda d: np.cos(np.radians(d)), abs=np.abs)
@@ -99,34 +111,74 @@ def spans_at(level: int) -> tuple[Span, ...]:
 
 @dataclass(frozen=True)
 class CountedColumns:
-    """What the counts depend on, for many incidents at once: points, category, status and China-time day."""
+    """What the counts depend on, for many incidents at once: points, category, status, China-time day and the
+    codes of the areas they were routed to (`NO_AREA` for none), by level."""
 
     lon: npt.NDArray[np.float64]
     lat: npt.NDArray[np.float64]
     category: npt.NDArray[np.object_]
     status: npt.NDArray[np.object_]
     day: npt.NDArray[np.int64]
+    codes: dict[Level, npt.NDArray[np.object_]]
 
     @classmethod
-    def of(cls, rows: Sequence[tuple[float, float, str, str, datetime]]) -> CountedColumns:
-        """Columns of (lon, lat, category, status, reported_at) rows."""
+    def of(cls, rows: Sequence[CountedFields]) -> CountedColumns:
+        """Columns of `CountedFields` rows."""
         return cls(
             lon=np.array([row[0] for row in rows], dtype=np.float64),
             lat=np.array([row[1] for row in rows], dtype=np.float64),
             category=np.array([row[2] for row in rows], dtype=object),
             status=np.array([row[3] for row in rows], dtype=object),
             day=np.array([china_day(row[4]) for row in rows], dtype=np.int64),
+            codes={
+                level: np.array([row[5 + number] or NO_AREA for row in rows], dtype=object)
+                for number, level in enumerate(Level)
+            },
         )
 
+    @classmethod
+    def joined(cls, parts: Sequence[CountedColumns]) -> CountedColumns:
+        """The columns of `parts` one after the other."""
+        return cls(
+            lon=np.concatenate([part.lon for part in parts]),
+            lat=np.concatenate([part.lat for part in parts]),
+            category=np.concatenate([part.category for part in parts]),
+            status=np.concatenate([part.status for part in parts]),
+            day=np.concatenate([part.day for part in parts]),
+            codes={level: np.concatenate([part.codes[level] for part in parts]) for level in Level},
+        )
 
-def counted_fields(incident: Incident) -> tuple[float, float, str, str, datetime]:
+    def periods(self) -> dict[Span, npt.NDArray[np.int64]]:
+        """The first day of each incident's day, month and all time (day 0)."""
+        return {Span.DAY: self.day, Span.MONTH: month_starts(self.day), Span.EVER: np.zeros_like(self.day)}
+
+
+def counted_fields(incident: Incident) -> CountedFields:
     """The fields of an incident its counts depend on."""
-    return incident.lon, incident.lat, incident.category, incident.status.value, incident.state.reported_at
+    route = (incident.community_code, incident.grid_code, incident.microgrid_code)
+    return incident.lon, incident.lat, incident.category, incident.status.value, incident.state.reported_at, *route
 
 
-def _keyed_parts(columns: CountedColumns, weight: int) -> Iterator[CountColumns]:
-    """The incidents' rows, ungrouped, as columns: one part per placement, level and period, each incident once."""
-    starts = {Span.DAY: columns.day, Span.MONTH: month_starts(columns.day), Span.EVER: np.zeros_like(columns.day)}
+def _area_parts(columns: CountedColumns, weight: int) -> Iterator[CountColumns]:
+    """The incidents' area rows, ungrouped, as columns: one part per level and period, each incident once."""
+    size = len(columns.day)
+    for level in Level:
+        for span, start in columns.periods().items():
+            yield {
+                "level": np.full(size, level.value, dtype=object),
+                "span": np.full(size, span.value, dtype=object),
+                "start_day": start,
+                "code": columns.codes[level],
+                "category": columns.category,
+                "status": columns.status,
+                "count": np.full(size, weight),
+            }
+
+
+def _cell_parts(columns: CountedColumns, weight: int) -> Iterator[CountColumns]:
+    """The incidents' cell rows, ungrouped, as columns: one part per placement, level and period, each incident
+    once."""
+    starts = columns.periods()
     placed = {EXACT: (columns.lon, columns.lat)}
     placed[PUBLIC_GRID_M] = cell_centre(columns.lon, columns.lat, float(PUBLIC_GRID_M), NUMPY_CELL_MATH)
     size = len(columns.day)
@@ -151,12 +203,28 @@ def _keyed_parts(columns: CountedColumns, weight: int) -> Iterator[CountColumns]
                 }
 
 
-def _grouped(rows: CountColumns) -> CountColumns:
+@dataclass(frozen=True)
+class Tally:
+    """A table of kept counts: its key columns, the columns summed per key (`count` first), and its rows of some
+    incidents (ungrouped, counted with a weight)."""
+
+    table: Table
+    key: list[str]
+    sums: list[str]
+    parts: Callable[[CountedColumns, int], Iterator[CountColumns]]
+
+
+CELLS = Tally(COUNTS, KEY, SUMS, _cell_parts)
+AREAS = Tally(AREA_COUNTS, AREA_KEY, ["count"], _area_parts)
+TALLIES = (CELLS, AREAS)
+
+
+def _grouped(tally: Tally, rows: CountColumns) -> CountColumns:
     """Rows with the same key summed into one, in key order (numpy: fast for one incident and for millions)."""
-    labels, codes = zip(*(np.unique(rows[name], return_inverse=True) for name in KEY), strict=True)
+    labels, codes = zip(*(np.unique(rows[name], return_inverse=True) for name in tally.key), strict=True)
     keys, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
-    grouped = {name: labels[number][keys[:, number]] for number, name in enumerate(KEY)}
-    for name in SUMS:
+    grouped = {name: labels[number][keys[:, number]] for number, name in enumerate(tally.key)}
+    for name in tally.sums:
         grouped[name] = np.bincount(inverse.ravel(), weights=rows[name], minlength=len(keys))
     grouped["count"] = grouped["count"].round().astype(np.int64)
     return grouped
@@ -171,51 +239,65 @@ def _where(rows: CountColumns, chosen: npt.NDArray[np.bool_]) -> CountColumns:
 
 
 @dataclass
+class _Pending:
+    """Grouped changes to one tally not written yet, and how many rows they hold."""
+
+    parts: list[CountColumns] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
 class CountChanges:
     """Changes to the counts gathered from incidents added and removed, written with `write` in one go."""
 
-    _pending: list[CountColumns] = field(default_factory=list)
-    _rows: int = 0
+    _pending: dict[str, _Pending] = field(default_factory=dict)
 
-    def add(self, incidents: Sequence[tuple[float, float, str, str, datetime]], weight: int = 1) -> None:
-        """Count the incidents' (lon, lat, category, status, reported_at) once more (`weight` -1: once less)."""
+    def add(self, incidents: Sequence[CountedFields], weight: int = 1) -> None:
+        """Count the incidents once more (`weight` -1: once less)."""
         if not incidents:
             return
-        part = _grouped(_joined(list(_keyed_parts(CountedColumns.of(incidents), weight))))
-        self._pending.append(part)
-        self._rows += len(part["count"])
-        if self._rows > _COMPACT_ROWS:
-            self._pending = [self._merged()]
-            self._rows = len(self._pending[0]["count"])
-
-    def _merged(self) -> CountColumns:
-        merged = _grouped(_joined(self._pending))
-        # A pin moved within a cell leaves its count and changes its sums.
-        return _where(merged, np.logical_or.reduce([merged[name] != 0 for name in SUMS]))
+        columns = CountedColumns.of(incidents)
+        for tally in TALLIES:
+            pending = self._pending.setdefault(tally.table.name, _Pending())
+            part = _grouped(tally, _joined(list(tally.parts(columns, weight))))
+            pending.parts.append(part)
+            pending.rows += len(part["count"])
+            if pending.rows > _COMPACT_ROWS:
+                pending.parts = [_merged(tally, pending.parts)]
+                pending.rows = len(pending.parts[0]["count"])
 
     def write(self, connection: Connection) -> None:
         """Add the gathered changes to the stored counts, deleting the rows they bring to zero."""
-        if not self._pending:
-            return
-        changes = self._merged()
-        add_counts(connection, changes)
-        emptied = _where(changes, changes["count"] < 0)
-        for batch in _batches({f"k_{name}": emptied[name] for name in KEY}):
-            connection.execute(_DELETE_EMPTIED, batch)
-        self._pending, self._rows = [], 0
+        for tally in TALLIES:
+            pending = self._pending.pop(tally.table.name, None)
+            if pending is None:
+                continue
+            changes = _merged(tally, pending.parts)
+            add_counts(connection, tally, changes)
+            emptied = _where(changes, changes["count"] < 0)
+            for batch in _batches({f"k_{name}": emptied[name] for name in tally.key}):
+                connection.execute(_delete_emptied(tally), batch)
 
 
-_DELETE_EMPTIED = delete(COUNTS).where(
-    *(COUNTS.c[name] == bindparam(f"k_{name}") for name in KEY), COUNTS.c["count"] <= 0
-)
+def _merged(tally: Tally, parts: list[CountColumns]) -> CountColumns:
+    merged = _grouped(tally, _joined(parts))
+    # A pin moved within a cell leaves its count and changes its sums.
+    return _where(merged, np.logical_or.reduce([merged[name] != 0 for name in tally.sums]))
 
 
-def add_counts(connection: Connection, changes: CountColumns) -> None:
-    """Add rows of changes (KEY and SUMS columns, one row per key) to the stored counts."""
+def _delete_emptied(tally: Tally) -> Delete:
+    columns = tally.table.c
+    return delete(tally.table).where(
+        *(columns[name] == bindparam(f"k_{name}") for name in tally.key), columns["count"] <= 0
+    )
+
+
+def add_counts(connection: Connection, tally: Tally, changes: CountColumns) -> None:
+    """Add rows of changes (the tally's key and sums, one row per key) to its stored counts."""
     upsert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(COUNTS)
+    statement = upsert(tally.table)
     statement = statement.on_conflict_do_update(
-        index_elements=KEY, set_={name: COUNTS.c[name] + statement.excluded[name] for name in SUMS}
+        index_elements=tally.key, set_={name: tally.table.c[name] + statement.excluded[name] for name in tally.sums}
     )
     for batch in _batches(changes):
         connection.execute(statement, batch)
@@ -242,23 +324,31 @@ def count_change(connection: Connection, before: Incident | None, after: Inciden
     changes.write(connection)
 
 
-def recount_incidents(connection: Connection) -> int:
-    """Replace every count by a count of the stored incidents; the number of count rows written."""
-    connection.execute(delete(COUNTS))
-    columns = (IncidentRow.lon, IncidentRow.lat, IncidentRow.category, IncidentRow.status, IncidentRow.reported_at)
-    result = connection.execute(select(*columns).execution_options(yield_per=_READ_PARTITION))
-    read = [CountedColumns.of(list(rows)) for rows in result.partitions()]
+_COUNTED = (
+    IncidentRow.lon,
+    IncidentRow.lat,
+    IncidentRow.category,
+    IncidentRow.status,
+    IncidentRow.reported_at,
+    IncidentRow.community_code,
+    IncidentRow.grid_code,
+    IncidentRow.microgrid_code,
+)
+
+
+def recount_incidents(connection: Connection, tallies: Sequence[Tally] = TALLIES) -> int:
+    """Replace every count of `tallies` by a count of the stored incidents; the number of count rows written."""
+    for tally in tallies:
+        connection.execute(delete(tally.table))
+    result = connection.execute(select(*_COUNTED).execution_options(yield_per=_READ_PARTITION))
+    read = [CountedColumns.of(cast(Sequence[CountedFields], rows)) for rows in result.partitions()]
     if not read:
         return 0
-    everything = CountedColumns(
-        *(
-            np.concatenate([getattr(part, name) for part in read])
-            for name in ("lon", "lat", "category", "status", "day")
-        )
-    )
+    everything = CountedColumns.joined(read)
     written = 0
-    for part in _keyed_parts(everything, 1):
-        rows = _grouped(part)
-        add_counts(connection, rows)
-        written += len(rows["count"])
+    for tally in tallies:
+        for part in tally.parts(everything, 1):
+            rows = _grouped(tally, part)
+            add_counts(connection, tally, rows)
+            written += len(rows["count"])
     return written

@@ -233,6 +233,9 @@ class GridFeature(Base):
     worker: Mapped[str | None] = mapped_column(String(PERSON_LENGTH))
     households_target: Mapped[int | None] = mapped_column(Integer)
     geometry: Mapped[BaseGeometry] = mapped_column(GeometryType())
+    # The draft's edit_seq after the edit, undo or redo that added the row; NULL when the version was made with it
+    # (migration 0020): a draft import tells features added since a file's export from those the file deleted.
+    added_seq: Mapped[int | None] = mapped_column(Integer)
 
     # Optimistic locking: every ORM UPDATE carries "AND revision = <loaded revision>", and the store sets
     # the new revision itself (an import keeps it when nothing changed).
@@ -410,6 +413,27 @@ class IncidentCellCount(Base):
     count: Mapped[int] = mapped_column(Integer)
     lon_sum: Mapped[float] = mapped_column(Float)
     lat_sum: Mapped[float] = mapped_column(Float)
+
+
+class IncidentAreaCount(Base):
+    """Incidents counted per community, grid or microgrid, period, category and status (migration 0019).
+
+    Kept in step with `incidents` by every write, in the same transaction (`gridmap.store.incident_counts`).
+    `level` is community, grid or microgrid and `code` the area's code, '' for incidents routed to none at that
+    level (so each level counts every incident); `span` and `start_day` as in `IncidentCellCount`. Without rowid
+    on SQLite: a period of a level is one range of the key.
+    """
+
+    __tablename__ = "incident_area_counts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    span: Mapped[str] = mapped_column(String(8), primary_key=True)
+    start_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class IncidentPhotoRow(Base):

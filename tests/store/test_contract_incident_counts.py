@@ -1,5 +1,6 @@
-"""The incident map's kept counts on SQLite and PostGIS: equal to a recount after any writes, the same cells as
-counting the incidents themselves (sample incidents, every filter), and filled by migration 0017."""
+"""The incident map's kept counts on SQLite and PostGIS: equal to a recount after any writes, the same cells, counts
+per area and extent as counting the incidents themselves (sample incidents, every filter), and filled by
+migrations 0017 (cells) and 0019 (areas)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
+from gridmap.geo.hierarchy import Level
 from gridmap.incidents.model import Incident
 from gridmap.incidents.taxonomy import default_taxonomy
 from gridmap.incidents.workflow import Status
 from gridmap.io.incidents import read_incidents
 from gridmap.store import create_engine_for, migrate, open_store
-from gridmap.store.incident_counts import COUNTS, KEY, cell_degrees
-from gridmap.store.incident_store import IncidentCell, IncidentFilter
+from gridmap.store.incident_counts import AREA_COUNTS, AREA_KEY, COUNTS, KEY, cell_degrees
+from gridmap.store.incident_store import IncidentCell, IncidentFilter, RemovalReason
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.sql import SqlBoundaryStore
 from tests.store.conftest import sqlite_url
@@ -30,6 +32,7 @@ from tests.store.test_contract_incidents import incident
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "incidents.geojson"
 CHINA = timezone(timedelta(hours=8))
 CountRows = dict[tuple[object, ...], tuple[int, float, float]]
+AreaRows = dict[tuple[object, ...], int]
 
 
 def _empty(store: BoundaryStore) -> None:
@@ -38,6 +41,7 @@ def _empty(store: BoundaryStore) -> None:
         for table in ("incident_keys", "incident_audit", "incident_photos", "incident_contacts", "incidents"):
             connection.execute(text(f"DELETE FROM {table}"))
         connection.execute(text("DELETE FROM incident_cell_counts"))
+        connection.execute(text("DELETE FROM incident_area_counts"))
 
 
 @pytest.fixture
@@ -56,6 +60,22 @@ def count_rows(store: BoundaryStore) -> CountRows:
     return {tuple(row[name] for name in KEY): (row["count"], row["lon_sum"], row["lat_sum"]) for row in rows}
 
 
+def area_rows(store: BoundaryStore) -> AreaRows:
+    """Every kept count row per area, by key."""
+    assert isinstance(store, SqlBoundaryStore)
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(AREA_COUNTS)).mappings().all()
+    return {tuple(row[name] for name in AREA_KEY): row["count"] for row in rows}
+
+
+def assert_areas_and_extent_as_counted(store: BoundaryStore, where: IncidentFilter) -> None:
+    """The counts per area of every level and the extent read from the kept counts equal a direct count."""
+    assert isinstance(store, SqlBoundaryStore)
+    for level in Level:
+        assert store.incident_area_counts(where, level) == store.recounted_area_counts(where, level), (level, where)
+    assert store.incident_extent(where) == store.recounted_extent(where), where
+
+
 def assert_same_counts(kept: CountRows, recounted: CountRows) -> None:
     assert kept.keys() == recounted.keys()
     for key, (count, lon_sum, lat_sum) in kept.items():
@@ -70,7 +90,8 @@ def assert_same_cells(summed: list[IncidentCell], counted: list[IncidentCell]) -
         assert math.isclose(ours.lon, theirs.lon, abs_tol=1e-11) and math.isclose(ours.lat, theirs.lat, abs_tol=1e-11)
 
 
-# Writes in the sample region: reports one by one or imported, status changes, moved pins, new categories.
+# Writes in the sample region: reports one by one or imported, status changes, moved pins, new categories, new
+# routes (another grid, no microgrid, no area at all), and personal data removed.
 Change = Callable[[Incident], Incident]
 
 
@@ -86,12 +107,32 @@ def _to_category(category: str) -> Change:
     return lambda incident: replace(incident, category=category)
 
 
+def _to_route(route: tuple[str | None, str | None, str | None]) -> Change:
+    return lambda incident: replace(incident, community_code=route[0], grid_code=route[1], microgrid_code=route[2])
+
+
+routes = st.sampled_from([("C1", "G1", "G101"), ("C1", "G2", None), ("C2", "G3", "G301"), (None, None, None)])
 places = st.tuples(st.floats(119.49, 119.53), st.floats(27.44, 27.48))
 categories = st.sampled_from(["noise_livestock", "living_environment", "neighbour_dispute"])
-changes = st.one_of(st.sampled_from(list(Status)).map(_to_status), places.map(_to_place), categories.map(_to_category))
+changes = st.one_of(
+    st.sampled_from(list(Status)).map(_to_status),
+    places.map(_to_place),
+    categories.map(_to_category),
+    routes.map(_to_route),
+)
 steps = st.one_of(
     st.tuples(st.sampled_from(["report", "import"]), st.lists(st.tuples(places, categories), min_size=1, max_size=4)),
     st.tuples(st.integers(0, 50), changes),
+    st.tuples(st.just("purge"), st.integers(0, 50)),
+)
+# What the viewer asks of the areas and the extent: all, by status, category and China-time days.
+AREA_FILTERS = (
+    IncidentFilter(),
+    IncidentFilter(status=Status.REPORTED),
+    IncidentFilter(category="living_environment", statuses=frozenset({Status.REPORTED, Status.CLOSED})),
+    IncidentFilter(
+        reported_since=datetime(2026, 10, 6, 16, tzinfo=UTC), reported_before=datetime(2026, 11, 30, 16, tzinfo=UTC)
+    ),
 )
 
 
@@ -115,11 +156,17 @@ def test_kept_counts_equal_a_recount_after_any_writes(
             for new in made if how == "report" else ():
                 counts_store.create_incident(new)
             ids += [new.id for new in made]
+        elif how == "purge" and ids:
+            at = datetime(2027, 1, 1, tzinfo=UTC)
+            counts_store.remove_personal_data([ids[what % len(ids)]], at=at, reason=RemovalReason.RETENTION)
         elif ids:
             counts_store.change_incident(ids[how % len(ids)], what)
-    kept = count_rows(counts_store)
+    for where in AREA_FILTERS:
+        assert_areas_and_extent_as_counted(counts_store, where)
+    kept, kept_areas = count_rows(counts_store), area_rows(counts_store)
     counts_store.rebuild_incident_counts()
     assert_same_counts(kept, count_rows(counts_store))
+    assert kept_areas == area_rows(counts_store) and all(count > 0 for count in kept_areas.values())
 
 
 def _whole_cells_around(bounds: tuple[float, float, float, float], cell_deg: float) -> tuple[float, ...]:
@@ -176,6 +223,8 @@ def test_cells_from_the_counts_equal_counting_the_sample_incidents(sample_store:
                 summed = sample_store.incident_cells(chosen, cell_deg)
                 assert_same_cells(summed, sample_store.recounted_cells(chosen, cell_deg))
                 assert sum(c.count for c in summed) == sample_store.incident_extent(chosen)[2], (level, name)
+    for where in FILTERS.values():
+        assert_areas_and_extent_as_counted(sample_store, where)
     # A view that cuts through cells, and cells off the quadtree, are counted from the incidents, the same way.
     cut = (119.505, 27.455, 119.515, 27.465)
     assert_same_cells(
@@ -186,22 +235,28 @@ def test_cells_from_the_counts_equal_counting_the_sample_incidents(sample_store:
     # The quadtree's cells are read from the counts alone: without them, nothing; other questions still count.
     with sample_store.engine.begin() as connection:
         connection.execute(text("DELETE FROM incident_cell_counts"))
+        connection.execute(text("DELETE FROM incident_area_counts"))
     assert sample_store.incident_cells(IncidentFilter(), cell_degrees(14)) == []
+    assert sample_store.incident_area_counts(IncidentFilter(), Level.GRID) == {}
+    assert sample_store.incident_extent(IncidentFilter()) == (None, None, 0)
+    assert sample_store.incident_extent(FILTERS["not at midnight"])[2] > 0
     assert sample_store.incident_cells(PUBLIC, cell_degrees(17)) == []
     assert sum(c.count for c in sample_store.incident_cells(FILTERS["not at midnight"], cell_degrees(14))) > 0
 
 
-def test_migration_0017_counts_the_incidents_stored_before_it(tmp_path: Path) -> None:
+def test_migrations_0017_and_0019_count_the_incidents_stored_before_them(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path)
     with open_store(url, upgrade=True) as store:
         store.import_incidents(read_incidents(SAMPLE)[:300])
-        kept = count_rows(store)
+        kept, kept_areas = count_rows(store), area_rows(store)
     assert kept and sum(count for key, (count, _, _) in kept.items() if key[1:3] == (17, "ever")) == 600
+    assert sum(count for key, count in kept_areas.items() if key[:2] == ("grid", "ever")) == 300
     engine = create_engine_for(url)
     try:
-        migrate.downgrade(engine, "0016")
+        migrate.downgrade(engine, "0016")  # before both tables
         migrate.upgrade(engine)
     finally:
         engine.dispose()
     with open_store(url) as store:
         assert_same_counts(count_rows(store), kept)
+        assert area_rows(store) == kept_areas

@@ -32,6 +32,7 @@ def incidents_store(store: BoundaryStore) -> Iterator[BoundaryStore]:
         connection.execute(text("DELETE FROM incident_audit"))
         connection.execute(text("DELETE FROM incidents"))
         connection.execute(text("DELETE FROM incident_cell_counts"))
+        connection.execute(text("DELETE FROM incident_area_counts"))
 
 
 def stored_count(store: BoundaryStore) -> int:

@@ -56,6 +56,7 @@ def incidents_store(store: BoundaryStore) -> Iterator[BoundaryStore]:
         connection.execute(text("DELETE FROM incident_audit"))
         connection.execute(text("DELETE FROM incidents"))
         connection.execute(text("DELETE FROM incident_cell_counts"))
+        connection.execute(text("DELETE FROM incident_area_counts"))
 
 
 def test_an_incident_reads_back_whole(incidents_store: BoundaryStore) -> None:

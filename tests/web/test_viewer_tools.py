@@ -243,3 +243,40 @@ def test_a_copied_link_reopens_the_same_view_layers_and_filters(browser: Any, se
         assert second.console_errors == []
     finally:
         second.page.context.close()
+
+
+def test_printing_keeps_the_map_legend_title_scale_north_arrow_and_date_on_a4_landscape(
+    visit: Visit, tmp_path: Path
+) -> None:
+    page = visit.page
+    assert page.locator(".topbar").is_visible() and not page.locator("#print-header").is_visible()
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # as printing does; emulation fires no event
+    page.emulate_media(media="print")
+    controls = (".topbar", "#search-form", ".leaflet-control-zoom", ".leaflet-control-layers", "#print-map")
+    for hidden in (*controls, "#export-pdf", "#measure-distance", "#panel-fold", "#details", "#incident-category"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    for shown in (
+        "#map",
+        "#panel .legend:not([hidden])",
+        ".leaflet-control-scale",
+        "#print-north",
+        "#print-title",
+        "#print-date",
+    ):
+        assert page.locator(shown).first.is_visible(), shown
+    assert page.locator("#print-title").inner_text().startswith("网格地图 Gridmap")
+    assert "Data version" in page.locator("#print-version").inner_text()
+    assert re.search(r"Printed \d{4}-\d\d-\d\d \d\d:\d\d", page.locator("#print-date").inner_text())
+    # The legend beside the map, both below the header.
+    map_box = page.locator("#map").bounding_box()
+    legend_box = page.locator("#panel .legend:not([hidden])").first.bounding_box()
+    header_box = page.locator("#print-header").bounding_box()
+    assert legend_box["x"] >= map_box["x"] + map_box["width"] - 1
+    assert map_box["y"] >= header_box["y"] + header_box["height"] and map_box["width"] > 3 * legend_box["width"]
+    # Chromium's own print to PDF takes the stylesheet's page: one A4 landscape page (842 x 595 points).
+    page.screenshot(path=str(tmp_path / "printed.png"))  # the artefact a person looks at
+    pdf = page.pdf(prefer_css_page_size=True)
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert len(boxes) == 1 and [round(float(side)) for side in boxes[0]] == [842, 595]
+    page.emulate_media(media="screen")
+    assert page.locator(".topbar").is_visible() and not page.locator("#print-header").is_visible()

@@ -17,6 +17,7 @@ import { incidentsHook, startIncidents } from "./incidents.js";
 import { layerControl, map, mapLatLng } from "./map.js";
 import "./map-export.js";
 import "./measure.js";
+import "./print.js";
 import { problemLayer } from "./problems.js";
 import "./search.js";
 import { LEVELS, state } from "./state.js";

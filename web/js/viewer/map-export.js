@@ -32,7 +32,13 @@ function text(context, value, x, y, { size = 12, weight = 400, colour = INK, ali
   context.fillText(value, x, y, maxWidth);
 }
 
-function versionText() {
+/** The map's title: the product and the boundary set shown. */
+export function mapTitle() {
+  return "网格地图 Gridmap" + (state.set ? " · " + (state.set.title || state.set.name) : "");
+}
+
+/** The data version shown: set, version and its publication date. */
+export function versionText() {
   const picker = document.getElementById("version-picker");
   const chosen = picker.selectedOptions[0];
   const set = state.set ? state.set.title || state.set.name : "";
@@ -41,8 +47,7 @@ function versionText() {
 }
 
 function drawHeader(context, width, made) {
-  const title = "网格地图 Gridmap" + (state.set ? " · " + (state.set.title || state.set.name) : "");
-  text(context, title, MARGIN, MARGIN + 14, { size: 20, weight: 700 });
+  text(context, mapTitle(), MARGIN, MARGIN + 14, { size: 20, weight: 700 });
   text(context, versionText(), MARGIN, MARGIN + 42, { size: 12, colour: MUTED, maxWidth: width - 2 * MARGIN - 220 });
   text(context, "制图日期 Made " + made, width - MARGIN, MARGIN + 42, { size: 12, colour: MUTED, align: "right" });
 }

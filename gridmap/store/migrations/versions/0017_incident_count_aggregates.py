@@ -28,7 +28,7 @@ _KEY = ("generalised_m", "level", "span", "x", "y", "start_day", "category", "st
 def upgrade() -> None:
     """Create the counts table (clustered on its key: without rowid on SQLite) and count the incidents into it."""
     # Imported here: the recount reads `incidents` as the application does, only when this revision runs.
-    from gridmap.store.incident_counts import recount_incidents
+    from gridmap.store.incident_counts import CELLS, recount_incidents
 
     op.create_table(
         "incident_cell_counts",
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(*_KEY, name="pk_incident_cell_counts"),
         sqlite_with_rowid=False,
     )
-    recount_incidents(op.get_bind())
+    recount_incidents(op.get_bind(), [CELLS])
 
 
 def downgrade() -> None:
