@@ -37,8 +37,8 @@ def export(
 
     Examples:
 
+    \b
       gridmap draft export 4 --out aoyang-draft.gpkg
-
       gridmap draft export 4 --out aoyang-draft.gpkg --crs EPSG:4549
     """
     with store_at(store) as opened:
@@ -79,8 +79,8 @@ def import_(
 
     Examples:
 
+    \b
       gridmap draft import aoyang-draft.gpkg --into 4
-
       gridmap draft import aoyang-draft.gpkg --into 4 --ours --commit --reason "城东 grids redrawn in QGIS"
     """
     if theirs and ours:
@@ -136,7 +136,8 @@ def print_import(planned: DraftImport) -> None:
         for f in planned.added:
             table.add_row(f.code, f.name, f.level or "", f.parent or "")
         tables.append(table)
-    for refs, title in ((planned.removed, "removed"), (planned.missing, "not in the file, kept (--delete-missing)")):
+    kept = "not in the file, kept" + ("" if planned.delete_missing else " (--delete-missing)")
+    for refs, title in ((planned.removed, "removed"), (planned.missing, kept)):
         if refs:
             table = Table("code", "name", "feature_id", title=f"{len(refs)} {title}")
             for ref in refs:

@@ -8,8 +8,11 @@ and the draft both changed, differently, is a conflict, listed with what each si
 refused unless the caller says who wins: the file (`theirs`) or the draft (`ours`: those rows are skipped).
 Draft features missing from the file are deleted only when asked (`delete_missing`): a file saved from a
 filtered layer or a selection would otherwise delete grids nobody meant to touch, so by default they are
-listed and kept. Nothing is stored until `commit`; then the import is one undoable edit
-(`gridmap.services.editing.apply_outcome`, op `import`), refused with the check's new problems as any edit is.
+listed and kept. Even when asked, a feature added to the draft after the export (the rows' bases record the
+draft's edit sequence then, the store when each feature was added) is not one the file deleted: it is kept, and
+so is every missing feature of a file that does not say when it was exported. Nothing is stored until
+`commit`; then the import is one undoable edit (`gridmap.services.editing.apply_outcome`, op `import`), refused
+with the check's new problems as any edit is.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from gridmap.services.import_merge import (
     FeatureState,
     base_texts,
     comparable_properties,
+    exported_at,
     is_missing,
     parse_base,
     sides,
@@ -199,9 +203,11 @@ class DraftImport:
         }
 
 
-def export_draft(*, store: VersionStore, version_id: int, path: Path, crs: str | None = None) -> Path:
+def export_draft(*, store: VersionEditStore, version_id: int, path: Path, crs: str | None = None) -> Path:
     """Write a draft as one layer named after its set, with each feature's id and revision; WGS-84 unless `crs`."""
     version = _draft(store, version_id)
+    # Read before the features: an edit in between is then in the file although after the recorded sequence.
+    draft_seq = store.draft_info(version_id).edit_seq
     target: pyproj.CRS | None = None
     if crs:
         try:
@@ -210,7 +216,7 @@ def export_draft(*, store: VersionStore, version_id: int, path: Path, crs: str |
             msg = f"unknown coordinate system {crs!r}; name it as EPSG:NNNN (e.g. EPSG:4549)"
             raise InvalidInput(msg) from None
     frame = store.version_frame(version_id)
-    bases = base_texts(frame[list(EDITABLE_PROPERTIES)].to_dict("records"), list(frame.geometry))
+    bases = base_texts(frame[list(EDITABLE_PROPERTIES)].to_dict("records"), list(frame.geometry), draft_seq=draft_seq)
     return write_draft_file(frame, path, layer=version.set_name, bases=bases, crs=target)
 
 
@@ -241,7 +247,9 @@ def plan_draft_import(
     _draft(store, version_id)
     read = read_draft_file(path, layer=layer, source_crs=source_crs)
     draft = store.version_frame(version_id).reset_index(drop=True)
-    planned = _plan(draft, read, resolution=resolution, delete_missing=delete_missing)
+    seq = exported_at([parse_base(text) for text in read.frame["base"]])
+    added = None if seq is None else store.added_since(version_id, seq)
+    planned = _plan(draft, read, resolution=resolution, delete_missing=delete_missing, added_since_export=added)
     _name_editors(store, version_id, planned.conflicts)
     result = _checked(draft, planned, read, version_id=version_id, resolution=resolution)
     result.delete_missing = delete_missing
@@ -296,8 +304,16 @@ class _Plan:
     notes: list[str] = field(default_factory=list)
 
 
-def _plan(draft: gpd.GeoDataFrame, read: DraftFile, *, resolution: Resolution, delete_missing: bool) -> _Plan:
-    """Match rows to draft features and sort each into unchanged, changed, new or conflicting (judged three ways)."""
+def _plan(
+    draft: gpd.GeoDataFrame,
+    read: DraftFile,
+    *,
+    resolution: Resolution,
+    delete_missing: bool,
+    added_since_export: set[str] | None,
+) -> _Plan:
+    """Match rows to draft features and sort each into unchanged, changed, new or conflicting (judged three ways);
+    `added_since_export` names the draft features added after the export (None: unknown)."""
     plan = _Plan()
     rows = read.frame
     index_of = {str(fid): i for i, fid in enumerate(draft["feature_id"])}
@@ -339,12 +355,40 @@ def _plan(draft: gpd.GeoDataFrame, read: DraftFile, *, resolution: Resolution, d
             changes = {name: (before[name], value) for name, value in properties.items()}
             plan.property_changes.append(PropertyChange(fid, before["code"], changes))
         plan.expected[fid] = current
-    for fid in draft["feature_id"]:
-        if fid not in claimed:
-            (plan.deleted if delete_missing else plan.missing).append(str(fid))
-            if delete_missing:
-                plan.expected[str(fid)] = int(draft["revision"].iloc[index_of[fid]])
+    _missing(plan, draft, set(claimed), delete_missing=delete_missing, added_since_export=added_since_export)
     return plan
+
+
+def _missing(
+    plan: _Plan,
+    draft: gpd.GeoDataFrame,
+    claimed: set[str],
+    *,
+    delete_missing: bool,
+    added_since_export: set[str] | None,
+) -> None:
+    """Sort the draft features no row claims into deleted (the file deleted them, and deleting was asked for) and
+    missing (kept: not asked, added to the draft after the export, or the file does not say when that was)."""
+    absent = [(str(fid), int(rev)) for fid, rev in zip(draft["feature_id"], draft["revision"], strict=True)]
+    absent = [(fid, rev) for fid, rev in absent if fid not in claimed]
+    if not (delete_missing and absent):
+        plan.missing.extend(fid for fid, _rev in absent)
+        return
+    if added_since_export is None:
+        plan.missing.extend(fid for fid, _rev in absent)
+        plan.notes.append(
+            f"the file does not say when it was exported, so the {len(absent)} draft features it lacks may have been "
+            "added since: none deleted (export the draft again, or delete them in the editor)"
+        )
+        return
+    codes = dict(zip(draft["feature_id"].astype(str), draft["code"].astype(str), strict=True))
+    for fid, revision in absent:
+        if fid in added_since_export:
+            plan.missing.append(fid)
+            plan.notes.append(f"{codes[fid]}: added to the draft after the export, not deleted")
+        else:
+            plan.deleted.append(fid)
+            plan.expected[fid] = revision
 
 
 def _file_wins(

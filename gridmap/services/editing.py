@@ -253,6 +253,8 @@ def _edit_feature(feature: Feature) -> EditFeature:
         parent=feature.parent,
         geometry=feature.geometry,
         name=feature.name,
+        worker=feature.worker,
+        households_target=feature.households_target,
     )
 
 
@@ -347,11 +349,15 @@ class _Earlier:
         self.by_kind: dict[ProblemKind, list[Problem]] = {}
         for problem in _errors(problems):
             self.by_kind.setdefault(problem.kind, []).append(problem)
+        self._places = {
+            kind: [p.geometry for p in found if p.geometry is not None and not p.geometry.is_empty]
+            for kind, found in self.by_kind.items()
+        }
         self._unions: dict[ProblemKind, BaseGeometry] = {}
 
     def places(self, kind: ProblemKind) -> list[BaseGeometry]:
         """Where the errors of this kind were."""
-        return [p.geometry for p in self.by_kind.get(kind, []) if p.geometry is not None and not p.geometry.is_empty]
+        return self._places.get(kind, [])
 
     def union(self, kind: ProblemKind) -> BaseGeometry:
         """The union of the places of this kind's errors."""
@@ -539,6 +545,7 @@ def apply_outcome(
     notes: Sequence[str] = (),
     repair: bool = False,
     loaded: Mapping[str, Feature] | None = None,
+    draft: DraftInfo | None = None,
 ) -> EditResult:
     """Check an outcome on its neighbourhood and store it as one undoable edit (EditRejected when it brings a
     new error, EditConflict when a touched feature is not at the `expected` revision; nothing stored then).
@@ -548,22 +555,24 @@ def apply_outcome(
     outcome whose new errors are all gaps, overlaps or slivers is repaired on the area it affects (see
     `_repaired`) and stored when the repaired area passes; the answer's notes and `repaired` say what moved.
     `loaded` are features just read from the draft (the neighbourhood the outcome was worked out on): the
-    touched ones among them are not read again, and the store checks their revisions when it writes.
+    touched ones among them are not read again, and the store checks their revisions when it writes. `draft` is
+    the draft as the caller has just read it (read here when not given).
     """
-    draft = _editable(store, version_id)
-    options = check_options_for_set(store=store, set_name=draft.version.set_name)
-    current = _current(store, version_id, outcome, expected, loaded or {})
-    after = _after(outcome, current, version_id)
-    checked = _check(store, version_id, list(current.values()), after, options)
-    moves: list[RepairMove] = []
-    if checked.new_errors and repair and {p.kind for p in checked.new_errors} <= REPAIRABLE_KINDS:
-        outcome, moves = _repaired(store, version_id, outcome, current, options)
+    with store.reading():  # one transaction for every read; the write below has its own
+        draft = draft or _editable(store, version_id)
+        options = check_options_for_set(store=store, set_name=draft.version.set_name)
         current = _current(store, version_id, outcome, expected, loaded or {})
         after = _after(outcome, current, version_id)
         checked = _check(store, version_id, list(current.values()), after, options)
-        notes = [*notes, *_repair_notes(moves, outcome.deleted)]
-    if checked.new_errors:
-        raise _refusal(checked.new_errors, repaired=bool(moves))
+        moves: list[RepairMove] = []
+        if checked.new_errors and repair and {p.kind for p in checked.new_errors} <= REPAIRABLE_KINDS:
+            outcome, moves = _repaired(store, version_id, outcome, current, options)
+            current = _current(store, version_id, outcome, expected, loaded or {})
+            after = _after(outcome, current, version_id)
+            checked = _check(store, version_id, list(current.values()), after, options)
+            notes = [*notes, *_repair_notes(moves, outcome.deleted)]
+        if checked.new_errors:
+            raise _refusal(checked.new_errors, repaired=bool(moves))
     request = EditRequest(op=op_name, params=params, who=who, why=why, area_moved_m2=outcome.area_moved_m2)
     try:
         step = store.apply_changes(
@@ -621,8 +630,9 @@ def apply_edit(
 ) -> EditResult:
     """Apply an operation to a draft: geo works out the outcome on the neighbourhood, then `apply_outcome`
     (with `repair`, gaps, overlaps and slivers the outcome would leave are repaired rather than refused)."""
-    _editable(store, version_id)
-    features, codes_in_use = _neighbourhood(store, version_id, op)
+    with store.reading():
+        draft = _editable(store, version_id)
+        features, codes_in_use = _neighbourhood(store, version_id, op)
     try:
         outcome = geo_apply_edit(
             op, [_edit_feature(f) for f in features.values()], snap_m=DEFAULT_SNAP_M, codes_in_use=codes_in_use
@@ -641,6 +651,7 @@ def apply_edit(
         expected=expected,
         repair=repair,
         loaded=features,
+        draft=draft,
     )
 
 
@@ -652,8 +663,9 @@ def _undo_or_redo(store: EditingStore, version_id: int, *, undo: bool) -> EditRe
         raise _conflicts(store, version_id, stale.current) from None
     now = {f.feature_id for f in step.written}
     before = [f for f in (step.record.after if undo else step.record.before) if f.feature_id not in now]
-    options = check_options_for_set(store=store, set_name=draft.version.set_name)
-    checked = _check(store, version_id, [], [*step.written, *before], options)
+    with store.reading():
+        options = check_options_for_set(store=store, set_name=draft.version.set_name)
+        checked = _check(store, version_id, [], [*step.written, *before], options)
     return _result(step, notes=[], problems=checked.after_problems)
 
 

@@ -43,10 +43,12 @@ class FeatureState:
 
 @dataclass(frozen=True)
 class Base:
-    """A feature as exported: its comparable properties and the fingerprint of its geometry."""
+    """A feature as exported: its comparable properties, the fingerprint of its geometry, and the draft's edit
+    sequence at the export (None in files written before it was recorded)."""
 
     properties: Mapping[str, Any]
     geometry: str
+    draft_seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,14 @@ class Sides:
         return self.draft_changed == () and bool(self.file_changed)
 
 
-def base_texts(properties: Sequence[Mapping[str, Any]], geometries: Sequence[BaseGeometry]) -> list[str]:
-    """The bases of features being exported (their properties, their geometries), as texts of `gm_base` fields."""
+def base_texts(
+    properties: Sequence[Mapping[str, Any]], geometries: Sequence[BaseGeometry], *, draft_seq: int
+) -> list[str]:
+    """The bases of features being exported (their properties, their geometries) from a draft at edit sequence
+    `draft_seq`, as texts of `gm_base` fields."""
     return [
         json.dumps(
-            {"properties": comparable_properties(values), "geometry": fingerprint},
+            {"properties": comparable_properties(values), "geometry": fingerprint, "draft_seq": draft_seq},
             ensure_ascii=False,
             sort_keys=True,
             separators=(",", ":"),
@@ -91,7 +96,15 @@ def parse_base(text: object) -> Base | None:
         return None
     if not isinstance(properties, dict) or not isinstance(geometry, str):
         return None
-    return Base(comparable_properties(properties), geometry)
+    draft_seq = document.get("draft_seq")
+    return Base(comparable_properties(properties), geometry, draft_seq if isinstance(draft_seq, int) else None)
+
+
+def exported_at(bases: Sequence[Base | None]) -> int | None:
+    """The draft's edit sequence when the rows were exported: the earliest their bases name (rows pasted in from
+    a later export make it no later), None when no row's base names one."""
+    seqs = [b.draft_seq for b in bases if b is not None and b.draft_seq is not None]
+    return min(seqs) if seqs else None
 
 
 def sides(base: Base | None, *, draft: FeatureState | None, file: FeatureState) -> Sides:

@@ -127,6 +127,11 @@ class DraftEditStore(Protocol):
         """
         ...
 
+    def added_since(self, version_id: int, edit_seq: int) -> set[str]:
+        """The ids of the draft's features that an edit, undo or redo after `edit_seq` added (features the draft
+        was started with, and those added since and deleted again, are not among them)."""
+        ...
+
     def edits(self, version_id: int) -> list[EditRecord]:
         """The draft's history, oldest first (applied edits, then the undone ones redo would apply)."""
         ...

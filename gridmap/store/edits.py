@@ -109,6 +109,9 @@ class DraftEdits(DraftEditStore):
     def _refresh_statistics(self, session: Session) -> None:
         raise NotImplementedError
 
+    def _carry_feature_count(self, session: Session, row: BoundaryVersion, change: int) -> None:
+        raise NotImplementedError
+
     def _draft_info(self, session: Session, row: BoundaryVersion) -> DraftInfo:
         return DraftInfo(version=self._version_info(session, row), based_on=row.based_on, edit_seq=row.edit_seq)
 
@@ -149,7 +152,8 @@ class DraftEdits(DraftEditStore):
 
         A backend whose spatial index is not kept by the database itself extends this (sqlite.py).
         """
-        copied = [c for c in GridFeature.__table__.columns if c.name not in ("id", "version_id")]
+        # added_seq counts the source draft's edits, which mean nothing in the new draft: its copies start unset.
+        copied = [c for c in GridFeature.__table__.columns if c.name not in ("id", "version_id", "added_seq")]
         query = select(literal(draft_id), *copied).where(GridFeature.version_id == source_id)
         session.execute(insert(GridFeature).from_select(["version_id", *(c.name for c in copied)], query))
 
@@ -171,21 +175,24 @@ class DraftEdits(DraftEditStore):
         written: Sequence[StagedFeature],
         deleted: Sequence[str],
         revisions: Mapping[str, int],
+        added_seq: int,
     ) -> list[Feature]:
         """Delete, update (through temporary codes, so features may swap codes), then insert; revisions +1.
 
-        A created feature gets `revisions[feature_id]` (default 1). Returns the written features.
+        A created feature gets `revisions[feature_id]` (default 1) and `added_seq`. Returns the written features.
         """
         columns = {staged.feature_id: _stored_values(staged.values) for staged in written}
         for feature_id in deleted:
             session.delete(rows[feature_id])
         session.flush()
         updated = [rows[s.feature_id] for s in written if s.feature_id in rows]
+        recoded = [row for row in updated if columns[row.feature_id]["code"] != row.code]
+        for row in recoded:
+            row.code = f"~{row.id}"[:CODE_LENGTH]  # held for a moment: real codes are digits
+        if recoded:
+            session.flush()  # every code changing hands is free before any row takes it
         for row in updated:
             row.revision += 1
-            if columns[row.feature_id]["code"] != row.code:
-                row.code = f"~{row.id}"[:CODE_LENGTH]  # held for a moment: real codes are digits
-        session.flush()
         for row in updated:
             for name, value in columns[row.feature_id].items():
                 setattr(row, name, value)
@@ -194,6 +201,7 @@ class DraftEdits(DraftEditStore):
                 version_id=version_id,
                 feature_id=s.feature_id,
                 revision=revisions.get(s.feature_id, 1),
+                added_seq=added_seq,
                 **columns[s.feature_id],
             )
             for s in written
@@ -243,7 +251,7 @@ class DraftEdits(DraftEditStore):
             gone = {fid for fid in touched - set(rows) if fid in expected or fid in deleted}
             self._require(rows, {fid: expected.get(fid) for fid in rows} | {fid: expected.get(fid, 0) for fid in gone})
             before = [feature_from_row(row) for row in rows.values()]
-            after = self._write(session, version_id, rows, written, deleted, {})
+            after = self._write(session, version_id, rows, written, deleted, {}, draft.edit_seq + 1)
             session.execute(
                 delete(BoundaryEdit).where(
                     BoundaryEdit.version_id == version_id, BoundaryEdit.state == EditState.UNDONE.value
@@ -264,9 +272,19 @@ class DraftEdits(DraftEditStore):
                 area_moved_m2=float(request.area_moved_m2),
             )
             session.add(row)
+            self._carry_feature_count(session, draft, len(after) - len(rows))  # touched rows after less before
             draft.edit_seq += 1
             session.flush()
             return EditStep(_record(row), tuple(after), tuple(deleted), self._draft_info(session, draft))
+
+    def added_since(self, version_id: int, edit_seq: int) -> set[str]:
+        """The ids of the draft's features that an edit, undo or redo after `edit_seq` added."""
+        with self._transaction() as session:
+            self._version_row(session, version_id)
+            query = select(GridFeature.feature_id).where(
+                GridFeature.version_id == version_id, GridFeature.added_seq > edit_seq
+            )
+            return set(session.scalars(query))
 
     def edits(self, version_id: int) -> list[EditRecord]:
         """The draft's history, oldest first (applied edits, then the undone ones redo would apply)."""
@@ -307,14 +325,14 @@ class DraftEdits(DraftEditStore):
             deleted = [f.feature_id for f in now if f.feature_id not in target_ids]
             staged = [StagedFeature(f.feature_id, f) for f in target]
             # A feature coming back continues its revision series.
-            written = self._write(
-                session, version_id, rows, staged, deleted, {f.feature_id: f.revision + 1 for f in target}
-            )
+            revisions = {f.feature_id: f.revision + 1 for f in target}
+            written = self._write(session, version_id, rows, staged, deleted, revisions, draft.edit_seq + 1)
             if undo:
                 edit.before = _snapshots(written)
             else:
                 edit.after = _snapshots(written)
             edit.state = (EditState.UNDONE if undo else EditState.APPLIED).value
+            self._carry_feature_count(session, draft, len(written) - len(rows))
             draft.edit_seq += 1
             session.flush()
             return EditStep(_record(edit), tuple(written), tuple(deleted), self._draft_info(session, draft))

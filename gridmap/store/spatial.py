@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,8 @@ Bbox = tuple[float, float, float, float]
 
 # First half-width (degrees, about 1 km) of the window searched for the nearest feature; it grows fourfold.
 _FIRST_WINDOW_DEG = 0.01
+# Candidates of a box query read at a time when they are tested in Python (SQLite): a page stops reading at its end.
+_CANDIDATE_CHUNK = 500
 
 
 def _check_point(lon: float, lat: float) -> None:
@@ -44,6 +47,12 @@ def _window(lon: float, lat: float, half: float) -> Bbox:
 
 def _count(conditions: Sequence[ColumnElement[bool]]) -> Select[int]:
     return select(func.count()).select_from(GridFeature).where(*conditions)
+
+
+def _intersecting(rows: Sequence[GridFeature], box: BaseGeometry) -> list[GridFeature]:
+    """The rows whose geometry intersects the box, in their order."""
+    exact = shapely.intersects(np.asarray([r.geometry for r in rows], dtype=object), box)
+    return [row for row, hit in zip(rows, exact, strict=True) if hit]
 
 
 class SpatialQueries(ABC):
@@ -68,6 +77,11 @@ class SpatialQueries(ABC):
     def _covers_point(self, lon: float, lat: float) -> ColumnElement[bool]:
         """Rows whose geometry covers the point (or, when not exact, may)."""
 
+    def _inside_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
+        """Rows whose indexed box lies inside the box, so that they surely intersect it (backends whose box
+        clauses are not exact: the others never ask)."""
+        raise NotImplementedError
+
     def features(
         self,
         version_id: int,
@@ -81,8 +95,10 @@ class SpatialQueries(ABC):
         offset: int = 0,
         parents: Collection[str] | None = None,
         codes: Collection[str] | None = None,
+        after: str | None = None,
     ) -> FeaturePage:
-        """Features of a version matching every filter given, by code; bbox is (minx, miny, maxx, maxy)."""
+        """Features of a version matching every filter given, by code; bbox is (minx, miny, maxx, maxy); `after`
+        starts the page after that code (keyset paging; `number_matched` still counts every match)."""
         if not 0 <= offset <= MAX_INTEGER or (limit is not None and not 0 <= limit <= MAX_INTEGER):
             msg = f"limit and offset must be whole numbers from 0 to {MAX_INTEGER}"
             raise InvalidInput(msg)
@@ -108,22 +124,56 @@ class SpatialQueries(ABC):
             conditions.append(GridFeature.name.icontains(lookup_text(name_contains, "name"), autoescape=True))
         if bbox is not None:
             conditions.append(self._intersects_bbox(bbox))
-        query = select(GridFeature).where(*conditions).order_by(GridFeature.code)
+        paged = [*conditions, GridFeature.code > lookup_text(after, "after")] if after is not None else conditions
+        whole = offset == 0 and limit is None and after is None  # every match is read: no need to count them apart
         with self._transaction() as session:
             self._version_row(session, version_id)
             if bbox is None or self.exact_spatial_sql:
+                query = select(GridFeature).where(*paged).order_by(GridFeature.code)
                 rows = list(session.scalars(query.offset(offset).limit(limit)).all())
-                whole = offset == 0 and limit is None  # every match was read: no need to count them apart
                 matched = len(rows) if whole else session.scalar(_count(conditions)) or 0
             else:
-                candidates = session.scalars(query).all()
-                hits = shapely.intersects(
-                    np.asarray([r.geometry for r in candidates], dtype=object), shapely.box(*bbox)
-                )
-                every = [row for row, hit in zip(candidates, hits, strict=True) if hit]
-                matched = len(every)
-                rows = every[offset : None if limit is None else offset + limit]
+                rows = self._box_page(session, paged, bbox, offset=offset, limit=limit)
+                matched = len(rows) if whole else self._box_count(session, conditions, bbox)
             return FeaturePage([feature_from_row(row) for row in rows], matched)
+
+    def _box_page(
+        self, session: Session, conditions: Sequence[ColumnElement[bool]], bbox: Bbox, *, offset: int, limit: int | None
+    ) -> list[GridFeature]:
+        """The rows of one page of a box query whose clauses only give candidates: candidates read in code order
+        a chunk at a time (codes and ids first, so that sorting them reads no geometry), tested exactly, until the
+        page is full; without a limit, every candidate whole in one query."""
+        box = shapely.box(*bbox)
+        if limit is None:  # every candidate is read anyway: in one query, whole rows
+            every = session.scalars(select(GridFeature).where(*conditions).order_by(GridFeature.code)).all()
+            return _intersecting(every, box)[offset:]
+        hits: list[GridFeature] = []
+        last: str | None = None
+        while len(hits) < offset + limit:
+            since = [GridFeature.code > last] if last is not None else []
+            chunk = session.execute(
+                select(GridFeature.id, GridFeature.code)
+                .where(*conditions, *since)
+                .order_by(GridFeature.code)
+                .limit(_CANDIDATE_CHUNK)
+            ).all()
+            if not chunk:
+                break
+            ids = [row_id for row_id, _code in chunk]
+            rows = session.scalars(select(GridFeature).where(GridFeature.id.in_(ids)).order_by(GridFeature.code)).all()
+            hits += _intersecting(rows, box)
+            last = chunk[-1][1]
+            if len(chunk) < _CANDIDATE_CHUNK:
+                break
+        return hits[offset : offset + limit]
+
+    def _box_count(self, session: Session, conditions: Sequence[ColumnElement[bool]], bbox: Bbox) -> int:
+        """How many rows meet a box query whose clauses only give candidates: those whose indexed box lies inside
+        the box are counted in SQL, and only the geometries of the others (on the box's edge) are tested."""
+        inside = self._inside_bbox(bbox)
+        counted = session.scalar(_count([*conditions, inside])) or 0
+        edge = session.scalars(select(GridFeature.geometry).where(*conditions, ~inside)).all()
+        return counted + int(shapely.intersects(np.asarray(edge, dtype=object), shapely.box(*bbox)).sum())
 
     def feature(self, version_id: int, feature_id: str) -> Feature:
         """One feature of a version; NotFound when there is none."""

@@ -7,16 +7,19 @@ with the SQLite and PostGIS spatial clauses in `sqlite.py` and `postgis.py`.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.errors import Conflict, ProblemsFound
 from gridmap.geo.hierarchy import Level
+
+if TYPE_CHECKING:  # frames cross this protocol, but importing it (a command's --help) costs no geopandas
+    from geopandas import GeoDataFrame
 
 
 class VersionStatus(StrEnum):
@@ -217,7 +220,7 @@ class CheckOutcome(Protocol):
 
 
 # A full boundary check over a version's features (GeoDataFrame in EPSG:4326, one row per feature).
-CheckFn = Callable[[GeoDataFrame], CheckOutcome]
+CheckFn = Callable[["GeoDataFrame"], CheckOutcome]
 
 
 class CheckFailed(ProblemsFound):
@@ -241,6 +244,12 @@ class VersionStore(Protocol):
     measured in the metric CRS chosen by `gridmap.geo.crs.metric_crs` for the point; ties go to the
     smallest code.
     """
+
+    def reading(self) -> AbstractContextManager[None]:
+        """A block whose reads share one transaction: one connection and one look at the data for a use case
+        that reads many times (an edit's neighbourhood and check). Writes inside it keep their own transactions
+        and are not seen by its reads on every backend: write after the block."""
+        ...
 
     # Boundary sets and versions.
     def create_set(self, name: str) -> BoundarySetInfo:
@@ -308,10 +317,13 @@ class VersionStore(Protocol):
         offset: int = 0,
         parents: Collection[str] | None = None,
         codes: Collection[str] | None = None,
+        after: str | None = None,
     ) -> FeaturePage:
         """Features of a version matching every filter given, by code; bbox is (minx, miny, maxx, maxy).
 
         `parents` and `codes` match a feature whose parent (code) is any of those given (none when empty).
+        `after` starts the page after that code (keyset paging: a page of a box query reads no match before it);
+        `number_matched` counts every match all the same.
         """
         ...
 

@@ -107,6 +107,21 @@ def test_bbox_paging_counts_every_match(client: TestClient) -> None:
     assert body["numberMatched"] == 16 and body["numberReturned"] == 5
 
 
+def test_bbox_pages_follow_next_links_after_the_last_code_and_visit_every_match_once(client: TestClient) -> None:
+    box = f"{LON0 + 0.2 * STEP},{LAT0 + 0.2 * STEP},{LON0 + 3.5 * STEP},{LAT0 + 2 * STEP}"
+    every = codes(items(client, "microgrids", bbox=box, limit=100))
+    page = items(client, "microgrids", bbox=box, limit=5)
+    seen = codes(page)
+    while (href := link(page, "next")) is not None:
+        assert "after=" in href and "offset=" not in href
+        response = client.get(href)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert page["numberMatched"] == len(every) and link(page, "prev") is None
+        seen += codes(page)
+    assert seen == every and len(every) > 10  # once each, in code order, with no empty page at the end
+
+
 def test_property_filters(client: TestClient) -> None:
     assert codes(items(client, "grids", parent=COMMUNITY_2)) == [f"{COMMUNITY_2}00{n}" for n in range(1, 5)]
     assert codes(items(client, "boundaries", level="community")) == [COMMUNITY_1, COMMUNITY_2]

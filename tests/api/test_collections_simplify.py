@@ -7,8 +7,13 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from gridmap.geo.editing.model import InsertVertex
+from gridmap.geo.hierarchy import Level
+from gridmap.services.editing import apply_edit, start_draft
+from gridmap.services.simplified_outlines import SimplifiedOutlines
 from tests.api.conftest import TestClient, assert_problem
 from tests.api.test_collections import items
+from tests.api.test_edits import point, store_of
 
 
 def test_simplified_grids_stay_a_coverage_of_the_same_ground(client: TestClient) -> None:
@@ -71,3 +76,35 @@ def test_a_draft_is_simplified_as_it_is_after_an_edit(client: TestClient, planne
     vertices = {tuple(c) for f in after["features"] for c in shapely.get_coordinates(shape(f["geometry"]))}
     assert moved_to in vertices and moved_from not in vertices
     assert moved_from in {tuple(c) for f in before["features"] for c in shapely.get_coordinates(shape(f["geometry"]))}
+
+
+def _kink(client: TestClient, draft: int, col: float, row: float) -> tuple[float, float]:
+    """Bend the border between the two microgrids of a grid by a vertex a metre off it; the vertex."""
+    at = point(col, row)
+    to = (at[0] + 1e-5, at[1])
+    apply_edit(store_of(client), draft, InsertVertex(at=(at[0], at[1]), to=to), who="test", why="kink", expected={})
+    return to
+
+
+def test_after_an_edit_only_its_tiles_are_simplified_again_as_a_fresh_start_would(client: TestClient) -> None:
+    store = store_of(client)
+    draft = start_draft(store, "default", who="test", why="kinks").version.id
+    kinks = [_kink(client, draft, 0.5, 1.5), _kink(client, draft, 2.5, 0.5)]
+    outlines = SimplifiedOutlines(store, features_per_tile=4)  # tiles of about four microgrids: several tiles
+    before = dict(outlines.outlines(draft, Level.MICROGRID, 20.0))
+
+    kinks.append(_kink(client, draft, 1.5, 0.5))
+    after = dict(outlines.outlines(draft, Level.MICROGRID, 20.0))
+
+    fresh = SimplifiedOutlines(store, features_per_tile=4).outlines(draft, Level.MICROGRID, 20.0)
+    assert {fid: (rev, g.wkb) for fid, (rev, g) in after.items()} == {
+        fid: (rev, g.wkb) for fid, (rev, g) in fresh.items()
+    }
+    reused = [fid for fid in before if after[fid][1] is before[fid][1]]
+    assert reused and len(reused) < len(after)  # untouched tiles kept, the edited one simplified again
+    shapes = np.array([g for _rev, g in after.values()], dtype=object)
+    assert shapely.coverage_is_valid(shapes)  # no overlap
+    full = shapely.union_all([f.geometry for f in store.features(draft, level=Level.MICROGRID).features])
+    assert shapely.union_all(shapes).symmetric_difference(full).area < full.area * 1e-9  # no gap
+    vertices = {tuple(c) for c in shapely.get_coordinates(shapes).tolist()}
+    assert len(vertices & set(kinks)) < len(kinks)  # kinks inside a tile (a metre off a 220 m border) simplified away

@@ -17,7 +17,7 @@ from gridmap.services.check import check_boundaries
 from gridmap.store.account_store import Role
 from gridmap.store.edit_store import EditRequest
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
-from tests.api.region import grid_centre
+from tests.api.region import WORKERS, grid_centre
 from tests.api.test_allowed_exceptions import ALLOWED, region_with_a_river, river_body
 from tests.api.test_edits import (  # noqa: F401 (draft and planner are fixtures)
     COMMUNITY,
@@ -187,6 +187,60 @@ def test_merge_reparents_and_recodes_the_absorbed_children(
     by_id = {f.feature_id: f for f in after.values()}
     assert {by_id[i].parent for i in moved} == {GRID[1]}
     assert sorted(by_id[i].code for i in moved) == [f"{GRID[1]}03", f"{GRID[1]}04"]
+
+
+def test_split_keeps_the_worker_on_both_parts_and_shares_the_target_by_area(
+    client: TestClient, planner: dict[str, str], draft: int
+) -> None:
+    before = features(client, draft)
+    grid = before[GRID[1]]  # worker WORKERS[0], 300 households planned; its microgrids have neither
+    body = {
+        "op": "split",
+        "feature": grid.feature_id,
+        "line": line(point(0.25, 2), point(0.25, 1)),
+        "split_children": True,
+    }
+
+    answer = accepted(client, draft, body, planner)
+
+    after = features(client, draft)
+    kept, new = after[GRID[1]], after[GRID[5]]
+    assert (kept.worker, new.worker) == (WORKERS[0], WORKERS[0])
+    assert (kept.households_target, new.households_target) == (225, 75)  # three quarters and one quarter
+    known = {f.feature_id for f in before.values()}
+    cut = [f for f in after.values() if f.parent in (GRID[1], GRID[5]) and f.feature_id not in known]
+    assert len(cut) == 1 and (cut[0].worker, cut[0].households_target) == (None, None)
+    assert f"household target 300 of {GRID[1]} shared by area: {GRID[1]} 225, {GRID[5]} 75" in answer["notes"]
+
+
+def test_merge_adds_up_the_targets_and_keeps_the_kept_worker_when_they_differ(
+    client: TestClient, planner: dict[str, str], draft: int
+) -> None:
+    before = features(client, draft)
+    kept, absorbed = before[GRID[1]], before[GRID[2]]  # workers WORKERS[0] and WORKERS[1], 300 each
+
+    answer = accepted(client, draft, {"op": "merge", "kept": kept.feature_id, "absorbed": absorbed.feature_id}, planner)
+
+    merged = features(client, draft)[GRID[1]]
+    assert (merged.worker, merged.households_target, merged.name) == (WORKERS[0], 600, kept.name)
+    choice = next(note for note in answer["notes"] if "grid workers" in note)
+    assert f"{kept.code}'s is kept" in choice
+    assert not any(worker in note for note in answer["notes"] for worker in WORKERS)  # no person named
+
+
+def test_merge_into_a_grid_without_worker_or_target_takes_the_absorbed_ones(
+    client: TestClient, planner: dict[str, str], draft: int
+) -> None:
+    kept = features(client, draft)[GRID[1]]
+    cleared = {"op": "attributes", "feature": kept.feature_id, "values": {"worker": None, "households_target": None}}
+    accepted(client, draft, cleared, planner)
+    absorbed = features(client, draft)[GRID[2]]
+
+    answer = accepted(client, draft, {"op": "merge", "kept": kept.feature_id, "absorbed": absorbed.feature_id}, planner)
+
+    merged = features(client, draft)[GRID[1]]
+    assert (merged.worker, merged.households_target) == (WORKERS[1], 300)
+    assert any("no household target" in note for note in answer["notes"])
 
 
 def test_merge_of_features_that_share_no_border_is_refused(

@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 from gridmap.cli import app
 from gridmap.cli.common import console
 from gridmap.errors import EXIT_CONFLICT, EXIT_INPUT_ERROR, EXIT_PROBLEMS_FOUND
-from gridmap.geo.editing.model import EditOutcome, FeatureChange, Merge
+from gridmap.geo.editing.model import EditOutcome, FeatureChange, Merge, Split
 from gridmap.geo.hierarchy import Level
 from gridmap.services.editing import apply_edit, apply_outcome, start_draft, undo
 from gridmap.store import BoundaryStore, open_store
-from tests.boundary_builders import STEP
+from tests.boundary_builders import LAT0, LON0, STEP
 from tests.qgis_edits import EAST, GRID, MOVED_LON, QGIS_LAYER, WEST, qgis_edit
 
 runner = CliRunner()
@@ -280,6 +280,58 @@ def test_missing_features_are_kept_unless_asked_and_a_gap_is_refused(
     assert code == EXIT_PROBLEMS_FOUND, output
     assert "1 removed" in output and "gap" in output and "nothing stored" in output
     assert state(store, draft) == before
+
+
+def _merged_in_the_file(export: Path, out: Path, *, keep_bases: bool = True) -> Path:
+    """`out`: the export with EAST deleted and WEST grown over it, a valid deletion made in another program
+    (with every `gm_base` blanked unless `keep_bases`, as a program that drops unknown fields would)."""
+    frame = pyogrio.read_dataframe(export)
+    west = frame.index[frame["code"] == WEST][0]
+    frame.loc[frame["code"] == WEST, "geometry"] = [shapely.union_all(frame.geometry[frame["code"].isin([WEST, EAST])])]
+    frame = frame[frame["code"] != EAST].copy()
+    assert west in frame.index
+    if not keep_bases:
+        frame["gm_base"] = None
+    pyogrio.write_dataframe(frame, out, layer=QGIS_LAYER, driver="GPKG")
+    return out
+
+
+def _split_a_microgrid_in_the_draft(store: BoundaryStore, draft: int) -> str:
+    """Another planner splits microgrid 35092410000100101 in the draft; the new microgrid's code."""
+    split = Split(
+        feature=feature_id(store, draft, f"{GRID[:-3]}00101"),
+        line=shapely.LineString([(LON0, LAT0 + 1.5 * STEP), (LON0 + 0.5 * STEP, LAT0 + 1.5 * STEP)]),
+    )
+    result = apply_edit(store, draft, split, who="李秀英", why="two compounds", expected={})
+    (created,) = [f for f in result.features if f.revision == 1]
+    return created.code
+
+
+def test_delete_missing_keeps_the_features_added_to_the_draft_after_the_export(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    export = exported(store_url, draft, tmp_path)
+    added = _split_a_microgrid_in_the_draft(store, draft)  # after the export: not in the file
+    edited = _merged_in_the_file(export, tmp_path / "qgis.gpkg")
+
+    code, output = run("draft", "import", edited, "--into", draft, "--delete-missing", "--commit", "--store", store_url)
+
+    assert code == 0, output
+    assert "1 removed" in output and f"{added}: added to the draft after the export, not deleted" in output
+    codes = {f.code for f in store.features(draft).features}
+    assert EAST not in codes and {added, WEST} <= codes
+
+
+def test_delete_missing_deletes_nothing_when_the_file_does_not_say_when_it_was_exported(
+    store_url: str, store: BoundaryStore, draft: int, tmp_path: Path
+) -> None:
+    edited = _merged_in_the_file(exported(store_url, draft, tmp_path), tmp_path / "qgis.gpkg", keep_bases=False)
+
+    code, output = run("draft", "import", edited, "--into", draft, "--delete-missing", "--store", store_url)
+
+    assert code == EXIT_PROBLEMS_FOUND, output  # the kept microgrid overlaps the one grown over it
+    assert "does not say when it was exported" in output and "none deleted" in output
+    assert "removed" not in output and "1 not in the file, kept" in output
 
 
 @pytest.mark.parametrize(

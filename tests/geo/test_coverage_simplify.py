@@ -8,7 +8,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridmap.geo.coverage_simplify import simplify_coverage
+from gridmap.geo.coverage_simplify import CoverageTiles, simplify_coverage
 
 LON0, LAT0 = 119.5, 27.45
 DEG = 1 / 111_320  # about a metre of latitude
@@ -50,3 +50,32 @@ def test_groups_are_simplified_apart_and_zero_changes_nothing() -> None:
 def test_the_tolerance_is_checked() -> None:
     with pytest.raises(ValueError, match="between 0 and"):
         simplify_coverage(wiggly_pair([0.0, 1.0, 0.0]), 5_000.0)
+
+
+def wiggly_row(count: int) -> list[shapely.Polygon]:
+    """`count` 200 m squares side by side, each border between two of them zigzagging a metre east and west."""
+    xs = [LON0 + 200 * DEG * i for i in range(count + 1)]
+    borders = [
+        [(x + (DEG if j % 2 else -DEG) * (0 < j < 20), LAT0 + 10 * DEG * j) for j in range(21)] for x in xs[1:-1]
+    ]
+    edges = [[(xs[0], LAT0), (xs[0], LAT0 + 200 * DEG)], *borders, [(xs[-1], LAT0), (xs[-1], LAT0 + 200 * DEG)]]
+    return [shapely.normalize(shapely.Polygon([*edges[i], *edges[i + 1][::-1]])) for i in range(count)]
+
+
+def test_tiles_simplify_inside_each_tile_and_keep_the_borders_between_tiles() -> None:
+    row = wiggly_row(8)
+    tiles = CoverageTiles.over(row, features_per_tile=2)
+    keys = tiles.keys(row)
+    assert 1 < len(set(keys)) < len(row)  # several tiles, some holding two squares or more
+    simplified: list[shapely.Polygon] = [shapely.Polygon()] * len(row)
+    for key in set(keys):
+        members = [i for i, k in enumerate(keys) if k == key]
+        for i, outline in zip(members, tiles.simplify([row[i] for i in members], 20.0), strict=True):
+            simplified[i] = outline
+    shapes = np.array(simplified, dtype=object)
+    assert shapely.coverage_is_valid(shapes)
+    assert shapely.union_all(shapes).symmetric_difference(shapely.union_all(row)).area < 1e-14
+    for i in range(len(row) - 1):
+        border = shapely.intersection(simplified[i].boundary, simplified[i + 1].boundary)
+        vertices = len(shapely.get_coordinates(shapely.line_merge(border)))
+        assert vertices == (21 if keys[i] != keys[i + 1] else 2)  # kept between tiles, straightened inside one

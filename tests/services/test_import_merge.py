@@ -45,8 +45,9 @@ def test_the_fingerprint_tells_a_moved_vertex() -> None:
 
 
 def test_three_sides_of_a_row() -> None:
-    (text,) = base_texts([PROPERTIES], [GRID])
+    (text,) = base_texts([PROPERTIES], [GRID], draft_seq=4)
     base = parse_base(text)
+    assert base is not None and base.draft_seq == 4
     exported = FeatureState(comparable_properties(PROPERTIES), GRID)
     renamed = FeatureState(comparable_properties({**PROPERTIES, "name": "东升网格"}), GRID)
     moved = FeatureState(exported.properties, shapely.affinity.translate(GRID, 1e-5))

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from sqlalchemy import delete, update
 
-from gridmap.errors import Conflict, InvalidInput
+from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.store.edit_store import EditRequest, EditState, StagedFeature, StaleFeatures
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.tables import BoundaryVersion, GridFeature
@@ -268,3 +268,33 @@ def test_only_drafts_take_edits(store: BoundaryStore, region: gpd.GeoDataFrame) 
             expected={grid.feature_id: grid.revision},
             request=_request(),
         )
+
+
+def test_reads_in_a_reading_block_answer_as_outside_it_and_a_write_after_it_is_seen(
+    store: BoundaryStore, region: gpd.GeoDataFrame
+) -> None:
+    _, draft = _draft(store, region)
+    first = _by_code(store, draft)[grid_code(1)]
+    box = first.geometry.bounds
+    outside = (store.draft_info(draft), store.features(draft, bbox=box).features)
+    outside += (store.feature(draft, first.feature_id),)
+
+    with store.reading():
+        with store.reading():  # a block inside another is part of it
+            inside = (store.draft_info(draft), store.features(draft, bbox=box).features)
+        with pytest.raises(NotFound):  # a refusal inside the block leaves its transaction usable
+            store.feature(draft, "no-such-feature")
+        inside += (store.feature(draft, first.feature_id),)
+    assert inside == outside
+
+    renamed = dataclasses.replace(first, name="新名")
+    store.apply_changes(
+        draft,
+        written=[StagedFeature(first.feature_id, renamed)],
+        deleted=[],
+        expected={first.feature_id: first.revision},
+        request=_request(),
+    )
+    with store.reading():
+        assert store.feature(draft, first.feature_id).name == "新名"
+        assert store.draft_info(draft).edit_seq == 1

@@ -80,6 +80,33 @@ def test_bbox_filter_with_level_limit_and_offset(store: BoundaryStore, region: g
         store.features(version, bbox=(LON0 + 1, LAT0, LON0, LAT0 + 1))
 
 
+@pytest.mark.parametrize("chunk", [500, 2])  # candidates read at a time (SQLite): one read, or many
+def test_bbox_pages_by_code_cover_every_match_once(
+    store: BoundaryStore, region: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr("gridmap.store.spatial._CANDIDATE_CHUNK", chunk)
+    version = store.import_version("aoyang", region, who="a", why="b").id
+    around = (LON0 - STEP, LAT0 - STEP, LON0 + 3 * STEP, LAT0 + 3 * STEP)  # every feature's box inside it
+    west = (LON0, LAT0, LON0 + 0.7 * STEP, LAT0 + 2 * STEP)  # cuts through the boxes of the eastern features
+
+    for bbox in (around, west):
+        every = store.features(version, bbox=bbox)
+        seen: list[str] = []
+        after: str | None = None
+        while True:
+            page = store.features(version, bbox=bbox, limit=2, after=after)
+            assert page.number_matched == every.number_matched == len(every.features)
+            if not page.features:
+                break
+            seen += [f.code for f in page.features]
+            after = page.features[-1].code
+        assert seen == [f.code for f in every.features]  # each match once, in code order
+    assert store.features(version, bbox=around).number_matched == 13
+    assert [f.code for f in store.features(version, bbox=west, limit=2, offset=2).features] == [
+        f.code for f in store.features(version, bbox=west).features[2:4]
+    ]
+
+
 def test_bbox_filter_is_exact_not_by_bounding_box(store: BoundaryStore) -> None:
     triangle = shapely.Polygon([(LON0, LAT0), (LON0 + STEP, LAT0), (LON0, LAT0 + STEP)])
     version = store.import_version("t", frame_from([feature(COMMUNITY, "community", "", triangle)]), who="a", why="b")

@@ -24,6 +24,7 @@ from gridmap.geo.coverage_simplify import MAX_TOLERANCE_M
 from gridmap.geo.crs import Datum
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.services import features as feature_service
+from gridmap.store.version_store import FeaturePage
 
 router = APIRouter(route_class=AnswerRoute, prefix="/collections", tags=["collections"], responses=errors(404))
 
@@ -133,6 +134,14 @@ def list_items(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Features per page")] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Features to skip")] = 0,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="Start after this code (keyset paging: the `next` link of a bbox query uses it, so that a "
+            "later page reads no match before it)",
+        ),
+    ] = None,
     level: Annotated[str | None, Query(description="community, grid or microgrid")] = None,
     parent: Annotated[str | None, Query(description="Code of the parent feature")] = None,
     code: Annotated[str | None, Query(description="Exact code")] = None,
@@ -155,15 +164,20 @@ def list_items(
     box, datum = parse_bbox(bbox), parse_crs(crs)
     filters: dict[str, Any] = {"bbox": box, "level": _level_filter(spec, level), "parent": parent or None}
     boundary_version = readable_version(versions, version, user)
+    text = (q or "").strip()
+    keyset = not text and (after is not None or box is not None)  # pages by code: one row more tells if more follow
     page = feature_service.feature_page(
         store=store,
         version_id=boundary_version.id,
-        q=(q or "").strip(),
+        q=text,
         code=code or None,
         filters=filters,
-        limit=limit,
+        limit=limit + 1 if keyset else limit,
         offset=offset,
+        after=after,
     )
+    more = len(page.features) > limit if keyset else offset + len(page.features) < page.number_matched
+    page = FeaturePage(page.features[:limit], page.number_matched)
     if simplify:
         page = outlines.page(boundary_version.id, page, simplify)
     returned = len(page.features)
@@ -175,15 +189,14 @@ def list_items(
             "href": str(request.url_for("collection", collection_id=spec.id)),
         },
     ]
-    if offset + returned < page.number_matched:
-        links.append(
-            {
-                "rel": "next",
-                "type": GEOJSON_MEDIA_TYPE,
-                "href": str(request.url.include_query_params(offset=offset + returned)),
-            }
+    if more:
+        following = (
+            request.url.remove_query_params("offset").include_query_params(after=page.features[-1].code)
+            if keyset
+            else request.url.include_query_params(offset=offset + returned)
         )
-    if offset > 0:
+        links.append({"rel": "next", "type": GEOJSON_MEDIA_TYPE, "href": str(following)})
+    if offset > 0 and after is None:
         links.append(
             {
                 "rel": "prev",

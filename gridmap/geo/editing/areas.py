@@ -11,7 +11,16 @@ from gridmap.geo.editing.drawn import prepared, with_landings
 from gridmap.geo.editing.faces import build_faces, new_feature, outcome
 from gridmap.geo.editing.follow import follow_down, follow_up
 from gridmap.geo.editing.lines import involved, level_of, same_level, touching_length
-from gridmap.geo.editing.model import Create, Delete, EditFeature, EditOutcome, EditRefused, Merge, Transfer
+from gridmap.geo.editing.model import (
+    Create,
+    Delete,
+    EditFeature,
+    EditOutcome,
+    EditRefused,
+    FeatureChange,
+    Merge,
+    Transfer,
+)
 from gridmap.geo.editing.neighbourhood import Neighbourhood
 from gridmap.geo.hierarchy import code_problem
 
@@ -30,8 +39,39 @@ def merge(op: Merge, hood: Neighbourhood) -> EditOutcome:
     faces.after[level][faces.of(level, absorbed.feature_id)] = kept.feature_id
     for child in hood.children(absorbed):
         faces.add_changes(hood.reparent(child, kept))
-    notes = [f"{absorbed.code} merged into {kept.code}; {len(hood.children(absorbed))} children moved"]
+    properties, choices = merged_properties(kept, absorbed)
+    faces.add_changes([FeatureChange(kept.feature_id, properties=properties)])
+    notes = [f"{absorbed.code} merged into {kept.code}; {len(hood.children(absorbed))} children moved", *choices]
     return outcome(faces, hood, level, notes)
+
+
+def merged_properties(kept: EditFeature, absorbed: EditFeature) -> tuple[dict[str, object], list[str]]:
+    """The properties `kept` takes on when `absorbed` joins it, and each choice made, in words.
+
+    Name and worker: kept where both agree or `absorbed` has none, taken from `absorbed` when `kept` has none, and
+    `kept`'s where they differ (a choice the notes report, without the worker's name). Household target: the two
+    targets added up, since the merged grid holds both grids' households; one missing is reported.
+    """
+    properties: dict[str, object] = {}
+    choices: list[str] = []
+    for name, what in (("name", "name"), ("worker", "grid worker")):
+        mine, theirs = getattr(kept, name) or None, getattr(absorbed, name) or None
+        if theirs is None or mine == theirs:
+            continue
+        if mine is None:
+            properties[name] = theirs
+            choices.append(f"{kept.code} had no {what}: it takes {absorbed.code}'s")
+        else:
+            choices.append(f"the {what}s of {kept.code} and {absorbed.code} differ: {kept.code}'s is kept")
+    targets = [t for t in (kept.households_target, absorbed.households_target) if t is not None]
+    if targets:
+        properties["households_target"] = sum(targets)
+        if len(targets) == 1:
+            lacking = kept if kept.households_target is None else absorbed
+            choices.append(f"{lacking.code} has no household target: the merged one is the other's, {sum(targets)}")
+        else:
+            choices.append(f"household targets added up: {kept.households_target} + {absorbed.households_target}")
+    return properties, choices
 
 
 def delete(op: Delete, hood: Neighbourhood) -> EditOutcome:

@@ -8,6 +8,11 @@ collinear artefacts of another level (a vertex lying on the original border of a
 without being a vertex of one): kept are drawn vertices, vertices of its level, and vertices of brand-new
 stretches of border (children's corners a split follows). Last, every feature whose border runs through a
 new vertex gets it too, so that no neighbour is left with a T-junction.
+
+A feature cut out of another (a split's new part, a child cut in two) keeps the grid worker of the feature it
+came from, and the two share that feature's household target in proportion to their areas: a target counts the
+households a grid is planned to hold (`shared/DOMAIN.md`: 150 to 500 per grid), which a cut divides between the
+parts, so that the parts' targets add up to the whole's again.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class Faces:
     drawn: set[tuple[float, float]]  # vertices of the noded drawn lines
     created: dict[str, EditFeature] = field(default_factory=dict)
     changes: dict[str, dict[str, object]] = field(default_factory=dict)  # feature id -> property changes
+    cut_from: dict[str, str] = field(default_factory=dict)  # created feature id -> the feature it was cut out of
 
     def of(self, level: Level | None, feature_id: str, *, after: bool = False) -> npt.NDArray[np.bool_]:
         """Which faces the feature owns (before the edit, or after)."""
@@ -89,11 +95,25 @@ def build_faces(members: Sequence[EditFeature], lines: Sequence[BaseGeometry]) -
     )
 
 
-def new_feature(faces: Faces, hood: Neighbourhood, parent_code: str | None, level: Level, code: str = "") -> str:
-    """A new feature (fresh uuid4) at `level` under `parent_code` with a free code; its geometry comes later."""
+def new_feature(
+    faces: Faces,
+    hood: Neighbourhood,
+    parent_code: str | None,
+    level: Level,
+    code: str = "",
+    *,
+    cut_from: str | None = None,
+) -> str:
+    """A new feature (fresh uuid4) at `level` under `parent_code` with a free code; its geometry comes later.
+
+    One `cut_from` another feature keeps that feature's worker and takes its share of the household target.
+    """
     feature_id = str(uuid.uuid4())
     code = code or (hood.free_code(parent_code, level) if parent_code else hood.free_code("", level))
-    faces.created[feature_id] = EditFeature(feature_id, code, level, parent_code, shapely.Polygon())
+    worker = None if cut_from is None else hood.get(cut_from).worker
+    faces.created[feature_id] = EditFeature(feature_id, code, level, parent_code, shapely.Polygon(), worker=worker)
+    if cut_from is not None:
+        faces.cut_from[feature_id] = cut_from
     return feature_id
 
 
@@ -120,12 +140,41 @@ def outcome(faces: Faces, hood: Neighbourhood, moved_level: Level | None, notes:
                 continue
             rebuilt[feature_id] = _cleaned(faces.union(mine), level, hood, faces.drawn)
     rebuilt.update(_healed(hood, rebuilt, deleted))
+    notes = notes + _shared_targets(faces, hood)
     created = [replace(f, geometry=rebuilt.pop(i)) for i, f in faces.created.items() if i in rebuilt]
     changed_ids = (set(rebuilt) | set(faces.changes)) - set(faces.created) - set(deleted)
     changed = [FeatureChange(i, geometry=rebuilt.get(i), properties=faces.changes.get(i, {})) for i in changed_ids]
     moved = faces.after.get(moved_level)
     area = float(faces.area_m2[moved != faces.before[moved_level]].sum()) if moved is not None else 0.0
     return EditOutcome(changed=changed, created=created, deleted=deleted, area_moved_m2=area, notes=notes)
+
+
+def _shared_targets(faces: Faces, hood: Neighbourhood) -> list[str]:
+    """Divide the household target of each feature something was cut out of among it and its cut-out parts, in
+    proportion to their areas after the edit (whole households, adding up to the target); notes in words."""
+    notes: list[str] = []
+    for origin_id in dict.fromkeys(faces.cut_from.values()):
+        origin = hood.get(origin_id)
+        if origin.households_target is None:
+            continue
+        parts = [origin_id, *(i for i, source in faces.cut_from.items() if source == origin_id)]
+        owners = faces.after[origin.level]
+        areas = np.asarray([faces.area_m2[owners == part].sum() for part in parts])
+        shares = _whole_shares(origin.households_target, areas)
+        faces.add_changes([FeatureChange(origin_id, properties={"households_target": shares[0]})])
+        for part, share in zip(parts[1:], shares[1:], strict=True):
+            faces.created[part] = replace(faces.created[part], households_target=share)
+        listed = ", ".join(f"{code_of(faces, hood, p)} {s}" for p, s in zip(parts, shares, strict=True))
+        notes.append(f"household target {origin.households_target} of {origin.code} shared by area: {listed}")
+    return notes
+
+
+def _whole_shares(total: int, weights: FloatArray) -> list[int]:
+    """`total` divided in proportion to `weights` in whole numbers adding up to it (largest remainders first)."""
+    exact = total * weights / weights.sum() if weights.sum() > 0 else np.full(len(weights), total / len(weights))
+    shares = np.floor(exact).astype(int)
+    shares[np.argsort(shares - exact, kind="stable")[: total - int(shares.sum())]] += 1
+    return [int(s) for s in shares]
 
 
 def _cleaned(

@@ -46,7 +46,7 @@ def follow_down(faces: Faces, hood: Neighbourhood, level: Level, *, cut: bool = 
                 if parent_id == keeper:
                     continue
                 faces.after[lower][group] = (
-                    new_feature(faces, hood, code_of(faces, hood, parent_id), lower)
+                    new_feature(faces, hood, code_of(faces, hood, parent_id), lower, cut_from=child_id)
                     if cut
                     else _joined(faces, hood, lower, parent_id, group, child_id)
                 )
@@ -72,7 +72,7 @@ def follow_up(faces: Faces, hood: Neighbourhood, level: Level) -> None:
 def _joined(faces: Faces, hood: Neighbourhood, level: Level, parent_id: str, group: Mask, child_id: str) -> str:
     """The child of `parent_id` sharing the longest border with the faces in `group`, or a new child."""
     if parent_id in faces.created:
-        return new_feature(faces, hood, code_of(faces, hood, parent_id), level)
+        return new_feature(faces, hood, code_of(faces, hood, parent_id), level, cut_from=child_id)
     parent_code = hood.get(parent_id).code
     candidates = [f for f in hood if f.level is level and f.parent == parent_code and f.feature_id != child_id]
     piece = shapely.boundary(faces.union(group))
@@ -81,4 +81,6 @@ def _joined(faces: Faces, hood: Neighbourhood, level: Level, parent_id: str, gro
         length = hood.length_m(shapely.intersection(piece, shapely.boundary(candidate.geometry)))
         if length > best_length:
             best, best_length = candidate.feature_id, length
-    return best if best is not None else new_feature(faces, hood, code_of(faces, hood, parent_id), level)
+    if best is not None:
+        return best
+    return new_feature(faces, hood, code_of(faces, hood, parent_id), level, cut_from=child_id)

@@ -16,7 +16,8 @@ from gridmap.geo.hierarchy import Level
 
 
 def split(op: Split, hood: Neighbourhood, snap_m: float) -> EditOutcome:
-    """Cut a feature in two along the line; the larger piece keeps the id, the other gets a new code."""
+    """Cut a feature in two along the line; the larger piece keeps the id, the other gets a new code (both keep
+    the worker and share the household target by area)."""
     line, drawn_hood = prepared(hood, op.line, snap_m)
     feature = drawn_hood.get(op.feature)
     level = level_of(feature)
@@ -48,7 +49,7 @@ def split(op: Split, hood: Neighbourhood, snap_m: float) -> EditOutcome:
     if not (mine & (side != larger)).any():
         msg = f"every child of {level} {feature.code} lies on one side of the line: nothing would be left on the other"
         raise EditRefused(msg, line)
-    created = new_feature(faces, drawn_hood, feature.parent, level)
+    created = new_feature(faces, drawn_hood, feature.parent, level, cut_from=feature.feature_id)
     faces.after[level][mine & (side != larger)] = created
     notes.append(f"{level} {feature.code} split; the new part is {faces.created[created].code}")
     notes += follow_down(faces, drawn_hood, level, cut=op.split_children)

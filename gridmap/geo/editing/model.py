@@ -22,7 +22,7 @@ class EditFeature:
     parent: str | None
     geometry: BaseGeometry
     name: str = ""
-    worker: str | None = None  # the properties the operations leave alone, kept for features an import adds
+    worker: str | None = None  # split and merge carry these over (gridmap.geo.editing.faces, .areas)
     households_target: int | None = None
 
 
