@@ -233,9 +233,13 @@ def _microgrid_names(layout: Layout, codes: list[str], centres: FloatArray, rng:
         names[index] = compound
 
     streets = [street for street in layout.network.streets if street.kind is not StreetKind.LANE]
-    tree = shapely.STRtree(np.array([street.geometry for street in streets], dtype=object))
+    segments, segment_street = _segments(np.array([street.geometry for street in streets], dtype=object))
     unnamed = [i for i in sorted(range(count), key=lambda i: codes[i]) if names[i] is None]
-    nearest = tree.query_nearest(shapely.points(centres[unnamed]), all_matches=False)[1] if unnamed else []
+    nearest = (
+        segment_street[shapely.STRtree(segments).query_nearest(shapely.points(centres[unnamed]), all_matches=False)[1]]
+        if unnamed
+        else []
+    )
     numbers: dict[str, int] = {}
     for index, street_index in zip(unnamed, nearest, strict=True):
         street = streets[int(street_index)].name
@@ -244,10 +248,25 @@ def _microgrid_names(layout: Layout, codes: list[str], centres: FloatArray, rng:
     return [name or "" for name in names]
 
 
+def _segments(lines: GeometryArray) -> tuple[GeometryArray, IntArray]:
+    """The two-point segments of `lines` and the line each came from.
+
+    A nearest-street query over whole streets degrades when every street spans the region (the lattice's do):
+    their bounding boxes all overlap. Segments keep the boxes small and the nearest line the same.
+    """
+    coords, line = shapely.get_coordinates(lines, return_index=True)
+    start = np.flatnonzero(line[1:] == line[:-1])
+    segments = shapely.linestrings(np.stack([coords[start], coords[start + 1]], axis=1))
+    return np.asarray(segments, dtype=object), line[start].astype(np.int64)
+
+
 def _workers(count: int, rng: np.random.Generator, *, unique: bool) -> list[str]:
     """Grid workers' names, none of them the reported worker (who is placed on purpose)."""
-    names = person_names(count + 1, rng, unique=unique)
-    return [name for name in names if name != CHENGDONG_GRID_WORKER][:count]
+    names = [name for name in person_names(count + 1, rng, unique=unique) if name != CHENGDONG_GRID_WORKER]
+    # names may repeat when not unique, so the reported worker may have been drawn (and dropped) more than once
+    while len(names) < count:
+        names += [name for name in person_names(count - len(names), rng, unique=False) if name != CHENGDONG_GRID_WORKER]
+    return names[:count]
 
 
 def _households(layout: Layout, rng: np.random.Generator) -> tuple[IntArray, IntArray]:

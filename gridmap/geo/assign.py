@@ -192,15 +192,23 @@ class PointAssigner:
         return answer
 
     def _among_owners(self, raster: CellRaster, x: FloatArray, y: FloatArray, label: LabelArray) -> IndexArray:
-        """The rule for points in mixed cells, testing only the polygons whose boundary marked the cell."""
-        point, polygon = raster.candidates(label)
-        hit = shapely.intersects_xy(self.polygons[polygon], x[point], y[point])
-        missing = len(self.polygons)
-        rank = np.where(hit, self._rank_of[polygon], missing)
-        # every mixed cell has an owner, so each point has at least one candidate: reduce per point
-        first = np.flatnonzero(np.diff(point, prepend=-1))
-        best = np.minimum.reduceat(rank, first)
-        return np.where(best < missing, self._by_rank[np.minimum(best, missing - 1)], -1)
+        """The rule for points in mixed cells, testing only the polygons whose boundary marked the cell.
+
+        The raster lists a cell's owners smallest code first (`_build_raster`), so the first owner covering a
+        point is its answer: each round tests every open point against its next owner, and most points close
+        in the first or second round.
+        """
+        start, count = raster.owner_runs(label)
+        answer = np.full(len(label), -1, dtype=np.intp)
+        open_points = np.arange(len(label), dtype=np.intp)
+        step = 0
+        while len(open_points):
+            owner = raster.owners[start[open_points] + step].astype(np.intp)
+            hit = shapely.intersects_xy(self.polygons[owner], x[open_points], y[open_points])
+            answer[open_points[hit]] = owner[hit]
+            step += 1
+            open_points = open_points[~hit & (count[open_points] > step)]
+        return answer
 
     def _raster_for(self, point_count: int) -> CellRaster | None:
         """The raster, built now when wanted and worth it for `point_count` points."""
@@ -252,10 +260,12 @@ class PointAssigner:
         return self._by_rank[best], far
 
     def _build_raster(self) -> CellRaster:
+        # in code order, so that each mixed cell lists its owners smallest code first (see _among_owners)
+        ranked = self._usable[np.argsort(self._rank_of[self._usable], kind="stable")]
         return build_cell_raster(
-            self.polygons[self._usable],
+            self.polygons[ranked],
             self._exact,
-            ids=self._usable,
+            ids=ranked,
             cells_per_polygon=self._cells_per_polygon,
             max_cells=self._max_cells,
         )

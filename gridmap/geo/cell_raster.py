@@ -54,7 +54,7 @@ class CellRaster:
     label: LabelArray
     """Per cell: a polygon index, OUTSIDE, FALLBACK, or -3 - k for the k-th mixed cell."""
     owner_start: npt.NDArray[np.int64]
-    """Mixed cell k's owners are owners[owner_start[k]:owner_start[k + 1]]."""
+    """Mixed cell k's owners are owners[owner_start[k]:owner_start[k + 1]], in the order the polygons were given."""
     owners: npt.NDArray[np.int32]
 
     @property
@@ -78,14 +78,11 @@ class CellRaster:
         result[inside] = self.label[iy, ix]
         return result
 
-    def candidates(self, label: LabelArray) -> tuple[IndexArray, IndexArray]:
-        """For points with mixed-cell labels: (which point, which owner polygon) pairs to test exactly."""
-        mixed = -(label.astype(np.int64) - _FIRST_MIXED)
-        start, end = self.owner_start[mixed], self.owner_start[mixed + 1]
-        counts = end - start
-        point = np.repeat(np.arange(len(label), dtype=np.intp), counts)
-        offset = np.arange(len(point), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-        return point, self.owners[np.repeat(start, counts) + offset].astype(np.intp)
+    def owner_runs(self, label: LabelArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """For points with mixed-cell labels: where each one's owners start in `owners`, and how many there are."""
+        mixed = _FIRST_MIXED - label.astype(np.int64)
+        start = self.owner_start[mixed]
+        return start, self.owner_start[mixed + 1] - start
 
     def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
         """The raster as named arrays (to keep on disk)."""

@@ -10,13 +10,14 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from types import TracebackType
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple, Self, cast
 
 from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -65,6 +66,9 @@ from gridmap.store.version_store import (
 WRITE = "gridmap_write"
 # The session.info key of the feature counts a transaction made, remembered by the store when it commits.
 _COUNTED = "gridmap_feature_counts"
+# Per context (thread or task): the session of each store's open `reading` block, by id of the store.
+_READING: ContextVar[dict[int, Session] | None] = ContextVar("gridmap_reading", default=None)
+_IN_BATCH = 50_000  # values per IN (...): a province version has more codes than SQLite takes parameters
 
 
 class _VersionState(NamedTuple):
@@ -82,6 +86,12 @@ def _check_record(who: str, why: str) -> None:
         raise InvalidInput(msg)
     stored_text(who, "who", PERSON_LENGTH)
     lookup_text(why, "why")
+
+
+def _batches(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """`values` in runs of at most _IN_BATCH, for IN (...) lists a database accepts at any size of version."""
+    for start in range(0, len(values), _IN_BATCH):
+        yield values[start : start + _IN_BATCH]
 
 
 def _set_name(name: str) -> str:
@@ -134,8 +144,27 @@ class SqlBoundaryStore(
         self.close()
 
     @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads inside the block share one session and transaction (see `VersionStore.reading`)."""
+        open_now = _READING.get() or {}
+        if id(self) in open_now:
+            yield
+            return
+        with self._transaction() as session:
+            token = _READING.set({**open_now, id(self): session})
+            try:
+                yield
+            finally:
+                _READING.reset(token)
+
+    @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        """One session and transaction: committed when the block ends, rolled back when it raises."""
+        """One session and transaction: committed when the block ends, rolled back when it raises (inside a
+        `reading` block, that block's)."""
+        shared = (_READING.get() or {}).get(id(self))
+        if shared is not None:
+            yield shared
+            return
         with self._sessions.begin() as session:
             yield session
         self._feature_counts.update(session.info.pop(_COUNTED, {}))
@@ -201,12 +230,31 @@ class SqlBoundaryStore(
         `_transaction`), so a step that rolls back leaves none behind; `created_at` tells a reused id apart.
         """
         state = _VersionState(row.status, row.edit_seq, row.created_at)
-        known = self._feature_counts.get(row.id)
-        if known is not None and known[0] == state:
-            return known[1]
+        known = self._known_count(session, row.id, state)
+        if known is not None:
+            return known
         count = session.scalar(select(func.count()).where(GridFeature.version_id == row.id)) or 0
         session.info.setdefault(_COUNTED, {})[row.id] = (state, count)
         return count
+
+    def _known_count(self, session: Session, version_id: int, state: _VersionState) -> int | None:
+        """The version's feature count in `state` as this transaction or a committed one counted it, if any."""
+        for known in (session.info.get(_COUNTED, {}).get(version_id), self._feature_counts.get(version_id)):
+            if known is not None and known[0] == state:
+                return known[1]
+        return None
+
+    def _carry_feature_count(self, session: Session, row: BoundaryVersion, change: int) -> None:
+        """Before a draft's step raises its edit_seq by one: the count after it is the known count before it plus
+        `change` (rows added less rows deleted), so that the step's answer need not count the whole draft again.
+
+        The step holds the draft's write lock, so no other step lies between the two states.
+        """
+        before = _VersionState(row.status, row.edit_seq, row.created_at)
+        known = self._known_count(session, row.id, before)
+        if known is not None:
+            after = before._replace(edit_seq=row.edit_seq + 1)
+            session.info.setdefault(_COUNTED, {})[row.id] = (after, known + change)
 
     def _version_info(self, session: Session, row: BoundaryVersion) -> VersionInfo:
         count = self._feature_count(session, row)
@@ -263,19 +311,26 @@ class SqlBoundaryStore(
         A feature id is handed to one code only: when an id is found under two codes (a code was edited),
         the more recent version wins and the other code starts a new lineage.
         """
-        query = (
-            select(GridFeature.id, GridFeature.code, GridFeature.feature_id)
-            .join(BoundaryVersion, BoundaryVersion.id == GridFeature.version_id)
-            .where(BoundaryVersion.set_id == set_id, GridFeature.code.in_(codes))
-            .order_by(GridFeature.version_id.desc())
-        )
+        found: list[Any] = []
+        for batch in _batches(codes):  # SQLite refuses a statement of more than 250,000 parameters
+            query = (
+                select(GridFeature.version_id, GridFeature.id, GridFeature.code, GridFeature.feature_id)
+                .join(BoundaryVersion, BoundaryVersion.id == GridFeature.version_id)
+                .where(BoundaryVersion.set_id == set_id, GridFeature.code.in_(batch))
+            )
+            found += session.execute(query).all()
+        found.sort(key=lambda row: -row[0])  # most recent version first, over all batches
         chosen: dict[str, int] = {}
         taken: set[str] = set()
-        for row_id, code, feature_id in session.execute(query):
+        for _, row_id, code, feature_id in found:
             if code not in chosen and feature_id not in taken:
                 chosen[code] = row_id
                 taken.add(feature_id)
-        rows = session.scalars(select(GridFeature).where(GridFeature.id.in_(chosen.values()))).all()
+        rows = [
+            row
+            for batch in _batches(list(chosen.values()))
+            for row in session.scalars(select(GridFeature).where(GridFeature.id.in_(batch)))
+        ]
         return {row.code: feature_from_row(row) for row in rows}
 
     def import_version(self, set_name: str, frame: GeoDataFrame, *, who: str, why: str) -> VersionInfo:
@@ -301,10 +356,8 @@ class SqlBoundaryStore(
             )
             session.add(version)
             session.flush()
-            session.add_all(
-                self._new_rows(version.id, values, self._lineage(session, set_row.id, [v.code for v in values]))
-            )
-            session.flush()
+            lineage = self._lineage(session, set_row.id, [v.code for v in values])
+            self._insert_features(session, version.id, self._new_rows(version.id, values, lineage))
             self._refresh_statistics(session)
             return self._version_info(session, version)
 
@@ -314,9 +367,13 @@ class SqlBoundaryStore(
         PostgreSQL's autovacuum keeps its statistics; sqlite.py gathers SQLite's.
         """
 
+    def _insert_features(self, session: Session, version_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
+        """New rows of version `version_id` in one executemany: no ORM objects, no mapper events (see sqlite.py)."""
+        session.execute(cast(Table, GridFeature.__table__).insert(), rows)  # the table itself: Core, not ORM bulk
+
     def _new_rows(
         self, version_id: int, values: Sequence[FeatureValues], lineage: Mapping[str, Feature]
-    ) -> list[GridFeature]:
+    ) -> list[dict[str, Any]]:
         """Rows for a new version: known codes keep their id, and their revision unless something changed."""
         known = [v for v in values if v.code in lineage]
         unchanged_shape = dict(
@@ -334,7 +391,7 @@ class SqlBoundaryStore(
             else:
                 same = unchanged_shape[v.code] and previous.properties() == v.properties()
                 feature_id, revision = previous.feature_id, previous.revision + (0 if same else 1)
-            rows.append(GridFeature(version_id=version_id, feature_id=feature_id, revision=revision, **vars(v)))
+            rows.append({"version_id": version_id, "feature_id": feature_id, "revision": revision, **vars(v)})
         return rows
 
     def publish(

@@ -7,6 +7,8 @@ There is no SpatiaLite here. The R*Tree `grid_feature_rtree` holds one box per f
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import shapely
@@ -34,8 +36,8 @@ from gridmap.store.tables import GridFeature
 RTREE_TABLE = "grid_feature_rtree"
 # How long a connection waits for another's write lock before "database is locked".
 BUSY_TIMEOUT_MS = 10_000
-# The page cache of a connection copying a version into a draft (KiB; negative in PRAGMA cache_size).
-COPY_CACHE_KIB = 32 * 1024
+# The page cache of a connection adding a whole version's features (KiB; negative in PRAGMA cache_size).
+BULK_CACHE_KIB = 32 * 1024
 
 # Not part of the ORM metadata: the migration creates it as a virtual table, only on SQLite.
 grid_feature_rtree = Table(
@@ -94,6 +96,21 @@ def _index_updated(_mapper: Mapper[GridFeature], connection: Connection, row: Gr
         connection.execute(grid_feature_rtree.update().where(grid_feature_rtree.c.id == row.id).values(**_box(row)))
 
 
+@contextmanager
+def _bulk_cache(session: Session) -> Iterator[None]:
+    """A larger page cache while many rows are written at once.
+
+    With SQLite's default page cache (2 MiB) adding 100,000 features keeps evicting the pages of the indexes
+    it adds to and takes twice as long; the connection gets a larger cache for the bulk write only.
+    """
+    default_cache = session.execute(text("PRAGMA cache_size")).scalar_one()
+    session.execute(text(f"PRAGMA cache_size = {-BULK_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(default_cache)}"))
+
+
 class SqliteStore(SqlBoundaryStore):
     """Boundaries in one SQLite file: R*Tree candidates in SQL, exact answers from shapely."""
 
@@ -105,17 +122,25 @@ class SqliteStore(SqlBoundaryStore):
         session.execute(text(f"ANALYZE {GridFeature.__tablename__}"))
 
     def _copy_features(self, session: Session, source_id: int, draft_id: int) -> None:
-        """The rows copied in bulk (no mapper events), and each copy's R*Tree box copied from its original's.
-
-        With SQLite's default page cache (2 MiB) the copy of 100,000 features keeps evicting the pages of the
-        indexes it adds to and takes twice as long; the connection gets a larger cache for the copy only.
-        """
-        default_cache = session.execute(text("PRAGMA cache_size")).scalar_one()
-        session.execute(text(f"PRAGMA cache_size = {-COPY_CACHE_KIB}"))
-        try:
+        """The rows copied in bulk (no mapper events), and each copy's R*Tree box copied from its original's."""
+        with _bulk_cache(session):
             self._copy_rows_and_boxes(session, source_id, draft_id)
-        finally:
-            session.execute(text(f"PRAGMA cache_size = {int(default_cache)}"))
+
+    def _insert_features(self, session: Session, version_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The rows inserted in bulk, then their R*Tree boxes (matched by code: unique within a version)."""
+        with _bulk_cache(session):
+            super()._insert_features(session, version_id, rows)
+            query = select(GridFeature.code, GridFeature.id).where(GridFeature.version_id == version_id)
+            ids = dict(session.execute(query).all())
+            bounds = shapely.bounds([row["geometry"] for row in rows]).tolist()
+            boxes = [
+                (ids[row["code"]], min_x, max_x, min_y, max_y)
+                for row, (min_x, min_y, max_x, max_y) in zip(rows, bounds, strict=True)
+            ]
+            # Plain tuples to the driver: the boxes need no conversion, and 100,000 parameter dicts cost seconds.
+            session.connection().exec_driver_sql(
+                f"INSERT INTO {RTREE_TABLE} (id, min_x, max_x, min_y, max_y) VALUES (?, ?, ?, ?, ?)", boxes
+            )
 
     def _copy_rows_and_boxes(self, session: Session, source_id: int, draft_id: int) -> None:
         super()._copy_features(session, source_id, draft_id)
@@ -136,6 +161,15 @@ class SqliteStore(SqlBoundaryStore):
         return GridFeature.id.in_(
             select(boxes.id).where(
                 boxes.max_x >= min_x, boxes.min_x <= max_x, boxes.max_y >= min_y, boxes.min_y <= max_y
+            )
+        )
+
+    def _inside_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
+        min_x, min_y, max_x, max_y = bbox
+        boxes = grid_feature_rtree.c
+        return GridFeature.id.in_(
+            select(boxes.id).where(
+                boxes.min_x >= min_x, boxes.max_x <= max_x, boxes.min_y >= min_y, boxes.max_y <= max_y
             )
         )
 

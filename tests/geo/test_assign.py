@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo.assign import PointAssigner, assign_points, covering_polygon, point_xy
 from gridmap.geo.cell_raster import FALLBACK, CellRaster, is_mixed
@@ -21,7 +23,9 @@ LON0, LAT0 = 119.5, 27.45
 STEP = 0.001  # about 100 m
 
 
-def brute_force(points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_], codes: list) -> np.ndarray:
+def brute_force(
+    points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_], codes: Sequence[str | int]
+) -> np.ndarray:
     """The rule written out: every polygon covering the point, smallest (code, index) wins, -1 for none."""
     result = np.full(len(points), -1, dtype=np.intp)
     order = sorted(range(len(polygons)), key=lambda i: (codes[i], i))
@@ -33,7 +37,9 @@ def brute_force(points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object
     return result
 
 
-def all_engines(points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_], codes: list) -> list[np.ndarray]:
+def all_engines(
+    points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_], codes: Sequence[str | int]
+) -> list[np.ndarray]:
     """The answers of every way gridmap assigns points."""
     x, y = point_xy(points)
     built = PointAssigner(polygons, codes, raster=True, cells_per_polygon=64)
@@ -103,15 +109,16 @@ def test_overlapping_holed_and_multi_polygons_match_brute_force(seed: int, count
     rng = np.random.default_rng(seed)
     centres = rng.random((count, 2))
     radii = rng.uniform(0.05, 0.4, count)
-    shapes: list[shapely.Geometry | None] = []
+    shapes: list[BaseGeometry | None] = []
     for (cx, cy), r in zip(centres, radii, strict=True):
         disc = shapely.Point(cx, cy).buffer(r, quad_segs=4)
+        shape: BaseGeometry = disc
         kind = rng.integers(4)
         if kind == 1:
-            disc = disc.difference(shapely.Point(cx, cy).buffer(r / 2, quad_segs=3))  # a hole
+            shape = disc.difference(shapely.Point(cx, cy).buffer(r / 2, quad_segs=3))  # a hole
         elif kind == 2:
-            disc = shapely.MultiPolygon([disc, shapely.box(cx + r + 0.01, cy, cx + r + 0.1, cy + 0.1)])
-        shapes.append(disc)
+            shape = shapely.MultiPolygon([disc, shapely.box(cx + r + 0.01, cy, cx + r + 0.1, cy + 0.1)])
+        shapes.append(shape)
     shapes.append(None)
     shapes.append(shapely.Polygon())
     polygons = np.asarray(shapes, dtype=object)

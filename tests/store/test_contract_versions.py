@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.geo.hierarchy import Level
+from gridmap.store import sql
 from gridmap.store.account_store import Role
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.version_store import CheckFailed, ExpectedPublished, PublishedMeanwhile, VersionStatus
@@ -146,9 +147,12 @@ def test_only_drafts_can_be_published(store: BoundaryStore, region: gpd.GeoDataF
         store.publish(version.id + 100, who="a", why="b", check=passing)
 
 
+@pytest.mark.parametrize("codes_per_query", [None, 2])  # 2: a province's codes, asked for in several queries
 def test_features_keep_their_id_across_versions_and_count_revisions(
-    store: BoundaryStore, region: gpd.GeoDataFrame
+    store: BoundaryStore, region: gpd.GeoDataFrame, codes_per_query: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if codes_per_query is not None:
+        monkeypatch.setattr(sql, "_IN_BATCH", codes_per_query)
     first = store.import_version("aoyang", region, who="a", why="1")
     edited = region.copy()
     g1 = edited["code"] == grid_code(1)
