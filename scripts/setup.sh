@@ -33,11 +33,14 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 # pip runs only when the venv lacks a requirement (scripts/venv_complete.py reads what is installed, in a
-# fraction of a second): an edit elsewhere in pyproject.toml reinstalls nothing.
-if ! .venv/bin/python scripts/venv_complete.py 2>/dev/null; then
-  say "installing gridmap and its Python dependencies"
+# fraction of a second): an edit elsewhere in pyproject.toml reinstalls nothing. The tests also run the Dask
+# engine, so --test installs the `dask` extra too.
+extras=dev
+if $want_test; then extras=dev,dask; fi
+if ! .venv/bin/python scripts/venv_complete.py "$extras" 2>/dev/null; then
+  say "installing gridmap and its Python dependencies ($extras)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q -e ".[$extras]"
 fi
 
 # 2. Leaflet and its plugins from npm (served by the app; never a CDN), and eslint for scripts/test.sh.

@@ -1,8 +1,10 @@
-"""Exit 0 when this Python environment already holds everything `pip install -e '.[dev]'` would install, else 1.
+"""Exit 0 when this Python environment already holds everything `pip install -e '.[EXTRAS]'` would install, else 1.
+
+EXTRAS is the first argument, comma-separated (default: dev); `scripts/setup.sh --test` asks for dev,dask.
 
 scripts/setup.sh runs it with the venv's Python before calling pip, so that a complete venv is left alone
 whatever else changed in pyproject.toml (a linter setting, say). Checked: every requirement of the project and
-its `dev` extra, recursively with their own extras, at a version the specifier allows; gridmap installed from
+of the extras asked for, recursively with their own extras, at a version the specifier allows; gridmap installed from
 this checkout at the version pyproject.toml names; its commands present in the venv's bin folder. Reads only
 installed metadata: no network, no pip.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 REPO = Path(__file__).resolve().parents[1]
-EXTRAS = ("dev",)
+DEFAULT_EXTRAS = ("dev",)
 
 
 def _missing(requirement: Requirement, seen: set[str]) -> list[str]:
@@ -41,11 +43,11 @@ def _missing(requirement: Requirement, seen: set[str]) -> list[str]:
     return missing
 
 
-def missing_parts() -> list[str]:
-    """Everything the venv lacks, in words (empty: complete)."""
+def missing_parts(extras: tuple[str, ...] = DEFAULT_EXTRAS) -> list[str]:
+    """Everything the venv lacks for the project with `extras`, in words (empty: complete)."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     requirements = [Requirement(text) for text in project["dependencies"]]
-    for extra in EXTRAS:
+    for extra in extras:
         requirements += [Requirement(text) for text in project["optional-dependencies"][extra]]
     seen: set[str] = set()
     missing = [part for requirement in requirements for part in _missing(requirement, seen)]
@@ -60,7 +62,7 @@ def missing_parts() -> list[str]:
 
 
 if __name__ == "__main__":
-    absent = missing_parts()
+    absent = missing_parts(tuple(sys.argv[1].split(",")) if len(sys.argv) > 1 else DEFAULT_EXTRAS)
     for part in absent:
         print(f"missing: {part}", file=sys.stderr)
     sys.exit(1 if absent else 0)

@@ -14,7 +14,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.table import Table
 from rich.text import Text
 
-from gridmap.cli.common import StoreOption, console, err_console, store_at, user_errors
+from gridmap.cli.common import (
+    DaskWorkersOption,
+    Engine,
+    EngineOption,
+    SchedulerOption,
+    StoreOption,
+    console,
+    dask_engine,
+    err_console,
+    store_at,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -70,6 +81,9 @@ def assign(
         Path, typer.Option(help="Where the boundaries' lookup rasters are kept between runs.")
     ] = DEFAULT_CACHE,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+    engine: EngineOption = Engine.LOCAL,
+    scheduler: SchedulerOption = None,
+    workers: DaskWorkersOption = None,
 ) -> None:
     """Assign households (CSV, Parquet/GeoParquet, GeoPackage; millions of rows, in chunks) to their community,
     grid and microgrid, with the nearest grid of those outside.
@@ -79,11 +93,15 @@ def assign(
     distance_m. The boundaries' lookup raster is kept in --cache-dir, so the next run over the same version
     starts at once.
 
+    With --engine dask the boundaries go to every worker once and each worker assigns and writes whole
+    partitions (Parquet row groups, GeoPackage ranges, CSV chunks) as part-NNNNN.parquet in the --out folder.
+
     Examples:
 
+    \b
       gridmap assign households.parquet --boundaries grids.gpkg --out assigned/
-
       gridmap assign households.csv --store postgresql://... --version 12 --out assigned.csv
+      gridmap assign households/ --boundaries grids.gpkg --out assigned/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from gridmap.address.match import AddressMatcher
     from gridmap.geo.crs import parse_datum
@@ -105,11 +123,27 @@ def assign(
     options = AssignOptions(datum=datum, address_column=address_column, chunk_rows=chunk_rows, threads=threads)
     total = count_table_rows(households) if households.exists() else None
     columns = (TextColumn("assigning"), BarColumn(), MofNCompleteColumn(), RowRateColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True, disable=not progress) as bar:
+    with (
+        dask_engine(engine, scheduler, workers) as client,
+        Progress(*columns, console=err_console, transient=True, disable=not progress) as bar,
+    ):
         task = bar.add_task("rows", total=total)
-        summary = assign_households(
-            households, out, layers=layers, matcher=matcher, options=options, on_rows=lambda n: bar.advance(task, n)
-        )
+        if client is None:
+            summary = assign_households(
+                households, out, layers=layers, matcher=matcher, options=options, on_rows=lambda n: bar.advance(task, n)
+            )
+        else:
+            from gridmap.services.household_assign_dask import assign_households_on_cluster
+
+            summary = assign_households_on_cluster(
+                households,
+                out,
+                client=client,
+                layers=layers,
+                matcher=matcher,
+                options=options,
+                on_rows=lambda n: bar.advance(task, n),
+            )
     _print_summary(summary, out)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
@@ -18,6 +19,8 @@ from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.io.boundaries import FieldMapping, SourceCrs
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from gridmap.store import BoundaryStore
 
 console = Console()
@@ -108,6 +111,56 @@ CrsOption = Annotated[
 PathsArgument = Annotated[
     list[Path], typer.Argument(help="Boundary files (.geojson, .gpkg, .shp) or folders of them.", show_default=False)
 ]
+
+
+class Engine(StrEnum):
+    """Where a command's work runs."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        help="local: this machine's processes; dask: the workers of a Dask cluster (pip install 'gridmap[dask]'; "
+        "see docs/scale.md). The answers are the same."
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="With --engine dask: a running scheduler to use, e.g. tcp://10.0.0.5:8786 (its workers must see the "
+        "input and output paths).",
+        show_default=False,
+    ),
+]
+DaskWorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="With --engine dask and no --scheduler: start this many worker processes here (one thread each) "
+        "for the run. Default: every core this process may use.",
+        show_default=False,
+    ),
+]
+
+
+@contextmanager
+def dask_engine(engine: Engine, scheduler: str | None, workers: int | None) -> Iterator[Client | None]:
+    """The Dask client the engine options ask for (None for the local engine); a cluster started here is closed."""
+    if engine is Engine.LOCAL:
+        if scheduler is not None or workers is not None:
+            hint = "--scheduler" if scheduler is not None else "--workers"
+            raise typer.BadParameter("needs --engine dask", param_hint=hint)
+        yield None
+        return
+    from gridmap.services.dask_cluster import dask_client
+
+    with dask_client(scheduler=scheduler, workers=workers) as client:
+        yield client
 
 
 def field_mapping(

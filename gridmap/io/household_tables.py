@@ -4,13 +4,20 @@ In: CSV (UTF-8, UTF-16 with BOM or GBK; every cell read as text), Parquet or Geo
 of them, e.g. a partitioned dataset), GeoPackage (the first layer). Geometry columns (GeoParquet, GeoPackage)
 become `lon` and `lat` columns of their points (WGS-84 is assumed). Out: a CSV, or a folder of GeoParquet
 files, one per chunk (`part-00000.parquet`, ...), with point geometry from the `lon`/`lat` columns given.
+
+For engines that spread the rows over workers, a Parquet or GeoPackage table splits into `TablePartition`s (a
+Parquet row group, a GeoPackage range of features) that each worker reads for itself, and a part file is written
+under a hidden temporary name and renamed, so that a partition computed twice leaves one whole file.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -82,11 +89,8 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     buffered: list[pd.DataFrame] = []
     held = 0
     for batch in dataset.to_batches(batch_size=chunk_rows):
-        frame = batch.to_pandas()
-        if geometry in frame.columns:
-            frame = _with_lon_lat(frame.drop(columns=[geometry]), shapely.from_wkb(frame[geometry].to_numpy()))
-        buffered.append(frame)
-        held += len(frame)
+        buffered.append(_points_as_lon_lat(batch.to_pandas(), geometry))
+        held += len(buffered[-1])
         while held >= chunk_rows:  # batches follow files and row groups: regroup them into chunks
             whole = pd.concat(buffered, ignore_index=True)
             yield whole.iloc[:chunk_rows].reset_index(drop=True)
@@ -94,6 +98,13 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             buffered, held = [rest], len(rest)
     if held:
         yield pd.concat(buffered, ignore_index=True)
+
+
+def _points_as_lon_lat(frame: pd.DataFrame, geometry: str | None) -> pd.DataFrame:
+    """A Parquet frame with its WKB geometry column (when it has one) turned into lon/lat columns."""
+    if geometry not in frame.columns:
+        return frame
+    return _with_lon_lat(frame.drop(columns=[geometry]), shapely.from_wkb(frame[geometry].to_numpy()))
 
 
 def _geometry_column(metadata: dict[bytes, bytes]) -> str | None:
@@ -110,9 +121,16 @@ def _geopackage_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
 
     total = int(pyogrio.read_info(path)["features"])
     for start in range(0, total, chunk_rows):
-        frame = pyogrio.read_dataframe(path, skip_features=start, max_features=chunk_rows)
-        plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-        yield _with_lon_lat(plain, np.asarray(frame.geometry, dtype=object))
+        yield _geopackage_rows(path, start, chunk_rows)
+
+
+def _geopackage_rows(path: Path, start: int, rows: int) -> pd.DataFrame:
+    """`rows` features of a GeoPackage from `start` on, their points as lon/lat columns."""
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(path, skip_features=start, max_features=rows)
+    plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return _with_lon_lat(plain, np.asarray(frame.geometry, dtype=object))
 
 
 def _with_lon_lat(frame: pd.DataFrame, geometries: np.ndarray) -> pd.DataFrame:
@@ -131,10 +149,7 @@ class TableWriter:
         self.csv = out.suffix.lower() == ".csv"
         self.parts = 0
         if not self.csv:
-            if out.exists() and (not out.is_dir() or any(out.iterdir())):
-                msg = f"{out}: exists; the partitioned GeoParquet output needs a new or empty folder"
-                raise InvalidInput(msg)
-            out.mkdir(parents=True, exist_ok=True)
+            make_part_folder(out)
 
     def write(self, frame: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> None:
         """Append one chunk; its points are (lon, lat), missing where NaN."""
@@ -148,9 +163,81 @@ class TableWriter:
                 quoting=csv.QUOTE_MINIMAL,
             )
         else:
-            located = np.isfinite(lon) & np.isfinite(lat)
-            geometry = np.full(len(frame), None, dtype=object)
-            geometry[located] = shapely.points(lon[located], lat[located])
-            located_frame = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geometry, crs=4326)
-            located_frame.to_parquet(self.out / f"part-{self.parts:05d}.parquet", index=False)
+            write_part(frame, lon, lat, self.out / part_name(self.parts))
         self.parts += 1
+
+
+def part_name(number: int) -> str:
+    """The file name of part `number` of a partitioned GeoParquet output."""
+    return f"part-{number:05d}.parquet"
+
+
+def make_part_folder(out: Path) -> None:
+    """Create the output folder of GeoParquet parts; InvalidInput when it exists and is not an empty folder."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        msg = f"{out}: exists; the partitioned GeoParquet output needs a new or empty folder"
+        raise InvalidInput(msg)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def write_part(frame: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, path: Path) -> None:
+    """Write one GeoParquet part, its points (lon, lat) missing where NaN, whole or not at all.
+
+    It is written under a hidden name (which Parquet readers skip) and renamed: a partition written twice (a
+    retried task) replaces the file with the same rows, and a reader never sees half of one.
+    """
+    located = np.isfinite(lon) & np.isfinite(lat)
+    geometry = np.full(len(frame), None, dtype=object)
+    geometry[located] = shapely.points(lon[located], lat[located])
+    located_frame = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geometry, crs=4326)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(handle)
+    try:
+        located_frame.to_parquet(temporary, index=False)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class TablePartition:
+    """A piece of a table that a worker reads by itself: a Parquet file's row group, or a GeoPackage's
+    `rows` features from `start`."""
+
+    path: Path
+    row_group: int = -1
+    start: int = 0
+    rows: int = 0
+
+    def read(self) -> pd.DataFrame:
+        """The partition's rows, geometry as lon/lat columns (as `read_table_chunks` gives them)."""
+        if self.row_group < 0:
+            return _geopackage_rows(self.path, self.start, self.rows)
+        import pyarrow.parquet as pq
+
+        parquet = pq.ParquetFile(self.path)
+        frame = parquet.read_row_group(self.row_group).to_pandas()
+        return _points_as_lon_lat(frame, _geometry_column(parquet.schema_arrow.metadata or {}))
+
+
+def table_partitions(path: Path, *, chunk_rows: int) -> list[TablePartition] | None:
+    """The table's partitions in row order: Parquet row groups (file by file), GeoPackage ranges of `chunk_rows`
+    features; None for a CSV, which has no place to start reading but its beginning."""
+    kind = table_kind(path)
+    if kind == "csv":
+        return None
+    if kind == "gpkg":
+        import pyogrio
+
+        total = int(pyogrio.read_info(path)["features"])
+        return [TablePartition(path, start=start, rows=chunk_rows) for start in range(0, total, chunk_rows)]
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    files = [Path(name) for name in ds.dataset(path, format="parquet").files]
+    return [
+        TablePartition(file, row_group=group)
+        for file in files
+        for group in range(pq.ParquetFile(file).metadata.num_row_groups)
+    ]

@@ -40,6 +40,17 @@ class AssignSummary:
     covered: dict[str, int] = field(default_factory=lambda: {level.value: 0 for level in Level})
     uncovered: dict[str, int] = field(default_factory=lambda: {level.value: 0 for level in Level})
 
+    def add(self, other: AssignSummary) -> None:
+        """Count `other`'s rows in too (a partition's, on an engine that assigns partitions apart)."""
+        self.rows += other.rows
+        self.by_coordinates += other.by_coordinates
+        self.by_address += other.by_address
+        self.unlocated += other.unlocated
+        for level, covered in other.covered.items():
+            self.covered[level] += covered
+        for level, uncovered in other.uncovered.items():
+            self.uncovered[level] += uncovered
+
     def as_json(self) -> dict[str, Any]:
         """The counts as plain JSON values."""
         return {
@@ -74,39 +85,65 @@ def assign_households(
     """Assign every row of `source` (CSV, Parquet/GeoParquet file or folder, GeoPackage) into `out` (a CSV when
     it ends in .csv, else a folder of GeoParquet files); `on_rows(n)` after each chunk."""
     options = options or AssignOptions()
-    if options.chunk_rows < 1:
-        msg = f"chunk_rows must be at least 1, not {options.chunk_rows}"
-        raise InvalidInput(msg)
+    check_chunk_rows(options)
     summary = AssignSummary()
     chunks = read_table_chunks(source, chunk_rows=options.chunk_rows)
-    first = next(chunks, None)
-    if first is None:
-        msg = f"{source}: holds no rows"
-        raise InvalidInput(msg)
-    _check_columns(source, first, options)  # before any output is made
+    first = check_columns(source, next(chunks, None), options)  # before any output is made
     writer = TableWriter(out)
     for frame in itertools.chain([first], chunks):
-        lon, lat, source_of = _locations(frame, matcher, options)
-        found = layers.codes(lon, lat, threads=options.threads)
-        result = frame.assign(
-            **{f"{level.value}_code": found.codes[level] for level in Level},
-            location_source=source_of,
-            nearest_grid_code=found.nearest_grid_code,
-            distance_m=np.round(found.distance_m, 1),
-        )
-        writer.write(result, lon, lat)
-        _count(summary, source_of, found.located, {level: found.codes[level] for level in Level})
+        chunk = assign_chunk(frame, layers=layers, matcher=matcher, options=options)
+        writer.write(chunk.rows, chunk.lon, chunk.lat)
+        summary.add(chunk.summary)
         if on_rows is not None:
             on_rows(len(frame))
     return summary
 
 
-def _check_columns(source: Path, frame: pd.DataFrame, options: AssignOptions) -> None:
-    """Refuse a table with neither lon/lat columns nor the address column, naming what it has."""
+@dataclass(frozen=True)
+class AssignedChunk:
+    """One chunk's rows with their codes, their WGS-84 points (NaN where unlocated), and its counts."""
+
+    rows: pd.DataFrame
+    lon: np.ndarray
+    lat: np.ndarray
+    summary: AssignSummary
+
+
+def assign_chunk(
+    frame: pd.DataFrame, *, layers: BoundaryLayers, matcher: AddressMatcher | None, options: AssignOptions
+) -> AssignedChunk:
+    """One chunk of rows located and assigned: the same answer whichever engine or chunk size runs it."""
+    lon, lat, source_of = _locations(frame, matcher, options)
+    found = layers.codes(lon, lat, threads=options.threads)
+    result = frame.assign(
+        **{f"{level.value}_code": found.codes[level] for level in Level},
+        location_source=source_of,
+        nearest_grid_code=found.nearest_grid_code,
+        distance_m=np.round(found.distance_m, 1),
+    )
+    summary = AssignSummary()
+    _count(summary, source_of, found.located, {level: found.codes[level] for level in Level})
+    return AssignedChunk(rows=result, lon=lon, lat=lat, summary=summary)
+
+
+def check_chunk_rows(options: AssignOptions) -> None:
+    """InvalidInput for a chunk size below one row."""
+    if options.chunk_rows < 1:
+        msg = f"chunk_rows must be at least 1, not {options.chunk_rows}"
+        raise InvalidInput(msg)
+
+
+def check_columns(source: Path, frame: pd.DataFrame | None, options: AssignOptions) -> pd.DataFrame:
+    """The table's first rows `frame`; InvalidInput when it has none (None), or neither lon/lat columns nor the
+    address column (naming what it has)."""
+    if frame is None:
+        msg = f"{source}: holds no rows"
+        raise InvalidInput(msg)
     if _coordinate_columns(frame) is None and options.address_column not in frame.columns:
         found = ", ".join(str(c) for c in frame.columns) or "none"
         msg = f"{source}: needs lon/lat columns or an address column {options.address_column!r}; found: {found}"
         raise InvalidInput(msg)
+    return frame
 
 
 def _coordinate_columns(frame: pd.DataFrame) -> tuple[str, str] | None:

@@ -16,6 +16,10 @@ Shared = TypeVar("Shared")
 Piece = TypeVar("Piece")
 Result = TypeVar("Result")
 
+# maps function(shared, piece) over pieces somewhere (a Dask cluster: gridmap.services.dask_cluster.DaskPieces),
+# the results in the pieces' order
+PieceMap = Callable[[Callable[[Any, Any], Any], Any, Sequence[Any]], list[Any]]
+
 _work: tuple[Callable[[Any, Any], Any], Any] | None = None  # the function and shared input the forked workers inherit
 
 
