@@ -19,15 +19,22 @@ nearest segment (found by shapely's STRtree over segments, not gridmap's snappin
 pandana's largest and median error against it, and the share of households whose 5/10/15-minute verdict
 (reached within the type's minutes at 1 m/s, or not) pandana gets wrong.
 
-Run: .venv/bin/python benchmarks/lifecircle_real.py [--households 50000] [--data DIR]
-(pandana comes with the `bench` extra: pip install -e '.[bench]').
+Also printed: the first analysis on a freshly read network (what a one-off `gridmap lifecircle report` pays,
+snapping grids built on first use included), and CPU time beside wall time (the fairer figure on a loaded
+machine). `--only TEXT` runs the networks whose name holds TEXT, `--profile` prints cProfile's largest
+costs of gridmap's analysis, `--no-reference` skips the networkx check.
+
+Run: .venv/bin/python benchmarks/lifecircle_real.py [--households 50000] [--data DIR] [--only oakland]
+[--profile] [--no-reference] (pandana comes with the `bench` extra: pip install -e '.[bench]').
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import itertools
 import os
+import pstats
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -161,7 +168,29 @@ def errors(found: npt.NDArray[np.float64], exact: npt.NDArray[np.float64], metre
     return float(gap.max(initial=0.0)), float(np.median(gap)) if len(gap) else 0.0, flips
 
 
-def run(name: str, path: Path, profile: WalkProfile, households: int, seed: int) -> dict[str, float]:
+def first_analysis(
+    path: Path, options: NetworkOptions, households: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+    grids: gpd.GeoDataFrame,
+) -> float:  # fmt: skip
+    """CPU seconds of reading the network and analysing once on it, as a one-off run pays them."""
+    start = time.process_time()
+    gridmap_analysis(load_network(path, options), households, facilities, grids)
+    return time.process_time() - start
+
+
+def print_profile(action: Callable[[], object], runs: int = 5) -> None:
+    """cProfile's largest own costs of `action` over `runs` runs."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        action()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+def run(
+    name: str, path: Path, profile: WalkProfile, households: int, seed: int, *, check: bool, show_profile: bool
+) -> dict[str, float]:
     """Time and check one network; print its lines; return the figures."""
     rng = np.random.default_rng(seed)
     options = NetworkOptions(profile=profile, steps_factor=1.0)  # pandana's graph has no steps penalty either
@@ -178,19 +207,31 @@ def run(name: str, path: Path, profile: WalkProfile, households: int, seed: int)
     )
     grids = grid_squares(network)
     town, t_analysis = best_of(lambda: gridmap_analysis(network, household_frame, facility_frame, grids))
-    _, t_snap = best_of(lambda: walking.snap(shapely.points(household_xy)))
+    _, t_snap = best_of(lambda: walking.snap_xy(household_xy))
     with_pre, t_pre = best_of(lambda: pandana_minutes(network, household_xy, facility_xy, precompute=True))
     _, t_nopre = best_of(lambda: pandana_minutes(network, household_xy, facility_xy, precompute=False))
     c_analysis, c_snap, c_pre, c_nopre = CPU_TIMES[-4:]
+    c_first = min(first_analysis(path, options, household_frame, facility_frame, grids) for _ in range(RUNS))
     print(f"{name}: {walking.n_edges:,} edges, {walking.n_nodes:,} nodes, {network.fragment_links} fragment links")
     print(f"  gridmap  read + build {t_load:6.3f} s   analysis {t_analysis:6.3f} s (snap {t_snap:.3f} s)")
     print(f"           total {t_load + t_analysis:6.3f} s")
-    print(f"  CPU time gridmap analysis {c_analysis:6.3f} s (snap {c_snap:.3f} s)", end="")
+    print(
+        f"  CPU time gridmap analysis {c_analysis:6.3f} s (snap {c_snap:.3f} s), read + first analysis {c_first:.3f} s",
+        end="",
+    )
     print(f", pandana {c_pre:6.3f} / {c_nopre:6.3f} s")
     print(f"  pandana  with precompute {t_pre:6.3f} s   without {t_nopre:6.3f} s   (graph given, file not read)")
     print(
         f"  ratio    pandana (with) / gridmap analysis {t_pre / t_analysis:5.2f}x, without {t_nopre / t_analysis:5.2f}x"
     )
+    if show_profile:
+        print_profile(lambda: gridmap_analysis(network, household_frame, facility_frame, grids))
+    figures = {
+        "load": t_load, "analysis": t_analysis, "snap": t_snap, "pre": t_pre, "nopre": t_nopre,
+        "cpu_analysis": c_analysis, "cpu_first": c_first, "cpu_pre": c_pre, "cpu_nopre": c_nopre,
+    }  # fmt: skip
+    if not check:
+        return figures
     sample = rng.choice(households, size=min(SAMPLE, households), replace=False)
     lines = network.walking.edges  # the lines after reading, merging and joining: the same streets
     worst = {"gridmap": 0.0}
@@ -208,10 +249,7 @@ def run(name: str, path: Path, profile: WalkProfile, households: int, seed: int)
             f"{theirs_median:6.1f} m, max {theirs_max:7.1f} m, {metres / 60:.0f}-min verdict flips {flips:5.1%}"
         )
     print(f"  gridmap largest error against the reference: {worst['gridmap']:.1e} m (target < 1 cm)")
-    return {
-        "load": t_load, "analysis": t_analysis, "snap": t_snap, "pre": t_pre, "nopre": t_nopre,
-        "cpu_analysis": c_analysis, "cpu_pre": c_pre, "cpu_nopre": c_nopre,
-    }  # fmt: skip
+    return figures
 
 
 def main() -> None:
@@ -219,22 +257,30 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=50_000)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/osm")
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--only", default="", help="run only the networks whose name holds this text")
+    parser.add_argument("--profile", action="store_true", help="print cProfile's largest costs of the analysis")
+    parser.add_argument("--no-reference", action="store_true", help="skip the check against networkx")
     args = parser.parse_args()
     os.environ["OMP_NUM_THREADS"] = "1"  # pandana's OpenMP reads it when pandana is first imported, below
     table = []
     for name, (file, profile) in NETWORKS.items():
-        figures = run(name, args.data / file, profile, args.households, args.seed)
+        if args.only.lower() not in name.lower():
+            continue
+        figures = run(
+            name, args.data / file, profile, args.households, args.seed,
+            check=not args.no_reference, show_profile=args.profile,
+        )  # fmt: skip
         table.append((name, figures))
     print(
         "\n| network | gridmap total (read + analysis) | gridmap analysis | pandana with / without precompute "
-        "| CPU time: gridmap analysis, pandana with / without |"
+        "| CPU time: gridmap analysis, read + first analysis, pandana with / without |"
     )
     print("|---|---|---|---|---|")
     for name, f in table:
         print(
             f"| {name} | {f['load'] + f['analysis']:.2f} s | {f['analysis']:.2f} s "
             f"(snap {f['snap'] * 1000:.0f} ms) | {f['pre']:.2f} s / {f['nopre']:.2f} s "
-            f"| {f['cpu_analysis']:.2f} s, {f['cpu_pre']:.2f} s / {f['cpu_nopre']:.2f} s |"
+            f"| {f['cpu_analysis']:.3f} s, {f['cpu_first']:.3f} s, {f['cpu_pre']:.3f} s / {f['cpu_nopre']:.3f} s |"
         )
 
 

@@ -125,6 +125,8 @@ class WalkingNetwork:
         self.edge_cost: FloatArray = self.edge_length * self.edge_factor
         """Each edge's length times its factor: the metres of flat path it is worth, which routes minimise."""
         self._segments = SegmentIndex(edges)
+        # where each edge begins on one line through all edges, a metre apart: `place` orders (edge, offset)
+        self._edge_start = np.r_[0.0, np.cumsum(self.edge_length + 1.0)[:-1]]
         rows, cols, weights = _symmetric_min_edges(edge_u, edge_v, self.edge_cost)
         self._street_graph = sp.csr_array((weights, (rows, cols)), shape=(len(node_xy), len(node_xy)))
 
@@ -191,14 +193,10 @@ class WalkingNetwork:
 
     def snap(self, points: npt.ArrayLike, *, max_connector: float | None = None) -> Snapped:
         """Connect each point to the nearest point on the nearest edge (edge -1 if none within `max_connector`)."""
-        geometries = np.asarray(points, dtype=object)
-        n = len(geometries)
-        present = np.flatnonzero(~shapely.is_missing(geometries) & ~shapely.is_empty(geometries))
-        if (shapely.get_type_id(geometries[present]) != shapely.GeometryType.POINT).any():
-            msg = "only points can be connected to the walking network"
-            raise ValueError(msg)
-        xy = np.full((n, 2), np.nan)
-        xy[present] = shapely.get_coordinates(geometries[present])[:, :2]
+        return self.snap_xy(point_coordinates(points), max_connector=max_connector)
+
+    def snap_xy(self, xy: FloatArray, *, max_connector: float | None = None) -> Snapped:
+        """`snap` for coordinates, one (x, y) row per point (NaN rows: not connected)."""
         nearest = self._segments.nearest(xy, max_distance=max_connector)
         offset = (
             np.minimum(nearest.offset, self.edge_length[np.maximum(nearest.edge, 0)])
@@ -302,15 +300,17 @@ class WalkingNetwork:
         has_stop = np.zeros(self.n_edges, dtype=bool)
         has_stop[stops.edge] = True
         on_stop_edge = np.flatnonzero(has_stop[ends.edge])
-        edge, offset = ends.edge[on_stop_edge], ends.along[on_stop_edge]
-        after = np.searchsorted(stops.key, ends.key[on_stop_edge], side="right")
-        last = len(stops.key) - 1
-        for stop, sign in ((after - 1, 1.0), (np.minimum(after, last), -1.0)):
-            usable = (stops.edge[stop] == edge) & (after - 1 >= 0 if sign > 0 else after <= last)
-            walk = stops.distance[stop] + sign * (offset - stops.offset[stop]) * self.edge_factor[edge]
-            shorter = usable & (walk < best[on_stop_edge])
-            best[on_stop_edge[shorter]] = walk[shorter]
-            best_facility[on_stop_edge[shorter]] = stops.facility[stop[shorter]]
+        after = np.searchsorted(stops.place, ends.place[on_stop_edge], side="right")
+        # the stops either side, in one (2, households) array (a household and a stop at one place may come out
+        # in either order: walking to a stop is the same either way); a stop on another edge is no way out
+        stop = np.stack([np.maximum(after - 1, 0), np.minimum(after, len(stops.place) - 1)])
+        walk = stops.distance[stop] + np.abs(ends.offset[on_stop_edge] - stops.offset[stop])
+        walk[stops.edge[stop] != ends.edge[on_stop_edge]] = np.inf
+        right = walk[1] < walk[0]
+        walk = np.where(right, walk[1], walk[0])
+        shorter = walk < best[on_stop_edge]
+        best[on_stop_edge[shorter]] = walk[shorter]
+        best_facility[on_stop_edge[shorter]] = stops.facility[np.where(right, stop[1], stop[0])[shorter]]
 
     def facility_stops(self, facilities: Snapped, node_distance: FloatArray, node_facility: IndexArray) -> Stops:
         """Where facilities meet their edges, sorted along the edges, with the distance from each to the nearest.
@@ -332,11 +332,12 @@ class WalkingNetwork:
         distance[position[shorter]] = direct[head][shorter]
         nearest[position[shorter]] = other[head][shorter]
         edge, offset = facilities.edge[ok], facilities.offset[ok]
-        by_place = np.lexsort((offset, edge))
+        place = self._edge_start[edge] + offset
+        by_place = np.argsort(place, kind="stable")
         return Stops(
-            key=(edge + 1j * offset)[by_place],
+            place=place[by_place],
             edge=edge[by_place],
-            offset=offset[by_place],
+            offset=(offset * self.edge_factor[edge])[by_place],
             distance=distance[by_place],
             facility=nearest[by_place],
         )
@@ -348,8 +349,7 @@ class WalkingNetwork:
         return HouseholdEnds(
             ok=ok,
             edge=edge,
-            along=offset,
-            key=edge + 1j * offset,
+            place=self._edge_start[edge] + offset,
             u=self.edge_u[edge],
             v=self.edge_v[edge],
             offset=offset * self.edge_factor[edge],
@@ -364,8 +364,7 @@ class HouseholdEnds:
 
     ok: IndexArray
     edge: IndexArray
-    along: FloatArray  # metres along the edge from u, unweighed
-    key: npt.NDArray[np.complex128]  # edge + 1j * along, to find the household among `Stops`
+    place: FloatArray  # the edge's start on a line through all edges + along: to find the household among `Stops`
     u: IndexArray
     v: IndexArray
     offset: FloatArray  # to u (weighed by the edge's factor, as are all along-edge distances in routing)
@@ -377,9 +376,9 @@ class HouseholdEnds:
 class Stops:
     """Facilities' connection points on their edges, sorted by edge then offset, and the nearest from each."""
 
-    key: npt.NDArray[np.complex128]  # edge + 1j * offset: numpy orders complex numbers by real, then imaginary part
+    place: FloatArray  # ordered by edge, then offset (`HouseholdEnds.place`)
     edge: IndexArray
-    offset: FloatArray
+    offset: FloatArray  # from the edge's u, weighed (as `HouseholdEnds.offset`)
     distance: FloatArray  # to the nearest facility, weighed, the facility's connector included
     facility: IndexArray  # that facility (-1: none)
 
@@ -409,6 +408,19 @@ def same_edge_pairs(
     direct = np.abs(households.offset[pair_household] - facilities.offset[pair_facility])
     direct *= network.edge_factor[households.edge[pair_household]]
     return pair_household, pair_facility, facilities.connector[pair_facility] + direct
+
+
+def point_coordinates(points: npt.ArrayLike) -> FloatArray:
+    """The (x, y) of each point geometry, one row per point; NaN rows for None and empty points."""
+    geometries = np.asarray(points, dtype=object)
+    kind = shapely.get_type_id(geometries)
+    if not ((kind == shapely.GeometryType.POINT) | (kind == shapely.GeometryType.MISSING)).all():
+        msg = "only points can be connected to the walking network"
+        raise ValueError(msg)
+    coords, owner = shapely.get_coordinates(geometries, return_index=True)
+    xy = np.full((len(geometries), 2), np.nan)
+    xy[owner] = coords
+    return xy
 
 
 def nearest_facility_seconds(

@@ -1,9 +1,11 @@
 """Nearest point on the nearest line for many points at once: bucket grids of segments, numpy throughout.
 
-Every straight segment of every line is registered in each cell of a square grid (cells a fraction of `r`
-wide) that its bounding box, grown by `r`, touches and that is near enough to hold a point within `r` of
-it. A point then only looks at the segments registered in its own cell: any segment within `r` of the
-point is among them, so when the nearest of them lies within `r` it is the nearest of all. Distances and
+A square grid (cells a quarter of `r` wide) holds in each cell the segments within `r` (plus half a cell's
+diagonal) of its centre that can be nearest to one of its points: two to five on real streets. A point
+only looks at the segments of its own cell: any segment within `r` of the point is among them or farther
+than one of them, so when the nearest of them lies within `r` it is the nearest of all. Cells are filled
+when a point first falls in them, from the segments registered in blocks of cells, so a grid costs what
+its queries touch, not the area of a province. Distances and
 projections are computed in numpy on (point, segment) pairs laid out point by point, so that the minimum
 per point is a `reduceat`: no Python loop per point.
 
@@ -13,11 +15,13 @@ so one grid serves similar queries, and kept under the network's area over its l
 hold too many segments). The points left over, farther than `r` from every street (in a park, on the water,
 outside the network), and queries of fewer than 2,000 points go to shapely's STRtree.query_nearest, which
 is exact too but about a hundred times slower per point, with every tied edge, and are projected the same
-way. Ties are broken alike on both paths: the lowest edge index, then the smallest offset along it.
+way. Ties (within a nanometre) are broken alike on both paths: the lowest edge index, then the smallest offset
+along it.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,8 +43,13 @@ _FINEST = 4.0  # the finest reach is the widest over this
 # along the edge to the start; edge index. One gather of a row brings everything a pair needs.
 _SX, _SY, _VX, _VY, _INV, _LENGTH, _BEFORE, _EDGE = range(8)
 _GEOMETRY = 5  # the first five columns: all the distance itself needs
-_CELLS_PER_REACH = 4  # cells are this much smaller than the reach: fewer segments per cell, more cells
+_CELLS_PER_REACH = 8  # cells are this much smaller than the reach: fewer segments per cell, more cells
 _CELLS_PER_SEGMENT = 32  # at most this many grid cells per segment (a province's grid stays small)
+_CELLS_ANYWAY = 2**20  # but this many are allowed to any network
+_ROUNDING = 1e-6  # metres: room for rounding in distances and in which cell a point falls
+_TIE = 1e-9  # metres: edges this close to the nearest distance are tied with it
+_BLOCK = 6  # cells per side of the blocks segments are registered in: 1.5 reach, about 3-7 blocks per segment
+_FILL_BATCH = 100_000  # cells filled at once: their (cell, candidate) pairs are held in memory together
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ class SegmentIndex:
             grid = self._grid(self._reach_for(xy[open_points]))
             for begin in range(0, len(open_points), _CHUNK):
                 chunk = open_points[begin : begin + _CHUNK]
-                found = grid.nearest(xy[chunk], self.table)
+                found = grid.nearest(xy[chunk])
                 settled = found.distance < grid.reach * _SETTLED
                 done = chunk[settled]
                 edge[done], offset[done] = found.edge[settled], found.offset[settled]
@@ -121,10 +130,16 @@ class SegmentIndex:
         return self._grids[reach]
 
     def _from_tree(self, xy: FloatArray, max_distance: float | None) -> Nearest:
-        """Nearest by STRtree over whole edges (every tied edge), then the same projection and tie-break."""
+        """Nearest by STRtree over whole edges (every edge about as near), then the same projection and tie-break."""
         if self._tree is None:
             self._tree = shapely.STRtree(self.edges)
-        point, edge = self._tree.query_nearest(shapely.points(xy), max_distance=max_distance, all_matches=True)
+        points = np.asarray(shapely.points(xy), dtype=object)
+        (reached, _), distance = self._tree.query_nearest(
+            points, max_distance=max_distance, return_distance=True, all_matches=False
+        )
+        # GEOS rounds too: every edge within a rounding of the nearest, for the tie-break to see
+        position, edge = self._tree.query(points[reached], predicate="dwithin", distance=distance + _ROUNDING)
+        point = reached[position]
         order = np.lexsort((edge, point))
         point, edge = point[order], edge[order]
         # every segment of every candidate edge, laid out point by point
@@ -136,57 +151,113 @@ class SegmentIndex:
 
 
 class _Grid:
-    """Segments registered in every cell their bounding box grown by `reach` touches, if it can hold a point in reach.
+    """Cells a quarter of the reach wide, each holding the segments that can be nearest to a point of it in reach.
 
-    Any cell size is right (a segment within `reach` of a point is registered in the point's cell); cells
-    a quarter of the reach wide hold fewer segments each, and the cell count is bounded so the dense CSR stays small.
+    A cell is filled when a point of a query first falls in it (most cells of a province never hold one): its
+    candidates are the segments registered in its block (a square of _BLOCK x _BLOCK cells) because their
+    bounding box, grown by the reach and half a cell's diagonal, touches the block; it keeps those within
+    reach + half a diagonal of its centre (a point of the cell within reach of a segment lies within that of
+    the centre) and of them the ones that can be nearest (no farther than the nearest + a diagonal).
     """
 
     def __init__(self, table: FloatArray, reach: float) -> None:
         self.reach = reach
+        self.table = table
         start = table[:, [_SX, _SY]]
         end = start + table[:, [_VX, _VY]]
         corners = np.vstack([start, end])
         extent = np.ptp(corners, axis=0) + 4 * reach
         # cells smaller than the reach hold fewer segments; but no more cells than _CELLS_PER_SEGMENT per segment
-        self.cell = max(reach / _CELLS_PER_REACH, float(np.sqrt(np.prod(extent) / (_CELLS_PER_SEGMENT * len(table)))))
+        # (or _CELLS_ANYWAY): a cell costs 12 bytes, filled or not
+        most = max(_CELLS_PER_SEGMENT * len(table), _CELLS_ANYWAY)
+        self.cell = max(reach / _CELLS_PER_REACH, float(np.sqrt(np.prod(extent) / most)))
         self.origin = corners.min(axis=0) - reach - self.cell  # a spare cell against rounding
-        low, high = np.minimum(start, end) - reach, np.maximum(start, end) + reach
-        column, row = self._cell(low)
-        last_column, last_row = self._cell(high)
-        width = last_column - column + 1
-        count = width * (last_row - row + 1)
-        segment = np.repeat(np.arange(len(count)), count)
-        within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        self.shape = (int(last_column.max(initial=0)) + 1, int(last_row.max(initial=0)) + 1)
-        cell_column = column[segment] + within % width[segment]
-        cell_row = row[segment] + within // width[segment]
-        # of the cells the grown box touches, keep those whose centre lies within reach + half a cell's
-        # diagonal of the segment: a point of the cell within reach of the segment lies within that of the centre
-        centre = self.origin + (np.column_stack([cell_column, cell_row]) + 0.5) * self.cell
-        near = _distance_to_segments(centre, table[segment, :_GEOMETRY]) <= reach + self.cell * np.sqrt(0.5)
-        segment, keys = segment[near], (cell_row * self.shape[0] + cell_column)[near]
-        order = np.argsort(keys, kind="stable")
-        # CSR over every cell of the grid's extent (cells outside it hold nothing)
-        self.indptr = np.r_[0, np.cumsum(np.bincount(keys, minlength=self.shape[0] * self.shape[1]))]
-        self.segment = segment[order]
-        self.geometry = table[self.segment, :_GEOMETRY]  # per registration, what the distance needs
+        last_column, last_row = self._cell(np.maximum(start, end).max(axis=0, initial=0.0)[None, :] + reach)
+        self.shape = (int(last_column[0]) + 1, int(last_row[0]) + 1)
+        self.half_diagonal = self.cell * np.sqrt(0.5)
+        # every segment in each block its grown bounding box touches, as a CSR over the blocks
+        grown = reach + self.half_diagonal + _ROUNDING
+        column, row = self._cell(np.minimum(start, end) - grown)
+        last_column, last_row = self._cell(np.maximum(start, end) + grown)
+        self.block_columns = self.shape[0] // _BLOCK + 1
+        segment, block_column, block_row = _box_cells(
+            column // _BLOCK, row // _BLOCK, last_column // _BLOCK, last_row // _BLOCK
+        )
+        block = block_row * self.block_columns + block_column
+        order = np.argsort(block, kind="stable")
+        blocks = self.block_columns * (self.shape[1] // _BLOCK + 1)
+        self.block_indptr = np.r_[0, np.cumsum(np.bincount(block, minlength=blocks))]
+        self.block_segment = segment[order].astype(np.int32)
+        # per cell: its first row in `segment` and how many rows it has (-1: not filled yet)
+        self.first = np.full(self.shape[0] * self.shape[1], -1, dtype=np.int64)
+        self.count = np.zeros(self.shape[0] * self.shape[1], dtype=np.int32)
+        self.segment = np.zeros(0, dtype=np.int32)
+        self._filling = threading.Lock()  # cells are filled by one query at a time
 
     def _cell(self, xy: FloatArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Grid column and row of coordinates."""
         cell = np.floor((xy - self.origin) / self.cell).astype(np.int64)
         return cell[:, 0], cell[:, 1]
 
-    def nearest(self, xy: FloatArray, table: FloatArray) -> Nearest:
-        """Nearest among the segments registered in each point's cell (edge -1 where the cell has none)."""
+    def _fill(self, keys: npt.NDArray[np.int64]) -> None:
+        """Find the segments of the cells `keys` (not filled yet, no repeats) and append them to `segment`."""
+        if not len(keys):
+            return
+        found = [self.segment]
+        end = len(self.segment)
+        for begin in range(0, len(keys), _FILL_BATCH):
+            batch = keys[begin : begin + _FILL_BATCH]
+            column, row = batch % self.shape[0], batch // self.shape[0]
+            block = (row // _BLOCK) * self.block_columns + column // _BLOCK
+            lo = self.block_indptr[block]
+            count = self.block_indptr[block + 1] - lo
+            owner = np.repeat(np.arange(len(batch)), count)  # position in `batch` of each (cell, candidate) pair
+            segment = self.block_segment[
+                np.arange(int(count.sum())) + np.repeat(lo - (np.cumsum(count) - count), count)
+            ]
+            centre = self.origin + (np.column_stack([column, row])[owner] + 0.5) * self.cell
+            distance = _distance_to_segments(centre, self.table[segment, :_GEOMETRY])
+            distance[distance > self.reach + self.half_diagonal] = np.inf
+            # every point of a cell lies within (the centre's nearest) + half a diagonal of that one segment,
+            # and no nearer than (the centre's distance) - half a diagonal to any other: a segment farther
+            # from the centre than the nearest + a diagonal is never the nearest to a point of the cell
+            closest = np.full(len(batch), np.inf)
+            has = np.flatnonzero(count)
+            closest[has] = np.minimum.reduceat(distance, (np.cumsum(count) - count)[has])
+            useful = np.isfinite(distance) & (distance <= closest[owner] + 2 * self.half_diagonal + _ROUNDING)
+            kept = np.bincount(owner[useful], minlength=len(batch))
+            self.count[batch] = kept
+            self.first[batch] = end + np.cumsum(kept) - kept
+            end += int(kept.sum())
+            found.append(segment[useful])
+        self.segment = np.concatenate(found)
+
+    def nearest(self, xy: FloatArray) -> Nearest:
+        """Nearest among the segments of each point's cell (edge -1 where the cell has none)."""
         column, row = self._cell(xy)
         inside = (column >= 0) & (column < self.shape[0]) & (row >= 0) & (row < self.shape[1])
-        key = np.where(inside, row * self.shape[0] + column, 0)
-        lo = self.indptr[key]
-        count = np.where(inside, self.indptr[key + 1] - lo, 0)
-        # the registered rows lo .. lo + count - 1 of each point, one after the other
-        rows = np.arange(int(count.sum())) + np.repeat(lo - (np.cumsum(count) - count), count)
-        return _best(xy, self.geometry[rows], self.segment[rows], count, table)
+        key = (row * self.shape[0] + column)[inside]
+        with self._filling:
+            self._fill(np.unique(key[self.first[key] < 0]))
+            lo, count, segments = np.zeros(len(xy), dtype=np.int64), np.zeros(len(xy), dtype=np.int64), self.segment
+            lo[inside], count[inside] = self.first[key], self.count[key]
+        # the rows lo .. lo + count - 1 of each point, one after the other
+        segment = segments[np.arange(int(count.sum())) + np.repeat(lo - (np.cumsum(count) - count), count)]
+        return _best(xy, self.table[segment, :_GEOMETRY], segment, count, self.table)
+
+
+def _box_cells(
+    column: npt.NDArray[np.int64],
+    row: npt.NDArray[np.int64],
+    last_column: npt.NDArray[np.int64],
+    last_row: npt.NDArray[np.int64],
+) -> tuple[IndexArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(box, column, row) for every cell of every box given by its first and last column and row."""
+    width = last_column - column + 1
+    count = width * (last_row - row + 1)
+    box = np.repeat(np.arange(len(count)), count)
+    within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    return box, column[box] + within % width[box], row[box] + within // width[box]
 
 
 def _distance_to_segments(xy: FloatArray, segments: FloatArray) -> FloatArray:
@@ -200,7 +271,7 @@ def _best(xy: FloatArray, pairs: FloatArray, segment: IndexArray, count: IndexAr
     """Per point, the nearest of its segments, given as (point, segment) pairs in point order, `count` per point.
 
     `pairs` holds each pair's segment geometry (the table's first columns), `segment` its row of `table`.
-    Ties go to the lowest edge index, then to the smallest offset along that edge.
+    Ties (within _TIE) go to the lowest edge index, then to the smallest offset along that edge.
     """
     n = len(xy)
     edge, offset, distance = np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf)
@@ -216,8 +287,9 @@ def _best(xy: FloatArray, pairs: FloatArray, segment: IndexArray, count: IndexAr
     dy -= vy * t
     squared = dx * dx + dy * dy
     best = np.minimum.reduceat(squared, (np.cumsum(count) - count)[has])
-    # the pairs at the smallest distance (one per point but for ties), still in point order
-    tied = np.flatnonzero(squared == np.repeat(best, count[has]))
+    # the pairs at the smallest distance (one per point but for ties), still in point order; within _TIE of it,
+    # as a segment and its reverse (a duplicate way drawn backwards) round the same distance differently
+    tied = np.flatnonzero(squared <= np.repeat((np.sqrt(best) + _TIE) ** 2, count[has]))
     owner = np.repeat(np.arange(len(has)), count[has])[tied]  # position in `has`
     first = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
     rows = table[segment[tied]]

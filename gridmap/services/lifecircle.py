@@ -29,7 +29,13 @@ from gridmap.geo.crs import LocalMetres
 from gridmap.geo.fragments import FRAGMENT_GAP, connect_fragments, fragment_edges
 from gridmap.geo.isochrones import LIFE_CIRCLE_MINUTES, isochrones
 from gridmap.geo.lifecircle_levels import FACILITY_TYPES, LEVEL_MINUTES, facility_type
-from gridmap.geo.network import DEFAULT_WALKING_SPEED, STEPS_FACTOR, WalkingNetwork, walking_metres
+from gridmap.geo.network import (
+    DEFAULT_WALKING_SPEED,
+    STEPS_FACTOR,
+    WalkingNetwork,
+    point_coordinates,
+    walking_metres,
+)
 from gridmap.geo.noding import NODING_TOLERANCE_M, node_lines
 from gridmap.geo.siting import candidate_sites, coverage_matrix, propose_sites
 from gridmap.io.osm import WalkProfile, read_walkways
@@ -218,8 +224,9 @@ class LifeCircle:
         self.households = households.reset_index(drop=True)
         self.facilities = facilities.reset_index(drop=True)
         walking, metres = network.walking, network.metres
-        self._households = walking.snap(metres.to_local(np.asarray(self.households.geometry.values, dtype=object)))
-        self._facilities = walking.snap(metres.to_local(np.asarray(self.facilities.geometry.values, dtype=object)))
+        household_lonlat = point_coordinates(self.households.geometry.values)
+        self._households = walking.snap_xy(metres.local_xy(household_lonlat))
+        self._facilities = walking.snap_xy(metres.local_xy(point_coordinates(self.facilities.geometry.values)))
         self.on_fragment = np.r_[fragment_edges(walking), False][self._households.edge]
         """Whether each household's nearest street is on a piece cut off from the main network."""
         self._by_type = {key: np.flatnonzero(self.facilities["type"].to_numpy() == key) for key in FACILITY_TYPES}
@@ -231,7 +238,7 @@ class LifeCircle:
             {key: self.minutes[key].to_numpy() <= FACILITY_TYPES[key].minutes for key in FACILITY_TYPES}
         )
         """Whether each household reaches each type within the type's life-circle minutes."""
-        self.areas = _areas(self.households, boundaries, metres)
+        self.areas = _areas(household_lonlat, boundaries, metres)
         """The microgrid, grid and community code of each household ('' outside every boundary)."""
         self.area_names = _area_names(boundaries)
 
@@ -357,11 +364,11 @@ class LifeCircle:
         )
 
 
-def _areas(households: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None, metres: LocalMetres) -> pd.DataFrame:
-    """Microgrid, grid and community code per household: the finest level found, parents upwards."""
-    outside = _categories(np.asarray([OUTSIDE], dtype=object), np.zeros(len(households), dtype=np.intp))
+def _areas(lonlat: npt.NDArray[np.float64], boundaries: gpd.GeoDataFrame | None, metres: LocalMetres) -> pd.DataFrame:
+    """Microgrid, grid and community code per household (rows of `lonlat`): the finest level found, parents upwards."""
+    outside = _categories(np.asarray([OUTSIDE], dtype=object), np.zeros(len(lonlat), dtype=np.intp))
     areas = pd.DataFrame(dict.fromkeys(AREA_LEVELS, outside))
-    if boundaries is None or not len(households):
+    if boundaries is None or not len(lonlat):
         return areas
     missing = {"code", "level"} - set(boundaries.columns)
     if missing:
@@ -371,7 +378,7 @@ def _areas(households: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None, me
     parents = dict(
         zip(codes, boundaries.get("parent", pd.Series([""] * len(codes))).fillna("").astype(str), strict=True)
     )
-    x, y = households.geometry.x.to_numpy(), households.geometry.y.to_numpy()
+    x, y = lonlat[:, 0], lonlat[:, 1]
     for position, level in enumerate(AREA_LEVELS):
         chosen = np.flatnonzero(boundaries["level"].to_numpy() == level)
         if not len(chosen):

@@ -25,7 +25,8 @@ def random_lines(rng: np.random.Generator, count: int) -> npt.NDArray[np.object_
 
 def brute_force(edges: npt.NDArray[np.object_], xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Distance from every point to every edge (points x edges), by GEOS."""
-    return np.asarray(shapely.distance(shapely.points(xy)[:, None], edges[None, :]), dtype=np.float64)
+    points = np.asarray(shapely.points(xy), dtype=object)
+    return np.asarray(shapely.distance(points[:, None], edges[None, :]), dtype=np.float64)
 
 
 @settings(max_examples=25, deadline=None)
@@ -101,3 +102,32 @@ def test_duplicate_ways_become_one_edge_whichever_comes_first() -> None:
         + along.distance(market[0])
     )
     assert answers[0] == answers[1] == pytest.approx(direct)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), streets=st.integers(2, 12), reversed_share=st.sampled_from([0.0, 0.5]))
+def test_cells_filled_over_several_queries_give_the_brute_force_nearest_with_exact_ties(
+    seed: int, streets: int, reversed_share: float
+) -> None:
+    """Axis-aligned streets 10 m apart, points on a 2.5 m lattice (many exact ties), asked in two halves.
+
+    The snapped distance is the smallest distance over all edges, the edge the lowest of the tied ones,
+    and the answers do not depend on which cells an earlier query filled.
+    """
+    rng = np.random.default_rng(seed)
+    ends = np.array([0.0, 10.0 * (streets - 1)])
+    lines = [shapely.LineString(np.column_stack([ends, [10.0 * k] * 2])) for k in range(streets)]
+    lines += [shapely.LineString(np.column_stack([[10.0 * k] * 2, ends])) for k in range(streets)]
+    flip = rng.random(len(lines)) < reversed_share
+    edges = np.asarray([shapely.reverse(line) if f else line for line, f in zip(lines, flip, strict=True)])
+    edges = edges[rng.permutation(len(edges))]
+    xy = rng.integers(-8, 4 * (streets - 1) + 8, size=(4_400, 2)) * 2.5
+    index = SegmentIndex(edges)
+    halves = [index.nearest(xy[:2_200]), index.nearest(xy[2_200:])]
+    once = SegmentIndex(edges).nearest(xy)
+    np.testing.assert_array_equal(np.r_[halves[0].edge, halves[1].edge], once.edge)
+    np.testing.assert_array_equal(np.r_[halves[0].offset, halves[1].offset], once.offset)
+    distance = brute_force(edges, xy)
+    best = distance.min(axis=1)
+    np.testing.assert_allclose(once.distance, best, rtol=0, atol=1e-12)
+    assert (once.edge == (distance <= best[:, None] + 1e-9).argmax(axis=1)).all()
