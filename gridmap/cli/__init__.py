@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from gridmap.cli.lazy import LazyGroup
+from gridmap.cli.lazy import HELP_MARKUP, LazyGroup
 
 
 class GridmapCommands(LazyGroup):
@@ -96,7 +96,7 @@ app = typer.Typer(
     cls=GridmapCommands,
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=HELP_MARKUP,
 )
 
 

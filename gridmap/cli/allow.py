@@ -49,8 +49,8 @@ def list_allowed(
 
     Examples:
 
+    \b
       gridmap allow list --set shouning
-
       gridmap allow list --set shouning --format geojson > allowed.geojson
     """
     with store_at(store_url) as store:
@@ -88,6 +88,7 @@ def add_allowed(
 
     Examples:
 
+    \b
       gridmap allow add river.geojson --set shouning --who 张发敏
     """
     exceptions = read_allowed_exceptions(path)
@@ -110,6 +111,7 @@ def remove_allowed(
 
     Examples:
 
+    \b
       gridmap allow remove 3 --set shouning
     """
     with store_at(store_url) as store:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,13 +15,18 @@ from rich.table import Table
 from gridmap.cli.common import (
     CodeField,
     CrsOption,
+    DaskWorkersOption,
+    Engine,
+    EngineOption,
     FlatOption,
     LevelField,
     LevelOption,
     NameField,
     ParentField,
     PathsArgument,
+    SchedulerOption,
     console,
+    dask_engine,
     err_console,
     field_mapping,
     source_crs,
@@ -118,6 +124,9 @@ def check(
             show_default=False,
         ),
     ] = None,
+    engine: EngineOption = Engine.LOCAL,
+    scheduler: SchedulerOption = None,
+    workers: DaskWorkersOption = None,
     code_field: CodeField = "code",
     name_field: NameField = "name",
     parent_field: ParentField = "parent",
@@ -137,17 +146,14 @@ def check(
 
     Examples:
 
+    \b
       gridmap check data/boundaries/
-
       gridmap check grids.gpkg --format json --output problems.geojson --html problems.html
-
       gridmap check fujian.geojson --crs gcj02 --code-field adcode --flat
-
       gridmap check draft.geojson --households households.csv --compare-to data/boundaries/
-
       gridmap check county/ --allow river.geojson --strict
-
       gridmap check china_counties.geojson --crs gcj02 --code-field adcode --flat --jobs 2
+      gridmap check province/ --engine dask --scheduler tcp://10.0.0.5:8786   (each parent's children on a worker)
     """
     if compare_to is not None and households is None:
         raise typer.BadParameter("needs --households FILE to compare", param_hint="--compare-to")
@@ -163,7 +169,11 @@ def check(
         jobs=jobs or usable_cores(),
     )
     files = CheckFiles(extent=extent, households=households, compare_to=compare_to, allow=allow or (), output=output)
-    with stage_progress(output_format is OutputFormat.TEXT) as step:
+    with dask_engine(engine, scheduler, workers) as client, stage_progress(output_format is OutputFormat.TEXT) as step:
+        if client is not None:
+            from gridmap.services.dask_cluster import DaskPieces
+
+            options = replace(options, parents_on=DaskPieces(client))
         run = run_check(paths, mapping=mapping, source_crs=source_crs(crs), options=options, files=files, progress=step)
         if html is not None:
             from gridmap.maps.check_map import write_check_map
@@ -265,10 +275,9 @@ def fix(
 
     Examples:
 
+    \b
       gridmap fix data/boundaries/broken/ --out fixed.geojson
-
       gridmap fix data/boundaries/broken/ --out fixed.geojson --merge-sliver-features
-
       gridmap fix grids.gpkg --out fixed.gpkg --gap-width 2 --merge-strategy max-area
     """
     mapping = field_mapping(code_field, name_field, parent_field, level_field, level)

@@ -30,8 +30,8 @@ def show(
 
     Examples:
 
+    \b
       gridmap config show
-
       GRIDMAP_DATABASE_URL=postgresql+psycopg://gridmap@db/gridmap gridmap config show
     """
     if markdown:

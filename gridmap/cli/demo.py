@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from gridmap.cli.common import StoreOption, console, stage_progress, store_at, user_errors
-from gridmap.store import display_url
 
 demo_app = typer.Typer(help="The demo data (Shouning county town): never loaded unless asked.", no_args_is_help=True)
 commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
@@ -37,11 +36,12 @@ def load(
 
     Examples:
 
+    \b
       gridmap demo load
-
       gridmap demo load --store sqlite:///demo.db --data /srv/gridmap/data
     """
     from gridmap.services.demo import load_demo, store_holdings
+    from gridmap.store import display_url
 
     if force and if_empty:
         raise typer.BadParameter("give --force or --if-empty, not both", param_hint="--if-empty")

@@ -37,8 +37,8 @@ def start(
 
     Examples:
 
+    \b
       gridmap draft start --set shouning --reason "split the market grid"
-
       gridmap draft start --set shouning --from 3 --reason "redo the 2025 changes"
     """
     with store_at(store) as opened:

@@ -55,8 +55,8 @@ def import_orders(
 
     Examples:
 
+    \b
       gridmap incidents import-orders 12345-2026-11.csv
-
       gridmap incidents import-orders orders.xlsx --map 工单号码=order_number --dry-run
     """
     from gridmap.cli.incidents import import_progress
@@ -141,6 +141,7 @@ def export_orders(
 
     Examples:
 
+    \b
       gridmap incidents export-orders --out 12345-progress.xlsx --since 2026-11-01
     """
     from gridmap.io.orders import order_format, parse_mapping, write_orders

@@ -69,8 +69,8 @@ def geocode(
 
     Examples:
 
+    \b
       gridmap geocode households.csv --out located.csv
-
       gridmap geocode gps.csv --out located.csv --crs gcj02 --from-store
     """
     from gridmap.geo.crs import parse_datum
@@ -225,8 +225,8 @@ def export_households(
 
     Examples:
 
+    \b
       gridmap households export --out households-masked.csv
-
       GRIDMAP_TOKEN=... gridmap households export --out households.csv --include-personal
     """
     from gridmap.services.household_export import export_households as export

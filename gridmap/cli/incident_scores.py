@@ -39,8 +39,8 @@ def scores(
 
     Examples:
 
+    \b
       gridmap incidents scores --by grid --period 2026-11
-
       gridmap incidents scores --by worker --period 2026-11 --out scores.xlsx
     """
     from gridmap.cli.hotline import incident_rules

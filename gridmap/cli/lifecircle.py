@@ -153,12 +153,10 @@ def report(
 
     Examples:
 
+    \b
       gridmap lifecircle report --html lifecircle.html
-
       gridmap lifecircle report --speed 1.2 --worst 5 --sites 0
-
       gridmap lifecircle report --network town.osm.pbf --facilities f.geojson --households h.csv --html out.html
-
       gridmap lifecircle report --store sqlite:///gridmap.db --html lifecircle.html
     """
     analysis = None
@@ -235,10 +233,9 @@ def site(
 
     Examples:
 
+    \b
       gridmap lifecircle site --type elderly_day_care -k 3
-
       gridmap lifecircle site --type food_market -k 2 --candidates vacant_lots.csv --people
-
       gridmap lifecircle site --type kindergarten -k 2 --store sqlite:///gridmap.db
     """
     from gridmap.io.points import read_points

@@ -50,8 +50,8 @@ def purge(
 
     Examples:
 
+    \b
       gridmap privacy purge
-
       gridmap privacy purge --apply
     """
     settings = Settings()
@@ -75,6 +75,7 @@ def export(
 
     Examples:
 
+    \b
       gridmap privacy export --phone 13800000000 --out resident.geojson
     """
     _someone(phone, name)
@@ -100,8 +101,8 @@ def erase(
 
     Examples:
 
+    \b
       gridmap privacy erase --phone 13800000000
-
       gridmap privacy erase --phone 13800000000 --apply
     """
     _someone(phone, name)

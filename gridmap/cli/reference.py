@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from gridmap.cli.common import StoreOption, console, store_at, user_errors
-from gridmap.store import display_url
 
 reference_app = typer.Typer(
     help="Reference layers drawn under the grids to orient by: streets, river, buildings.", no_args_is_help=True
@@ -39,11 +38,12 @@ def import_layer(
 
     Examples:
 
+    \b
       gridmap reference import streets.geojson --name streets --label-field name --title "道路 / Streets"
-
       gridmap reference import buildings.gpkg --name buildings --style '{"fillColor": "#dee2e6"}'
     """
     from gridmap.services.reference_layers import import_reference_layer
+    from gridmap.store import display_url
 
     try:
         overrides = None if style is None else json.loads(style)

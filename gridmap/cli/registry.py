@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gridmap.cli.common import StoreOption, console, store_at, user_errors
-from gridmap.store import display_url
 
 if TYPE_CHECKING:
     from gridmap.services.registry_rows import RowProblem
@@ -74,17 +73,16 @@ def import_registry(
 
     Examples:
 
+    \b
       gridmap registry import addresses.csv
-
       gridmap registry import data/sample/addresses.csv --aliases data/sample/address_aliases.csv --replace
-
       gridmap registry import 门牌库.xlsx --column address=门牌地址 --column lon=经度 --column lat=纬度 --report out.csv
-
       gridmap registry import addresses-2027.geojson --replace --store postgresql+psycopg://gridmap@db/gridmap
     """
     from gridmap.services.address_registry import SHOWN_ROWS
     from gridmap.services.address_registry import import_registry as import_file
     from gridmap.services.registry_rows import Problem
+    from gridmap.store import display_url
 
     columns = _column_map(column or [])
     with store_at(store_url) as store:

@@ -9,8 +9,6 @@ import typer
 from rich.table import Table
 
 from gridmap.cli.common import console, stage_progress, user_errors
-from gridmap.settings import Settings
-from gridmap.store import open_store
 
 report_app = typer.Typer(help="Reports for community meetings (offline HTML maps).", no_args_is_help=True)
 commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
@@ -46,13 +44,15 @@ def incidents(
 
     Examples:
 
+    \b
       gridmap report incidents --community 350924100001 --month 2026-10 --html out/datong-2026-10.html
-
       gridmap report incidents --community 350924100003 --month 2026-11 --html nov.html --store sqlite:///demo.db
     """
     from gridmap.cli.hotline import incident_rules
     from gridmap.maps.incident_report import hours_text, share_text, write_incident_report
     from gridmap.services.incident_report import community_month
+    from gridmap.settings import Settings
+    from gridmap.store import open_store
 
     url = store_url or Settings().database_url
     taxonomy = incident_rules().taxonomy  # a bad GRIDMAP_CATEGORIES_FILE stops here, before any work

@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from gridmap.cli.common import console, user_errors
-from gridmap.settings import Settings, refuse_unsafe
-from gridmap.store import display_url
 
 commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
 
@@ -27,14 +25,16 @@ def serve(
 
     Examples:
 
+    \b
       gridmap serve
-
       GRIDMAP_DATABASE_URL=postgresql+psycopg://gridmap@db/gridmap gridmap serve --host 0.0.0.0 --workers 2
     """
     import uvicorn
 
     from gridmap.api.app import prepare_store
     from gridmap.services.incident_clock import rules_from_settings
+    from gridmap.settings import Settings, refuse_unsafe
+    from gridmap.store import display_url
 
     settings = Settings()
     refuse_unsafe(settings)

@@ -90,8 +90,8 @@ def db_upgrade() -> None:
 
     Examples:
 
+    \b
       gridmap db upgrade
-
       GRIDMAP_DATABASE_URL=postgresql+psycopg://gridmap@db.example/gridmap gridmap db upgrade
     """
     url = Settings().database_url
@@ -120,10 +120,9 @@ def import_(
 
     Examples:
 
+    \b
       gridmap import data/boundaries/shouning_aoyang.geojson --why "2025 survey" --publish
-
       gridmap import grids.gpkg --set aoyang --who 张发敏 --why "城东 grid 3 split in two"
-
       gridmap import fujian.geojson --crs gcj02 --code-field adcode --level community
     """
     mapping = field_mapping(code_field, name_field, parent_field, level_field, level)
@@ -163,6 +162,7 @@ def publish(
 
     Examples:
 
+    \b
       gridmap publish 3 --why "approved at the joint meeting"
     """
     with _store() as store:
@@ -190,8 +190,8 @@ def versions(
 
     Examples:
 
+    \b
       gridmap versions
-
       gridmap versions --set aoyang
     """
     with _store() as store:
@@ -293,8 +293,8 @@ def export(
 
     Examples:
 
+    \b
       gridmap export --version 2 --format geojson --out aoyang-v2.geojson
-
       gridmap export --version 2 --format gpkg --out aoyang-v2.gpkg
     """
     with _store() as store:

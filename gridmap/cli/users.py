@@ -61,10 +61,9 @@ def user_add(
 
     Examples:
 
+    \b
       gridmap user add 张发敏 --role worker
-
       gridmap user add planner-office --role planner --expires-days 90
-
       gridmap user add 社区调度员 --role planner --scope 350924100001
     """
     with store_at(None) as store:
@@ -100,8 +99,8 @@ def user_passwd(
 
     Examples:
 
+    \b
       gridmap user passwd 管理员
-
       printf '%s\\n' "$NEW_PASSWORD" | gridmap user passwd 管理员 --password-stdin
     """
     password = _read_password(password_stdin)
@@ -118,6 +117,7 @@ def token_list() -> None:
 
     Examples:
 
+    \b
       gridmap token list
     """
     with store_at(None) as store:
@@ -148,6 +148,7 @@ def token_add(
 
     Examples:
 
+    \b
       gridmap token add 张发敏 --label "new phone" --expires-days 180
     """
     with store_at(None) as store:
@@ -167,6 +168,7 @@ def token_revoke(
 
     Examples:
 
+    \b
       gridmap token revoke 7
     """
     with store_at(None) as store:

@@ -12,12 +12,14 @@ import functools
 from collections.abc import Callable
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pyproj
 import shapely
+
+if TYPE_CHECKING:  # imported where a CRS is built: `gridmap check` on WGS-84 input runs without PROJ
+    import pyproj
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -91,23 +93,35 @@ def _invert(
     target_lat: FloatArray,
     start_lon: FloatArray,
     start_lat: FloatArray,
+    *,
+    pointwise: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
-    """Solve forward(lon, lat) == target by fixed-point iteration; the offsets are smooth and small."""
-    lon, lat = start_lon, start_lat
+    """Solve forward(lon, lat) == target by fixed-point iteration; the offsets are smooth and small.
+
+    All points step until the worst is within the tolerance, or with `pointwise` each until its own is: a point
+    then comes out as it would converted alone (the last steps move it by up to 1e-12 degrees).
+    """
+    shape = np.shape(target_lon)
+    lon, lat = np.array(start_lon, dtype=np.float64).ravel(), np.array(start_lat, dtype=np.float64).ravel()
+    goal_lon, goal_lat = np.ravel(target_lon), np.ravel(target_lat)
+    moving = np.arange(lon.size)
     for _ in range(_INVERSE_MAX_STEPS):
-        fwd_lon, fwd_lat = forward(lon, lat)
-        err_lon, err_lat = fwd_lon - target_lon, fwd_lat - target_lat
-        lon, lat = lon - err_lon, lat - err_lat
-        worst = max(np.max(np.abs(err_lon), initial=0.0), np.max(np.abs(err_lat), initial=0.0))
-        if worst < _INVERSE_TOLERANCE_DEG:
+        fwd_lon, fwd_lat = forward(lon[moving], lat[moving])
+        err_lon, err_lat = fwd_lon - goal_lon[moving], fwd_lat - goal_lat[moving]
+        lon[moving], lat[moving] = lon[moving] - err_lon, lat[moving] - err_lat
+        if pointwise:
+            moving = moving[~(np.maximum(np.abs(err_lon), np.abs(err_lat)) < _INVERSE_TOLERANCE_DEG)]
+        elif max(np.max(np.abs(err_lon), initial=0.0), np.max(np.abs(err_lat), initial=0.0)) < _INVERSE_TOLERANCE_DEG:
             break
-    return lon, lat
+        if not moving.size:
+            break
+    return lon.reshape(shape)[()], lat.reshape(shape)[()]  # [()]: a scalar in, a scalar out, as numpy does
 
 
-def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, *, pointwise: bool = False) -> tuple[FloatArray, FloatArray]:
     """GCJ-02 to WGS-84, solving the forward formula by fixed-point iteration (error far below 1 cm)."""
     gcj_lon, gcj_lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
-    return _invert(wgs84_to_gcj02, gcj_lon, gcj_lat, gcj_lon, gcj_lat)
+    return _invert(wgs84_to_gcj02, gcj_lon, gcj_lat, gcj_lon, gcj_lat, pointwise=pointwise)
 
 
 def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -118,13 +132,13 @@ def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, F
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike, *, pointwise: bool = False) -> tuple[FloatArray, FloatArray]:
     """BD-09 to GCJ-02: the approximate closed form refined by fixed-point iteration on the forward one."""
     bd_lon, bd_lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     x, y = bd_lon - 0.0065, bd_lat - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _BD_X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_X_PI)
-    return _invert(gcj02_to_bd09, bd_lon, bd_lat, z * np.cos(theta), z * np.sin(theta))
+    return _invert(gcj02_to_bd09, bd_lon, bd_lat, z * np.cos(theta), z * np.sin(theta), pointwise=pointwise)
 
 
 def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -132,17 +146,19 @@ def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, F
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, *, pointwise: bool = False) -> tuple[FloatArray, FloatArray]:
     """BD-09 to WGS-84 (through GCJ-02)."""
-    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat, pointwise=pointwise), pointwise=pointwise)
 
 
-def to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, datum: Datum) -> tuple[FloatArray, FloatArray]:
-    """Coordinates in `datum` converted to WGS-84."""
+def to_wgs84(
+    lon: npt.ArrayLike, lat: npt.ArrayLike, datum: Datum, *, pointwise: bool = False
+) -> tuple[FloatArray, FloatArray]:
+    """Coordinates in `datum` converted to WGS-84 (`pointwise`: each as it would be alone, see `_invert`)."""
     if datum is Datum.GCJ02:
-        return gcj02_to_wgs84(lon, lat)
+        return gcj02_to_wgs84(lon, lat, pointwise=pointwise)
     if datum is Datum.BD09:
-        return bd09_to_wgs84(lon, lat)
+        return bd09_to_wgs84(lon, lat, pointwise=pointwise)
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
@@ -186,6 +202,8 @@ def metric_crs(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -
     zone. For an extent wider than 6 degrees of longitude (a large province, the country): an Albers
     equal-area projection centred on the data, so that areas stay right across many zones.
     """
+    import pyproj
+
     centre_lon, centre_lat = (min_lon + max_lon) / 2.0, (min_lat + max_lat) / 2.0
     if max_lon - min_lon > _MAX_GK_SPAN_DEG:
         south, north = min_lat + (max_lat - min_lat) / 6.0, max_lat - (max_lat - min_lat) / 6.0
@@ -200,12 +218,30 @@ def metric_crs(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -
     return pyproj.CRS.from_epsg((32600 if centre_lat >= 0 else 32700) + zone)
 
 
+@functools.cache
+def wgs84_crs() -> pyproj.CRS:
+    """WGS-84 (EPSG:4326), built on first use: PROJ is imported by the commands that reproject."""
+    import pyproj
+
+    return pyproj.CRS.from_epsg(4326)
+
+
+@functools.cache
+def cgcs2000_crs() -> pyproj.CRS:
+    """CGCS2000 (EPSG:4490), taken as WGS-84 (they differ by centimetres)."""
+    import pyproj
+
+    return pyproj.CRS.from_epsg(4490)
+
+
 @functools.lru_cache(maxsize=64)
 def projected_from_wgs84(crs: pyproj.CRS) -> pyproj.Transformer:
     """The WGS-84 → `crs` transformer (lon/lat order), built once per CRS and process.
 
     Building one costs PROJ about 0.1 s, using one microseconds; pyproj's transformers are thread-safe.
     """
+    import pyproj
+
     return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
 
 
@@ -233,6 +269,10 @@ class LocalMetres:
     def to_local(self, geometries: Any) -> Any:
         """WGS-84 geometries in local metres."""
         return shapely.transform(geometries, self._forward)
+
+    def local_xy(self, lonlat: FloatArray) -> FloatArray:
+        """WGS-84 coordinates (rows of lon, lat) in local metres, without making geometries."""
+        return self._forward(lonlat)
 
     def to_wgs84(self, geometries: Any) -> Any:
         """Local-metre geometries back in WGS-84."""

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.errors import InvalidInput, NotFound
-from gridmap.geo.crs import Datum, parse_datum, to_wgs84
+from gridmap.geo.crs import Datum, cgcs2000_crs, parse_datum, to_wgs84, wgs84_crs
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.geo.problems import Problem, ProblemKind, Severity
 from gridmap.io.archives import archive_members
@@ -33,10 +32,10 @@ from gridmap.io.geopackage import read_plain_layer
 
 if TYPE_CHECKING:  # pandas, geopandas and pyogrio (which imports both) are imported where a frame is built
     import geopandas as gpd
+    import pyproj  # imported where a CRS is parsed or a file reprojected: WGS-84 GeoJSON is read without PROJ
 
 COLUMNS = ["code", "name", "level", "parent", "worker", "households_target", "source", "feature", "geometry"]
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
-WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,8 @@ class SourceCrs:
             return cls(datum=parse_datum(text))
         except ValueError:
             pass
+        import pyproj
+
         try:
             return cls(crs=pyproj.CRS.from_user_input(text))
         except pyproj.exceptions.CRSError:
@@ -92,11 +93,11 @@ class BoundaryInput:
         import pandas as pd
 
         frames = [
-            gpd.GeoDataFrame(file.records, geometry=list(file.geometries), crs=WGS84, columns=COLUMNS[:-1])
+            gpd.GeoDataFrame(file.records, geometry=list(file.geometries), crs=wgs84_crs(), columns=COLUMNS[:-1])
             for file in self.files
         ]
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=wgs84_crs())
 
 
 def boundary_files(paths: Iterable[Path]) -> list[Path]:
@@ -210,6 +211,8 @@ def _declared_crs(document: dict[str, Any], path: Path) -> pyproj.CRS | None:
     crs_member = document.get("crs")
     if not crs_member:
         return None
+    import pyproj
+
     name = (crs_member.get("properties") or {}).get("name") if isinstance(crs_member, dict) else None
     try:
         return pyproj.CRS.from_user_input(name)
@@ -407,8 +410,10 @@ def _is_missing(value: Any) -> bool:
 def _to_wgs84(geometries: npt.NDArray[np.object_], source_crs: SourceCrs, path: Path) -> npt.NDArray[np.object_]:
     """The geometries reprojected from their source CRS (and datum) to WGS-84 lon/lat."""
     crs = source_crs.crs
-    if crs is not None and not crs.equals(WGS84) and not crs.equals(pyproj.CRS.from_epsg(4490)):
-        transformer = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+    if crs is not None and not crs.equals(wgs84_crs()) and not crs.equals(cgcs2000_crs()):
+        import pyproj
+
+        transformer = pyproj.Transformer.from_crs(crs, wgs84_crs(), always_xy=True)
         try:
             geometries = _transformed(geometries, transformer.transform)
         except pyproj.exceptions.ProjError as err:
@@ -457,7 +462,7 @@ def write_boundaries(frame: gpd.GeoDataFrame, path: Path, fmt: str) -> Path:
     out["level"] = out["level"].fillna("")
     path = path if path.suffix else path.with_suffix(suffix)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pyogrio.write_dataframe(out if out.crs is not None else out.set_crs(WGS84), path, driver=driver)
+    pyogrio.write_dataframe(out if out.crs is not None else out.set_crs(wgs84_crs()), path, driver=driver)
     return path
 
 

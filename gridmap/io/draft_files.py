@@ -25,7 +25,8 @@ from shapely.geometry.base import BaseGeometry
 
 # The grid model's readers: a draft file's fields mean what they mean in any boundary file.
 from gridmap.errors import InvalidInput, NotFound
-from gridmap.io.boundaries import WGS84, FieldMapping, SourceCrs, _is_missing, _record, _text, _to_wgs84
+from gridmap.geo.crs import wgs84_crs
+from gridmap.io.boundaries import FieldMapping, SourceCrs, _is_missing, _record, _text, _to_wgs84
 
 DRAFT_FIELDS: tuple[str, ...] = (
     "feature_id",
@@ -61,13 +62,13 @@ def write_draft_file(
     if driver is None:
         msg = f"{path.name}: write a draft as a GeoPackage (.gpkg) or GeoJSON (.geojson)"
         raise InvalidInput(msg)
-    out = gpd.GeoDataFrame(frame[[*DRAFT_FIELDS, "geometry"]].copy(), geometry="geometry", crs=WGS84)
+    out = gpd.GeoDataFrame(frame[[*DRAFT_FIELDS, "geometry"]].copy(), geometry="geometry", crs=wgs84_crs())
     out.insert(len(DRAFT_FIELDS), BASE_FIELD, list(bases))
     out["level"] = out["level"].fillna("")
     out["parent"] = out["parent"].fillna("")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)  # a GeoPackage would otherwise keep its other layers
-    pyogrio.write_dataframe(out.to_crs(crs or WGS84), path, layer=layer, driver=driver)
+    pyogrio.write_dataframe(out.to_crs(crs or wgs84_crs()), path, layer=layer, driver=driver)
     return path
 
 
@@ -104,7 +105,7 @@ def read_draft_file(path: Path, *, layer: str | None = None, source_crs: SourceC
         )
     read_from = source_crs or SourceCrs(crs=raw.crs)
     in_wgs84 = _to_wgs84(np.array(geometries, dtype=object), read_from, path)
-    frame = gpd.GeoDataFrame(records, geometry=list(in_wgs84), crs=WGS84)
+    frame = gpd.GeoDataFrame(records, geometry=list(in_wgs84), crs=wgs84_crs())
     return DraftFile(frame=frame, layer=chosen, source_crs=read_from)
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pyproj
 import shapely
+
+if TYPE_CHECKING:  # imported when a layer is read: `gridmap check --help` starts without PROJ
+    import pyproj
 
 # Column types whose values sqlite3 returns as GDAL does (text as str, integers as int, reals as float).
 _TEXT_TYPES = ("TEXT",)
@@ -79,6 +81,8 @@ def _read_layer(connection: sqlite3.Connection) -> GeoPackageLayer | None:
     wkb = [_standard_wkb(row[-1]) for row in rows]
     geometries = np.empty(len(rows), dtype=object)
     geometries[:] = shapely.from_wkb(np.array(wkb, dtype=object)) if rows else []
+    import pyproj
+
     return GeoPackageLayer(
         properties=[dict(zip(names, row[:-1], strict=True)) for row in rows],
         geometries=geometries,

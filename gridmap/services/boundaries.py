@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from geopandas import GeoDataFrame
+from typing import TYPE_CHECKING
 
 from gridmap.errors import NotFound
 from gridmap.geo.problems import Problem
@@ -15,6 +14,9 @@ from gridmap.services.allowed_exceptions import CheckedVersionStore, PublishingS
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from gridmap.services.households import place_households
 from gridmap.store.version_store import BoundarySetInfo, ExpectedPublished, VersionDiff, VersionInfo, VersionStore
+
+if TYPE_CHECKING:  # the frames are built by the reader and the store
+    from geopandas import GeoDataFrame
 
 DEFAULT_SET = "default"
 

@@ -22,7 +22,7 @@ from gridmap.geo.slivers import find_slivers
 from gridmap.geo.validity import FeatureLabel, check_geometries
 from gridmap.io.boundaries import SourceCrs
 from gridmap.io.boundary_features import BoundaryFeatures
-from gridmap.services.parallel import map_pieces
+from gridmap.services.parallel import PieceMap, map_pieces
 from gridmap.services.problem_locations import (
     bends_edges,
     crs_name,
@@ -30,7 +30,7 @@ from gridmap.services.problem_locations import (
     input_geometries_to_wgs84,
     is_geographic,
     is_wgs84,
-    problem_json,
+    problems_json,
     wgs84_to_input,
 )
 
@@ -59,6 +59,9 @@ class CheckOptions:
     # gaps and overlaps allowed on purpose: listed as info naming their exception, never failing
     allowed: tuple[AllowedException, ...] = ()
     jobs: int = 1  # processes for the top level's tiles (the gap and inlet search); any number gives the same report
+    # where each parent's children are checked against it (blocks of parents on a Dask cluster's workers: see
+    # gridmap.services.dask_cluster.DaskPieces); None: here, every parent at once. The report is the same.
+    parents_on: PieceMap | None = None
 
 
 @dataclass
@@ -105,7 +108,7 @@ class CheckReport:
                 **({"allowed": self.allowed} if self.allowed else {}),
                 **({"notes": self.notes} if self.notes else {}),
             },
-            "problems": [problem_json(p, self.input_crs) for p in self.problems],
+            "problems": problems_json(self.problems, self.input_crs),
         }
 
 
@@ -413,7 +416,8 @@ def _level_problems(
         )
     problems += _sliver_problems(context, geometries, members, codes, level, options.sliver_width)
     if is_top and len(members):
-        gap_problems, edges = _top_level_gaps(context, geometries, edges, level, options)
+        reported = np.array([int(feature) not in troubled for feature in members], dtype=bool)
+        gap_problems, edges = _top_level_gaps(context, geometries, edges, reported, level, options)
         problems += gap_problems
     for i in np.flatnonzero(~shapely.is_empty(edges) & ~shapely.is_missing(edges)):
         feature = int(members[i])
@@ -438,31 +442,31 @@ def _top_level_gaps(
     context: _MetricContext,
     geometries: npt.NDArray[np.object_],
     edges: npt.NDArray[np.object_],
+    reported: npt.NDArray[np.bool_],
     level: str | None,
     options: CheckOptions,
 ) -> tuple[list[Problem], npt.NDArray[np.object_]]:
     """Gaps in the top level's union (holes, narrow inlets and wedges), and `edges` with small holes' added.
 
     A hole smaller than --min-area is no gap, but the features around it do not meet: each gets the hole's
-    outline as a mismatched edge, as the overlaps too small to report leave their features flagged.
+    outline as a mismatched edge, as the overlaps too small to report leave their features flagged. Only the
+    `reported` features' edges get them: the others are in an overlap, which says more (a country has thousands).
     """
     space = _level_space(geometries, options)
     small = [hole for hole in space.holes if 0.0 < hole.area < options.min_area_m2]
     gaps = [hole for hole in space.holes if hole.area >= options.min_area_m2]
     gaps += _open_inlets(geometries, space, options)
     problems = []
-    for gap in gaps:
-        message = f"gap of {context.area(gap):,.1f} m2 in the {level or 'coverage'} level, covered by no feature"
-        problems.append(
-            Problem(ProblemKind.GAP, Severity.ERROR, message, level, (), context.area(gap), context.wgs84(gap))
-        )
+    for area, place in context.measured(gaps):
+        message = f"gap of {area:,.1f} m2 in the {level or 'coverage'} level, covered by no feature"
+        problems.append(Problem(ProblemKind.GAP, Severity.ERROR, message, level, (), area, place))
     if small:
         edges = edges.copy()
         outlines = shapely.boundary(np.array(small, dtype=object))
         hole, around = shapely.STRtree(geometries).query(
             outlines, predicate="dwithin", distance=coverage.EDGE_TOLERANCE_M
         )
-        for i in np.unique(around).tolist():
+        for i in np.unique(around[reported[around]]).tolist():
             edges[i] = shapely.union_all([edges[i], *outlines[hole[around == i]]])
     return problems, edges
 
@@ -563,9 +567,16 @@ def _nesting_problems(
     local[parents] = np.arange(len(parents))
     # a child counts only under a usable parent of the right level (other cases are code problems)
     child_parent = np.where(parent_of[children] >= 0, local[np.maximum(parent_of[children], 0)], -1)
-    parent_shapes, child_shapes = context.metric[parents], context.metric[children]
+    suspects = {int(local[i]) for i in suspects_by_level.get(parent_level, set()) if local[i] >= 0}
+    nesting = _Nesting(
+        parents=context.metric[parents],
+        children=context.metric[children],
+        child_parent=child_parent,
+        suspects=np.array(sorted(suspects), dtype=np.intp),
+        min_area_m2=options.min_area_m2,
+    )
+    escaped, gaps = _nested_regions(nesting, options.parents_on)
     problems: list[Problem] = []
-    escaped = coverage.outside_parents(child_shapes, parent_shapes, child_parent, options.min_area_m2)
     for region, (area, place) in zip(escaped, context.measured([r.geometry for r in escaped]), strict=True):
         child = int(children[region.owner])
         parent = codes[int(parents[child_parent[region.owner]])]
@@ -573,16 +584,65 @@ def _nesting_problems(
         problems.append(
             Problem(ProblemKind.NOT_NESTED, Severity.ERROR, message, child_level, (codes[child], parent), area, place)
         )
-    suspects = {int(local[i]) for i in suspects_by_level.get(parent_level, set()) if local[i] >= 0}
-    suspects |= {int(child_parent[r.owner]) for r in escaped}
-    gaps = coverage.uncovered_in_parents(
-        child_shapes, parent_shapes, child_parent, options.min_area_m2, np.array(sorted(suspects), dtype=np.intp)
-    )
     for region, (area, place) in zip(gaps, context.measured([r.geometry for r in gaps]), strict=True):
         parent = codes[int(parents[region.owner])]
         message = f"gap of {area:,.1f} m2 inside {parent} covered by none of its {child_level}s"
         problems.append(Problem(ProblemKind.GAP, Severity.ERROR, message, parent_level, (parent,), area, place))
     return problems
+
+
+@dataclass(frozen=True)
+class _Nesting:
+    """One level's children and their parents' level (local metres), what every block of parents shares."""
+
+    parents: npt.NDArray[np.object_]
+    children: npt.NDArray[np.object_]
+    child_parent: npt.NDArray[np.intp]  # per child, its parent's index in `parents` (-1: none usable)
+    suspects: npt.NDArray[np.intp]  # parents to examine exactly whatever their areas (overlapping children)
+    min_area_m2: float
+
+
+# Blocks of parents sent to workers: about this many children each (few tasks, each of a fair size), and at least
+# this many blocks (while there are parents) so that every worker of a small cluster gets some.
+PARENT_CHILDREN_PER_PIECE = 5_000
+PARENT_PIECES_AT_LEAST = 16
+
+
+def _nested_regions(
+    nesting: _Nesting, parents_on: PieceMap | None
+) -> tuple[list[coverage.Region], list[coverage.Region]]:
+    """Children reaching outside their parent (in child order) and gaps their children leave in parents (in parent
+    order), every parent at once here or blocks of parents on `parents_on`: each parent's answer is its own."""
+    every = np.arange(len(nesting.parents), dtype=np.intp)
+    if parents_on is None:
+        return _parent_block_regions(nesting, every)
+    count = max(PARENT_PIECES_AT_LEAST, -(-len(nesting.children) // PARENT_CHILDREN_PER_PIECE))
+    blocks = np.array_split(every, min(count, max(1, len(every))))
+    found = parents_on(_parent_block_regions, nesting, [block for block in blocks if len(block)])
+    escaped = sorted((r for block_escaped, _ in found for r in block_escaped), key=lambda r: r.owner)
+    gaps = sorted((r for _, block_gaps in found for r in block_gaps), key=lambda r: r.owner)  # stable: parts in order
+    return escaped, gaps
+
+
+def _parent_block_regions(
+    nesting: _Nesting, block: npt.NDArray[np.intp]
+) -> tuple[list[coverage.Region], list[coverage.Region]]:
+    """The parents in `block` (ascending indices) checked against their own children only."""
+    mine = np.flatnonzero(np.isin(nesting.child_parent, block))
+    in_block = np.full(len(nesting.parents), -1, dtype=np.intp)
+    in_block[block] = np.arange(len(block))
+    child_parent = in_block[nesting.child_parent[mine]]
+    children, parents = nesting.children[mine], nesting.parents[block]
+    escaped = coverage.outside_parents(children, parents, child_parent, nesting.min_area_m2)
+    suspects = set(in_block[np.intersect1d(nesting.suspects, block)].tolist())
+    suspects |= {int(child_parent[r.owner]) for r in escaped}
+    gaps = coverage.uncovered_in_parents(
+        children, parents, child_parent, nesting.min_area_m2, np.array(sorted(suspects), dtype=np.intp)
+    )
+    return (
+        [replace(r, owner=int(mine[r.owner])) for r in escaped],
+        [replace(r, owner=int(block[r.owner])) for r in gaps],
+    )
 
 
 def _extent_problems(

@@ -13,30 +13,29 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmap.geo.crs import Datum, FloatArray, from_wgs84, to_wgs84
-from gridmap.geo.problems import LOCATION_DECIMALS, Problem, representative_point
-from gridmap.io.boundaries import WGS84, SourceCrs
+from gridmap.geo.crs import Datum, FloatArray, cgcs2000_crs, from_wgs84, to_wgs84, wgs84_crs
+from gridmap.geo.problems import LOCATION_DECIMALS, Problem, representative_points
+from gridmap.io.boundaries import SourceCrs
 
-if TYPE_CHECKING:  # frames only for `gridmap fix`: the check starts without geopandas
-    import geopandas as gpd
+if TYPE_CHECKING:  # frames only for `gridmap fix`: the check starts without geopandas, and without PROJ
+    import geopandas as gpd  # until a location is converted (gridmap.geo.crs.wgs84_crs)
+    import pyproj
 
-CGCS2000 = pyproj.CRS.from_epsg(4490)
 PROJECTED_DECIMALS = 4  # metres: a tenth of a millimetre
 
 
 def _reprojected(source: SourceCrs) -> pyproj.CRS | None:
     """The CRS the reader reprojected from (None when it took the coordinates as lon/lat as they are)."""
     crs = source.crs
-    if crs is None or crs.equals(WGS84) or crs.equals(CGCS2000):
+    if crs is None or crs.equals(wgs84_crs()) or crs.equals(cgcs2000_crs()):
         return None
     return crs
 
@@ -46,7 +45,7 @@ def crs_name(source: SourceCrs) -> str:
     """How reports name the input's coordinate system: wgs84, gcj02, bd09, cgcs2000, or EPSG:NNNN."""
     crs = _reprojected(source)
     if crs is None:
-        if source.datum is Datum.WGS84 and source.crs is not None and source.crs.equals(CGCS2000):
+        if source.datum is Datum.WGS84 and source.crs is not None and source.crs.equals(cgcs2000_crs()):
             return Datum.CGCS2000.value
         return source.datum.value
     epsg = crs.to_epsg()
@@ -82,6 +81,8 @@ def is_geographic(source: SourceCrs) -> bool:
 
 @functools.lru_cache(maxsize=16)
 def _transformer(from_crs: pyproj.CRS, to_crs: pyproj.CRS) -> pyproj.Transformer:
+    import pyproj
+
     return pyproj.Transformer.from_crs(from_crs, to_crs, always_xy=True)
 
 
@@ -90,17 +91,20 @@ def wgs84_to_input(lon: npt.ArrayLike, lat: npt.ArrayLike, source: SourceCrs) ->
     x, y = from_wgs84(lon, lat, source.datum)
     crs = _reprojected(source)
     if crs is not None:
-        x, y = (np.asarray(v, dtype=np.float64) for v in _transformer(WGS84, crs).transform(x, y))
+        x, y = (np.asarray(v, dtype=np.float64) for v in _transformer(wgs84_crs(), crs).transform(x, y))
     return x, y
 
 
-def input_to_wgs84(x: npt.ArrayLike, y: npt.ArrayLike, source: SourceCrs) -> tuple[FloatArray, FloatArray]:
-    """Input coordinates in WGS-84 lon/lat, as the reader converts them (CRS, then datum)."""
+def input_to_wgs84(
+    x: npt.ArrayLike, y: npt.ArrayLike, source: SourceCrs, *, pointwise: bool = False
+) -> tuple[FloatArray, FloatArray]:
+    """Input coordinates in WGS-84 lon/lat, as the reader converts them (CRS, then datum; `pointwise`: each
+    point as it would be converted alone, see `gridmap.geo.crs.to_wgs84`)."""
     lon, lat = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     crs = _reprojected(source)
     if crs is not None:
-        lon, lat = (np.asarray(v, dtype=np.float64) for v in _transformer(crs, WGS84).transform(lon, lat))
-    return to_wgs84(lon, lat, source.datum)
+        lon, lat = (np.asarray(v, dtype=np.float64) for v in _transformer(crs, wgs84_crs()).transform(lon, lat))
+    return to_wgs84(lon, lat, source.datum, pointwise=pointwise)
 
 
 def _in_input(geometries: Any, source: SourceCrs) -> Any:
@@ -124,9 +128,9 @@ def declared_crs(source: SourceCrs) -> pyproj.CRS:
     crs = _reprojected(source)
     if crs is not None:
         return crs
-    if source.datum is Datum.CGCS2000 or (source.crs is not None and source.crs.equals(CGCS2000)):
-        return CGCS2000
-    return WGS84
+    if source.datum is Datum.CGCS2000 or (source.crs is not None and source.crs.equals(cgcs2000_crs())):
+        return cgcs2000_crs()
+    return wgs84_crs()
 
 
 def frame_in_input(frame: gpd.GeoDataFrame, source: SourceCrs) -> gpd.GeoDataFrame:
@@ -138,36 +142,56 @@ def frame_in_input(frame: gpd.GeoDataFrame, source: SourceCrs) -> gpd.GeoDataFra
     return converted.set_crs(declared_crs(source), allow_override=True)
 
 
-def locations(problem: Problem, source: SourceCrs) -> tuple[list[float] | None, list[float] | None]:
-    """The problem's location in WGS-84 ([lon, lat]) and in the input's coordinates ([x, y]), or None.
+def locations(
+    problems: Sequence[Problem], points: npt.NDArray[np.object_], source: SourceCrs
+) -> list[tuple[list[float] | None, list[float] | None]]:
+    """Each problem's location in WGS-84 ([lon, lat]) and in the input's coordinates ([x, y]), or None, given its
+    WGS-84 point (`representative_points`); every conversion runs once over all the problems.
 
     For input that is not WGS-84 the point is chosen in the input's coordinates (the centroid of an
     overlap there, GEOS's crossing there) and the WGS-84 location is that point converted as the reader
     converts, so that the two are the same place exactly.
     """
-    point = problem.location
-    if point is None:
-        return None, None
+    placed = ~shapely.is_missing(points)
+    in_wgs84 = [None if p is None else [round(p.x, LOCATION_DECIMALS), round(p.y, LOCATION_DECIMALS)] for p in points]
     if is_wgs84(source):
-        same = [round(point.x, LOCATION_DECIMALS), round(point.y, LOCATION_DECIMALS)]
-        return same, list(same)
-    if problem.input_location is not None:
-        x, y = problem.input_location
-    else:
-        assert problem.geometry is not None
-        found = representative_point(geometry_in_input(problem.geometry, source))
-        x, y = (found.x, found.y) if found is not None else (math.nan, math.nan)
-    lon, lat = (float(v) for v in input_to_wgs84(x, y, source))
-    if not all(math.isfinite(v) for v in (x, y, lon, lat)):  # e.g. far outside a projected CRS's area
-        return [round(point.x, LOCATION_DECIMALS), round(point.y, LOCATION_DECIMALS)], None
+        return [(same, None if same is None else list(same)) for same in in_wgs84]
+    given = np.array([p.input_location is not None for p in problems], dtype=bool)
+    x, y = np.full(len(problems), math.nan), np.full(len(problems), math.nan)
+    x[given], y[given] = np.array([p.input_location for p in problems if p.input_location is not None]).reshape(-1, 2).T
+    chosen = placed & ~given
+    shapes = np.array([p.geometry for p in problems], dtype=object)[chosen]
+    found = representative_points(_in_input(shapes, source))
+    x[chosen], y[chosen] = shapely.get_x(found), shapely.get_y(found)
+    lon, lat = np.full(len(problems), math.nan), np.full(len(problems), math.nan)
+    found_input = np.isfinite(x) & np.isfinite(y)  # a shape with no point in the input is not converted
+    lon[found_input], lat[found_input] = input_to_wgs84(x[found_input], y[found_input], source, pointwise=True)
+    finite = placed & found_input & np.isfinite(lon) & np.isfinite(lat)
     decimals = LOCATION_DECIMALS if is_geographic(source) else PROJECTED_DECIMALS
-    return [round(lon, LOCATION_DECIMALS), round(lat, LOCATION_DECIMALS)], [round(x, decimals), round(y, decimals)]
+    located: list[tuple[list[float] | None, list[float] | None]] = []
+    for i, (xi, yi, loni, lati) in enumerate(zip(x.tolist(), y.tolist(), lon.tolist(), lat.tolist(), strict=True)):
+        if not finite[i]:  # no place, or e.g. far outside a projected CRS's area
+            located.append((in_wgs84[i], None))
+        else:
+            wgs84 = [round(loni, LOCATION_DECIMALS), round(lati, LOCATION_DECIMALS)]
+            located.append((wgs84, [round(xi, decimals), round(yi, decimals)]))
+    return located
+
+
+def problems_json(problems: Sequence[Problem], source: SourceCrs) -> list[dict[str, Any]]:
+    """Each problem's report JSON with `location` (WGS-84) and `location_input` (the input's coordinates)."""
+    points = representative_points(np.array([p.geometry for p in problems], dtype=object))
+    return [
+        {**problem.json_at(point), "location": location, "location_input": location_input}
+        for problem, point, (location, location_input) in zip(
+            problems, points, locations(problems, points, source), strict=True
+        )
+    ]
 
 
 def problem_json(problem: Problem, source: SourceCrs) -> dict[str, Any]:
-    """The problem's report JSON with `location` (WGS-84) and `location_input` (the input's coordinates)."""
-    location, location_input = locations(problem, source)
-    return {**problem.to_json(), "location": location, "location_input": location_input}
+    """One problem's report JSON (`problems_json`)."""
+    return problems_json([problem], source)[0]
 
 
 def common_input_crs(crs_by_file: Mapping[str, SourceCrs]) -> tuple[SourceCrs, str | None]:

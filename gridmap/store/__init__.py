@@ -9,23 +9,37 @@ for the embedded default. Everything else talks to the store's protocols: one pe
 from __future__ import annotations
 
 from pathlib import Path
-
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from typing import TYPE_CHECKING, Any
 
 from gridmap.errors import Conflict, InvalidInput
-from gridmap.store import migrate
-from gridmap.store.interface import BoundaryStore
-from gridmap.store.postgis import PostgisStore, postgis_engine
-from gridmap.store.sql import SqlBoundaryStore
-from gridmap.store.sqlite import SqliteStore, sqlite_engine
+
+if TYPE_CHECKING:  # the database stack (SQLAlchemy, Alembic, the backends) is imported when a database is opened:
+    from sqlalchemy import Engine  # importing one aggregate's protocol, or a command's --help, costs none of it
+    from sqlalchemy.exc import OperationalError
+
+    from gridmap.store.interface import BoundaryStore
 
 __all__ = ["BoundaryStore", "create_engine_for", "database_file", "display_url", "open_store", "upgrade_database"]
 
 
+def __getattr__(name: str) -> Any:
+    """`BoundaryStore`, imported on first use (it gathers every aggregate's protocol)."""
+    if name == "BoundaryStore":
+        from gridmap.store.interface import BoundaryStore
+
+        return BoundaryStore
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
 def create_engine_for(url: str) -> Engine:
     """An engine for a gridmap database URL; InvalidInput for URLs of other kinds."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from gridmap.store.postgis import postgis_engine
+    from gridmap.store.sqlite import sqlite_engine
+
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -41,6 +55,9 @@ def create_engine_for(url: str) -> Engine:
 
 def database_file(url: str) -> Path | None:
     """The file of a sqlite:/// URL; None for other databases."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -50,6 +67,9 @@ def database_file(url: str) -> Path | None:
 
 def display_url(url: str) -> str:
     """The URL with its password hidden, fit for messages and logs."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -63,6 +83,10 @@ def _unreachable(engine: Engine, exc: OperationalError) -> InvalidInput:
 
 def upgrade_database(url: str) -> str | None:
     """Run every pending migration on the database at `url`; return the revision it is now at."""
+    from sqlalchemy.exc import OperationalError
+
+    from gridmap.store import migrate
+
     engine = create_engine_for(url)
     try:
         migrate.upgrade(engine)
@@ -79,6 +103,13 @@ def open_store(url: str, *, upgrade: bool = False) -> BoundaryStore:
     Raises InvalidInput when the database cannot be reached and Conflict when its schema is not the one
     this gridmap expects (run `gridmap db upgrade`).
     """
+    from sqlalchemy.exc import OperationalError
+
+    from gridmap.store import migrate
+    from gridmap.store.postgis import PostgisStore
+    from gridmap.store.sql import SqlBoundaryStore
+    from gridmap.store.sqlite import SqliteStore
+
     engine = create_engine_for(url)
     store: SqlBoundaryStore = PostgisStore(engine) if engine.dialect.name == "postgresql" else SqliteStore(engine)
     try:

@@ -20,6 +20,11 @@ from tests.boundary_builders import community_of_grids, write_collection
 OTHER_COMMANDS = {"scipy", "sqlalchemy", "geoalchemy2", "alembic", "folium", "networkx", "osmium", "fastapi", "uvicorn"}
 # frames: `gridmap check` reads GeoJSON and plain GeoPackages without them (and pyogrio, which imports both)
 FILES = {"geopandas", "pandas", "pyogrio"}
+# The database stack: no command's help opens a database (gridmap.store imports it when one is opened).
+DATABASE = {"sqlalchemy", "geoalchemy2", "alembic", "psycopg"}
+# What a help needs no more than its options: PROJ (a CRS is built when one is converted), typer's pydantic
+# coercion (run on the values of a command that runs) and rich's markdown help renderer (helps are plain text).
+HELP_ONLY = {"pyproj", "pydantic", "markdown_it"}
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", flags=re.M)
 
 
@@ -47,7 +52,21 @@ def test_importing_the_command_imports_no_command_dependencies() -> None:
 def test_help_imports_no_command_dependencies() -> None:
     loaded = imported_by("--help")
     assert "typer" in loaded  # the parse of -X importtime found the imports
-    assert loaded & (OTHER_COMMANDS | FILES) == set()
+    assert loaded & (OTHER_COMMANDS | FILES | HELP_ONLY | {"rich", "shapely"}) == set()
+
+
+@pytest.mark.parametrize("name", ["check", "fix"])
+def test_the_check_commands_help_imports_neither_proj_nor_frames_nor_coercion(name: str) -> None:
+    loaded = imported_by(name, "--help")
+    assert "shapely" in loaded  # the command's module was imported to list its options
+    assert loaded & (OTHER_COMMANDS | FILES | HELP_ONLY) == set()
+
+
+@pytest.mark.parametrize("name", [c[0] for c in GridmapCommands.lazy_commands])
+def test_no_commands_help_imports_the_database_stack(name: str) -> None:
+    loaded = imported_by(name, "--help")
+    assert "gridmap" in loaded
+    assert loaded & DATABASE == set()
 
 
 @pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
@@ -59,6 +78,7 @@ def test_check_imports_neither_frames_nor_the_store_nor_the_map_nor_networks(tmp
     loaded = imported_by("check", str(source))
     assert "shapely" in loaded
     assert loaded & (OTHER_COMMANDS | FILES) == set()
+    assert ("pyproj" in loaded) == (suffix == ".gpkg")  # WGS-84 GeoJSON is read and checked without PROJ
 
 
 @pytest.mark.parametrize(
