@@ -14,6 +14,7 @@ reader. Importing and publishing need a planner (roles: viewer < worker < planne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -29,7 +30,7 @@ from gridmap.incidents.ratelimit import TokenBucketLimiter
 from gridmap.incidents.taxonomy import Taxonomy
 from gridmap.services import incident_access, public_incidents, sessions
 from gridmap.services import users as user_service
-from gridmap.services.incident_clock import IncidentRules
+from gridmap.services.incident_clock import Acting, IncidentRules
 from gridmap.services.locator import LocatorCache
 from gridmap.services.simplified_outlines import SimplifiedOutlines
 from gridmap.services.version_cache import VersionCache
@@ -182,6 +183,14 @@ async def staff(user: SignedInDep, versions: VersionsDep) -> Staff:
 
 
 StaffDep = Annotated[Staff, Depends(staff)]
+
+
+def acting(staff: StaffDep) -> Acting:
+    """The member of staff acting on an incident's clock now, with the incidents they reach."""
+    return Acting(actor=staff.user.name, role=staff.user.role.value, at=datetime.now(UTC), scope=staff.scope)
+
+
+ActingDep = Annotated[Acting, Depends(acting)]
 
 
 async def audience(user: ReaderDep, settings: SettingsDep) -> Disclosure | None:

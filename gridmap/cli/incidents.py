@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from gridmap.cli.common import StoreOption, console, err_console, stage_progress, store_at, user_errors
 from gridmap.cli.hotline import export_orders, import_orders
+from gridmap.cli.incident_clock import clock_app
 from gridmap.cli.incident_scores import scores
-from gridmap.store import display_url
 
 incidents_app = typer.Typer(help="Incidents (事件): imported with their trails.", no_args_is_help=True)
 commands = typer.Typer()  # this module's commands of `gridmap`, imported when used (gridmap.cli.lazy)
@@ -34,12 +34,13 @@ def import_file(
 
     Examples:
 
+    \b
       gridmap incidents import data/sample/incidents.geojson
-
       gridmap incidents import out/incidents.geojson --store sqlite:///demo.db
     """
     from gridmap.io.incidents import read_incidents
     from gridmap.services.incidents import import_incidents
+    from gridmap.store import display_url
 
     with stage_progress() as step:
         step(f"reading {path}")
@@ -58,9 +59,11 @@ def rebuild_counts(store_url: StoreOption = None) -> None:
 
     Examples:
 
+    \b
       gridmap incidents rebuild-counts --store sqlite:///demo.db
     """
     from gridmap.services.incident_map import rebuild_incident_counts
+    from gridmap.store import display_url
 
     with stage_progress() as step, store_at(store_url) as store:
         step("counting incidents")
@@ -87,3 +90,5 @@ incidents_app.command("import-orders")(import_orders)
 incidents_app.command("export-orders")(export_orders)
 # Scores of incident handling (gridmap/cli/incident_scores.py).
 incidents_app.command("scores")(scores)
+# The time limit's holds, extensions, decisions and sending back (gridmap/cli/incident_clock.py).
+incidents_app.add_typer(clock_app, name="clock")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from gridmap.errors import CalendarNotCovered, InvalidInput
 from gridmap.incidents import deadlines
@@ -36,6 +36,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_DUE_SOON_H = 4.0
 # Later than any due time the calendar can give: the end of a window that runs past the calendar's known years.
 BEYOND_CALENDAR = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class Acting(TypedDict):
+    """Who acts on an incident's clock (name and role, as the trail records them), when, and which incidents they
+    reach (None: all): the arguments every clock action takes, given as `**acting` by the API and the CLI."""
+
+    actor: str
+    role: ActorRole | str
+    at: datetime
+    scope: IncidentScope | None
 
 
 @dataclass(frozen=True)

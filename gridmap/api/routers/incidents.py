@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from gridmap.api.answers import binary_answer
 from gridmap.api.contract import AnswerRoute, errors
 from gridmap.api.dependencies import (
+    ActingDep,
     CurrentUserDep,
     IncidentRulesDep,
     LocatorsDep,
@@ -253,19 +254,11 @@ def send_incident_back(
     reason: Reason,
     store: StoreDep,
     staff: StaffDep,
+    acting: ActingDep,
     rules: IncidentRulesDep,
 ) -> dict[str, Any]:
     """The incident in its previous stage, that stage's clock restarted; 422 without a note, 409 from a final status."""
-    incident = incident_clock.send_back(
-        store=store,
-        rules=rules,
-        incident_id=incident_id,
-        actor=staff.user.name,
-        role=staff.user.role.value,
-        at=datetime.now(UTC),
-        note=reason.note,
-        scope=staff.scope,
-    )
+    incident = incident_clock.send_back(store=store, rules=rules, incident_id=incident_id, note=reason.note, **acting)
     return staff_body(incident, store=store, staff=staff, rules=rules)
 
 
@@ -280,19 +273,11 @@ def request_hold(
     reason: Reason,
     store: StoreDep,
     staff: StaffDep,
+    acting: ActingDep,
     rules: IncidentRulesDep,
 ) -> dict[str, Any]:
     """The incident with the request pending; 409 when one is pending already or the clock is held."""
-    incident = incident_clock.request_time(
-        store=store,
-        incident_id=incident_id,
-        hold=True,
-        actor=staff.user.name,
-        role=staff.user.role.value,
-        at=datetime.now(UTC),
-        note=reason.note,
-        scope=staff.scope,
-    )
+    incident = incident_clock.request_time(store=store, incident_id=incident_id, hold=True, note=reason.note, **acting)
     return staff_body(incident, store=store, staff=staff, rules=rules)
 
 
@@ -307,19 +292,12 @@ def request_extension(
     request: ExtensionRequest,
     store: StoreDep,
     staff: StaffDep,
+    acting: ActingDep,
     rules: IncidentRulesDep,
 ) -> dict[str, Any]:
     """The incident with the request pending; 409 when one is pending already."""
     incident = incident_clock.request_time(
-        store=store,
-        incident_id=incident_id,
-        hold=False,
-        hours=request.hours,
-        actor=staff.user.name,
-        role=staff.user.role.value,
-        at=datetime.now(UTC),
-        note=request.note,
-        scope=staff.scope,
+        store=store, incident_id=incident_id, hold=False, hours=request.hours, note=request.note, **acting
     )
     return staff_body(incident, store=store, staff=staff, rules=rules)
 
@@ -335,19 +313,12 @@ def decide_time_request(
     decision: TimeDecision,
     store: StoreDep,
     staff: StaffDep,
+    acting: ActingDep,
     rules: IncidentRulesDep,
 ) -> dict[str, Any]:
     """The incident after the decision: an approved extension moves due_at, an approved hold stops the clock."""
     incident = incident_clock.decide_time_request(
-        store=store,
-        rules=rules,
-        incident_id=incident_id,
-        approve=decision.approve,
-        actor=staff.user.name,
-        role=staff.user.role.value,
-        at=datetime.now(UTC),
-        note=decision.note,
-        scope=staff.scope,
+        store=store, rules=rules, incident_id=incident_id, approve=decision.approve, note=decision.note, **acting
     )
     return staff_body(incident, store=store, staff=staff, rules=rules)
 
@@ -363,18 +334,12 @@ def release_hold(
     reason: Reason,
     store: StoreDep,
     staff: StaffDep,
+    acting: ActingDep,
     rules: IncidentRulesDep,
 ) -> dict[str, Any]:
     """The incident with its clock running again; 409 when it is not held."""
     incident = incident_clock.release_hold(
-        store=store,
-        rules=rules,
-        incident_id=incident_id,
-        actor=staff.user.name,
-        role=staff.user.role.value,
-        at=datetime.now(UTC),
-        note=reason.note,
-        scope=staff.scope,
+        store=store, rules=rules, incident_id=incident_id, note=reason.note, **acting
     )
     return staff_body(incident, store=store, staff=staff, rules=rules)
 

@@ -7,6 +7,7 @@ import { keepTappedInView } from "./folding.js";
 import { showHouseholdPoints, showHouseholds } from "./household-details.js";
 import { map } from "./map.js";
 import { LEVEL_NAMES, LEVELS, state } from "./state.js";
+import { showGridScore } from "./score-map.js";
 import { run, showStatus } from "./status.js";
 import { thematic, thematicColour } from "./thematic.js";
 import { fetchAndSelect, viewLoading } from "./view-loading.js";
@@ -136,11 +137,13 @@ function showDetails(p) {
     ]),
     el("h4", { class: "chain-title" }, "隶属关系 Parent chain"),
     chain,
+    el("div", { id: "details-scores", class: "facts" }),
     el("div", { id: "details-households", class: "facts" }),
     el("div", { id: "details-household-points", class: "facts" }),
   );
   box.dataset.code = p.code;
   delete box.dataset.households;
+  showGridScore(String(p.code), thematic.mode === "scores");
   run(() => showHouseholds(String(p.code)));
   run(() => showHouseholdPoints(p));
 }

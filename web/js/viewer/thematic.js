@@ -1,6 +1,7 @@
-/* Thematic maps of the grids: household counts and life-circle coverage, with the facilities and a legend.
+/* Thematic maps of the grids: household counts, life-circle coverage (with the facilities) and, for planners,
+ * the incident scores of a month (score-map.js), each with a legend.
  *
- * Both colour the grid layer itself (so that clicks, labels and the highlight keep working) and are turned on
+ * All colour the grid layer itself (so that clicks, labels and the highlight keep working) and are turned on
  * from the layer switcher; their data is fetched once, when first shown, in one request for all grids.
  */
 import * as L from "leaflet";
@@ -11,6 +12,7 @@ import { el, swatchRow } from "../dom.js";
 import { classesFor, classIndex, rampColours } from "../legend-classes.js";
 import { highlight, layers, styleFor } from "./boundaries.js";
 import { map } from "./map.js";
+import { loadGridScores, scoreColour, scoreLegend, scoreToggle, showGridScore, wireScoreControls } from "./score-map.js";
 import { state } from "./state.js";
 import { run, showStatus } from "./status.js";
 
@@ -20,15 +22,16 @@ export const LIFE_CIRCLE_MINUTES = [5, 10, 15];
 const FACILITY_COLOURS = { 5: "#c2255c", 10: "#1864ab", 15: "#5f3dc4" };
 
 export const thematic = {
-  mode: null, // "households", "lifecircle" or null (the plain boundary colours)
+  mode: null, // "households", "lifecircle", "scores" or null (the plain boundary colours)
   households: null, // code -> counts, for the loaded version
   classes: [], // the household classes (legend-classes.js): none when no grid has a household
   coverage: null, // { types, areas: code -> area }, from the sample region's life-circle analysis
   measure: "complete:15", // "complete:<minutes>" or "type:<facility type>"
 };
-// Switches in the layer switcher for the two choropleths (they draw nothing themselves).
+// Switches in the layer switcher for the choropleths (they draw nothing themselves).
 export const householdToggle = L.layerGroup();
 export const lifecircleToggle = L.layerGroup();
+const TOGGLES = { households: householdToggle, lifecircle: lifecircleToggle, scores: scoreToggle };
 export const facilityLayer = L.geoJSON(null, {
   pane: "facilityPane",
   filter: (f) => facilityShown(f.properties),
@@ -48,6 +51,7 @@ function coverageValue(area) {
 
 /** The fill of grid `code` on the thematic map that is on. */
 export function thematicColour(code) {
+  if (thematic.mode === "scores") return scoreColour(code);
   if (thematic.mode === "households") {
     const counts = thematic.households && thematic.households.get(code);
     const index = counts ? classIndex(thematic.classes, counts.households) : -1;
@@ -99,12 +103,13 @@ async function fetchCoverage() {
   facilityFeatures = facilityFeatures || (await request("lifecircle/facilities")).features;
 }
 
-/** Turn a thematic map on ("households" or "lifecircle") or off (null): one at a time. */
+/** Turn a thematic map on ("households", "lifecircle" or "scores") or off (null): one at a time. */
 export async function setThematic(mode) {
   thematic.mode = mode;
-  // One choropleth at a time: the other's switch goes off (its overlayremove sees the mode has changed).
-  if (mode !== "households" && map.hasLayer(householdToggle)) map.removeLayer(householdToggle);
-  if (mode !== "lifecircle" && map.hasLayer(lifecircleToggle)) map.removeLayer(lifecircleToggle);
+  // One choropleth at a time: the others' switches go off (their overlayremove sees the mode has changed).
+  for (const [other, toggle] of Object.entries(TOGGLES)) {
+    if (mode !== other && map.hasLayer(toggle)) map.removeLayer(toggle);
+  }
   if (mode && !map.hasLayer(layers.grid)) map.addLayer(layers.grid);
   if (mode === "lifecircle" && !map.hasLayer(facilityLayer)) map.addLayer(facilityLayer);
   await refreshThematic();
@@ -114,12 +119,15 @@ export async function setThematic(mode) {
 export async function refreshThematic() {
   if (thematic.mode === "households") await loadHouseholdCounts();
   if (thematic.mode === "lifecircle") await loadCoverage();
+  if (thematic.mode === "scores") await loadGridScores();
   if (map.hasLayer(facilityLayer) && !facilityFeatures) facilityFeatures = (await request("lifecircle/facilities")).features;
   facilityLayer.clearLayers();
   if (facilityFeatures) facilityLayer.addData(facilityFeatures);
   layers.grid.setStyle((feature) => styleFor("grid", feature));
   if (state.highlighted) highlight(state.highlighted);
   renderThematicLegend();
+  const details = document.getElementById("details");
+  if (details.dataset.code) showGridScore(details.dataset.code, thematic.mode === "scores");
   document.body.dataset.thematic = thematic.mode || "";
 }
 
@@ -127,6 +135,7 @@ function renderThematicLegend() {
   const box = document.getElementById("thematic");
   box.hidden = !thematic.mode;
   document.getElementById("lifecircle-control").hidden = thematic.mode !== "lifecircle";
+  document.getElementById("score-control").hidden = thematic.mode !== "scores";
   const list = document.getElementById("thematic-ramp");
   const title = document.getElementById("thematic-title");
   if (thematic.mode === "households") {
@@ -147,23 +156,32 @@ function renderThematicLegend() {
       swatchRow(NO_DATA, "无住户 No households"),
       ...LIFE_CIRCLE_MINUTES.map((m) => swatchRow(FACILITY_COLOURS[m], m + " 分钟设施 " + m + "-min facility", "dot")));
     delete box.dataset.state;
+  } else if (thematic.mode === "scores") {
+    const legend = scoreLegend();
+    title.textContent = legend.title;
+    list.replaceChildren(...legend.rows);
+    delete box.dataset.state;
   }
 }
 
-/** Follow the layer switcher and the measure picker (called once the layers exist). */
+function modeOf(layer) {
+  return Object.keys(TOGGLES).find((mode) => TOGGLES[mode] === layer) || null;
+}
+
+/** Follow the layer switcher and the measure pickers (called once the layers exist). */
 export function watchThematicSwitches() {
   map.on("overlayadd", (event) => {
     // After the layer switcher has finished its click: switching the other choropleth off while it still
     // walks its checkboxes would have it switched straight back on.
-    const mode = event.layer === householdToggle ? "households" : event.layer === lifecircleToggle ? "lifecircle" : null;
+    const mode = modeOf(event.layer);
     if (mode) window.setTimeout(() => run(() => setThematic(mode)), 0);
     if (event.layer === facilityLayer) run(refreshThematic);
   });
   map.on("overlayremove", (event) => {
-    const off = (event.layer === householdToggle && thematic.mode === "households") ||
-      (event.layer === lifecircleToggle && thematic.mode === "lifecircle");
-    if (off) run(() => setThematic(null));
+    const mode = modeOf(event.layer);
+    if (mode && thematic.mode === mode) run(() => setThematic(null));
   });
+  wireScoreControls(() => run(refreshThematic));
   document.getElementById("lifecircle-measure").addEventListener("change", (event) => {
     thematic.measure = event.target.value;
     run(refreshThematic);
