@@ -250,11 +250,7 @@ def transition(
         then = f"allowed next: {', '.join(nexts)}" if nexts else f"{state.status} is final"
         msg = f"an incident cannot go from {state.status} to {target}; {then}"
         raise Conflict(msg)
-    allowed_roles = ROLES_FOR_STATUS[target]
-    if role not in allowed_roles:
-        who = " or ".join(r.value for r in ActorRole if r in allowed_roles)
-        msg = f"{actor} is a {role}; moving an incident to {target} needs a {who}"
-        raise Forbidden(msg)
+    _check_role(role, ROLES_FOR_STATUS[target], actor=actor, doing=f"moving an incident to {target}")
     _check_time(state, at)
     note = note.strip()
     if target in NOTE_REQUIRED and not note:
@@ -319,11 +315,8 @@ def send_back(
     if target is None:
         msg = f"a {state.status} incident has no previous stage to go back to"
         raise Conflict(msg)
-    allowed_roles = ROLES_TO_SEND_BACK[state.status]
-    if role not in allowed_roles:
-        who = " or ".join(r.value for r in ActorRole if r in allowed_roles)
-        msg = f"{actor} is a {role}; sending a {state.status} incident back needs a {who}"
-        raise Forbidden(msg)
+    doing = f"sending a {state.status} incident back"
+    _check_role(role, ROLES_TO_SEND_BACK[state.status], actor=actor, doing=doing)
     _check_time(state, at)
     if not note.strip():
         msg = "sending an incident back needs a note saying why (the previous stage is told)"
@@ -355,11 +348,7 @@ def clock_entry(
     if state.status not in OPEN_STATUSES:
         msg = f"a {state.status} incident has no time limit to hold or extend"
         raise Conflict(msg)
-    allowed_roles = ROLES_FOR_CLOCK[action]
-    if role not in allowed_roles:
-        who = " or ".join(r.value for r in ActorRole if r in allowed_roles)
-        msg = f"{actor} is a {role}; {action.value.replace('_', ' ')} needs a {who}"
-        raise Forbidden(msg)
+    _check_role(role, ROLES_FOR_CLOCK[action], actor=actor, doing=action.value.replace("_", " "))
     _check_time(state, at)
     note = note.strip()
     if action in {AuditAction.HOLD_REQUEST, AuditAction.EXTEND_REQUEST} and not note:
@@ -384,11 +373,7 @@ def field_entry(
         wanted = " or ".join(s.value for s in Status if s in sources)
         msg = f"{words} is for a {wanted} incident; this one is {state.status}"
         raise Conflict(msg)
-    allowed_roles = _DISPATCHERS if dispatcher_only else _STAFF
-    if role not in allowed_roles:
-        who = " or ".join(r.value for r in ActorRole if r in allowed_roles)
-        msg = f"{actor} is a {role}; {words} needs a {who}"
-        raise Forbidden(msg)
+    _check_role(role, _DISPATCHERS if dispatcher_only else _STAFF, actor=actor, doing=words)
     _check_time(state, at)
     note = note.strip()
     if note_required and not note:
@@ -471,6 +456,14 @@ def _check_actor(actor: str, at: datetime) -> None:
     if at.tzinfo is None or at.utcoffset() is None:
         msg = f"time {at.isoformat()} has no time zone; give an aware datetime"
         raise InvalidInput(msg)
+
+
+def _check_role(role: ActorRole, allowed_roles: frozenset[ActorRole], *, actor: str, doing: str) -> None:
+    """Forbidden, naming the roles that may, unless `role` is among `allowed_roles`."""
+    if role not in allowed_roles:
+        who = " or ".join(r.value for r in ActorRole if r in allowed_roles)
+        msg = f"{actor} is a {role}; {doing} needs a {who}"
+        raise Forbidden(msg)
 
 
 def _check_time(state: IncidentState, at: datetime) -> None:

@@ -7,6 +7,7 @@ import pytest
 import shapely
 from hypothesis import given
 from hypothesis import strategies as st
+from shapely.geometry.base import BaseGeometry
 
 from gridmap.errors import InvalidInput
 from gridmap.geo.allowed_exceptions import (
@@ -29,7 +30,7 @@ def river_exception(geometry: shapely.Polygon = RIVER, **extra: object) -> Allow
     return allowed_exception(kind="gap", geometry=geometry, reason="蟾溪 between 城东 and 大同", id=7, **extra)  # type: ignore[arg-type]
 
 
-def gap(geometry: shapely.Polygon) -> Problem:
+def gap(geometry: BaseGeometry) -> Problem:
     return Problem(ProblemKind.GAP, Severity.ERROR, "gap", level="community", geometry=geometry, area_m2=1.0)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -14,15 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridmap.geo.crs import LocalMetres
+from gridmap.geo.problems import Problem
 from gridmap.io.boundaries import FieldMapping, read_boundaries
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP, cell, community_of_grids, feature, frame_of
 
 
-def kinds(features: list[dict], **options: float) -> dict[str, int]:
+def kinds(features: list[dict[str, Any]], **options: Any) -> dict[str, int]:
     """Problem counts by kind for features."""
     report = check_boundaries(frame_of(features), CheckOptions(**options))
-    return report.to_json()["summary"]["problems"]
+    counts: dict[str, int] = report.to_json()["summary"]["problems"]
+    return counts
 
 
 def test_exact_hierarchy_is_clean() -> None:
@@ -98,7 +101,7 @@ def test_invalid_geometry_names_reason_and_point() -> None:
     assert len(invalid) == 1
     assert "Self-intersection" in invalid[0].message
     point = invalid[0].geometry
-    assert point is not None
+    assert isinstance(point, shapely.Point)
     assert point.x == pytest.approx(LON0 + STEP / 2) and point.y == pytest.approx(LAT0 + STEP / 2)
 
 
@@ -210,6 +213,7 @@ def test_random_voronoi_coverage_is_valid(seed: int, count: int) -> None:
 def test_removing_an_inner_cell_leaves_one_gap_of_its_area(seed: int, count: int, data: st.DataObject) -> None:
     cells = _voronoi_cells(seed, count)
     outline = shapely.union_all(cells)
+    assert isinstance(outline, shapely.Polygon)
     inner = [i for i, c in enumerate(cells) if not c.boundary.intersects(outline.exterior)]
     if not inner:
         return
@@ -235,7 +239,7 @@ def test_households_uncovered_and_per_grid_limits() -> None:
     )
     options = CheckOptions(households=points, households_min=1, households_max=2)
     report = check_boundaries(frame_of(community_of_grids()), options)
-    by_kind: dict[str, list] = {}
+    by_kind: dict[str, list[Problem]] = {}
     for problem in report.problems:
         by_kind.setdefault(problem.kind.value, []).append(problem)
     assert len(by_kind["uncovered_household"]) == 1
@@ -309,6 +313,7 @@ def test_moving_one_shared_vertex_is_found(
     # outline a vertex may move outwards into a notch that is no problem (GEOS agrees).
     cells = _voronoi_cells(seed, count)
     outline = shapely.union_all(cells)
+    assert isinstance(outline, shapely.Polygon)
     vertices = [shapely.get_coordinates(c.exterior)[:-1] for c in cells]
     owners = Counter(tuple(xy) for ring in vertices for xy in ring)
     shared = [

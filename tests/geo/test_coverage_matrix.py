@@ -166,7 +166,9 @@ def _write(folder: Path, polygons: GeometryArray, gap_width: float, transformati
         return None if geometry is None else shapely.transform(geometry, lambda xy: placement.forward(xy, scale))
 
     if transformation.layout == "flat":
-        rows = [{"code": f"f{i}", "level": None, "parent": None, "geometry": place(p)} for i, p in enumerate(polygons)]
+        rows: list[dict[str, Any]] = [
+            {"code": f"f{i}", "level": None, "parent": None, "geometry": place(p)} for i, p in enumerate(polygons)
+        ]
     else:
         rows = [
             {"code": COMMUNITY, "level": "community", "parent": None, "geometry": place(_parent(polygons, gap_width))}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 import shapely
@@ -10,7 +12,7 @@ from gridmap.geo.fragments import connect_fragments, fragment_edges
 from gridmap.geo.network import WalkingNetwork
 
 
-def network(*lines: list[tuple[float, float]]) -> WalkingNetwork:
+def network(*lines: Sequence[tuple[float, float]]) -> WalkingNetwork:
     return WalkingNetwork.from_lines(np.asarray([shapely.LineString(c) for c in lines], dtype=object))
 
 

@@ -198,10 +198,10 @@ def coverages_with_strips(draw: st.DrawFn) -> list[Shape]:
         cuts = sorted(draw(st.sets(st.integers(1, 19), min_size=1, max_size=3)))
         edges = [number + x / 20 for x in [0, *cuts, 20]]
         columns = [box(a, 0, b, 1) for a, b in itertools.pairwise(edges)]
-        grids = list(columns)
+        grids: list[BaseGeometry] = list(columns)
         donors = draw(st.lists(st.integers(0, len(columns) - 1), unique=True, max_size=len(columns)))
         for donor in donors:
-            receiver = draw(st.integers(0, len(columns) - 1).filter(lambda r, d=donor: r != d))
+            receiver = draw(st.sampled_from([r for r in range(len(columns)) if r != donor]))
             height = draw(st.floats(0.3, 1.9)) * METRE_LAT / STEP
             a, b = edges[donor], edges[donor + 1]
             strip = box(a + (b - a) * 0.2, 0, a + (b - a) * 0.8, height)

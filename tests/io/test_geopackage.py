@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 import gridmap.io.boundaries
+from gridmap.errors import InvalidInput
 from gridmap.io.boundaries import read_boundaries
 from gridmap.io.geopackage import read_plain_layer
 from tests.boundary_builders import community_of_grids
@@ -80,5 +81,5 @@ def test_geopackages_that_need_gdal_are_left_to_it(tmp_path: Path) -> None:
 def test_an_unreadable_geopackage_is_named_by_gdal(tmp_path: Path) -> None:
     broken = tmp_path / "broken.gpkg"
     broken.write_bytes(b"not a database")
-    with pytest.raises(gridmap.io.boundaries.InvalidInput, match=r"broken\.gpkg: cannot read"):
+    with pytest.raises(InvalidInput, match=r"broken\.gpkg: cannot read"):
         read_boundaries([broken])

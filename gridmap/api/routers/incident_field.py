@@ -8,10 +8,12 @@ without an after photo, closing without a passed check) is a 409 naming the rule
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -21,15 +23,19 @@ from gridmap.api.incident_answers import Incident, IncidentFollowUp
 from gridmap.api.incident_staff import staff_body
 from gridmap.api.report_form import PHOTO_FIELD, read_report_form, refuse_declared_length
 from gridmap.api.routers.incidents import ReporterKeyHeader
+from gridmap.incidents import model
 from gridmap.incidents.model import FieldTask, PhotoKind
 from gridmap.incidents.photos import PhotoLimits, clean_photos
 from gridmap.incidents.workflow import Status
 from gridmap.services import field_loop
 from gridmap.services import incidents as incident_service
+from gridmap.services.incident_clock import IncidentRules
+from gridmap.store.interface import BoundaryStore
 
 router = APIRouter(route_class=AnswerRoute, tags=["incidents"])
 
 IncidentId = Annotated[str, Path(max_length=36)]
+Note = Annotated[str, Field(max_length=2000)]
 STEP_ERRORS = errors(403, 404, 409, 422)
 
 # The stage of each status in words, as the reporter reads it (Chinese, English).
@@ -49,7 +55,7 @@ class TaskRequest(BaseModel):
     """A dispatcher's request that the grid worker verify the report (`verify`) or check the fix (`check`)."""
 
     task: FieldTask
-    note: str = Field(default="", max_length=2000)
+    note: Note = ""
 
 
 class TaskAnswer(BaseModel):
@@ -58,24 +64,44 @@ class TaskAnswer(BaseModel):
 
     task: FieldTask
     confirmed: bool
-    note: str = Field(default="", max_length=2000)
+    note: Note = ""
 
 
 class Reason(BaseModel):
     """Why (optional)."""
 
-    note: str = Field(default="", max_length=2000)
+    note: Note = ""
 
 
 class PhotoForm(BaseModel):
     """The text fields of a photo upload: before or after the fix, and a note."""
 
     kind: PhotoKind = PhotoKind.AFTER
-    note: str = Field(default="", max_length=2000)
+    note: Note = ""
 
 
-def _actor(staff: Staff) -> field_loop.FieldActor:
-    return field_loop.FieldActor(staff.user.name, staff.user.role.value, datetime.now(UTC), staff.scope)
+@dataclass(frozen=True)
+class FieldStep:
+    """A member of staff taking a step of the field loop: the store and rules it runs on, and who acts."""
+
+    store: BoundaryStore
+    rules: IncidentRules
+    staff: Staff
+
+    def run(self, use_case: Callable[..., model.Incident], incident_id: str, **details: Any) -> dict[str, Any]:
+        """The incident after the `gridmap.services.field_loop` use case ran on it now, as staff read it."""
+        staff = self.staff
+        actor = field_loop.FieldActor(staff.user.name, staff.user.role.value, datetime.now(UTC), staff.scope)
+        incident = use_case(store=self.store, rules=self.rules, incident_id=incident_id, actor=actor, **details)
+        return staff_body(incident, store=self.store, staff=staff, rules=self.rules)
+
+
+async def field_step(store: StoreDep, staff: StaffDep, rules: IncidentRulesDep) -> FieldStep:
+    """The step a route takes, as its caller (on the event loop: it only gathers what the others resolved)."""
+    return FieldStep(store=store, rules=rules, staff=staff)
+
+
+FieldStepDep = Annotated[FieldStep, Depends(field_step)]
 
 
 @router.post(
@@ -84,15 +110,10 @@ def _actor(staff: Staff) -> field_loop.FieldActor:
     response_model=Incident,
     responses=STEP_ERRORS,
 )
-def request_task(
-    incident_id: IncidentId, body: TaskRequest, store: StoreDep, staff: StaffDep, rules: IncidentRulesDep
-) -> dict[str, Any]:
+def request_task(incident_id: IncidentId, body: TaskRequest, step: FieldStepDep) -> dict[str, Any]:
     """The incident in its worker's queue (`field_task`); 403 below planner, 409 when a task waits already or the
     status does not fit (a verification is of a reported incident, a check of a resolved one)."""
-    incident = field_loop.request_task(
-        store=store, rules=rules, incident_id=incident_id, task=body.task, actor=_actor(staff), note=body.note
-    )
-    return staff_body(incident, store=store, staff=staff, rules=rules)
+    return step.run(field_loop.request_task, incident_id, task=body.task, note=body.note)
 
 
 @router.post(
@@ -101,21 +122,10 @@ def request_task(
     response_model=Incident,
     responses=STEP_ERRORS,
 )
-def answer_task(
-    incident_id: IncidentId, body: TaskAnswer, store: StoreDep, staff: StaffDep, rules: IncidentRulesDep
-) -> dict[str, Any]:
+def answer_task(incident_id: IncidentId, body: TaskAnswer, step: FieldStepDep) -> dict[str, Any]:
     """The incident with the answer recorded: a verified report stays for the dispatcher to file or reject; a
     check that fails sends the incident back to in progress (a passed one lets a dispatcher close it)."""
-    incident = field_loop.answer_task(
-        store=store,
-        rules=rules,
-        incident_id=incident_id,
-        task=body.task,
-        confirmed=body.confirmed,
-        actor=_actor(staff),
-        note=body.note,
-    )
-    return staff_body(incident, store=store, staff=staff, rules=rules)
+    return step.run(field_loop.answer_task, incident_id, task=body.task, confirmed=body.confirmed, note=body.note)
 
 
 def _photo_form_schema() -> dict[str, Any]:
@@ -137,32 +147,16 @@ def _photo_form_schema() -> dict[str, Any]:
     responses=errors(403, 404, 409, 413, 422),
 )
 async def add_photos(
-    incident_id: IncidentId,
-    request: Request,
-    store: StoreDep,
-    staff: StaffDep,
-    rules: IncidentRulesDep,
-    settings: SettingsDep,
+    incident_id: IncidentId, request: Request, step: FieldStepDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """The incident with the photos stored (re-encoded without metadata) under the next numbers; 409 once final."""
     refuse_declared_length(request, settings.max_report_bytes)
     form = await read_report_form(request, text_fields=PhotoForm.model_fields, max_bytes=settings.max_report_bytes)
     fields = form.parsed(PhotoForm)
     photos = await run_in_threadpool(clean_photos, form.uploads)
-
-    def store_photos() -> dict[str, Any]:
-        incident = field_loop.add_photos(
-            store=store,
-            rules=rules,
-            incident_id=incident_id,
-            photos=photos,
-            kind=fields.kind,
-            actor=_actor(staff),
-            note=fields.note,
-        )
-        return staff_body(incident, store=store, staff=staff, rules=rules)
-
-    return await run_in_threadpool(store_photos)
+    return await run_in_threadpool(
+        step.run, field_loop.add_photos, incident_id, photos=photos, kind=fields.kind, note=fields.note
+    )
 
 
 @router.post(
@@ -171,14 +165,9 @@ async def add_photos(
     response_model=Incident,
     responses=STEP_ERRORS,
 )
-def unlink_duplicate(
-    incident_id: IncidentId, body: Reason, store: StoreDep, staff: StaffDep, rules: IncidentRulesDep
-) -> dict[str, Any]:
+def unlink_duplicate(incident_id: IncidentId, body: Reason, step: FieldStepDep) -> dict[str, Any]:
     """The incident reported or filed again, with no original; 409 when it is no duplicate."""
-    incident = field_loop.unlink_duplicate(
-        store=store, rules=rules, incident_id=incident_id, actor=_actor(staff), note=body.note
-    )
-    return staff_body(incident, store=store, staff=staff, rules=rules)
+    return step.run(field_loop.unlink_duplicate, incident_id, note=body.note)
 
 
 @router.get(
