@@ -108,22 +108,31 @@ def check_problems(features: Sequence[EditFeature]) -> list[Problem]:
 def t_junctions(features: Sequence[EditFeature]) -> list[tuple[str, str, tuple[float, float]]]:
     """Vertices of one feature lying on another's border without being one of its vertices."""
     geometries = np.asarray([f.geometry for f in features], dtype=object)
-    boundaries = shapely.boundary(geometries)
-    lon0 = float(np.mean(shapely.total_bounds(geometries)[[1, 3]]))
-    tolerance_deg = ON_BORDER_M / 111_000.0 / max(np.cos(np.radians(lon0)), 0.5)
+    lat0 = float(np.mean(shapely.total_bounds(geometries)[[1, 3]]))
+    tolerance_deg = ON_BORDER_M / 111_000.0 / max(np.cos(np.radians(lat0)), 0.5)
+    coordinates, owners = shapely.get_coordinates(geometries, return_index=True)
+    # Every (vertex, feature) pair with the vertex on the feature's border, all at once.
+    vertex, holder = shapely.STRtree(shapely.boundary(geometries)).query(
+        shapely.points(coordinates), predicate="dwithin", distance=tolerance_deg
+    )
+    owner = owners[vertex]
+    # Same coordinates, same id: a vertex is one of the holder's when (holder, id) is among (owner, id) of all.
+    _, vertex_ids = np.unique(coordinates, axis=0, return_inverse=True)
+    ids = int(vertex_ids.max()) + 1
+    held = np.isin(holder * ids + vertex_ids[vertex], owners * ids + vertex_ids)
     first, second = shapely.STRtree(geometries).query(geometries, predicate="intersects")
-    found = []
-    for a, b in zip(first.tolist(), second.tolist(), strict=True):
-        if a == b:
-            continue
-        vertices_a = shapely.get_coordinates(geometries[a])
-        vertices_b = {tuple(v) for v in shapely.get_coordinates(geometries[b]).tolist()}
-        points = shapely.points(vertices_a)
-        near = shapely.dwithin(points, boundaries[b], tolerance_deg)
-        for vertex in vertices_a[near].tolist():
-            if tuple(vertex) not in vertices_b:
-                found.append((features[a].code, features[b].code, (vertex[0], vertex[1])))
-    return found
+    touching = np.isin(owner * len(geometries) + holder, first * len(geometries) + second)
+    found = (owner != holder) & touching & ~held
+    order = np.lexsort((vertex[found], holder[found], owner[found]))
+    return [
+        (features[a].code, features[b].code, (x, y))
+        for a, b, (x, y) in zip(
+            owner[found][order].tolist(),
+            holder[found][order].tolist(),
+            coordinates[vertex[found][order]].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def by_code(features: Sequence[EditFeature], code: str) -> EditFeature:

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from gridmap.api.app import create_app
 from gridmap.cli import app as cli
+from gridmap.incidents.model import Incident
 from gridmap.incidents.stats import month_period
 from gridmap.io.incidents import read_incidents
 from gridmap.services.demo import INCIDENTS_FILE, store_holdings
@@ -38,8 +39,14 @@ def started(url: str, tmp_path: Path) -> TestClient:
     return client
 
 
+@pytest.fixture(scope="module")
+def demo_incidents() -> list[Incident]:
+    """The demo's incidents as the file holds them (read once for both backends)."""
+    return read_incidents(DATA / INCIDENTS_FILE)
+
+
 def test_the_demo_loads_into_an_empty_store_and_once_only(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, demo_incidents: list[Incident]
 ) -> None:
     url = database_url(backend, tmp_path, request)
     code, output = demo_load("--store", url)
@@ -48,13 +55,12 @@ def test_the_demo_loads_into_an_empty_store_and_once_only(
     client = started(url, tmp_path)
     try:
         headers = bearer(add_token(client, "规划员", Role.PLANNER))
-        expected = read_incidents(DATA / INCIDENTS_FILE)
         listed = client.get("/api/v1/incidents", params={"limit": 5}, headers=headers)
         assert listed.status_code == 200, listed.text
-        assert listed.json()["matched"] == len(expected) == 2000
+        assert listed.json()["matched"] == len(demo_incidents) == 2000
         stats = client.get("/api/v1/incidents/stats", params={"month": "2026-10", "by": "community"})
         start_at, end_at = month_period("2026-10")
-        october = Counter(i.community_code for i in expected if start_at <= i.state.reported_at < end_at)
+        october = Counter(i.community_code for i in demo_incidents if start_at <= i.state.reported_at < end_at)
         assert {a["area_code"]: a["total"] for a in stats.json()["areas"]} == dict(october)
         geocoded = client.get("/api/v1/geocode", params={"q": "朝阳新村1栋1单元101室"}).json()
         assert geocoded["match"]["level"] != "none" and geocoded["location"]["grid"] is not None

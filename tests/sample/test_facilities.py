@@ -12,14 +12,9 @@ import shapely
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.lifecircle_levels import FACILITY_TYPES
 from gridmap_demo.facilities import FACILITY_COUNTS, facilities_geojson, sample_facilities
-from gridmap_demo.region import SampleRegion, generate_region
+from gridmap_demo.region import SampleRegion
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
-
-
-@pytest.fixture(scope="module")
-def region() -> SampleRegion:
-    return generate_region()
 
 
 @pytest.fixture(scope="module")

@@ -28,15 +28,10 @@ from gridmap_demo.households import (
     households_csv,
     street_roads,
 )
-from gridmap_demo.region import SampleRegion, generate_region
+from gridmap_demo.region import SampleRegion
 
 COMMITTED = Path(__file__).resolve().parents[2] / "data"
 FAKE_PHONE = re.compile(r"1[3-9][0-9]\*{4}[0-9]{4}")
-
-
-@pytest.fixture(scope="module")
-def region() -> SampleRegion:
-    return generate_region()
 
 
 @pytest.fixture(scope="module")

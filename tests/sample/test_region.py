@@ -18,12 +18,22 @@ from shapely.geometry.base import BaseGeometry
 from gridmap.geo.hierarchy import Level
 from gridmap_demo.broken import KINDS
 from gridmap_demo.codes import community_code
-from gridmap_demo.files import BOUNDARIES_FILE, BROKEN_FILE, PLANTED_FILE, RIVER_FILE, STREETS_FILE
+from gridmap_demo.files import (
+    BOUNDARIES_FILE,
+    BROKEN_FILE,
+    PLANTED_FILE,
+    RIVER_FILE,
+    STREETS_FILE,
+    write_region_files,
+)
+from gridmap_demo.lattice import CELLS_PER_SIDE
 from gridmap_demo.layout import StreetKind, apportion
-from gridmap_demo.names import REPORTED_COMPOUNDS, SHOUNING_COMMUNITIES
+from gridmap_demo.names import REPORTED_COMPOUNDS, SHOUNING_COMMUNITIES, person_names
 from gridmap_demo.region import (
     BOUNDARY_COLUMNS,
+    CHENGDONG_GRID_WORKER,
     SampleRegion,
+    _workers,
     generate_region,
     reading_order,
     write_sample_region,
@@ -36,14 +46,11 @@ ALL_FILES = (BOUNDARIES_FILE, BROKEN_FILE, PLANTED_FILE, STREETS_FILE, RIVER_FIL
 
 
 @pytest.fixture(scope="module")
-def region() -> SampleRegion:
-    return generate_region()
-
-
-@pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The files of ALL_FILES as the command writes them: generated anew, apart from `region` (no households,
+    which no test here reads)."""
     out = tmp_path_factory.mktemp("sample")
-    write_sample_region(out)
+    write_sample_region(out, households=0)
     return out
 
 
@@ -137,7 +144,7 @@ def test_streets_and_river(region: SampleRegion) -> None:
 def test_same_seed_gives_identical_files_and_other_seeds_differ(
     written: Path, tmp_path: Path, region: SampleRegion
 ) -> None:
-    write_sample_region(tmp_path / "again")
+    write_region_files(region, tmp_path / "again")  # the module's region, generated apart from `written`
     for name in ALL_FILES:
         assert (tmp_path / "again" / name).read_bytes() == (written / name).read_bytes(), name
     other = generate_region(seed=7)
@@ -251,6 +258,27 @@ def test_any_seed_gives_an_exact_nested_lattice(communities: int, seed: int) -> 
     assert nesting_problems(generated.boundaries, generated.layout.frame) == []
     assert code_problems(generated.boundaries) == []
     assert reading_order_problems(generated.boundaries, generated.layout.frame) == []
+
+
+@settings(max_examples=3, deadline=None)
+@given(communities=st.integers(min_value=10, max_value=60), seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_a_lattice_has_the_sizes_asked_and_every_row_complete(communities: int, seed: int) -> None:
+    generated = generate_region(communities=communities, seed=seed)
+    counts = generated.boundaries["level"].value_counts()
+    assert counts["community"] == communities
+    assert counts["microgrid"] == CELLS_PER_SIDE**2 * communities
+    assert counts["grid"] == generated.layout.grid_count
+    assert 4 * communities <= counts["grid"] <= 7 * communities  # the lattice's grid patterns
+    assert generated.boundaries[list(BOUNDARY_COLUMNS)].notna().all().all()
+    assert (generated.boundaries["worker"] != "").all()
+    assert (generated.boundaries["worker"] == CHENGDONG_GRID_WORKER).sum() == 1  # placed in 城东社区 only
+
+
+def test_workers_are_as_many_as_asked_when_the_reported_worker_is_drawn_twice() -> None:
+    # seed 292 draws the reported worker twice among 5,001 names (a 100,000-grid lattice draws it several times)
+    assert person_names(5_001, np.random.default_rng(292), unique=False).count(CHENGDONG_GRID_WORKER) >= 2
+    workers = _workers(5_000, np.random.default_rng(292), unique=False)
+    assert len(workers) == 5_000 and CHENGDONG_GRID_WORKER not in workers
 
 
 def test_community_codes_continue_in_the_next_town_after_999() -> None:

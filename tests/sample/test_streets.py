@@ -20,7 +20,7 @@ from gridmap.services.lifecircle import (
     read_facilities,
     read_households,
 )
-from gridmap_demo.region import generate_region
+from gridmap_demo.region import SampleRegion
 from gridmap_demo.streets import NODING_TOLERANCE_M, noded_streets
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -49,6 +49,12 @@ def committed() -> gpd.GeoDataFrame:
     return gpd.read_file(STREETS)
 
 
+@pytest.fixture(scope="module")
+def generated(region: SampleRegion) -> gpd.GeoDataFrame:
+    """The generator's streets, before noding."""
+    return region.streets
+
+
 def test_crossing_and_near_t_junction_split_with_a_shared_vertex() -> None:
     street = line((0, 0), (100, 0))
     crossing = line((30, -50), (30, 50))
@@ -74,12 +80,11 @@ def test_noding_twice_changes_nothing() -> None:
     assert all(a.equals_exact(b, 0.0) for a, b in zip(once.geometry, twice.geometry, strict=True))
 
 
-def test_committed_streets_are_the_generators_noded(committed: gpd.GeoDataFrame) -> None:
-    region = generate_region()
-    assert committed["name"].tolist() == region.streets["name"].tolist()
-    assert committed["kind"].tolist() == region.streets["kind"].tolist()
+def test_committed_streets_are_the_generators_noded(committed: gpd.GeoDataFrame, generated: gpd.GeoDataFrame) -> None:
+    assert committed["name"].tolist() == generated["name"].tolist()
+    assert committed["kind"].tolist() == generated["kind"].tolist()
     metres = LocalMetres(*committed.total_bounds)
-    original = metres.to_local(np.asarray(region.streets.geometry.values, dtype=object))
+    original = metres.to_local(np.asarray(generated.geometry.values, dtype=object))
     noded = metres.to_local(np.asarray(committed.geometry.values, dtype=object))
     # the same lines: lane ends moved onto the streets they meet, junctions rounded to 7 decimals
     assert shapely.hausdorff_distance(original, noded).max() < NODING_TOLERANCE_M
@@ -106,9 +111,10 @@ def test_a_network_from_the_file_as_it_is_has_its_junctions(committed: gpd.GeoDa
     dead_ends = shapely.points(network.node_xy[degree == 1])
     assert (shapely.distance(dead_ends[:, None], network.edges[None, :]) < 0.5).sum(axis=1).max() == 1
     # the life-circle service, which nodes GeoJSON again, finds the same junctions
-    service = load_network(STREETS).walking
+    loaded = load_network(STREETS)
+    service = loaded.walking
     assert (service.n_nodes, service.n_edges) == (network.n_nodes, network.n_edges)
-    service_nodes = shapely.get_coordinates(load_network(STREETS).metres.to_wgs84(shapely.points(service.node_xy)))
+    service_nodes = shapely.get_coordinates(loaded.metres.to_wgs84(shapely.points(service.node_xy)))
     own_nodes = metres.to_local(shapely.points(service_nodes))
     nearest = shapely.distance(own_nodes[:, None], shapely.points(network.node_xy)[None, :]).min(axis=1)
     assert nearest.max() < NODING_TOLERANCE_M
@@ -123,9 +129,8 @@ def test_life_circles_on_the_file_as_it_is_match_the_services_noding() -> None:
     assert np.array_equal(as_written.minutes.to_numpy(), noded_again.minutes.to_numpy())
 
 
-def test_the_service_nodes_the_generators_unnoded_streets_into_the_same_network() -> None:
-    region = generate_region()
-    unnoded = network_from_lines(np.asarray(region.streets.geometry.values, dtype=object), node_crossings=True)
+def test_the_service_nodes_the_generators_unnoded_streets_into_the_same_network(generated: gpd.GeoDataFrame) -> None:
+    unnoded = network_from_lines(np.asarray(generated.geometry.values, dtype=object), node_crossings=True)
     from_file = load_network(STREETS).walking
     assert (unnoded.walking.n_nodes, unnoded.walking.n_edges) == (from_file.n_nodes, from_file.n_edges)
     degree = np.bincount(np.concatenate([from_file.edge_u, from_file.edge_v]), minlength=from_file.n_nodes)
