@@ -10,6 +10,7 @@ HiGHS (scipy.optimize.milp, in process), cross-checked against the greedy answer
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -21,7 +22,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from gridmap.geo.network import FloatArray, IndexArray, Snapped, WalkingNetwork, same_edge_pairs
 
-GREEDY_GUARANTEE = 1.0 - 1.0 / np.e
+GREEDY_GUARANTEE = 1.0 - 1.0 / math.e
 """Greedy covers at least this share of what the best choice of k sites covers."""
 
 EXACT_LIMIT = 2_000_000
