@@ -25,8 +25,6 @@ from gridmap.services.household_assign import AssignOptions
 from gridmap.services.household_assign_dask import AssignKernel, assign_partition
 from gridmap.services.raster_cache import cached_layers
 
-pytest.importorskip("distributed")
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BOUNDARIES = REPO_ROOT / "data" / "boundaries" / "shouning_aoyang.geojson"
 DASK = Path(sys.executable).parent / "dask"
