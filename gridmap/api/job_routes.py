@@ -1,9 +1,9 @@
 """What the routers of background job kinds (batch geocoding, household assignment) share.
 
-Each kind's router writes its own POST (declared by `submit_route`), which parses the kind's options, and
-answers it with `accepted`; the two GET routes, a job's status and its result file, are the same for every kind
-and are added by `add_job_routes`, so polls and downloads answer alike (404 for an unknown job, 409 for a result
-not ready).
+Each kind's router writes its own POST (declared by `submit_route`), which parses the kind's options and hands
+the upload to `accept_upload`; the two GET routes, a job's status and its result file, are the same for every
+kind and are added by `add_job_routes`, so polls and downloads answer alike (404 for an unknown job, 409 for a
+result not ready).
 
 This module does without `from __future__ import annotations`: the routes are built inside a function, and
 FastAPI reads their parameters' annotations, which name the router's own path, at run time.
@@ -22,6 +22,7 @@ from gridmap.api.answers import GeocodeJob, binary_answer
 from gridmap.api.contract import errors
 from gridmap.api.dependencies import PlannerDep
 from gridmap.api.problems import BadParameter
+from gridmap.api.uploads import safe_name
 from gridmap.geo.crs import Datum, parse_datum
 from gridmap.services.geocode_jobs import job_json
 from gridmap.store.account_store import UserInfo
@@ -38,6 +39,13 @@ class JobKind(Protocol):
     def result(self, job_id: str, *, user: UserInfo) -> FilePath: ...
 
 
+class UploadJob(Protocol):
+    """A job kind's `submit_upload` with the kind's own options given (a `functools.partial`): it saves the
+    upload (`upload(path)` writes it) and starts the job."""
+
+    def __call__(self, upload: Callable[[FilePath], None], /, *, filename: str, owner: UserInfo) -> JobInfo: ...
+
+
 def submit_route(router: APIRouter, *, summary: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
     """Declares the POST that starts a job: 202 with the job's status (404 and 422 for what the job needs now)."""
     return router.post("", status_code=202, summary=summary, response_model=GeocodeJob, responses=errors(404, 422))
@@ -51,18 +59,17 @@ def form_datum(crs: str) -> Datum:
         raise BadParameter(str(err)) from None
 
 
-def upload_writer(file: UploadFile) -> Callable[[FilePath], None]:
-    """What saves the uploaded file at the path a job gives for its input."""
+def accept_upload(
+    request: Request, file: UploadFile, user: UserInfo, submit: UploadJob, *, status_route: str
+) -> JSONResponse:
+    """Start the job `submit` makes of the uploaded `file` for `user`; the 202 answer: the job's status, and its
+    status route's URL in Location."""
 
     def save(path: FilePath) -> None:
         with path.open("wb") as target:
             shutil.copyfileobj(file.file, target)
 
-    return save
-
-
-def accepted(request: Request, job: JobInfo, *, status_route: str) -> JSONResponse:
-    """The 202 answer to a submitted job: its status, and its status route's URL in Location."""
+    job = submit(save, filename=safe_name(file.filename, 0), owner=user)
     location = str(request.url_for(status_route, job_id=job.id))
     return JSONResponse(job_json(job), status_code=202, headers={"Location": location})
 

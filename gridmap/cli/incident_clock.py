@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,7 +20,7 @@ from gridmap.cli.common import StoreOption, console, store_at, user_errors
 
 if TYPE_CHECKING:
     from gridmap.incidents.model import Incident
-    from gridmap.services.incident_clock import Acting, IncidentRules
+    from gridmap.services.incident_clock import Acting
     from gridmap.store.interface import BoundaryStore
 
 clock_app = typer.Typer(
@@ -32,7 +33,7 @@ ActorOption = Annotated[
 ]
 ReasonOption = Annotated[str, typer.Option("--note", help="Why (the trail keeps it).", show_default=False)]
 NoteOption = Annotated[str, typer.Option("--note", help="A note for the trail.")]
-ClockAction = Callable[["BoundaryStore", "IncidentRules", "Acting"], "Incident"]
+ClockAction = Callable[..., "Incident"]
 
 
 @clock_app.command("hold")
@@ -47,11 +48,7 @@ def hold(incident_id: IncidentArgument, actor: ActorOption, note: ReasonOption, 
     """
     from gridmap.services.incident_clock import request_time
 
-    _act(
-        store_url,
-        actor,
-        lambda store, _, acting: request_time(store=store, incident_id=incident_id, hold=True, note=note, **acting),
-    )
+    _act(store_url, actor, partial(request_time, incident_id=incident_id, hold=True, note=note), with_rules=False)
 
 
 @clock_app.command("extend")
@@ -72,13 +69,8 @@ def extend(
     """
     from gridmap.services.incident_clock import request_time
 
-    _act(
-        store_url,
-        actor,
-        lambda store, _, acting: request_time(
-            store=store, incident_id=incident_id, hold=False, hours=hours, note=note, **acting
-        ),
-    )
+    extension = partial(request_time, incident_id=incident_id, hold=False, hours=hours, note=note)
+    _act(store_url, actor, extension, with_rules=False)
 
 
 @clock_app.command("decide")
@@ -101,13 +93,7 @@ def decide(
     """
     from gridmap.services.incident_clock import decide_time_request
 
-    _act(
-        store_url,
-        actor,
-        lambda store, rules, acting: decide_time_request(
-            store=store, rules=rules, incident_id=incident_id, approve=approve, note=note, **acting
-        ),
-    )
+    _act(store_url, actor, partial(decide_time_request, incident_id=incident_id, approve=approve, note=note))
 
 
 @clock_app.command("release")
@@ -124,13 +110,7 @@ def release(
     """
     from gridmap.services.incident_clock import release_hold
 
-    _act(
-        store_url,
-        actor,
-        lambda store, rules, acting: release_hold(
-            store=store, rules=rules, incident_id=incident_id, note=note, **acting
-        ),
-    )
+    _act(store_url, actor, partial(release_hold, incident_id=incident_id, note=note))
 
 
 @clock_app.command("send-back")
@@ -147,13 +127,7 @@ def send_back(
     """
     from gridmap.services.incident_clock import send_back as send_back_service
 
-    _act(
-        store_url,
-        actor,
-        lambda store, rules, acting: send_back_service(
-            store=store, rules=rules, incident_id=incident_id, note=note, **acting
-        ),
-    )
+    _act(store_url, actor, partial(send_back_service, incident_id=incident_id, note=note))
 
 
 def _acting_as(store: BoundaryStore, name: str) -> Acting:
@@ -172,13 +146,14 @@ def _acting_as(store: BoundaryStore, name: str) -> Acting:
     return Acting(actor=user.name, role=user.role.value, at=datetime.now(UTC), scope=scope)
 
 
-def _act(store_url: str | None, name: str, action: ClockAction) -> None:
-    """Run a clock action as account `name` and print where the incident's clock stands."""
+def _act(store_url: str | None, name: str, action: ClockAction, *, with_rules: bool = True) -> None:
+    """Run a clock action of `gridmap.services.incident_clock` (its own arguments given) on the store as account
+    `name`, with the deployment's incident rules when it takes them, and print where the incident's clock stands."""
     from gridmap.cli.hotline import incident_rules
 
-    rules = incident_rules()
+    rules = {"rules": incident_rules()} if with_rules else {}
     with store_at(store_url) as store:
-        incident = action(store, rules, _acting_as(store, name))
+        incident = action(store=store, **rules, **_acting_as(store, name))
     console.print(escape(_clock_line(incident)), soft_wrap=True, highlight=False)
 
 

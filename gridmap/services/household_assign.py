@@ -84,8 +84,7 @@ def assign_households(
 ) -> AssignSummary:
     """Assign every row of `source` (CSV, Parquet/GeoParquet file or folder, GeoPackage) into `out` (a CSV when
     it ends in .csv, else a folder of GeoParquet files); `on_rows(n)` after each chunk."""
-    options = options or AssignOptions()
-    check_chunk_rows(options)
+    options = checked_options(options)
     summary = AssignSummary()
     chunks = read_table_chunks(source, chunk_rows=options.chunk_rows)
     first = check_columns(source, next(chunks, None), options)  # before any output is made
@@ -126,11 +125,13 @@ def assign_chunk(
     return AssignedChunk(rows=result, lon=lon, lat=lat, summary=summary)
 
 
-def check_chunk_rows(options: AssignOptions) -> None:
-    """InvalidInput for a chunk size below one row."""
+def checked_options(options: AssignOptions | None) -> AssignOptions:
+    """The options given (the defaults when None); InvalidInput for a chunk size below one row."""
+    options = options or AssignOptions()
     if options.chunk_rows < 1:
         msg = f"chunk_rows must be at least 1, not {options.chunk_rows}"
         raise InvalidInput(msg)
+    return options
 
 
 def check_columns(source: Path, frame: pd.DataFrame | None, options: AssignOptions) -> pd.DataFrame:

@@ -33,8 +33,8 @@ from gridmap.services.household_assign import (
     AssignOptions,
     AssignSummary,
     assign_chunk,
-    check_chunk_rows,
     check_columns,
+    checked_options,
 )
 
 if TYPE_CHECKING:
@@ -65,8 +65,7 @@ def assign_households_on_cluster(
 ) -> AssignSummary:
     """Assign every row of `source` on the client's workers into the GeoParquet folder `out` (one part per
     partition); `on_rows(n)` as each partition is done. The workers must see `source` and `out` at these paths."""
-    options = options or AssignOptions()
-    check_chunk_rows(options)
+    options = checked_options(options)
     source, out = source.resolve(), out.resolve()
     if out.suffix.lower() == ".csv":
         msg = f"{out}: the dask engine writes a folder of GeoParquet parts, one per partition; name a folder"

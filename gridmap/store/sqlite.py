@@ -84,6 +84,17 @@ def _box(row: GridFeature) -> dict[str, float]:
     return {"min_x": float(min_x), "max_x": float(max_x), "min_y": float(min_y), "max_y": float(max_y)}
 
 
+def _indexed_boxes(bbox: Bbox, *, inside: bool) -> ColumnElement[bool]:
+    """Rows whose R*Tree box lies inside `bbox` (`inside`) or meets it."""
+    min_x, min_y, max_x, max_y = bbox
+    boxes = grid_feature_rtree.c
+    if inside:
+        clauses = (boxes.min_x >= min_x, boxes.max_x <= max_x, boxes.min_y >= min_y, boxes.max_y <= max_y)
+    else:
+        clauses = (boxes.max_x >= min_x, boxes.min_x <= max_x, boxes.max_y >= min_y, boxes.min_y <= max_y)
+    return GridFeature.id.in_(select(boxes.id).where(*clauses))
+
+
 @event.listens_for(GridFeature, "after_insert")
 def _index_inserted(_mapper: Mapper[GridFeature], connection: Connection, row: GridFeature) -> None:
     if connection.dialect.name == "sqlite":
@@ -156,22 +167,10 @@ class SqliteStore(SqlBoundaryStore):
         session.execute(grid_feature_rtree.insert().from_select(["id", "min_x", "max_x", "min_y", "max_y"], query))
 
     def _intersects_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
-        min_x, min_y, max_x, max_y = bbox
-        boxes = grid_feature_rtree.c
-        return GridFeature.id.in_(
-            select(boxes.id).where(
-                boxes.max_x >= min_x, boxes.min_x <= max_x, boxes.max_y >= min_y, boxes.min_y <= max_y
-            )
-        )
+        return _indexed_boxes(bbox, inside=False)
 
     def _inside_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
-        min_x, min_y, max_x, max_y = bbox
-        boxes = grid_feature_rtree.c
-        return GridFeature.id.in_(
-            select(boxes.id).where(
-                boxes.min_x >= min_x, boxes.max_x <= max_x, boxes.min_y >= min_y, boxes.max_y <= max_y
-            )
-        )
+        return _indexed_boxes(bbox, inside=True)
 
     def _covers_point(self, lon: float, lat: float) -> ColumnElement[bool]:
         return self._intersects_bbox((lon, lat, lon, lat))

@@ -7,6 +7,7 @@ holds the upload's own columns, so only its owner and admins may read it.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -14,13 +15,13 @@ from fastapi.responses import JSONResponse
 
 from gridmap.api.contract import AnswerRoute
 from gridmap.api.dependencies import PlannerDep, SettingsDep, StoreDep, VersionsDep
-from gridmap.api.job_routes import accepted, add_job_routes, form_datum, submit_route, upload_writer
+from gridmap.api.job_routes import accept_upload, add_job_routes, form_datum, submit_route
 from gridmap.api.routers.geocode import address_matchers
-from gridmap.api.uploads import safe_name
 from gridmap.services.geocode import GeocodeOptions
 from gridmap.services.geocode_jobs import GeocodeJobs, published_layers
 
 router = APIRouter(route_class=AnswerRoute, prefix="/geocode/jobs", tags=["geocode"])
+STATUS_ROUTE = "job_status"
 
 
 def _jobs(request: Request) -> GeocodeJobs:
@@ -47,21 +48,19 @@ def submit_job(
     datum = form_datum(crs)
     matchers = address_matchers(request)
     matchers.get()  # no registry: a 404 now rather than a job that fails later
-    job = _jobs(request).submit_upload(
-        upload_writer(file),
-        filename=safe_name(file.filename, 0),
-        owner=user,
+    submit = partial(
+        _jobs(request).submit_upload,
         matcher=matchers.get,
         layers=lambda: published_layers(store=store, versions=versions),
         options=GeocodeOptions(address_column=address_column, datum=datum, review_below=settings.review_below),
     )
-    return accepted(request, job, status_route="job_status")
+    return accept_upload(request, file, user, submit, status_route=STATUS_ROUTE)
 
 
 add_job_routes(
     router,
     _jobs,
-    status_route="job_status",
+    status_route=STATUS_ROUTE,
     status_summary="A geocoding job's status and summary counts",
     status_description="Queued, running (with rows done), done (with the summary) or failed (with why).",
     result_summary="The geocoded CSV of a finished job",

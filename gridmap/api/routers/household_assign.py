@@ -7,6 +7,7 @@ upload's own columns, so only its owner and admins may read it.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -14,13 +15,13 @@ from fastapi.responses import JSONResponse
 
 from gridmap.api.contract import AnswerRoute
 from gridmap.api.dependencies import PlannerDep, StoreDep, VersionsDep
-from gridmap.api.job_routes import accepted, add_job_routes, form_datum, submit_route, upload_writer
+from gridmap.api.job_routes import accept_upload, add_job_routes, form_datum, submit_route
 from gridmap.api.params import MAX_ID
-from gridmap.api.uploads import safe_name
 from gridmap.services.household_assign import AssignOptions
 from gridmap.services.household_assign_jobs import HouseholdAssignJobs
 
 router = APIRouter(route_class=AnswerRoute, prefix="/households/assign", tags=["households"])
+STATUS_ROUTE = "household_assign_status"
 
 
 def _jobs(request: Request) -> HouseholdAssignJobs:
@@ -46,20 +47,15 @@ def submit_job(
     """Accept the upload and assign its rows in the background; poll the job's URL for its status."""
     datum = form_datum(crs)
     chosen = versions.default() if version is None else versions.get(version)  # 404 now, not a failed job
-    job = _jobs(request).submit_upload(
-        upload_writer(file),
-        filename=safe_name(file.filename, 0),
-        owner=user,
-        boundaries=lambda: store.version_frame(chosen.id),
-        options=AssignOptions(datum=datum),
-    )
-    return accepted(request, job, status_route="household_assign_status")
+    boundaries = partial(store.version_frame, chosen.id)
+    submit = partial(_jobs(request).submit_upload, boundaries=boundaries, options=AssignOptions(datum=datum))
+    return accept_upload(request, file, user, submit, status_route=STATUS_ROUTE)
 
 
 add_job_routes(
     router,
     _jobs,
-    status_route="household_assign_status",
+    status_route=STATUS_ROUTE,
     status_summary="An assignment job's status and summary counts",
     status_description=(
         "Queued, running (with rows done), done (with covered/uncovered per level) or failed (with why)."

@@ -22,7 +22,7 @@ from gridmap.api.dependencies import IncidentRulesDep, SettingsDep, Staff, Staff
 from gridmap.api.incident_answers import Incident, IncidentFollowUp
 from gridmap.api.incident_staff import staff_body
 from gridmap.api.report_form import PHOTO_FIELD, read_report_form, refuse_declared_length
-from gridmap.api.routers.incidents import ReporterKeyHeader
+from gridmap.api.routers.incidents import Reason, ReporterKeyHeader
 from gridmap.incidents import model
 from gridmap.incidents.model import FieldTask, PhotoKind
 from gridmap.incidents.photos import PhotoLimits, clean_photos
@@ -64,12 +64,6 @@ class TaskAnswer(BaseModel):
 
     task: FieldTask
     confirmed: bool
-    note: Note = ""
-
-
-class Reason(BaseModel):
-    """Why (optional)."""
-
     note: Note = ""
 
 

@@ -83,7 +83,8 @@ class IncidentStep(BaseModel):
 
 
 class Reason(BaseModel):
-    """Why: required to send an incident back or to ask for a hold; optional on a decision or a release."""
+    """Why: required to send an incident back or to ask for a hold; optional on a decision, a release or an
+    unlinking."""
 
     note: str = Field(default="", max_length=2000)
 
