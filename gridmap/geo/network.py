@@ -16,7 +16,7 @@ exact distances.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -254,13 +254,14 @@ class WalkingNetwork:
     def nearest_facilities(
         self, households: Snapped, facilities_by_type: Mapping[str, Snapped]
     ) -> dict[str, NearestFacility]:
-        """`nearest_facility` for every facility type, sharing the households' side of the work."""
+        """`nearest_facility` for every facility type, the households' side done for all types at once."""
         ends = self.household_ends(households)
-        result: dict[str, NearestFacility] = {}
-        for kind, facilities in facilities_by_type.items():
-            node_distance, node_facility = self.node_distances(facilities)
-            result[kind] = self.from_node_distances(households, facilities, node_distance, node_facility, ends=ends)
-        return result
+        found = self._from_anchors(
+            len(households),
+            ends,
+            [(facilities, *self.node_distances(facilities)) for facilities in facilities_by_type.values()],
+        )
+        return dict(zip(facilities_by_type, found, strict=True))
 
     def from_node_distances(
         self,
@@ -271,46 +272,62 @@ class WalkingNetwork:
         *,
         ends: HouseholdEnds | None = None,
     ) -> NearestFacility:
-        """Household distances from each node's distance to its nearest facility (as `node_distances` gives).
-
-        A household walks its connector, then to either end of its edge, or along the edge to a facility on
-        it: to the nearest facility stop on either side (`facility_stops`), which knows its own way onwards.
-        """
+        """Household distances from each node's distance to its nearest facility (as `node_distances` gives)."""
         ends = self.household_ends(households) if ends is None else ends
-        n = len(households)
-        distance = np.full(n, np.inf)
-        facility = np.full(n, -1, dtype=np.intp)
-        if not len(ends.ok) or not facilities.connected.any():  # a type with no facility reaches no one
-            return NearestFacility(distance, facility)
-        via_u = ends.offset + node_distance[ends.u]
-        via_v = ends.rest + node_distance[ends.v]
-        best = np.minimum(via_u, via_v)
-        best_facility = np.where(via_u <= via_v, node_facility[ends.u], node_facility[ends.v])
-        self._walk_to_stops(ends, self.facility_stops(facilities, node_distance, node_facility), best, best_facility)
-        distance[ends.ok] = ends.connector + best
-        facility[ends.ok] = np.where(np.isfinite(best), best_facility, -1)
-        return NearestFacility(distance, facility)
+        return self._from_anchors(len(households), ends, [(facilities, node_distance, node_facility)])[0]
 
-    def _walk_to_stops(self, ends: HouseholdEnds, stops: Stops, best: FloatArray, best_facility: IndexArray) -> None:
-        """Lower `best` (per household of `ends`) where walking along the edge to the stop on either side is shorter.
+    def _from_anchors(
+        self, n: int, ends: HouseholdEnds, types: Sequence[tuple[Snapped, FloatArray, IndexArray]]
+    ) -> list[NearestFacility]:
+        """Household distances for facility types, each given with its node distances (`node_distances`).
 
-        Every way from a household to a facility leaves its edge by an end node or first meets the nearest
-        stop on one side, so the end nodes and those two stops are all a household needs.
+        Per type, the end nodes of the edges and the facility stops on them (`facility_stops`) cut the edges
+        into pieces whose both ends know their distance to the nearest facility (`_anchors`). Every way from
+        a household to a facility leaves its piece by one of those ends, so the household walks its connector
+        and then to the nearer of them. Households are sorted along the line through all edges once; on it,
+        a household's piece is its edge's number plus the stops at or before it: a running count.
         """
-        has_stop = np.zeros(self.n_edges, dtype=bool)
-        has_stop[stops.edge] = True
-        on_stop_edge = np.flatnonzero(has_stop[ends.edge])
-        after = np.searchsorted(stops.place, ends.place[on_stop_edge], side="right")
-        # the stops either side, in one (2, households) array (a household and a stop at one place may come out
-        # in either order: walking to a stop is the same either way); a stop on another edge is no way out
-        stop = np.stack([np.maximum(after - 1, 0), np.minimum(after, len(stops.place) - 1)])
-        walk = stops.distance[stop] + np.abs(ends.offset[on_stop_edge] - stops.offset[stop])
-        walk[stops.edge[stop] != ends.edge[on_stop_edge]] = np.inf
-        right = walk[1] < walk[0]
-        walk = np.where(right, walk[1], walk[0])
-        shorter = walk < best[on_stop_edge]
-        best[on_stop_edge[shorter]] = walk[shorter]
-        best_facility[on_stop_edge[shorter]] = stops.facility[np.where(right, stop[1], stop[0])[shorter]]
+        order = np.argsort(ends.place)
+        place, edge, along = ends.place[order], ends.edge[order], ends.offset[order]
+        connector, households = ends.connector[order], ends.ok[order]
+        found = []
+        for facilities, node_distance, node_facility in types:
+            distance = np.full(n, np.inf)
+            facility = np.full(n, -1, dtype=np.intp)
+            if len(households) and facilities.connected.any():  # a type with no facility reaches no one
+                anchors = self._anchors(facilities, node_distance, node_facility)
+                first_after = np.searchsorted(place, anchors.stop_place, side="left")
+                piece = edge + np.cumsum(np.bincount(first_after, minlength=len(place) + 1)[:-1])
+                to_start = anchors.start[piece] + (along - anchors.start_at[piece])
+                to_end = anchors.end[piece] + (anchors.end_at[piece] - along)
+                best = np.minimum(to_start, to_end)
+                nearest = np.where(to_start <= to_end, anchors.by_start[piece], anchors.by_end[piece])
+                distance[households] = connector + best
+                facility[households] = np.where(np.isfinite(best), nearest, -1)
+            found.append(NearestFacility(distance, facility))
+        return found
+
+    def _anchors(self, facilities: Snapped, node_distance: FloatArray, node_facility: IndexArray) -> Anchors:
+        """The pieces of every edge between its end nodes and one type's facility stops, in order along the edges."""
+        stops = self.facility_stops(facilities, node_distance, node_facility)
+        n_edges = self.n_edges
+        # piece starts: each edge's start node, then its stops (a stop at the node after it);
+        # piece ends: each stop, then the edge's end node (a stop at the node before it)
+        start_place, end_place = self._edge_start, self._edge_start + self.edge_length
+        node_at_start = np.arange(n_edges) + np.searchsorted(stops.place, start_place, side="left")
+        stop_at_start = np.arange(len(stops.place)) + np.searchsorted(start_place, stops.place, side="right")
+        node_at_end = np.arange(n_edges) + np.searchsorted(stops.place, end_place, side="right")
+        stop_at_end = np.arange(len(stops.place)) + np.searchsorted(end_place, stops.place, side="left")
+        size = n_edges + len(stops.place)
+        start, start_at, end, end_at = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
+        by_start, by_end = np.empty(size, dtype=np.intp), np.empty(size, dtype=np.intp)
+        start[node_at_start], start_at[node_at_start] = node_distance[self.edge_u], 0.0
+        end[node_at_end], end_at[node_at_end] = node_distance[self.edge_v], self.edge_cost
+        by_start[node_at_start], by_end[node_at_end] = node_facility[self.edge_u], node_facility[self.edge_v]
+        start[stop_at_start], start_at[stop_at_start] = stops.distance, stops.offset
+        end[stop_at_end], end_at[stop_at_end] = stops.distance, stops.offset
+        by_start[stop_at_start], by_end[stop_at_end] = stops.facility, stops.facility
+        return Anchors(stops.place, start, start_at, end, end_at, by_start, by_end)
 
     def facility_stops(self, facilities: Snapped, node_distance: FloatArray, node_facility: IndexArray) -> Stops:
         """Where facilities meet their edges, sorted along the edges, with the distance from each to the nearest.
@@ -336,7 +353,6 @@ class WalkingNetwork:
         by_place = np.argsort(place, kind="stable")
         return Stops(
             place=place[by_place],
-            edge=edge[by_place],
             offset=(offset * self.edge_factor[edge])[by_place],
             distance=distance[by_place],
             facility=nearest[by_place],
@@ -377,10 +393,27 @@ class Stops:
     """Facilities' connection points on their edges, sorted by edge then offset, and the nearest from each."""
 
     place: FloatArray  # ordered by edge, then offset (`HouseholdEnds.place`)
-    edge: IndexArray
     offset: FloatArray  # from the edge's u, weighed (as `HouseholdEnds.offset`)
     distance: FloatArray  # to the nearest facility, weighed, the facility's connector included
     facility: IndexArray  # that facility (-1: none)
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """One facility type's pieces of edges (`WalkingNetwork._anchors`), in order along the line through all edges.
+
+    A household `along` (weighed) metres from its edge's start node, on a piece, is
+    `start + (along - start_at)` from the nearest facility by the piece's start and `end + (end_at - along)`
+    by its end (walked in that order, the sums come out the same whichever way the edge is drawn).
+    """
+
+    stop_place: FloatArray  # the type's facility stops on the line through all edges, sorted
+    start: FloatArray  # distance from the piece's start to the nearest facility
+    start_at: FloatArray  # where the piece starts: weighed metres from the edge's start node
+    end: FloatArray  # distance from the piece's end to the nearest facility
+    end_at: FloatArray  # where it ends
+    by_start: IndexArray  # the facility nearest to the start (-1: none)
+    by_end: IndexArray  # the facility nearest to the end
 
 
 def same_edge_pairs(

@@ -21,10 +21,11 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 
 from gridmap.errors import InvalidInput, NotFound
-from gridmap.geo.assign import assign_points
+from gridmap.geo.assign import CELLS_PER_POLYGON, PointAssigner
 from gridmap.geo.crs import LocalMetres
 from gridmap.geo.fragments import FRAGMENT_GAP, connect_fragments, fragment_edges
 from gridmap.geo.isochrones import LIFE_CIRCLE_MINUTES, isochrones
@@ -46,6 +47,8 @@ GeometryArray = npt.NDArray[np.object_]
 
 AREA_LEVELS = ("microgrid", "grid", "community")
 OUTSIDE = ""  # area code of a household outside every boundary
+RASTER_HOUSEHOLDS_PER_CELL = 4
+"""Households per cell of the raster that assigns them to boundaries once: a finer one costs more to build."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,7 @@ class LifeCircle:
             {key: self.minutes[key].to_numpy() <= FACILITY_TYPES[key].minutes for key in FACILITY_TYPES}
         )
         """Whether each household reaches each type within the type's life-circle minutes."""
-        self.areas = _areas(household_lonlat, boundaries, metres)
+        self.areas = _areas(household_lonlat, boundaries)
         """The microgrid, grid and community code of each household ('' outside every boundary)."""
         self.area_names = _area_names(boundaries)
 
@@ -252,36 +255,37 @@ class LifeCircle:
             msg = f"unknown area level {level!r}; use one of {', '.join(AREA_LEVELS)}"
             raise InvalidInput(msg)
         people = self.households["people"].to_numpy(dtype=float)
-        columns: dict[str, npt.ArrayLike] = {"households": np.ones(len(people)), "people": people}
-        for key in FACILITY_TYPES:
-            ok = self.covered[key].to_numpy(dtype=float)
-            columns[key] = ok
-            columns[f"{key}_people"] = ok * people
-        for minutes, score in self.completeness().items():
-            columns[f"complete_{minutes}"] = score
         if level is None:
             area, codes = np.zeros(len(people), dtype=np.intp), np.asarray(["all"], dtype=object)
         else:
             area, found = pd.factorize(self.areas[level], sort=True)
             codes = np.asarray(found, dtype=object)
-        sums = {name: np.bincount(area, weights=column, minlength=len(codes)) for name, column in columns.items()}
-        households, people_sum = sums["households"], sums["people"]  # every area listed has a household
-        shares = {"name": [self.area_names.get(str(code), "") for code in codes], **sums}
-        for key in FACILITY_TYPES:
-            shares[key] = sums[key] / households
+        # sums per area as products with a sparse (area x household) matrix, all types at once
+        in_area = sp.csr_array((np.ones(len(people)), (area, np.arange(len(people)))), shape=(len(codes), len(people)))
+        covered = self.covered.to_numpy(dtype=float)  # columns in FACILITY_TYPES order
+        reached, reached_people = in_area @ covered, in_area @ (covered * people[:, None])
+        households, people_sum = in_area @ np.ones(len(people)), in_area @ people  # every area has a household
+        shares: dict[str, npt.ArrayLike] = {
+            "name": [self.area_names.get(str(code), "") for code in codes],
+            "households": households,
+            "people": people_sum,
+        }
+        by_type = dict(zip(FACILITY_TYPES, reached.T, strict=True))
+        for column, key in enumerate(FACILITY_TYPES):
+            shares[key] = by_type[key] / households
             shares[f"{key}_people"] = np.divide(
-                sums[f"{key}_people"], people_sum, out=np.zeros(len(codes)), where=people_sum > 0
+                reached_people[:, column], people_sum, out=np.zeros(len(codes)), where=people_sum > 0
             )
-        for minutes in LEVEL_MINUTES:
-            shares[f"complete_{minutes}"] = sums[f"complete_{minutes}"] / households
+        for minutes in LEVEL_MINUTES:  # completeness summed over households: reached types over the level's types
+            keys = _types_within(minutes)
+            shares[f"complete_{minutes}"] = sum(by_type[key] for key in keys) / len(keys) / households
         return pd.DataFrame(shares, index=pd.Index(codes, name="code"))
 
     def completeness(self) -> dict[int, npt.NDArray[np.float64]]:
         """Per level (minutes): the share of that level's and lower levels' types each household reaches."""
         result: dict[int, npt.NDArray[np.float64]] = {}
         for minutes in LEVEL_MINUTES:
-            keys = [key for key, kind in FACILITY_TYPES.items() if kind.minutes <= minutes]
-            result[minutes] = self.covered[keys].to_numpy(dtype=float).mean(axis=1)
+            result[minutes] = self.covered[_types_within(minutes)].to_numpy(dtype=float).mean(axis=1)
         return result
 
     def worst_grids(self, count: int = 10) -> pd.DataFrame:
@@ -364,7 +368,12 @@ class LifeCircle:
         )
 
 
-def _areas(lonlat: npt.NDArray[np.float64], boundaries: gpd.GeoDataFrame | None, metres: LocalMetres) -> pd.DataFrame:
+def _types_within(minutes: int) -> list[str]:
+    """The facility types a life circle of `minutes` provides: its own level's and every lower level's."""
+    return [key for key, kind in FACILITY_TYPES.items() if kind.minutes <= minutes]
+
+
+def _areas(lonlat: npt.NDArray[np.float64], boundaries: gpd.GeoDataFrame | None) -> pd.DataFrame:
     """Microgrid, grid and community code per household (rows of `lonlat`): the finest level found, parents upwards."""
     outside = _categories(np.asarray([OUTSIDE], dtype=object), np.zeros(len(lonlat), dtype=np.intp))
     areas = pd.DataFrame(dict.fromkeys(AREA_LEVELS, outside))
@@ -383,12 +392,13 @@ def _areas(lonlat: npt.NDArray[np.float64], boundaries: gpd.GeoDataFrame | None,
         chosen = np.flatnonzero(boundaries["level"].to_numpy() == level)
         if not len(chosen):
             continue
-        found = assign_points(
-            x, y, np.asarray(boundaries.geometry.values, dtype=object)[chosen], codes[chosen], metres=metres
-        )
+        # one query: a raster of about a cell per RASTER_HOUSEHOLDS_PER_CELL households repays its building
+        cells_per_polygon = min(CELLS_PER_POLYGON, max(1, len(x) // (RASTER_HOUSEHOLDS_PER_CELL * len(chosen))))
+        polygons = np.asarray(boundaries.geometry.values, dtype=object)[chosen]
+        found = PointAssigner(polygons, codes[chosen], cells_per_polygon=cells_per_polygon).assign_xy(x, y)
         # each level's codes are looked up per boundary (few), then handed to the households by index
         labels = np.asarray([*codes[chosen], OUTSIDE], dtype=object)
-        index = np.where(found.polygon >= 0, found.polygon, len(chosen))
+        index = np.where(found >= 0, found, len(chosen))
         areas[level] = _categories(labels, index)
         for upper in AREA_LEVELS[position + 1 :]:  # parents of the finest level found
             labels = np.asarray([parents.get(code, OUTSIDE) for code in labels], dtype=object)
