@@ -13,6 +13,7 @@ smallest code.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -33,6 +34,30 @@ MAX_CACHED_VERSIONS = 4
 
 # Distances in metres from (lon, lat) to each geometry: gridmap.geo.metric.distances_m or a stand-in.
 MeasureFn = Callable[[Sequence[BaseGeometry], float, float], npt.NDArray[np.float64]]
+
+
+class _MeasuringThread:
+    """The one thread of the process on which metres are measured.
+
+    pyproj sets up a context (and opens its database) the first time each thread uses it: 50-200 ms of CPU, and the
+    request thread pool has dozens of threads. Every LocatorCache therefore measures on this thread, so that a
+    process making many apps (as the tests do) pays for that set-up once. A forked child starts a thread of its own:
+    the parent's does not run there.
+    """
+
+    def __init__(self) -> None:
+        self._start()
+        os.register_at_fork(after_in_child=self._start)
+
+    def _start(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridmap-metres")
+
+    def measure(self, geometries: Sequence[BaseGeometry], lon: float, lat: float) -> npt.NDArray[np.float64]:
+        """distances_m, run on the measuring thread."""
+        return self._executor.submit(distances_m, geometries, lon, lat).result()
+
+
+_METRES = _MeasuringThread()
 
 
 @dataclass(frozen=True)
@@ -119,16 +144,6 @@ class LocatorCache:
         self._max_versions = max_versions
         self._locators: OrderedDict[int, VersionLocator] = OrderedDict()
         self._lock = threading.Lock()
-        # pyproj sets up a context (and opens its database) the first time each thread uses it: 50-200 ms, and
-        # the request thread pool has dozens of threads. Metres are therefore measured on one thread of ours.
-        self._metric_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridmap-metres")
-
-    def close(self) -> None:
-        """Stop the measuring thread."""
-        self._metric_thread.shutdown(wait=False, cancel_futures=True)
-
-    def _measure(self, geometries: Sequence[BaseGeometry], lon: float, lat: float) -> npt.NDArray[np.float64]:
-        return self._metric_thread.submit(distances_m, geometries, lon, lat).result()
 
     def locate(self, version: VersionInfo, lon: float, lat: float) -> Location:
         """Where (lon, lat) in WGS-84 falls in `version`."""
@@ -142,7 +157,7 @@ class LocatorCache:
             reach = degrees_reaching(metres, lat)
             box = (lon - reach, lat - reach, lon + reach, lat + reach)
             grids = self._store.features(version.id, bbox=box, level=Level.GRID).features
-            return VersionLocator(grids, measure=self._measure).grids_within(lon, lat, metres) if grids else []
+            return VersionLocator(grids, measure=_METRES.measure).grids_within(lon, lat, metres) if grids else []
         return self._locator(version.id).grids_within(lon, lat, metres)
 
     def held_versions(self) -> tuple[int, ...]:
@@ -155,15 +170,15 @@ class LocatorCache:
         if version.status is not VersionStatus.DRAFT:
             locator = self._locator(version.id)
             if locator.anchor is not None:
-                # The measuring thread's first use of pyproj, out of the way of any request.
-                self._measure([shapely.Point(locator.anchor)], *locator.anchor)
+                # pyproj's set-up for this area (and, first in the process, for the thread) out of any request's way.
+                _METRES.measure([shapely.Point(locator.anchor)], *locator.anchor)
 
     def _locator(self, version_id: int) -> VersionLocator:
         with self._lock:
             locator = self._locators.get(version_id)
             if locator is None:
                 # Built under the lock: concurrent first lookups wait for one build instead of each making one.
-                locator = VersionLocator(self._store.features(version_id).features, measure=self._measure)
+                locator = VersionLocator(self._store.features(version_id).features, measure=_METRES.measure)
                 self._locators[version_id] = locator
                 # Tens of thousands of long-lived objects: out of the collector's full passes (see app.py).
                 gc.freeze()

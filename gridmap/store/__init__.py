@@ -113,9 +113,10 @@ def open_store(url: str, *, upgrade: bool = False) -> BoundaryStore:
     engine = create_engine_for(url)
     store: SqlBoundaryStore = PostgisStore(engine) if engine.dialect.name == "postgresql" else SqliteStore(engine)
     try:
-        if upgrade:
-            migrate.upgrade(engine)
         current, head = migrate.current_revision(engine), migrate.head_revision()
+        if upgrade and current != head:  # at the head already: alembic would load its scripts to do nothing
+            migrate.upgrade(engine)
+            current = migrate.current_revision(engine)
     except OperationalError as exc:
         store.close()
         raise _unreachable(engine, exc) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -20,8 +21,10 @@ def alembic_config() -> Config:
     return config
 
 
+@cache
 def head_revision() -> str | None:
-    """The newest migration this gridmap knows."""
+    """The newest migration this gridmap knows: read once per process (reading the scripts takes tens of ms, and
+    they ship with the package, so they do not change while it runs)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

@@ -51,14 +51,11 @@ def test_drafts_are_looked_up_in_the_store(client: TestClient, planner_headers: 
     features = store.version_frame(published.id)
     draft = store.import_version("default", features, who="test", why="draft")
     cache = LocatorCache(store)
-    try:
-        lon, lat = LON0 + 0.5 * STEP, LAT0 + 0.5 * STEP
-        assert summary(cache.locate(draft, lon, lat)) == summary(store.locate(draft.id, lon, lat))
-        assert draft.id not in cache.held_versions()  # drafts may still change: never kept
-        cache.prepare(published)
-        assert cache.held_versions() == (published.id,)
-    finally:
-        cache.close()
+    lon, lat = LON0 + 0.5 * STEP, LAT0 + 0.5 * STEP
+    assert summary(cache.locate(draft, lon, lat)) == summary(store.locate(draft.id, lon, lat))
+    assert draft.id not in cache.held_versions()  # drafts may still change: never kept
+    cache.prepare(published)
+    assert cache.held_versions() == (published.id,)
 
 
 def test_version_cache_renews_after_its_ttl(client: TestClient) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -26,11 +25,9 @@ IN_GRID_4 = (LON0 + 1.25 * STEP, LAT0 + 0.5 * STEP)
 
 
 @pytest.fixture
-def locators(store: BoundaryStore) -> Iterator[LocatorCache]:
+def locators(store: BoundaryStore) -> LocatorCache:
     """Point lookups over the store."""
-    cache = LocatorCache(store)
-    yield cache
-    cache.close()
+    return LocatorCache(store)
 
 
 @pytest.fixture
