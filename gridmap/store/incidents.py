@@ -216,6 +216,50 @@ def _count(session: Session, conditions: list[ColumnElement[bool]], up_to: int |
 
 # An incident row as the lists read it: plain columns (no ORM objects), without the point (lon/lat say it).
 _LISTED = tuple(column for column in IncidentRow.__table__.columns if column.name != "point")
+
+
+_Column = ColumnElement[Any] | InstrumentedAttribute[Any]
+
+
+def _read_in_whole(where: IncidentFilter) -> bool:
+    """Whether a page of `where` reads every match whatever its order: no index holds the matches of words, or
+    of a worker's grids or-ed with the worker, in an order, so the database sorts them all for one page."""
+    scope = where.scope
+    return where.text is not None or (scope is not None and scope.worker is not None and bool(scope.grid_codes))
+
+
+def _sort(order: IncidentOrder, due_at: _Column, reported_at: _Column, key: _Column) -> tuple[_Column, ...]:
+    """ORDER BY for a list: soonest due first, those without a due time (final, or stored before due times) last,
+    the order of the (…, due_at, id) indexes (migrations 0018, 0021), so a queue's page is read without sorting;
+    or newest report first."""
+    if order is IncidentOrder.DUE:
+        return due_at.asc().nulls_last(), key
+    return reported_at.desc(), key
+
+
+def _page_and_count(
+    session: Session, conditions: list[ColumnElement[bool]], order: IncidentOrder, *, limit: int, offset: int
+) -> tuple[Sequence[Row[Any]], int | None]:
+    """A page of the matches of `conditions` in `order` and how many match in all, from one read of the matches
+    (their keys materialised once, counted and sorted; then the page's rows by id); None for the count past the
+    last match. Materialised, each database plans that read alone: under a LIMIT PostgreSQL would otherwise walk
+    a whole due-time index, as if the page could stop early."""
+    matches = (
+        select(IncidentRow.id, IncidentRow.due_at, IncidentRow.reported_at)
+        .where(*conditions)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    matched = select(func.count()).select_from(matches).scalar_subquery().label("matched")
+    sort = _sort(order, matches.c.due_at, matches.c.reported_at, matches.c.id)
+    keys = session.execute(select(matches.c.id, matched).order_by(*sort).limit(limit).offset(offset)).all()
+    if not keys:
+        return [], None
+    listed = session.execute(select(*_LISTED).where(IncidentRow.id.in_([key.id for key in keys])))
+    by_id = {row.id: row for row in listed}
+    return [by_id[key.id] for key in keys], keys[0].matched
+
+
 _AUDIT = aliased(IncidentAuditRow)
 
 
@@ -379,17 +423,16 @@ class IncidentRegister:
             raise InvalidInput(msg)
         conditions = _conditions(where)
         with self._transaction() as session:
-            matched = _count(session, conditions, count_up_to)
-            # Soonest due first, those without a due time (final, or stored before due times) last: the order
-            # of the (…, due_at, id) indexes (migration 0018), so a queue's page is read without sorting.
-            sort = (
-                (IncidentRow.due_at.asc().nulls_last(), IncidentRow.id)
-                if order is IncidentOrder.DUE
-                else (IncidentRow.reported_at.desc(), IncidentRow.id)
-            )
-            rows = session.execute(
-                select(*_LISTED).where(*conditions).order_by(*sort).limit(limit).offset(offset)
-            ).all()
+            if _read_in_whole(where):
+                rows, matched = _page_and_count(session, conditions, order, limit=limit, offset=offset)
+                if matched is None:
+                    matched = _count(session, conditions, count_up_to)
+            else:
+                matched = _count(session, conditions, count_up_to)
+                sort = _sort(order, IncidentRow.due_at, IncidentRow.reported_at, IncidentRow.id)
+                rows = session.execute(
+                    select(*_LISTED).where(*conditions).order_by(*sort).limit(limit).offset(offset)
+                ).all()
             capped = count_up_to is not None and matched > count_up_to
             incidents = _with_trails(session, rows, whole=whole_trails)
             return IncidentPage(incidents, min(matched, count_up_to or matched), capped)

@@ -54,6 +54,8 @@ REPORTER_KEY_HASH_LENGTH = 64  # SHA-256 in hex
 PHONE_LENGTH = 32
 ADDRESS_ID_LENGTH = 100  # an address registry entry's id (room:朝阳新村:1:1:101)
 MAX_INTEGER = 2**31 - 1  # SQL INTEGER
+# An incident whose stage's clock runs: it has a due time and no hold (the rows of ix_incidents_open_due).
+CLOCK_RUNNING = "held_since IS NULL AND due_at IS NOT NULL"
 PASSWORD_HASH_LENGTH = 255  # an argon2 hash in PHC form is about 100 characters
 
 
@@ -344,6 +346,19 @@ class IncidentRow(Base):
         Index("ix_incidents_status_due", "status", "due_at", "id"),  # 0018: a status's queue by due time
         Index("uq_incidents_number", "number", unique=True),  # 0015: NULL for incidents stored before it
         Index("ix_incidents_field_task", "field_task"),  # 0016: the workers' queues of tasks
+        # 0021: running clocks (due, not held) by due time, for the overdue and due-soon queues.
+        Index(
+            "ix_incidents_open_due",
+            "due_at",
+            "id",
+            sqlite_where=text(CLOCK_RUNNING),
+            postgresql_where=text(CLOCK_RUNNING),
+        ),
+        # 0021: the search by words reads its window of reports from this index alone (SQLite only: PostgreSQL
+        # limits a B-tree entry to less than a long description).
+        Index("ix_incidents_words", "reported_at", "due_at", "id", "number", "description", "address").ddl_if(
+            dialect="sqlite"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(INCIDENT_ID_LENGTH), primary_key=True)

@@ -15,8 +15,9 @@ from gridmap.store.tables import Base
 _NOT_OURS = ("spatial_ref_sys", "grid_feature_rtree")
 
 
-# Indexes the models declare for PostGIS only (Index.ddl_if), which autogenerate would add on SQLite.
+# Indexes the models declare for one backend only (Index.ddl_if), which autogenerate would add on the other.
 _POSTGIS_ONLY_INDEXES = ("ix_grid_features_geometry",)
+_SQLITE_ONLY_INDEXES = ("ix_incidents_words",)
 
 
 def _run(connection: Connection) -> None:
@@ -25,7 +26,7 @@ def _run(connection: Connection) -> None:
     def include_object(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
         if kind == "table" and name is not None and name.startswith(_NOT_OURS):
             return False
-        return not (sqlite and kind == "index" and name in _POSTGIS_ONLY_INDEXES)
+        return not (kind == "index" and name in (_POSTGIS_ONLY_INDEXES if sqlite else _SQLITE_ONLY_INDEXES))
 
     context.configure(
         connection=connection,
