@@ -62,19 +62,25 @@ def flagged_edges(geometries: GeometryArray, tolerance: float = 0.0) -> Geometry
     return edges
 
 
-def find_overlaps(geometries: GeometryArray, candidates: IndexArray, min_area: float) -> list[Overlap]:
-    """Pairs involving a feature in `candidates` whose overlap covers at least `min_area`.
+def overlap_pairs(geometries: GeometryArray, candidates: IndexArray) -> IndexArray:
+    """The pairs (rows of first < second) of intersecting features involving a feature in `candidates`, sorted.
 
     Candidates are queried against every feature: when one polygon lies inside another, GEOS flags only
     the inner one, so pairs among flagged features alone would miss the overlap.
     """
     if not len(candidates) or len(geometries) < 2:
-        return []
+        return np.empty((0, 2), dtype=np.intp)
     tree = shapely.STRtree(geometries)
     local, other = tree.query(geometries[candidates], predicate="intersects")
     first, second = candidates[local], other
     pairs = np.unique(np.column_stack([np.minimum(first, second), np.maximum(first, second)]), axis=0)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    distinct: IndexArray = pairs[pairs[:, 0] != pairs[:, 1]]
+    return distinct
+
+
+def pair_overlaps(geometries: GeometryArray, pairs: IndexArray, min_area: float) -> list[Overlap]:
+    """The `pairs` (rows of two feature indices) whose overlap covers at least `min_area`, in their order: each
+    pair's answer is its own, so blocks of pairs can be searched apart."""
     intersections = shapely.intersection(geometries[pairs[:, 0]], geometries[pairs[:, 1]])
     overlaps = []
     for (a, b), shape in zip(pairs.tolist(), intersections, strict=True):

@@ -62,6 +62,9 @@ class CheckOptions:
     # where each parent's children are checked against it (blocks of parents on a Dask cluster's workers: see
     # gridmap.services.dask_cluster.DaskPieces); None: here, every parent at once. The report is the same.
     parents_on: PieceMap | None = None
+    # codes of the parents whose children are checked against them (not_nested, gaps inside parents); None: every
+    # parent. An edit's neighbourhood check names the families it touches: the others are the same before and after.
+    nesting_parents: frozenset[str] | None = None
 
 
 @dataclass
@@ -324,21 +327,37 @@ class _InputSpace:
         return converted
 
 
-def _flagged_edges(context: _MetricContext, members: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
-    """Per member, its edges that do not match its neighbours' (within 1 cm), in WGS-84 and in the file's coordinates.
+# Vertices of a level from which its edges are matched in WGS-84 and in the file's coordinates in two processes
+# at once (with --jobs 2 or more): below it a process costs more than it saves.
+PARALLEL_EDGES_VERTICES = 100_000
+
+
+def _flagged_edges(context: _MetricContext, members: npt.NDArray[np.intp], jobs: int) -> npt.NDArray[np.object_]:
+    """Per member, its edges that do not match its neighbours' (within 1 cm), in WGS-84 and in the file's coordinates
+    (the two searches in two processes when `jobs` allows and the level is large).
 
     An edge flagged only in the file's coordinates is reported where the file puts it (converted to local metres).
     """
-    edges = coverage.flagged_edges(context.metric[members], coverage.EDGE_TOLERANCE_M)
-    if context.input_space is None or not len(members):
+    spaces = [context.metric[members]]
+    if context.input_space is not None and len(members):
+        spaces.append(context.input_space.metric[members])
+    large = int(shapely.get_num_coordinates(spaces[0]).sum()) >= PARALLEL_EDGES_VERTICES
+    found = map_pieces(_unmatched_edges, spaces, range(len(spaces)), jobs if large else 1)
+    edges = found[0]
+    if context.input_space is None or len(found) < 2:
         return edges
-    in_input = coverage.flagged_edges(context.input_space.metric[members], coverage.EDGE_TOLERANCE_M)
+    in_input = found[1]
     missed = np.flatnonzero(shapely.is_empty(edges) & ~shapely.is_empty(in_input) & ~shapely.is_missing(in_input))
     if len(missed):
         edges = edges.copy()
         for i in missed.tolist():
             edges[i] = context.metric_of(context.input_space.to_wgs84(in_input[i]))
     return edges
+
+
+def _unmatched_edges(spaces: list[npt.NDArray[np.object_]], space: int) -> npt.NDArray[np.object_]:
+    """The flagged edges of one of the level's spaces (in a worker process)."""
+    return coverage.flagged_edges(spaces[space], coverage.EDGE_TOLERANCE_M)
 
 
 def _coverage_problems(
@@ -393,26 +412,17 @@ def _level_problems(
 ) -> tuple[list[Problem], set[int]]:
     """Problems within one level, and the features involved in overlaps (their parents need an exact look)."""
     geometries = context.metric[members]
-    edges = _flagged_edges(context, members)
+    edges = _flagged_edges(context, members, options.jobs)
     flagged = np.flatnonzero(~shapely.is_empty(edges) & ~shapely.is_missing(edges))
-    overlaps = coverage.find_overlaps(geometries, flagged, options.min_area_m2)
+    overlaps = _find_overlaps(geometries, flagged, options)
     problems: list[Problem] = []
     troubled: set[int] = set()
-    for overlap in overlaps:
+    for overlap, (area, place) in zip(overlaps, context.measured([o.geometry for o in overlaps]), strict=True):
         first, second = int(members[overlap.first]), int(members[overlap.second])
         troubled.update((first, second))
-        area = context.area(overlap.geometry)
         message = f"{codes[first]} and {codes[second]} overlap by {area:,.1f} m2"
         problems.append(
-            Problem(
-                ProblemKind.OVERLAP,
-                Severity.ERROR,
-                message,
-                level,
-                (codes[first], codes[second]),
-                area,
-                context.wgs84(overlap.geometry),
-            )
+            Problem(ProblemKind.OVERLAP, Severity.ERROR, message, level, (codes[first], codes[second]), area, place)
         )
     problems += _sliver_problems(context, geometries, members, codes, level, options.sliver_width)
     if is_top and len(members):
@@ -436,6 +446,35 @@ def _level_problems(
             )
         )
     return problems, troubled
+
+
+# Pairs of intersecting features per piece of the overlap search: the pieces depend on the pairs alone (never on
+# --jobs), and a country's 7,657 pairs make 30 of them.
+OVERLAP_PAIRS_PER_PIECE = 256
+
+
+@dataclass(frozen=True)
+class _OverlapSearch:
+    """What every piece of the overlap search reads: a level's geometries and the smallest overlap reported."""
+
+    geometries: npt.NDArray[np.object_]
+    min_area_m2: float
+
+
+def _find_overlaps(
+    geometries: npt.NDArray[np.object_], candidates: npt.NDArray[np.intp], options: CheckOptions
+) -> list[coverage.Overlap]:
+    """Overlaps of at least --min-area involving a candidate, searched in blocks of pairs in `options.jobs`
+    processes (each pair's intersection is its own: the same overlaps in the same order for every --jobs)."""
+    pairs = coverage.overlap_pairs(geometries, candidates)
+    blocks = [pairs[start : start + OVERLAP_PAIRS_PER_PIECE] for start in range(0, len(pairs), OVERLAP_PAIRS_PER_PIECE)]
+    search = _OverlapSearch(geometries, options.min_area_m2)
+    return [overlap for found in map_pieces(_block_overlaps, search, blocks, options.jobs) for overlap in found]
+
+
+def _block_overlaps(search: _OverlapSearch, pairs: npt.NDArray[np.intp]) -> list[coverage.Overlap]:
+    """One block's overlaps (in a worker process)."""
+    return coverage.pair_overlaps(search.geometries, pairs, search.min_area_m2)
 
 
 def _top_level_gaps(
@@ -561,7 +600,10 @@ def _nesting_problems(
     options: CheckOptions,
 ) -> list[Problem]:
     """not_nested children, and gaps inside parents not covered by their children."""
-    parents = np.flatnonzero((level_array == parent_level) & context.usable)
+    checked = (level_array == parent_level) & context.usable
+    if options.nesting_parents is not None:
+        checked &= np.array([code in options.nesting_parents for code in codes], dtype=bool)
+    parents = np.flatnonzero(checked)
     children = np.flatnonzero((level_array == child_level) & context.usable)
     local = np.full(len(codes), -1, dtype=np.intp)
     local[parents] = np.arange(len(parents))

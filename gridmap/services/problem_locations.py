@@ -22,7 +22,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo.crs import Datum, FloatArray, cgcs2000_crs, from_wgs84, to_wgs84, wgs84_crs
-from gridmap.geo.problems import LOCATION_DECIMALS, Problem, representative_points
+from gridmap.geo.problems import LOCATION_DECIMALS, Problem, geojson_mappings, representative_points, rounded_location
 from gridmap.io.boundaries import SourceCrs
 
 if TYPE_CHECKING:  # frames only for `gridmap fix`: the check starts without geopandas, and without PROJ
@@ -153,7 +153,14 @@ def locations(
     converts, so that the two are the same place exactly.
     """
     placed = ~shapely.is_missing(points)
-    in_wgs84 = [None if p is None else [round(p.x, LOCATION_DECIMALS), round(p.y, LOCATION_DECIMALS)] for p in points]
+    in_wgs84: list[list[float] | None] = [None] * len(points)
+    for i, point_x, point_y in zip(
+        np.flatnonzero(placed).tolist(),
+        shapely.get_x(points[placed]).tolist(),
+        shapely.get_y(points[placed]).tolist(),
+        strict=True,
+    ):
+        in_wgs84[i] = rounded_location(point_x, point_y)
     if is_wgs84(source):
         return [(same, None if same is None else list(same)) for same in in_wgs84]
     given = np.array([p.input_location is not None for p in problems], dtype=bool)
@@ -169,22 +176,24 @@ def locations(
     finite = placed & found_input & np.isfinite(lon) & np.isfinite(lat)
     decimals = LOCATION_DECIMALS if is_geographic(source) else PROJECTED_DECIMALS
     located: list[tuple[list[float] | None, list[float] | None]] = []
-    for i, (xi, yi, loni, lati) in enumerate(zip(x.tolist(), y.tolist(), lon.tolist(), lat.tolist(), strict=True)):
-        if not finite[i]:  # no place, or e.g. far outside a projected CRS's area
-            located.append((in_wgs84[i], None))
+    for xi, yi, loni, lati, is_finite, same in zip(
+        x.tolist(), y.tolist(), lon.tolist(), lat.tolist(), finite.tolist(), in_wgs84, strict=True
+    ):
+        if not is_finite:  # no place, or e.g. far outside a projected CRS's area
+            located.append((same, None))
         else:
-            wgs84 = [round(loni, LOCATION_DECIMALS), round(lati, LOCATION_DECIMALS)]
-            located.append((wgs84, [round(xi, decimals), round(yi, decimals)]))
+            located.append((rounded_location(loni, lati), [round(xi, decimals), round(yi, decimals)]))
     return located
 
 
 def problems_json(problems: Sequence[Problem], source: SourceCrs) -> list[dict[str, Any]]:
     """Each problem's report JSON with `location` (WGS-84) and `location_input` (the input's coordinates)."""
-    points = representative_points(np.array([p.geometry for p in problems], dtype=object))
+    geometries = np.array([p.geometry for p in problems], dtype=object)
+    points = representative_points(geometries)
     return [
-        {**problem.json_at(point), "location": location, "location_input": location_input}
-        for problem, point, (location, location_input) in zip(
-            problems, points, locations(problems, points, source), strict=True
+        {**problem.json_with(geometry, location), "location_input": location_input}
+        for problem, geometry, (location, location_input) in zip(
+            problems, geojson_mappings(geometries), locations(problems, points, source), strict=True
         )
     ]
 
