@@ -126,7 +126,7 @@ class EditDraws:
     def _neighbours(self, grid: Feature, *, siblings: bool) -> list[tuple[Feature, BaseGeometry]]:
         """Grids sharing a border of 10 m or more with `grid` (of the same parent when `siblings`)."""
         near = self.store.features(self.version_id, bbox=grid.geometry.bounds, level=Level.GRID).features
-        found = []
+        found: list[tuple[Feature, BaseGeometry]] = []
         for other in near:
             if other.feature_id == grid.feature_id or (siblings and other.parent != grid.parent):
                 continue
@@ -204,7 +204,7 @@ class EditDraws:
 
 
 def timed_edit(
-    store: VersionEditStore, version_id: int, op: EditOperation, based_on: list[Feature]
+    store: editing.EditingStore, version_id: int, op: EditOperation, based_on: list[Feature]
 ) -> tuple[float, float, editing.EditResult | GridmapError]:
     """Wall and CPU seconds of what the API route does for one edit (the set lookup and the service), and its
     result (CPU time beside wall time: on a loaded machine the wall time also counts waiting for a core)."""

@@ -21,17 +21,17 @@ class Level(StrEnum):
     @property
     def rank(self) -> int:
         """0 for the top level (community), growing downwards."""
-        return LEVELS.index(self)
+        return _RANKS[self]
 
     @property
     def parent_level(self) -> Level | None:
         """The level a feature of this level must sit in, or None for the top."""
-        return None if self.rank == 0 else LEVELS[self.rank - 1]
+        return _PARENT_LEVELS[self]
 
     @property
     def child_level(self) -> Level | None:
         """The level directly below, or None for the bottom."""
-        return LEVELS[self.rank + 1] if self.rank + 1 < len(LEVELS) else None
+        return _CHILD_LEVELS[self]
 
     @property
     def code_length(self) -> int:
@@ -40,6 +40,10 @@ class Level(StrEnum):
 
 
 LEVELS: tuple[Level, ...] = (Level.COMMUNITY, Level.GRID, Level.MICROGRID)
+# Looked up per feature by the check's code rules: dictionaries, not searches of LEVELS.
+_RANKS: dict[Level, int] = {level: rank for rank, level in enumerate(LEVELS)}
+_PARENT_LEVELS: dict[Level, Level | None] = dict(zip(LEVELS, (None, *LEVELS[:-1]), strict=True))
+_CHILD_LEVELS: dict[Level, Level | None] = dict(zip(LEVELS, (*LEVELS[1:], None), strict=True))
 CODE_LENGTHS: dict[Level, int] = {Level.COMMUNITY: 12, Level.GRID: 15, Level.MICROGRID: 17}
 
 # Chinese names people use for the levels, accepted wherever a level is read from a file.

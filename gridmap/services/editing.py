@@ -429,6 +429,10 @@ def _check(
     touched = [*before, *after]
     area = _area(store, version_id, before, after, siblings=False)
     region, hood, after_hood = area.region, area.before, area.after
+    # Only the touched families can nest differently after the edit: a family without a touched member has the same
+    # parent and the same loaded children in both checks, so its problems are never new.
+    families = frozenset(code for f in touched for code in (f.code, f.parent) if code)
+    options = dataclasses.replace(options, nesting_parents=families)
     report_before = check_boundaries(_check_columns(list(hood.values())), options)
     report_after = check_boundaries(_check_columns(list(after_hood.values())), options)
     earlier = _Earlier(report_before.problems)
