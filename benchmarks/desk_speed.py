@@ -5,11 +5,11 @@ Fills a store (SQLite; PostGIS too with --postgis) with the sample region and `-
 its current stage (the shipped time limits on the working calendar, from its last step, as the desk's clock sets
 it). A filled store is kept by size, seed and schema revision (a SQLite file in `--cache`, a PostGIS database
 named by the key) and each run works on a copy of it, its due times moved on by the time since it was filled
-(so "overdue" and "due soon" match as on the day of filling). Then, in process through the whole app (token,
-scope, query, count, JSON), it sends every request of every queue of a grid worker and of a dispatcher as
-web/js/desk/queues.js makes them (limit 200, sorted by due time) `--runs` times, and prints per request the p50
-and p95 of the server's time and the matched count, the two backends side by side, and the ratio of the worst
-p95 to the target (100 ms).
+(so "overdue" and "due soon" match as on the day of filling; a PostGIS copy is then vacuumed and analysed, as
+autovacuum would after such an update). Then, in process through the whole app (token, scope, query, count,
+JSON), it sends every request of every queue of a grid worker and of a dispatcher as web/js/desk/queues.js
+makes them (limit 200, sorted by due time) `--runs` times, and prints per request the p50 and p95 of the server's
+time and the matched count, the two backends side by side, and the ratio of the worst p95 to the target (100 ms).
 
 Run: .venv/bin/python benchmarks/desk_speed.py [--incidents 200000] [--runs 30] [--postgis] [--seed 350924]
      [--cache DIR]
@@ -165,21 +165,24 @@ def desk_store(backend: str, count: int, seed: int, cache: Path, folder: Path) -
     if kept_url is None:
         yield None
         return
-    with postgis_copy(f"gridmap_bench_{key}") as url:
-        yield url, moved_on(url, about)
+    with postgis_copy(f"gridmap_bench_{key}", about) as copied:
+        yield copied
 
 
 @contextlib.contextmanager
-def postgis_copy(kept: str) -> Iterator[str]:
-    """A copy of kept PostGIS database `kept` with its planner statistics (as autovacuum gathers them soon after a
-    bulk import), dropped afterwards."""
+def postgis_copy(kept: str, about: Path) -> Iterator[tuple[str, Sample]]:
+    """A copy of kept PostGIS database `kept`, its due times moved on, vacuumed and analysed as autovacuum leaves a
+    database soon after such writes (the moved rows' old versions gone, the visibility map and the planner's
+    statistics current), and its sample; dropped afterwards."""
     with postgis_database(template=kept) as url:
         if url is None:
             msg = f"the PostGIS server holding {kept} does not answer"
             raise SystemExit(msg)
-        with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)) as db:
-            db.execute("ANALYZE")
-        yield url
+        sample = moved_on(url, about)
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, autocommit=True) as db:
+            db.execute("VACUUM ANALYZE")
+        yield url, sample
 
 
 def moved_on(url: str, about: Path) -> Sample:

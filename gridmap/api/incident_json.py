@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi.responses import JSONResponse
+from pydantic_core import to_json
+
 from gridmap.incidents.deadlines import DueFlags, pending_request, stage_of
 from gridmap.incidents.model import Incident, PhotoKind
 from gridmap.incidents.workflow import AuditEntry
@@ -102,3 +105,12 @@ def incident_body(incident: Incident, *, history: bool, due: DueFlags | None = N
     if history:
         body["history"] = [_entry(entry) for entry in incident.audit]
     return body
+
+
+class IncidentsResponse(JSONResponse):
+    """An answer of incident bodies (`incident_body`) sent as built, not validated again against its answer model,
+    and written by pydantic's serialiser: the same bytes as `JSONResponse` (non-finite numbers as null, as the
+    models write them) in a fifth of the time, which a page of 200 incidents notices."""
+
+    def render(self, content: Any) -> bytes:
+        return to_json(content, inf_nan_mode="null")

@@ -47,11 +47,13 @@ STAGE_OF_STATUS: dict[Status, Stage] = {
     Status.IN_PROGRESS: Stage.HANDLE,
     Status.RESOLVED: Stage.CHECK,
 }
-_REQUESTS = {AuditAction.HOLD_REQUEST, AuditAction.EXTEND_REQUEST}
 _DECISIONS = {
     AuditAction.HOLD_REQUEST: (AuditAction.HOLD_APPROVE, AuditAction.HOLD_REFUSE),
     AuditAction.EXTEND_REQUEST: (AuditAction.EXTEND_APPROVE, AuditAction.EXTEND_REFUSE),
 }
+# A request on the time limit, and the answers to one: `pending_request` looks back for these (the store too).
+TIME_REQUESTS = frozenset(_DECISIONS)
+TIME_DECISIONS = frozenset(action for pair in _DECISIONS.values() for action in pair)
 _LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
 _PERIOD = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -162,10 +164,9 @@ def start_stage(incident: Incident, limits: TimeLimits, at: datetime) -> Inciden
 def pending_request(incident: Incident) -> AuditEntry | None:
     """The hold or extension request still waiting for a dispatcher in the current status, if any."""
     for entry in reversed(incident.audit):
-        if entry.action in _REQUESTS:
+        if entry.action in TIME_REQUESTS:
             return entry
-        decided = any(entry.action in pair for pair in _DECISIONS.values())
-        if decided or entry.from_status is not entry.to_status:
+        if entry.action in TIME_DECISIONS or entry.from_status is not entry.to_status:
             return None
     return None
 

@@ -126,8 +126,8 @@ def list_incidents(
     *, store: IncidentStore, where: IncidentFilter, limit: int, offset: int, order: IncidentOrder = IncidentOrder.NEWEST
 ) -> IncidentPage:
     """A page of the incidents matching `where` (a member of staff's scope in it), in `order`; matches are
-    counted up to `COUNT_UP_TO` (the page says `capped` beyond). Each incident's trail starts at its last change
-    of status: a list shows the clock and a pending request, never the history."""
+    counted up to `COUNT_UP_TO` (the page says `capped` beyond). Each incident's trail holds only its pending
+    hold or extension request, if any: a list shows the clock and a pending request, never the history."""
     return store.list_incidents(
         where, limit=limit, offset=offset, order=order, count_up_to=COUNT_UP_TO, whole_trails=False
     )

@@ -149,7 +149,7 @@ class IncidentStore(Protocol):
     ) -> IncidentPage:
         """The incidents matching `where` in `order`, `limit` from `offset`; with `count_up_to`, matches are counted
         only up to that many (the page says `capped` when more match). Without `whole_trails` each incident's
-        trail starts at its last change of status (enough for its clock and pending request; lists of staff)."""
+        trail holds only its pending hold or extension request, if any (what lists of staff show of it)."""
         ...
 
     def change_incident(

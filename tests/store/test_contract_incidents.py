@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
+from gridmap.incidents import deadlines
 from gridmap.incidents.intake import advance, open_incident
 from gridmap.incidents.model import Channel, Incident
 from gridmap.incidents.open311 import ReportRequest
@@ -134,6 +135,48 @@ def test_soonest_due_first_those_without_a_due_time_last_and_a_count_that_stops(
     assert (exact.matched, exact.capped) == (5, False)
     with pytest.raises(InvalidInput, match="count cap"):
         store.list_incidents(IncidentFilter(), count_up_to=0)
+
+
+def test_a_list_without_whole_trails_reads_each_pending_request_alone(incidents_store: BoundaryStore) -> None:
+    store = incidents_store
+    limits = deadlines.load_time_limits()
+    at = T0 + timedelta(days=1)
+    for number in range(1, 6):
+        store.create_incident(incident(number))
+        store.change_incident(f"I-{number}", lambda i: advance(i, "accepted", actor="张发敏", role="worker", at=at))
+
+    def ask(incident_id: str, hour: int, *, hold: bool, hours: float | None = None) -> None:
+        when = at + timedelta(hours=hour)
+        store.change_incident(
+            incident_id,
+            lambda i: deadlines.request_time(
+                i, hold=hold, actor="张发敏", role="worker", at=when, note="等材料", hours=hours
+            ),
+        )
+
+    def decide(incident_id: str, hour: int) -> None:
+        when = at + timedelta(hours=hour)
+        store.change_incident(
+            incident_id,
+            lambda i: deadlines.decide_request(i, limits, approve=False, actor="调度员", role="planner", at=when),
+        )
+
+    ask("I-2", 1, hold=True)  # pending
+    ask("I-3", 1, hold=False, hours=8.0)
+    decide("I-3", 2)  # answered: none pending
+    ask("I-4", 1, hold=False, hours=8.0)
+    later = at + timedelta(hours=2)
+    store.change_incident("I-4", lambda i: advance(i, "dispatched", actor="调度员", role="planner", at=later))
+    ask("I-5", 1, hold=True)
+    decide("I-5", 2)
+    ask("I-5", 3, hold=False, hours=4.0)  # asked again after an answer: pending
+    listed = store.list_incidents(IncidentFilter(), whole_trails=False).incidents
+    pending = {i.id: deadlines.pending_request(store.get_incident(i.id)) for i in listed}
+    assert {key for key, request in pending.items() if request is not None} == {"I-2", "I-5"}
+    for one in listed:
+        request = pending[one.id]
+        assert one.audit == (() if request is None else (request,))
+        assert one == replace(store.get_incident(one.id), audit=one.audit)
 
 
 def test_a_change_appends_to_the_audit_trail_and_refusals_store_nothing(incidents_store: BoundaryStore) -> None:
