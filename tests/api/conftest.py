@@ -3,7 +3,8 @@
 Each app starts through its lifespan on a store where the test region was imported and published first, as
 `gridmap demo load` does with the sample region (the server itself loads nothing into an empty store). The region
 is imported and published once per session and backend; each app gets its own copy of that store (a SQLite file
-copied, a PostGIS database made from it as a template), so no test sees another's writes.
+copied; on PostGIS one of this process's copies of it, put back as it was before each test), so no test sees
+another's writes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient as TestClient
-from sqlalchemy.engine import make_url
 
 from gridmap.api.app import create_app
 from gridmap.services.demo import REGION_FILE, load_demo_region
@@ -29,15 +29,21 @@ SAMPLE_PATH = REGION_FILE  # where the demo loader reads the region, under its d
 BACKENDS = ["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
 
 AppFactory = Callable[..., TestClient]
-PublishedCopy = Callable[[str, Path], str]  # (backend, folder) -> the URL of a new copy
+PublishedTemplate = Callable[[str], str]  # backend -> the URL of the published template
+PublishedCopy = Callable[[str, Path], str]  # (backend, folder) -> the URL of the test's copy
 
 
 def database_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
-    """A new, migrated database on `backend`."""
+    """A migrated database on `backend` holding nothing, the test's alone."""
     if backend == "sqlite":
-        return f"sqlite:///{folder / 'gridmap.db'}"
-    url: str = request.getfixturevalue("migrated_postgis_databases")()
-    return url
+        return sqlite_file(folder)
+    copy_of: Callable[[str], str] = request.getfixturevalue("postgis_copy_of")
+    return copy_of(request.getfixturevalue("migrated_postgis_template"))
+
+
+def sqlite_file(folder: Path) -> str:
+    """The URL of a new SQLite database in `folder`."""
+    return f"sqlite:///{folder / 'gridmap.db'}"
 
 
 def publish_region(url: str, data_dir: Path) -> None:
@@ -47,29 +53,39 @@ def publish_region(url: str, data_dir: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def published_databases(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> PublishedCopy:
-    """A factory of new databases holding the test region published, each a copy of one published per backend."""
+def published_templates(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> PublishedTemplate:
+    """The URL of a database holding the test region published, one per backend, made when first asked for."""
     templates: dict[str, str] = {}
 
     def template(backend: str) -> str:
         if backend not in templates:
             folder = tmp_path_factory.mktemp("published")
             write_region(folder / "sample" / SAMPLE_PATH)
-            url = database_url(backend, folder, request)
+            if backend == "sqlite":
+                url = sqlite_file(folder)
+            else:
+                url = request.getfixturevalue("migrated_postgis_databases")()
             publish_region(url, folder / "sample")  # closes its store: a template must have no open connection
             templates[backend] = url
         return templates[backend]
 
+    return template
+
+
+@pytest.fixture
+def published_databases(published_templates: PublishedTemplate, request: pytest.FixtureRequest) -> PublishedCopy:
+    """A factory of databases holding the test region published, copies of one published per backend."""
+
     def copy(backend: str, folder: Path) -> str:
-        source = template(backend)
+        source = published_templates(backend)
         if backend == "sqlite":
             target = folder / "gridmap.db"
             published = closing(sqlite3.connect(source.removeprefix("sqlite:///")))
             with published as original, closing(sqlite3.connect(target)) as fresh:
                 original.backup(fresh)
             return f"sqlite:///{target}"
-        url: str = request.getfixturevalue("postgis_databases")(make_url(source).database)
-        return url
+        copy_of: Callable[[str], str] = request.getfixturevalue("postgis_copy_of")
+        return copy_of(source)
 
     return copy
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,16 +11,13 @@ import geopandas as gpd
 import pytest
 from sqlalchemy import text
 
-from gridmap.store import create_engine_for, open_store, upgrade_database
+from gridmap.store import open_store
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.sql import SqlBoundaryStore
 from tests.boundary_builders import COMMUNITY, cell, feature
 
 # Grid number -> (column, row) of its cell, numbered west to east, north to south as DOMAIN.md says.
 GRID_CELLS = {1: (0, 1), 2: (1, 1), 3: (0, 0), 4: (1, 0)}
-TABLES = (
-    "users, grid_features, boundary_versions, boundary_sets, rate_buckets, jobs, address_registry, reference_layers"
-)
 
 
 def grid_code(number: int) -> str:
@@ -81,22 +78,6 @@ def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{folder / 'gridmap.db'}"
 
 
-@pytest.fixture(scope="session")
-def migrated_postgis_url(postgis_url: str) -> str:
-    """The session's PostGIS database, migrated once."""
-    upgrade_database(postgis_url)
-    return postgis_url
-
-
-def _empty_tables(url: str) -> None:
-    engine = create_engine_for(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[BoundaryStore]:
     """A migrated SQLite store in a new file."""
@@ -107,12 +88,11 @@ def sqlite_store(tmp_path: Path) -> Iterator[BoundaryStore]:
 
 @pytest.fixture
 def postgis_store(request: pytest.FixtureRequest) -> Iterator[BoundaryStore]:
-    """A store on the session's PostGIS database, emptied after the test."""
-    url = request.getfixturevalue("migrated_postgis_url")
-    store = open_store(url)
+    """A migrated store on PostGIS, empty (this process's copy of the migrated template, emptied for the test)."""
+    copy_of: Callable[[str], str] = request.getfixturevalue("postgis_copy_of")
+    store = open_store(copy_of(request.getfixturevalue("migrated_postgis_template")))
     yield store
     store.close()
-    _empty_tables(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
