@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import replace
 from enum import StrEnum
@@ -181,7 +180,7 @@ def check(
             step("drawing the map")
             write_check_map(run.checked.frame, run.report, html)
     if output_format is OutputFormat.JSON:
-        typer.echo(json.dumps(run.document, ensure_ascii=False))
+        typer.echo(run.json_text(options.jobs))
     else:
         _print_report(run, paths, html)
     raise typer.Exit(run.exit_code)

@@ -8,16 +8,18 @@ on the features alone (never on how many processes run them), so the result is t
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo.coverage import GeometryArray, IndexArray, polygonal_parts
 
 Box = tuple[float, float, float, float]
+WkbArray = npt.NDArray[np.bytes_]  # geometries as WKB, as shapely.to_wkb writes them
 
 TILE_FEATURES = 16  # features meeting a tile before it is halved: small overlays are cheap, 652 tiles for China
 _MAX_DEPTH = 24  # a tile 2^-12 of the extent wide holds one point where many features meet: stop halving
@@ -37,6 +39,17 @@ class TileSpace:
 
     enclosed: list[BaseGeometry]
     reaching_edge: list[BaseGeometry]
+
+    def __reduce__(self) -> tuple[Callable[..., TileSpace], tuple[WkbArray, WkbArray]]:
+        """Pickled (back from a worker process) as two arrays of WKB, written and read in one GEOS call each: a
+        country's 77,000 holes cost 0.2 s instead of 1.5 s pickled one by one."""
+        enclosed, reaching_edge = (np.asarray(parts, dtype=object) for parts in (self.enclosed, self.reaching_edge))
+        return _tile_space_from_wkb, (shapely.to_wkb(enclosed), shapely.to_wkb(reaching_edge))
+
+
+def _tile_space_from_wkb(enclosed: WkbArray, reaching_edge: WkbArray) -> TileSpace:
+    """A tile's space from its pickled WKB arrays (`TileSpace.__reduce__`)."""
+    return TileSpace(list(shapely.from_wkb(enclosed)), list(shapely.from_wkb(reaching_edge)))
 
 
 @dataclass(frozen=True)

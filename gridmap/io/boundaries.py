@@ -175,7 +175,7 @@ def _read_geojson(
         msg = f"{path}: 'features' must be a list"
         raise InvalidInput(msg)
     records: list[dict[str, Any]] = []
-    geometries: list[BaseGeometry | None] = []
+    geometries: list[BaseGeometry | _PolygonRings | None] = []
     problems: list[Problem] = []
     for index, feature in enumerate(features):
         where = f"{path}: feature {index}"
@@ -196,13 +196,39 @@ def _read_geojson(
     # the problems' points are in the file's coordinates, like the features: both go to WGS-84
     located = _to_wgs84(_geometry_array([p.geometry for p in problems]), read_from, path)
     problems = [replace(p, geometry=g) for p, g in zip(problems, located, strict=True)]
-    return FileFeatures(records, _to_wgs84(_geometry_array(geometries), read_from, path)), problems, read_from
+    return FileFeatures(records, _to_wgs84(_built_geometries(geometries), read_from, path)), problems, read_from
 
 
 def _geometry_array(geometries: Sequence[BaseGeometry | None]) -> npt.NDArray[np.object_]:
     """Geometries (or None) as a one-dimensional object array."""
     array = np.empty(len(geometries), dtype=object)
     array[:] = geometries
+    return array
+
+
+def _built_geometries(geometries: Sequence[BaseGeometry | _PolygonRings | None]) -> npt.NDArray[np.object_]:
+    """The features' geometries, every feature's polygon rings built in a few GEOS calls for the whole file.
+
+    A feature of one polygon is a Polygon, of several a MultiPolygon, of none None (as read ring by ring).
+    """
+    array = _geometry_array([None if isinstance(g, _PolygonRings) else g for g in geometries])
+    gathered = [(index, rings) for index, rings in enumerate(geometries) if isinstance(rings, _PolygonRings)]
+    parts = [part for _, rings in gathered for part in rings.parts]
+    if not parts:
+        return array
+    rings = [ring for part in parts for ring in part]
+    polygons = shapely.from_ragged_array(
+        shapely.GeometryType.POLYGON,
+        np.concatenate(rings),
+        (np.cumsum([0, *map(len, rings)]), np.cumsum([0, *map(len, parts)])),
+    )
+    features = np.array([index for index, _ in gathered])
+    part_counts = np.array([len(rings.parts) for _, rings in gathered])
+    single, several = part_counts == 1, part_counts > 1
+    array[features[single]] = polygons[np.repeat(single, part_counts)]
+    if several.any():
+        owner = np.repeat(np.arange(int(several.sum())), part_counts[several])
+        array[features[several]] = shapely.multipolygons(polygons[np.repeat(several, part_counts)], indices=owner)
     return array
 
 
@@ -271,8 +297,11 @@ def _integer(value: Any, where: str) -> int | None:
     return None if math.isnan(number) else int(number)
 
 
-def _geometry(geometry: Any, where: str, record: dict[str, Any]) -> tuple[BaseGeometry | None, Problem | None]:
-    """The feature's geometry, closing open rings; with an invalid_geometry problem when a ring is bad."""
+def _geometry(
+    geometry: Any, where: str, record: dict[str, Any]
+) -> tuple[BaseGeometry | _PolygonRings | None, Problem | None]:
+    """The feature's geometry (polygons as their rings), closing open rings; with an invalid_geometry problem when a
+    ring is bad."""
     if geometry is None:
         return None, None
     if not isinstance(geometry, dict) or "type" not in geometry:
@@ -295,58 +324,73 @@ def _geometry(geometry: Any, where: str, record: dict[str, Any]) -> tuple[BaseGe
 def _require_finite(coordinates: npt.ArrayLike, where: str) -> None:
     """InvalidInput naming the first coordinate pair holding NaN or Infinity (a broken export, not a place)."""
     pairs = np.asarray(coordinates, dtype=np.float64).reshape(-1, 2)
+    if np.isfinite(pairs).all():
+        return
     bad = np.flatnonzero(~np.isfinite(pairs).all(axis=1))
     if len(bad):
         msg = f"{where}: coordinates {pairs[bad[0]].tolist()} are not finite numbers (NaN or Infinity)"
         raise InvalidInput(msg)
 
 
-def _polygon_rings(polygons: Any, where: str, record: dict[str, Any]) -> tuple[BaseGeometry | None, Problem | None]:
-    """Build (Multi)Polygon parts ring by ring, reporting open or too-short rings instead of failing."""
-    parts: list[shapely.Polygon] = []
+@dataclass(frozen=True)
+class _PolygonRings:
+    """A feature's polygons as [lon, lat] arrays, each its shell then its holes: built with the file's others."""
+
+    parts: list[list[npt.NDArray[np.float64]]]
+
+
+def _ring_points(ring: Any) -> npt.NDArray[np.float64]:
+    """A ring's positions as an (n, 2) array of lon, lat (a height is dropped); TypeError, ValueError or
+    IndexError when a position is not a list of numbers."""
+    try:
+        array = np.array(ring)
+    except (TypeError, ValueError, OverflowError):  # ragged positions, numbers too large: read one by one
+        array = np.empty(0, dtype=object)
+    if array.ndim != 2 or array.shape[1] < 2 or array.dtype.kind not in "bif":  # what float() makes exactly
+        array = np.array([(float(x[0]), float(x[1])) for x in ring], dtype=np.float64).reshape(-1, 2)
+    return array[:, :2].astype(np.float64)
+
+
+def _polygon_rings(polygons: Any, where: str, record: dict[str, Any]) -> tuple[_PolygonRings, Problem | None]:
+    """(Multi)Polygon parts ring by ring, reporting open or too-short rings instead of failing."""
+    parts: list[list[npt.NDArray[np.float64]]] = []
     faults: list[str] = []
-    location: BaseGeometry | None = None
+    location: npt.NDArray[np.float64] | None = None  # where the problem is shown, if there is one
     try:
         for p, rings in enumerate(polygons):
-            closed_rings: list[list[tuple[float, float]]] = []
+            closed_rings: list[npt.NDArray[np.float64]] = []
             for r, ring in enumerate(rings):
-                points = [(float(x[0]), float(x[1])) for x in ring]
+                points = _ring_points(ring)
                 _require_finite(points, where)
-                if points and location is None:
-                    location = shapely.Point(points[0])
-                if len(points) >= 2 and points[0] != points[-1]:
-                    faults.append(f"ring {r} of polygon {p} is not closed (first point {points[0]} != last)")
-                    location = shapely.Point(points[-1])
-                    points.append(points[0])
+                if len(points) and location is None:
+                    location = points[0]
+                if len(points) >= 2 and (points[0] != points[-1]).any():
+                    first = tuple(points[0].tolist())
+                    faults.append(f"ring {r} of polygon {p} is not closed (first point {first} != last)")
+                    location = points[-1]
+                    points = np.concatenate([points, points[:1]])
                 if len(points) < 4:
                     faults.append(f"ring {r} of polygon {p} has {len(points)} points, a ring needs at least 4")
                     closed_rings = []
                     break
                 closed_rings.append(points)
             if closed_rings:
-                parts.append(shapely.Polygon(closed_rings[0], closed_rings[1:]))
+                parts.append(closed_rings)
     except (TypeError, ValueError, IndexError):
         msg = f"{where}: polygon coordinates must be lists of [lon, lat] positions"
         raise InvalidInput(msg) from None
-    geometry: BaseGeometry | None
-    if not parts:
-        geometry = None
-    elif len(parts) == 1:
-        geometry = parts[0]
-    else:
-        geometry = shapely.MultiPolygon(parts)
     if not faults:
-        return geometry, None
+        return _PolygonRings(parts), None
     problem = Problem(
         kind=ProblemKind.INVALID_GEOMETRY,
         severity=Severity.ERROR,
         message=f"{where} ({record['code'] or 'no code'}): " + "; ".join(faults),
         level=record["level"],
         codes=(record["code"],),
-        geometry=location,
-        details={"reason": "; ".join(faults), "unusable": geometry is None},
+        geometry=None if location is None else shapely.Point(location),
+        details={"reason": "; ".join(faults), "unusable": not parts},
     )
-    return geometry, problem
+    return _PolygonRings(parts), problem
 
 
 def _check_zipped_shapefiles(path: Path) -> None:

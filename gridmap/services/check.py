@@ -100,6 +100,10 @@ class CheckReport:
         Each problem's `geometry` and `location` ([lon, lat]) are WGS-84; `location_input` is the same point
         in the coordinates the input was read from, which `summary.input_crs` names (gcj02, EPSG:4549, ...).
         """
+        return {**self.summary_json(), "problems": problems_json(self.problems, self.input_crs)}
+
+    def summary_json(self) -> dict[str, Any]:
+        """The report contract without its problems: {"ok", "summary"}."""
         kinds = Counter(p.kind.value for p in self.problems)
         return {
             "ok": self.ok,
@@ -111,7 +115,6 @@ class CheckReport:
                 **({"allowed": self.allowed} if self.allowed else {}),
                 **({"notes": self.notes} if self.notes else {}),
             },
-            "problems": problems_json(self.problems, self.input_crs),
         }
 
 

@@ -7,6 +7,7 @@ built once and shared by the printed text, `--format json` and the `--output` Ge
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,8 @@ from gridmap.geo.allowed_exceptions import AllowedException
 from gridmap.io.allowed_exceptions import read_allowed_exceptions
 from gridmap.io.boundaries import BoundaryInput, FieldMapping, SourceCrs, read_boundaries, read_outline
 from gridmap.services.check import CheckOptions, CheckReport, Progress, check_boundaries
-from gridmap.services.problem_locations import common_input_crs, crs_name
+from gridmap.services.parallel import json_text
+from gridmap.services.problem_locations import common_input_crs, crs_name, problems_json
 
 if TYPE_CHECKING:  # a plain check starts without pandas and geopandas; households and maps need frames
     import geopandas as gpd
@@ -45,9 +47,28 @@ class CheckRun:
 
     report: CheckReport
     checked: BoundaryInput  # the features checked (WGS-84): `checked.frame` for a map of the problems
-    document: dict[str, Any]  # the report contract (`CheckReport.to_json`), with `summary.household_impact`
     impact: HouseholdImpact | None = None
     written: list[Path] = field(default_factory=list)  # files written (the --output GeoJSON)
+
+    @functools.cached_property
+    def document(self) -> dict[str, Any]:
+        """The report contract (`CheckReport.to_json`), with `summary.household_impact`; built on first use."""
+        return self._with_impact(self.report.to_json())
+
+    def json_text(self, jobs: int) -> str:
+        """`json.dumps(self.document, ensure_ascii=False)`, byte for byte. With several `jobs` and the document not
+        built yet, its problems are built and written in pieces in forked processes instead (a country's 77,000
+        problems cost 5-6 s to build and write)."""
+        if jobs <= 1 or "document" in self.__dict__:
+            return json.dumps(self.document, ensure_ascii=False)
+        unbuilt = {**self._with_impact(self.report.summary_json()), "problems": self.report.problems}
+        return json_text(unbuilt, "problems", functools.partial(problems_json, source=self.report.input_crs), jobs)
+
+    def _with_impact(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The report document with `summary.household_impact` when households were compared."""
+        if self.impact is not None:
+            document["summary"]["household_impact"] = self.impact.to_json(with_households=False)
+        return document
 
     @property
     def exit_code(self) -> int:
@@ -91,10 +112,7 @@ def run_check(
         step("comparing households with the boundaries in force")
         current = read_boundaries([files.compare_to], mapping=mapping, source_crs=source_crs).frame
         impact = household_impact(current, boundary_input.frame, options.households)
-    document = report.to_json()
-    if impact is not None:
-        document["summary"]["household_impact"] = impact.to_json(with_households=False)
-    run = CheckRun(report=report, checked=boundary_input, document=document, impact=impact)
+    run = CheckRun(report=report, checked=boundary_input, impact=impact)
     if files.output is not None:
         step("writing problems")
         run.written.append(write_problems(run, files.output))
