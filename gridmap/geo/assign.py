@@ -41,6 +41,9 @@ MAX_RASTER_CELLS = 100_000_000
 # Below this many points per polygon the raster costs more to build than it saves.
 RASTER_MIN_POINTS_PER_POLYGON = 20
 RASTER_MIN_POINTS = 50_000
+# Raster queries go this many points at a time: the temporaries stay in reused memory (10M at once spent as much
+# CPU having the kernel hand out fresh pages as on the lookups) and peak memory no longer grows with the query.
+RASTER_RUN_POINTS = 1 << 20
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
@@ -181,6 +184,16 @@ class PointAssigner:
         raster = self._raster_for(len(x))
         if raster is None:
             return self._exact(x, y, points)
+        answer = np.empty(len(x), dtype=np.intp)
+        for start in range(0, len(x), RASTER_RUN_POINTS):
+            run = slice(start, start + RASTER_RUN_POINTS)
+            answer[run] = self._from_raster(raster, x[run], y[run], None if points is None else points[run])
+        return answer
+
+    def _from_raster(
+        self, raster: CellRaster, x: FloatArray, y: FloatArray, points: GeometryArray | None
+    ) -> IndexArray:
+        """The rule for one run of points: the cell label, then exact tests where the cell does not decide."""
         label = raster.lookup(x, y)
         answer = label.astype(np.intp)
         mixed = np.flatnonzero(is_mixed(label))

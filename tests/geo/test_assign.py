@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry.base import BaseGeometry
 
+from gridmap.geo import assign as assign_module
 from gridmap.geo.assign import PointAssigner, assign_points, covering_polygon, point_xy
 from gridmap.geo.cell_raster import FALLBACK, CellRaster, is_mixed
 from gridmap.geo.crs import LocalMetres
@@ -255,3 +256,16 @@ def test_raster_answers_a_coverage_by_lookup_and_owners_and_overlaps_by_the_tree
     layered = PointAssigner(overlapping, list(range(17)), raster=True)
     assert layered._raster is not None
     assert (layered._raster.label == FALLBACK).any()
+
+
+def test_raster_queries_in_runs_keep_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(assign_module, "RASTER_RUN_POINTS", 7)  # runs of 7 points: every run boundary is crossed
+    lattice = [square(c, r) for r in range(4) for c in range(4)]
+    polygons = np.array([*lattice, square(1.5, 1.5)], dtype=object)  # an overlap: some points take the tree
+    codes = list(range(17))
+    points = np.append(hard_points(polygons, np.random.default_rng(5), 200), [None, shapely.Point()])
+    x, y = point_xy(points)
+    expected = brute_force(points, polygons, codes)
+    assigner = PointAssigner(polygons, codes, raster=True)
+    np.testing.assert_array_equal(assigner.assign(points), expected)
+    np.testing.assert_array_equal(assigner.assign_xy(x, y), expected)
