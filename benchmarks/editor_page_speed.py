@@ -13,6 +13,9 @@ animation frames after the work, so the drawing is on screen; the view loader's 
   select         a real click on the grid, until its vertex handles are shown
   vertex zoom    closer in, around a vertex the grid shares with one neighbour (microgrids are close by)
   vertex drag    a real drag of that handle with the mouse, from letting go until the server's answer is drawn
+  direct jump    on another fresh page, from the first view straight to zoom 18 around that vertex (no steps in
+                 between), with the page's main-thread time for it (Chromium's TaskDuration: script, style,
+                 layout, paint)
 
 After each step it lists the features requests the step made, per collection, with their `simplify=` (metres;
 "full" when none: full resolution), the features they answered and their size, so that one can see that far out
@@ -33,6 +36,8 @@ import tempfile
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,9 +60,10 @@ PAGE_TIMEOUT_MS = 300_000
 EDIT_ZOOM = 15  # the grids' FULL_ZOOM (web/js/editor/status-text.js)
 GRID_ZOOM = 13  # the grids' MIN_ZOOM (web/js/editor/layers.js)
 VERTEX_ZOOM = 17
+JUMP_ZOOM = 18
 MAX_MOVE_M = 10.0
 METRES_PER_DEGREE = 111_320.0
-STEPS = ("first view", "zoom in", "edit zoom", "pan", "select", "vertex zoom", "vertex drag")
+STEPS = ("first view", "zoom in", "edit zoom", "pan", "select", "vertex zoom", "vertex drag", "direct jump")
 
 # Shared page helpers: two animation frames, and waiting (every frame) until the view loader has drawn a new view.
 HELPERS = """
@@ -197,9 +203,9 @@ def move(page: Any, figures: Figures, step: str, **camera: Any) -> None:
     figures.notes[step] = f"zoom {page.evaluate('() => window.gridmapEditor.map.getZoom()')}, {held(page)}"
 
 
-def one_run(browser: Any, base: str, draft: int, token: str, target: Target, run: int, figures: Figures) -> None:
-    """A fresh page through every step, dragging the run's vertex."""
-    vertex, to = target.drags[run]
+@contextmanager
+def first_view(browser: Any, base: str, draft: int, token: str) -> Iterator[Any]:
+    """A fresh page on the draft, signed in as the planner, once its first view is drawn; closed after."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     context.add_init_script(f"window.sessionStorage.setItem('gridmapToken', {json.dumps(token)});")
     context.add_init_script(HELPERS)
@@ -213,6 +219,33 @@ def one_run(browser: Any, base: str, draft: int, token: str, target: Target, run
         context.on("close", lambda _context: print("\n".join(troubles[:20]), flush=True) if troubles else None)
         page.goto(f"{base}/edit?draft={draft}")
         page.wait_for_function("() => document.body.dataset.ready === 'true'", polling="raf")
+        yield page
+    finally:
+        context.close()
+
+
+def main_thread_seconds(cdp: Any) -> float:
+    """The page's main-thread time so far (Chromium's TaskDuration, counted since Performance.enable)."""
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return float(next(m["value"] for m in metrics if m["name"] == "TaskDuration"))
+
+
+def direct_jump(browser: Any, base: str, draft: int, token: str, target: Target, run: int, figures: Figures) -> None:
+    """A fresh page jumps from its first view straight to JUMP_ZOOM around the run's vertex."""
+    vertex = target.drags[run][0]
+    with first_view(browser, base, draft, token) as page:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        before = main_thread_seconds(cdp)
+        move(page, figures, "direct jump", lat=vertex[1], lng=vertex[0], zoom=JUMP_ZOOM)
+        busy = main_thread_seconds(cdp) - before
+        figures.notes["direct jump"] += f", page main thread {busy:.2f} s"
+
+
+def one_run(browser: Any, base: str, draft: int, token: str, target: Target, run: int, figures: Figures) -> None:
+    """A fresh page through every step, dragging the run's vertex."""
+    vertex, to = target.drags[run]
+    with first_view(browser, base, draft, token) as page:
         figures.keep("first view", page.evaluate("() => window.benchFrames().then(() => performance.now())") / 1000)
         figures.requests["first view"] = requests_made(page, 0)
         figures.notes["first view"] = f"zoom {page.evaluate('() => window.gridmapEditor.map.getZoom()')}, {held(page)}"
@@ -260,8 +293,6 @@ def one_run(browser: Any, base: str, draft: int, token: str, target: Target, run
         server_ms = f"{server[-1]['ms']:.0f} ms" if server else "no request seen"
         figures.notes["vertex drag"] = f"{answer['outcome']}; the server's POST .../edits: {server_ms}"
         figures.requests["vertex drag"] = requests_made(page, released)
-    finally:
-        context.close()
 
 
 def report(figures: Figures, runs: int) -> None:
@@ -298,6 +329,7 @@ def main() -> int:
                 try:
                     for run in range(args.runs):
                         one_run(browser, base, draft, token, target, run, figures)
+                        direct_jump(browser, base, draft, token, target, run, figures)
                         report(figures, run + 1)
                 finally:
                     browser.close()
