@@ -9,7 +9,9 @@ named by the key) and each run works on a copy of it, its due times moved on by 
 autovacuum would after such an update). Then, in process through the whole app (token, scope, query, count,
 JSON), it sends every request of every queue of a grid worker and of a dispatcher as web/js/desk/queues.js
 makes them (limit 200, sorted by due time) `--runs` times, and prints per request the p50 and p95 of the server's
-time and the matched count, the two backends side by side, and the ratio of the worst p95 to the target (100 ms).
+time and the matched count, the two backends side by side, and the ratio of the worst p95 to the target (100 ms);
+then the p50 of the CPU time each request cost the app's process and, on PostGIS, the database server's backends
+(their /proc schedstat), which a loaded machine does not inflate as it does wall time.
 
 Run: .venv/bin/python benchmarks/desk_speed.py [--incidents 200000] [--runs 30] [--postgis] [--seed 350924]
      [--cache DIR]
@@ -25,7 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -215,31 +217,78 @@ def moved_on(url: str, about: Path) -> Sample:
     return sample
 
 
-def measure(url: str, folder: Path, worker: str, runs: int) -> dict[tuple[str, str], tuple[float, float, int]]:
-    """p50 and p95 (ms) and the matched count of each queue request, per role."""
+@dataclass(frozen=True)
+class Timing:
+    """One queue request's figures over the runs: wall p50 and p95, CPU p50 of the app and of the database server
+    (ms), and the matched count."""
+
+    p50: float
+    p95: float
+    app_cpu: float
+    server_cpu: float
+    matched: int
+
+
+@contextlib.contextmanager
+def server_cpu_clock(url: str) -> Iterator[Callable[[], dict[int, int]]]:
+    """A reading of the CPU time (ns, by process id) of the database server's backends serving `url`'s database,
+    from /proc/PID/schedstat (the server is on this machine); always empty for SQLite, which runs in process."""
+    if make_url(url).get_backend_name() == "sqlite":
+        yield dict
+        return
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as db:
+
+        def read() -> dict[int, int]:
+            pids = db.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+            spent = {}
+            for (pid,) in pids:
+                with contextlib.suppress(OSError):  # a backend gone since
+                    spent[pid] = int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+            return spent
+
+        yield read
+
+
+def measure(url: str, folder: Path, worker: str, runs: int) -> dict[tuple[str, str], Timing]:
+    """The figures of each queue request, per role."""
     store = open_store(url)
     try:
         tokens = {"worker": store.add_user(worker, Role.WORKER), "planner": store.add_user("调度员", Role.PLANNER)}
     finally:
         store.close()
     settings = Settings(database_url=url, sample_dir=folder, jobs_dir=folder / "jobs", purge_interval_s=0)
-    results: dict[tuple[str, str], tuple[float, float, int]] = {}
-    with TestClient(create_app(settings)) as client:
+    results: dict[tuple[str, str], Timing] = {}
+    with TestClient(create_app(settings)) as client, server_cpu_clock(url) as server_cpu:
         for role, queues in QUEUES.items():
             headers = {"Authorization": f"Bearer {tokens[role]}"}
             for label, params in queues:
                 query = {**params, "limit": str(LIMIT), "sort": "due"}
-                times = []
+                times, app_times, server_times = [], [], []
                 matched = 0
                 for _ in range(runs + 1):  # the first warms the caches and is not counted
+                    server_before = server_cpu()
+                    app_started = time.process_time()
                     started = time.perf_counter()
                     answer = client.get("/api/v1/incidents", params=query, headers=headers)
                     times.append((time.perf_counter() - started) * 1000)
+                    app_times.append((time.process_time() - app_started) * 1000)
+                    server_after = server_cpu()
+                    spent = sum(ns - server_before.get(pid, 0) for pid, ns in server_after.items())
+                    server_times.append(spent / 1e6)
                     answer.raise_for_status()
                     matched = answer.json()["matched"]
                 times = sorted(times[1:])
                 p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-                results[(role, label)] = (statistics.median(times), p95, matched)
+                results[(role, label)] = Timing(
+                    statistics.median(times),
+                    p95,
+                    statistics.median(app_times[1:]),
+                    statistics.median(server_times[1:]),
+                    matched,
+                )
     return results
 
 
@@ -254,7 +303,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     backends = ["sqlite", "postgis"] if args.postgis else ["sqlite"]
-    measured: dict[str, dict[tuple[str, str], tuple[float, float, int]]] = {}
+    measured: dict[str, dict[tuple[str, str], Timing]] = {}
     for backend in backends:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -267,18 +316,18 @@ def main() -> None:
                 measured[backend] = measure(url, folder, sample.worker, args.runs)
     keys = [(role, label) for role, queues in QUEUES.items() for label, _ in queues]
     header = f"{'queue request (limit 200, sort=due)':<36}" + "".join(
-        f"{backend + ' p50':>13}{'p95':>8}{'matched':>9}" for backend in measured
+        f"{backend + ' p50':>13}{'p95':>8}{'cpu':>7}{'server':>7}{'matched':>9}" for backend in measured
     )
-    print(f"\nserver time per request, ms ({args.runs} runs, {args.incidents:,} incidents)")
+    print(f"\nserver time per request, ms ({args.runs} runs, {args.incidents:,} incidents; CPU p50 of the app, server)")
     print(header)
     for role, label in keys:
         cells = "".join(
-            f"{results[(role, label)][0]:13.1f}{results[(role, label)][1]:8.1f}{results[(role, label)][2]:9,}"
-            for results in measured.values()
+            f"{t.p50:13.1f}{t.p95:8.1f}{t.app_cpu:7.1f}{t.server_cpu:7.1f}{t.matched:9,}"
+            for t in (results[(role, label)] for results in measured.values())
         )
         print(f"{role + ': ' + label:<36}{cells}")
     for backend, results in measured.items():
-        worst = max(p95 for _, p95, _ in results.values())
+        worst = max(t.p95 for t in results.values())
         verdict = "meets" if worst < TARGET_MS else "misses"
         ratio = worst / TARGET_MS
         print(f"{backend}: worst p95 {worst:.1f} ms = {ratio:.2f} x the {TARGET_MS:.0f} ms target ({verdict} it)")

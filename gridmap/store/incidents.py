@@ -35,6 +35,7 @@ from gridmap.store.frames import stored_text
 from gridmap.store.incident_counts import count_change
 from gridmap.store.incident_privacy import contact_rows, holds_personal_data
 from gridmap.store.incident_store import IncidentFilter, IncidentOrder, IncidentPage, KeyedReport
+from gridmap.store.incident_words import containing
 from gridmap.store.tables import (
     INCIDENT_ID_LENGTH,
     PERSON_LENGTH,
@@ -540,7 +541,7 @@ def _conditions(where: IncidentFilter) -> list[ColumnElement[bool]]:
     if where.number is not None:
         conditions.append(IncidentRow.number == where.number.strip().upper())
     if where.text is not None:
-        conditions.append(_containing(where.text))
+        conditions.append(containing(where.text))
     if where.overdue_at is not None:
         conditions += [IncidentRow.held_since.is_(None), IncidentRow.due_at < where.overdue_at]
     if where.due_by is not None:
@@ -566,16 +567,6 @@ def kind_conditions(
     if where.excluded_categories:
         conditions.append(category.not_in(sorted(where.excluded_categories)))
     return conditions
-
-
-def _containing(text: str) -> ColumnElement[bool]:
-    """SQL for incidents whose number, description or address holds `text` (any case of the number)."""
-    words = text.strip()
-    return or_(
-        IncidentRow.number.contains(words.upper(), autoescape=True),
-        IncidentRow.description.contains(words, autoescape=True),
-        IncidentRow.address.contains(words, autoescape=True),
-    )
 
 
 def generalised_point(size_m: float) -> tuple[ColumnElement[float], ColumnElement[float]]:

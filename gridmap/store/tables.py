@@ -359,6 +359,11 @@ class IncidentRow(Base):
         Index("ix_incidents_words", "reported_at", "due_at", "id", "number", "description", "address").ddl_if(
             dialect="sqlite"
         ),
+        # 0022: the same search on PostgreSQL finds its candidates by the characters and pairs of characters of the
+        # texts (`gridmap.store.incident_words`; the function is the migration's).
+        Index(
+            "ix_incidents_grams", text("incident_grams(number, description, address)"), postgresql_using="gin"
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[str] = mapped_column(String(INCIDENT_ID_LENGTH), primary_key=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +17,7 @@ from gridmap.incidents.model import Channel, Incident
 from gridmap.incidents.open311 import ReportRequest
 from gridmap.incidents.routing import Route
 from gridmap.incidents.workflow import AuditAction, Status
-from gridmap.store import create_engine_for, migrate
+from gridmap.store import create_engine_for, migrate, open_store, upgrade_database
 from gridmap.store.incident_store import IncidentFilter, IncidentOrder, KeyedReport
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.sql import SqlBoundaryStore
@@ -196,6 +196,53 @@ def test_a_change_appends_to_the_audit_trail_and_refusals_store_nothing(incident
         store.change_incident("I-9", lambda i: i)
 
 
+def test_words_are_found_in_the_number_description_or_address_as_like_finds_them(
+    incidents_store: BoundaryStore,
+) -> None:
+    store = incidents_store
+    texts = [  # description, address
+        ("路灯不亮,晚上很黑", "胜利街1号"),
+        ("垃圾堆放多日无人清运", "东门路12号"),
+        ("楼道堆满纸箱 5%_折", "胜利街3号"),
+        ("门口有垃", "圾桶"),  # 垃圾 only across the two texts
+        ("垃圾", "胜利街1号"),
+    ]
+    for number, (description, address) in enumerate(texts, start=1):
+        made = replace(incident(number), description=description, address=address)
+        store.create_incident(made, number_prefix="SN")
+    changed = store.change_incident("I-1", lambda i: replace(i, description="路灯修好了"))
+    number_words = (changed.number or "").lower()  # SN-20261005-0001 in any case
+
+    def ids(words: str) -> list[str]:
+        return sorted(i.id for i in store.list_incidents(IncidentFilter(text=words), limit=10).incidents)
+
+    def held(words: str) -> list[str]:
+        found = store.list_incidents(IncidentFilter(), limit=10).incidents
+        strip = words.strip()
+        return sorted(
+            i.id for i in found if strip.upper() in (i.number or "") or strip in i.description or strip in i.address
+        )
+
+    searched = [
+        "垃圾",
+        " 垃圾 ",
+        "路",
+        "胜利街1",
+        "街3",
+        "5%_",
+        "%",
+        "_",
+        "不亮",
+        "修好",
+        "堆放多日无人清运",
+        "圾桶",
+        "门口有垃圾",
+    ]
+    for words in [*searched, number_words, "无此词语", " "]:
+        assert ids(words) == held(words), words
+    assert ids("垃圾") == ["I-2", "I-5"] and ids("不亮") == [] and ids(number_words) == ["I-1"]
+
+
 def test_migration_0003_adds_and_removes_the_incident_tables(tmp_path: Path) -> None:
     engine = create_engine_for(sqlite_url(tmp_path))
     try:
@@ -230,6 +277,40 @@ def test_migration_0018_puts_the_queues_in_index_order_and_back(tmp_path: Path) 
         before = indexes()
         assert before["ix_incidents_status"] == ["status"] and before["ix_incidents_due_at"] == ["due_at"]
         assert not {"ix_incidents_status_due", "ix_incidents_worker_due", "ix_incidents_due"} & set(before)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgis
+def test_migration_0022_indexes_the_stored_words_on_postgis_and_drops_them(
+    postgis_databases: Callable[..., str],
+) -> None:
+    url = postgis_databases()
+    upgrade_database(url)
+    with open_store(url) as store:
+        store.create_incident(replace(incident(1), description="垃圾堆放多日无人清运"))
+    engine = create_engine_for(url)
+    search = text(
+        "SELECT id FROM incidents WHERE incident_grams(number, description, address) @> ARRAY['垃圾', '放多']"
+    )
+
+    def indexed() -> bool:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_incidents_grams'"))
+            return found.first() is not None
+
+    try:
+        migrate.downgrade(engine, "0021")
+        assert not indexed()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT to_regproc('incident_grams')")).scalar_one() is None
+        migrate.upgrade(engine)  # the index is built on the incidents stored before it
+        assert indexed()
+        with engine.begin() as connection:
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(row[0] for row in connection.execute(text(f"EXPLAIN {search.text}")))
+            assert "ix_incidents_grams" in plan
+            assert connection.execute(search).scalars().all() == ["I-1"]
     finally:
         engine.dispose()
 

@@ -16,7 +16,7 @@ _NOT_OURS = ("spatial_ref_sys", "grid_feature_rtree")
 
 
 # Indexes the models declare for one backend only (Index.ddl_if), which autogenerate would add on the other.
-_POSTGIS_ONLY_INDEXES = ("ix_grid_features_geometry",)
+_POSTGIS_ONLY_INDEXES = ("ix_grid_features_geometry", "ix_incidents_grams")
 _SQLITE_ONLY_INDEXES = ("ix_incidents_words",)
 
 
