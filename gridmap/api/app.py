@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await asyncio.gather(purge_timer, return_exceptions=True)
             await run_in_threadpool(app.state.geocode_jobs.close)
             await run_in_threadpool(app.state.household_assign_jobs.close)
-            app.state.versions.close()
+            await run_in_threadpool(app.state.versions.close)
             store.close()
 
     app = FastAPI(

@@ -40,8 +40,9 @@ class VersionCache:
         self._grid_workers: dict[int, Mapping[str, frozenset[str]]] = {}
 
     def close(self) -> None:
-        """Stop the renewing thread."""
-        self._renewer.shutdown(wait=False, cancel_futures=True)
+        """Stop the renewing thread, waiting for a renewal under way: the store may be closed next, and a renewal
+        still reading would open a new connection on it that nothing closes."""
+        self._renewer.shutdown(wait=True, cancel_futures=True)
 
     def invalidate(self) -> None:
         """Forget everything (after a publish)."""

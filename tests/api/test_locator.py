@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,29 @@ def test_version_cache_renews_after_its_ttl(client: TestClient) -> None:
             cache.get(999)
     finally:
         cache.close()
+
+
+def test_closing_the_version_cache_waits_for_a_renewal_under_way(client: TestClient) -> None:
+    """The store is closed right after the cache: a renewal still reading would open a connection nothing closes."""
+    store: BoundaryStore = client.app.state.store  # type: ignore[attr-defined]
+    now = [0.0]
+    reading, release = threading.Event(), threading.Event()
+
+    def slow_clock() -> float:
+        if threading.current_thread().name.startswith("gridmap-versions"):
+            reading.set()
+            release.wait(timeout=30)
+        return now[0]
+
+    cache = VersionCache(store, ttl_s=1.0, clock=slow_clock)
+    cache.default()
+    now[0] = 5.0
+    cache.default()  # due: renewed on the cache's thread, which now waits in the clock
+    assert reading.wait(timeout=30)
+    closing = threading.Thread(target=cache.close)
+    closing.start()
+    closing.join(timeout=0.5)
+    assert closing.is_alive()  # close waits for the renewal under way ...
+    release.set()
+    closing.join(timeout=30)
+    assert not closing.is_alive()  # ... and returns once it is done
