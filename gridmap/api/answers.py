@@ -69,6 +69,19 @@ class ViewerConfig(Answer):
     public_read: bool
 
 
+class SpatialExtent(Answer):
+    """Where a collection's features are (OGC API - Features `extent.spatial`)."""
+
+    bbox: list[list[float]]  # one box: west, south, east, north (WGS-84)
+    crs: str
+
+
+class Extent(Answer):
+    """A collection's extent (OGC API - Features)."""
+
+    spatial: SpatialExtent
+
+
 class Collection(Answer):
     """One collection (OGC API - Features)."""
 
@@ -79,6 +92,7 @@ class Collection(Answer):
     level: str | None
     crs: list[str]
     links: list[Link]
+    extent: Extent | None = None  # GET /collections/{id}?version=N: where that version's features are (null: none)
 
 
 class Collections(Answer):

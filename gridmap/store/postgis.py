@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from geoalchemy2 import functions as st
-from sqlalchemy import ColumnElement, Engine, Float, create_engine, select
+from sqlalchemy import ColumnElement, Engine, Float, Select, create_engine, func, select
 from sqlalchemy.orm import Session
 
 from gridmap.geo.metric import degree_window_factor
@@ -34,6 +34,12 @@ class PostgisStore(SqlBoundaryStore):
 
     def _covers_point(self, lon: float, lat: float) -> ColumnElement[bool]:
         return st.ST_Covers(GridFeature.geometry, _point(lon, lat))
+
+    def _extent_query(self, conditions: Sequence[ColumnElement[bool]]) -> Select[tuple[float, float, float, float]]:
+        box = select(st.ST_Extent(GridFeature.geometry).label("box")).where(*conditions).subquery()
+        return select(
+            func.ST_XMin(box.c.box), func.ST_YMin(box.c.box), func.ST_XMax(box.c.box), func.ST_YMax(box.c.box)
+        )
 
     def _nearest_candidates(
         self, session: Session, conditions: Sequence[ColumnElement[bool]], lon: float, lat: float

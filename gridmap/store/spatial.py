@@ -82,6 +82,24 @@ class SpatialQueries(ABC):
         clauses are not exact: the others never ask)."""
         raise NotImplementedError
 
+    @abstractmethod
+    def _extent_query(self, conditions: Sequence[ColumnElement[bool]]) -> Select[tuple[float, float, float, float]]:
+        """One row: the box (min lon, min lat, max lon, max lat) holding the matching rows, NULLs when none."""
+
+    def extent(self, version_id: int, *, level: Level | None = None) -> Bbox | None:
+        """A box holding every feature of a version (of `level`), for a map to frame them; None when there is none.
+        It may be slightly larger than the features' own box (SQLite's index rounds its boxes outwards)."""
+        conditions = [GridFeature.version_id == version_id]
+        if level is not None:
+            conditions.append(GridFeature.level == level.value)
+        with self._transaction() as session:
+            self._version_row(session, version_id)
+            row = session.execute(self._extent_query(conditions)).one()
+        if row[0] is None:
+            return None
+        west, south, east, north = (float(value) for value in row)
+        return (west, south, east, north)
+
     def features(
         self,
         version_id: int,

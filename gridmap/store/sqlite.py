@@ -20,9 +20,11 @@ from sqlalchemy import (
     Float,
     Integer,
     MetaData,
+    Select,
     Table,
     create_engine,
     event,
+    func,
     inspect,
     select,
     text,
@@ -174,3 +176,10 @@ class SqliteStore(SqlBoundaryStore):
 
     def _covers_point(self, lon: float, lat: float) -> ColumnElement[bool]:
         return self._intersects_bbox((lon, lat, lon, lat))
+
+    def _extent_query(self, conditions: Sequence[ColumnElement[bool]]) -> Select[tuple[float, float, float, float]]:
+        # The rows' ids as a list looked up in the R*Tree: as a join, SQLite scans the whole R*Tree (6x slower).
+        boxes = grid_feature_rtree.c
+        return select(func.min(boxes.min_x), func.min(boxes.min_y), func.max(boxes.max_x), func.max(boxes.max_y)).where(
+            boxes.id.in_(select(GridFeature.id).where(*conditions))
+        )

@@ -304,6 +304,11 @@ class VersionStore(Protocol):
         ...
 
     # Features.
+    def extent(self, version_id: int, *, level: Level | None = None) -> tuple[float, float, float, float] | None:
+        """A box (min lon, min lat, max lon, max lat) holding every feature of a version (of `level`), perhaps
+        slightly larger than their own; None when there is none; NotFound when there is no such version."""
+        ...
+
     def features(
         self,
         version_id: int,

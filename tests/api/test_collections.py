@@ -43,6 +43,18 @@ def test_collections_one_per_level_and_all(client: TestClient) -> None:
     assert any(x["rel"] == "items" and x["href"].endswith("/collections/grids/items") for x in grids["links"])
 
 
+def test_a_collection_of_a_version_gives_the_extent_of_its_features(client: TestClient) -> None:
+    grids = shapely.GeometryCollection(
+        [shapely.geometry.shape(f["geometry"]) for f in items(client, "grids")["features"]]
+    )
+    described = client.get("/api/v1/collections/grids", params={"version": 1}).json()
+    (box,) = described["extent"]["spatial"]["bbox"]
+    assert box == pytest.approx(grids.bounds, abs=3e-5)  # SQLite's index rounds outwards (float32)
+    assert described["extent"]["spatial"]["crs"].endswith("CRS84")
+    assert client.get("/api/v1/collections/grids").json().get("extent") is None  # only asked with a version
+    assert client.get("/api/v1/collections/grids", params={"version": 9}).status_code == 404
+
+
 def test_each_level_collection_holds_that_level(client: TestClient) -> None:
     assert items(client, "communities")["numberMatched"] == 2
     grids = items(client, "grids")

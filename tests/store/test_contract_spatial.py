@@ -80,6 +80,19 @@ def test_bbox_filter_with_level_limit_and_offset(store: BoundaryStore, region: g
         store.features(version, bbox=(LON0 + 1, LAT0, LON0, LAT0 + 1))
 
 
+def test_extent_holds_the_features_of_a_version_or_a_level(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    version = store.import_version("aoyang", region, who="a", why="b").id
+    western = store.import_version("aoyang", region[region["code"].isin([COMMUNITY])], who="a", why="b").id
+
+    whole = (LON0, LAT0, LON0 + 2 * STEP, LAT0 + 2 * STEP)
+    assert store.extent(version) == pytest.approx(whole, abs=3e-5)  # SQLite rounds outwards (float32)
+    assert store.extent(version, level=Level.MICROGRID) == pytest.approx(whole, abs=3e-5)
+    assert store.extent(western, level=Level.COMMUNITY) == pytest.approx(whole, abs=3e-5)
+    assert store.extent(western, level=Level.GRID) is None
+    with pytest.raises(NotFound):
+        store.extent(western + 1)
+
+
 @pytest.mark.parametrize("chunk", [500, 2])  # candidates read at a time (SQLite): one read, or many
 def test_bbox_pages_by_code_cover_every_match_once(
     store: BoundaryStore, region: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch, chunk: int

@@ -142,13 +142,24 @@ def drawn_codes(page: Any, level: str) -> list[str]:
     return codes
 
 
+def canvas_paths(page: Any, level: str) -> int:
+    """How many paths the level's canvas holds (a version loaded by view is drawn on canvases, not as SVG)."""
+    assert page.locator(f".leaflet-{level}-pane svg path").count() == 0
+    held: int = page.evaluate(
+        f"""(() => {{ const shapes = window.gridmapViewer.layers.{level}.getLayers();
+            return shapes.length ? Object.keys(shapes[0]._renderer._layers).length : 0; }})()"""
+    )
+    return held
+
+
 def view_loads(page: Any) -> int:
     loads: int = page.evaluate("Number(document.body.dataset.viewLoaded || 0)")
     return loads
 
 
 def move_and_wait(page: Any, script: str, argument: Any = None) -> None:
-    """Run `script` (which moves the map) and wait for the view load that follows."""
+    """Run `script` (which moves the map and returns nothing: a Leaflet map does not serialise) and wait for the
+    view load that follows."""
     before = view_loads(page)
     page.evaluate(script, argument)
     page.wait_for_function(f"() => Number(document.body.dataset.viewLoaded || 0) > {before}", timeout=20_000)
@@ -158,11 +169,11 @@ def test_first_load_asks_only_for_the_grids_in_view(visit: Visit, server: LargeS
     page = visit.page
     total = len(server.of_level("grid"))
     assert page.evaluate("document.body.dataset.loadedBy") == "view"
-    # Communities are few: loaded whole. Grids: only those meeting the (padded) view; microgrids are off.
+    # Communities are few: loaded whole. Grids: only those meeting the (padded) view, on a canvas; microgrids off.
     assert count(page, "community") == len(server.of_level("community"))
     codes = drawn_codes(page, "grid")
     assert 0 < len(codes) < total / 2
-    assert len(set(codes)) == len(codes) == page.locator(".leaflet-grid-pane path").count()
+    assert len(set(codes)) == len(codes) == canvas_paths(page, "grid")
     assert count(page, "microgrid") == 0
     requests = grid_requests(visit)
     assert requests and all("bbox" in query or query["limit"] == ["1"] for query in requests)
@@ -183,15 +194,15 @@ def test_panning_loads_new_grids_and_never_draws_one_twice(visit: Visit) -> None
     page = visit.page
     first = set(drawn_codes(page, "grid"))
     requests_before = len(grid_requests(visit))
-    move_and_wait(page, "window.gridmapViewer.map.panBy([2000, 0], { animate: false })")
+    move_and_wait(page, "void window.gridmapViewer.map.panBy([2000, 0], { animate: false })")
     after_pan = drawn_codes(page, "grid")
-    assert len(set(after_pan)) == len(after_pan) == page.locator(".leaflet-grid-pane path").count()
+    assert len(set(after_pan)) == len(after_pan) == canvas_paths(page, "grid")
     assert set(after_pan) - first, "the pan brought no new grid"
     assert first <= set(after_pan)  # far below the cache limit: nothing was dropped
     assert len(grid_requests(visit)) > requests_before
     # Back where it started: the first box holds that view, so no new request, and still no duplicate.
     requests_before = len(grid_requests(visit))
-    move_and_wait(page, "window.gridmapViewer.map.panBy([-2000, 0], { animate: false })")
+    move_and_wait(page, "void window.gridmapViewer.map.panBy([-2000, 0], { animate: false })")
     assert len(grid_requests(visit)) == requests_before
     codes = drawn_codes(page, "grid")
     assert sorted(codes) == sorted(after_pan)
@@ -200,12 +211,12 @@ def test_panning_loads_new_grids_and_never_draws_one_twice(visit: Visit) -> None
 
 def test_microgrids_load_by_view_from_their_zoom(visit: Visit, server: LargeServer) -> None:
     page = visit.page
-    move_and_wait(page, "window.gridmapViewer.map.addLayer(window.gridmapViewer.layers.microgrid)")
+    move_and_wait(page, "void window.gridmapViewer.map.addLayer(window.gridmapViewer.layers.microgrid)")
     start: int = page.evaluate("window.gridmapViewer.viewLoading.minZoom.microgrid")
     assert start > page.evaluate("window.gridmapViewer.map.getZoom()")
     assert count(page, "microgrid") == 0  # not close enough yet
     assert f"Zoom to {start}" in page.locator(".view-extent").inner_text()
-    move_and_wait(page, "z => window.gridmapViewer.map.setZoom(z, { animate: false })", start)
+    move_and_wait(page, "z => void window.gridmapViewer.map.setZoom(z, { animate: false })", start)
     codes = drawn_codes(page, "microgrid")
     assert 0 < len(codes) < len(server.of_level("microgrid")) / 2
     assert len(set(codes)) == len(codes)
@@ -273,11 +284,42 @@ def test_household_choropleth_colours_grids_as_they_load(visit: Visit, server: L
     point = server.of_level("grid").set_index("code").loc[far].geometry.representative_point()
     zoom = max(15, page.evaluate("window.gridmapViewer.viewLoading.minZoom.grid"))  # where grids are drawn
     move_and_wait(
-        page, "a => window.gridmapViewer.map.setView([a[1], a[0]], a[2], { animate: false })", [point.x, point.y, zoom]
+        page,
+        "a => void window.gridmapViewer.map.setView([a[1], a[0]], a[2], { animate: false })",
+        [point.x, point.y, zoom],
     )
     colour = fill_colours(page, [far])[far]
     assert colour is not None and colour not in NO_HOUSEHOLDS
     assert visit.console_errors == []
+
+
+def test_a_province_loads_its_communities_by_view_and_frames_their_extent(browser: Any, server: LargeServer) -> None:
+    # ?load=view loads every level by view, as a province's 10,000s of communities are.
+    visit = open_viewer(
+        browser, server.base, path="/?load=view", prepare=lambda context: serve_scaled_limits(context, set())
+    )
+    page = visit.page
+    try:
+        communities = server.of_level("community")
+        assert 0 < count(page, "community") < len(communities)
+        assert count(page, "community") == canvas_paths(page, "community")
+        assert any("/collections/communities?" in url and "version=" in url for url in visit.requests)
+        centre = page.evaluate("(() => { const c = window.gridmapViewer.map.getCenter(); return [c.lng, c.lat]; })()")
+        west, south, east, north = communities.total_bounds
+        assert west < centre[0] < east and south < centre[1] < north
+        # The community canvas above the grids lets a click through to the grid under it.
+        grid = server.of_level("grid")[server.of_level("grid").contains(shapely.Point(centre))].iloc[0]
+        point = grid.geometry.representative_point()
+        xy = page.evaluate(
+            "p => { const c = window.gridmapViewer.map.latLngToContainerPoint([p[1], p[0]]); return [c.x, c.y]; }",
+            [point.x, point.y],
+        )
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+        page.wait_for_function(f"() => document.getElementById('details').dataset.code === '{grid['code']}'")
+        assert visit.console_errors == []
+    finally:
+        page.context.close()
 
 
 def test_load_all_forces_the_whole_version(browser: Any, server: LargeServer) -> None:

@@ -98,9 +98,27 @@ def list_collections(request: Request, _user: ReaderDep) -> dict[str, Any]:
 
 
 @router.get("/{collection_id}", name="collection", summary="One collection", response_model=Collection)
-def get_collection(collection_id: str, request: Request, _user: ReaderDep) -> dict[str, Any]:
-    """A collection's description and links."""
-    return _collection_json(collection_spec(collection_id), request)
+def get_collection(
+    collection_id: str,
+    request: Request,
+    store: StoreDep,
+    versions: VersionsDep,
+    user: ReaderDep,
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ID, description="Boundary version id: the answer then gives the `extent` of its features"),
+    ] = None,
+) -> dict[str, Any]:
+    """A collection's description and links; with `version=`, the `extent` of that version's features (null when
+    it has none), so that a map can frame a version too large to load whole."""
+    spec = collection_spec(collection_id)
+    answer = _collection_json(spec, request)
+    if version is None:
+        return answer
+    boundary_version = readable_version(versions, version, user)
+    box = feature_service.version_extent(store=store, version_id=boundary_version.id, level=spec.level)
+    answer["extent"] = None if box is None else {"spatial": {"bbox": [list(box)], "crs": CRS84}}
+    return answer
 
 
 def _level_filter(spec: CollectionSpec, level: str | None) -> Level | None:

@@ -14,15 +14,30 @@ import { fetchAndSelect, viewLoading } from "./view-loading.js";
 
 /** level -> its GeoJSON layer (main.js puts them in the layer switcher). */
 export const layers = {};
+// level -> a canvas of its own, in its pane: a large version's outlines are drawn there (see drawOnCanvas).
+const canvases = {};
 for (const spec of LEVELS) {
   layers[spec.level] = L.geoJSON(null, {
     pane: spec.level + "Pane",
     style: (feature) => styleFor(spec.level, feature),
     onEachFeature: (feature, layer) => bindFeature(spec.level, feature, layer),
   });
+  canvases[spec.level] = L.canvas({ pane: spec.level + "Pane", padding: 0.5 });
 }
 layers.community.addTo(map);
 layers.grid.addTo(map);
+
+/** Draw the features added from now on as canvas paths (a large version: thousands of SVG paths, each
+ * re-clipped on every move, made the first view take minutes) or as SVG paths (a small one, where each path is
+ * an element of its own). Call with the layers empty. A canvas takes every pointer event over the map, so the
+ * community and hidden microgrid canvases let them through (viewer.css). */
+export function drawOnCanvas(canvas) {
+  for (const spec of LEVELS) {
+    layers[spec.level].options.renderer = canvas ? canvases[spec.level] : undefined;
+    if (!canvas && map.hasLayer(canvases[spec.level])) map.removeLayer(canvases[spec.level]);
+  }
+  map.getContainer().classList.toggle("canvas-outlines", canvas);
+}
 
 /** The path style of a feature of `level` (grids coloured by the thematic map when one is on). */
 export function styleFor(level, feature) {

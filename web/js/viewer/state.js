@@ -2,9 +2,10 @@
 
 /** The levels of a boundary version. viewZoom: in a version loaded by view, the lowest zoom from which the
  * level is fetched (higher where the features are dense: see view-loading.js); cacheLimit: how many stay
- * loaded before the far ones are dropped. */
+ * loaded before the far ones are dropped. Communities are loaded by view only in a province (more than
+ * VIEW_LOAD_THRESHOLD of them); a city's load whole. */
 export const LEVELS = [
-  { level: "community", collection: "communities", title: "社区 Communities", labelZoom: 14 },
+  { level: "community", collection: "communities", title: "社区 Communities", labelZoom: 14, viewZoom: 10, cacheLimit: 4000 },
   { level: "grid", collection: "grids", title: "网格 Grids", labelZoom: 16, viewZoom: 14, cacheLimit: 8000 },
   { level: "microgrid", collection: "microgrids", title: "微网格 Microgrids", labelZoom: 18, viewZoom: 15, cacheLimit: 12000 },
 ];

@@ -4,17 +4,19 @@
  * (a city: 10,000 grids, 100,000 microgrids) a level with more than VIEW_LOAD_THRESHOLD features is loaded by
  * view instead: only the features meeting the visible area (padded by half its size on each side), from the
  * zoom where the level is worth drawing, merged by code into the layers, the far ones dropped again when a
- * level holds more than its cache limit. Communities always load whole. `?load=all` forces the whole load,
- * `?load=view` view loading whatever the size. Each finished view load sets `document.body.dataset.viewLoaded`
- * to a growing counter and fires `gridmap:view-loaded` on window.
+ * level holds more than its cache limit. Communities load whole unless there are more of them than
+ * VIEW_LOAD_THRESHOLD (a province): the map then frames the communities' extent as the API gives it. A version
+ * loaded by view is drawn on canvases. `?load=all` forces the whole load, `?load=view` view loading whatever the
+ * size. Each finished view load sets `document.body.dataset.viewLoaded` to a growing counter and fires
+ * `gridmap:view-loaded` on window.
  */
 import * as L from "leaflet";
 
 import { API, fetchFeatures, request } from "../api.js";
 import { bboxParam, boxContains, levelWanted, loadPlan, loadsByView, padBox, viewZoom } from "../view-math.js";
-import { highlight, layers, select, updateLabelClasses } from "./boundaries.js";
+import { drawOnCanvas, highlight, layers, select, updateLabelClasses } from "./boundaries.js";
 import { clearHouseholdPoints } from "./household-details.js";
-import { map, viewBox } from "./map.js";
+import { map, mapLatLng, viewBox } from "./map.js";
 import { loadProblems, problemLayer } from "./problems.js";
 import { LEVELS, state, versionParams } from "./state.js";
 import { run, showStatus } from "./status.js";
@@ -55,6 +57,13 @@ async function countOf(collection) {
   return Number(page.numberMatched);
 }
 
+async function extentOf(collection) {
+  // The version's features of a collection as Leaflet bounds in the map's datum (invalid when there are none).
+  const described = await request(API + "/collections/" + collection + "?" + versionParams({}));
+  const box = described.extent ? described.extent.spatial.bbox[0] : null;
+  return box ? L.latLngBounds(mapLatLng(box[1], box[0]), mapLatLng(box[3], box[2])) : L.latLngBounds([]);
+}
+
 async function planLevel(spec) {
   // { features } for a level loaded whole, { total } for one loaded by view.
   const whole = async () => ({ features: (await fetchFeatures(itemsUrl(spec.collection, versionParams({ limit: String(PAGE_SIZE) })))).features });
@@ -87,6 +96,7 @@ export async function loadVersion() {
   showStatus("加载中 Loading…");
   const plans = await Promise.all(LEVELS.map(planLevel));
   if (generation !== viewLoading.generation) return; // another version was chosen meanwhile
+  drawOnCanvas(plans.some((plan) => !plan.features));
   LEVELS.forEach((spec, i) => {
     if (plans[i].features) {
       layers[spec.level].addData(plans[i].features);
@@ -96,7 +106,11 @@ export async function loadVersion() {
     viewLoading.totals[spec.level] = plans[i].total;
     viewLoading.covered[spec.level] = [];
   });
-  const bounds = layers.community.getBounds().isValid() ? layers.community.getBounds() : layers.grid.getBounds();
+  let bounds = layers.community.getBounds().isValid() ? layers.community.getBounds() : layers.grid.getBounds();
+  if (viewLoading.levels.has("community")) {
+    bounds = await extentOf("communities");
+    if (generation !== viewLoading.generation) return;
+  }
   // Not animated: a zoom animation still running would swallow the next one (a quick search, say).
   if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
   for (const spec of LEVELS) {
