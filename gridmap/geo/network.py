@@ -301,9 +301,9 @@ class WalkingNetwork:
                 to_start = anchors.start[piece] + (along - anchors.start_at[piece])
                 to_end = anchors.end[piece] + (anchors.end_at[piece] - along)
                 best = np.minimum(to_start, to_end)
-                nearest = np.where(to_start <= to_end, anchors.by_start[piece], anchors.by_end[piece])
                 distance[households] = connector + best
-                facility[households] = np.where(np.isfinite(best), nearest, -1)
+                # unreached: both ends infinite, and an unreached node's facility is -1
+                facility[households] = np.where(to_start <= to_end, anchors.by_start[piece], anchors.by_end[piece])
             found.append(NearestFacility(distance, facility))
         return found
 
@@ -451,6 +451,8 @@ def point_coordinates(points: npt.ArrayLike) -> FloatArray:
         msg = "only points can be connected to the walking network"
         raise ValueError(msg)
     coords, owner = shapely.get_coordinates(geometries, return_index=True)
+    if len(coords) == len(geometries):  # no None and no empty point: one row each, in order
+        return coords
     xy = np.full((len(geometries), 2), np.nan)
     xy[owner] = coords
     return xy

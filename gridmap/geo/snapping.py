@@ -9,14 +9,15 @@ its queries touch, not the area of a province. Distances and
 projections are computed in numpy on (point, segment) pairs laid out point by point, so that the minimum
 per point is a `reduceat`: no Python loop per point.
 
-`r` is chosen per query from the exact distances of a sample of its points: about 95 % of them lie within
-`r` of a street, and settle among a handful of segments each (`r` is rounded up to a power of two metres,
-so one grid serves similar queries, and kept under the network's area over its length, beyond which cells
-hold too many segments). The points left over, farther than `r` from every street (in a park, on the water,
-outside the network), and queries of fewer than 2,000 points go to shapely's STRtree.query_nearest, which
-is exact too but about a hundred times slower per point, with every tied edge, and are projected the same
-way. Ties (within a nanometre) are broken alike on both paths: the lowest edge index, then the smallest offset
-along it.
+`r` is chosen per query from the exact distances of a sample of its points (from the last grid used when it
+settles the sample, else from the tree): about 95 % of them lie within `r` of a street, and settle among a
+handful of segments each (`r` is rounded up to a power of two metres, so one grid serves similar queries,
+and kept under the network's area over its length, beyond which cells hold too many segments). Queries of
+fewer than 2,000 points ask the last grid used (building one would cost more than they save). The points
+left over, farther than `r` from every street (in a park, on the water, outside the network), and small
+queries before any grid exists go to shapely's STRtree.query_nearest, which is exact too but about a
+hundred times slower per point, with every tied edge, and are projected the same way. Ties (within a
+nanometre) are broken alike on both paths: the lowest edge index, then the smallest offset along it.
 """
 
 from __future__ import annotations
@@ -84,26 +85,27 @@ class SegmentIndex:
         self.widest_reach = max(area / max(float(length.sum()), 1e-9), 1e-3)
         """The largest grid reach used: the network's area over its length (half a lattice's block)."""
         self._grids: dict[float, _Grid] = {}  # by reach, built when first needed
+        self._last_grid: _Grid | None = None  # the grid of the last large query: small ones ask it first
         self._tree: shapely.STRtree | None = None
 
     def nearest(self, xy: FloatArray, *, max_distance: float | None = None) -> Nearest:
         """The nearest edge of each point (rows of `xy`; NaN rows get none), exact, with ties broken."""
         n = len(xy)
-        edge, offset, distance = np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf)
-        open_points = np.flatnonzero(~np.isnan(xy).any(axis=1))
+        open_points = np.flatnonzero(~(np.isnan(xy[:, 0]) | np.isnan(xy[:, 1])))
         limit = np.inf if max_distance is None else max_distance
-        if len(self.edge) and len(open_points) >= _GRID_FROM:
-            grid = self._grid(self._reach_for(xy[open_points]))
+        edge, offset, distance = np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf)
+        grid = self._grid_for(xy, open_points) if len(self.edge) and len(open_points) else None
+        if grid is not None:
             for begin in range(0, len(open_points), _CHUNK):
                 chunk = open_points[begin : begin + _CHUNK]
-                found = grid.nearest(xy[chunk])
+                found = grid.nearest(xy if len(chunk) == n else xy[chunk])
                 settled = found.distance < grid.reach * _SETTLED
                 done = chunk[settled]
                 edge[done], offset[done] = found.edge[settled], found.offset[settled]
                 distance[done] = found.distance[settled]
             open_points = open_points[edge[open_points] < 0]
-            if grid.reach * _SETTLED > limit:
-                open_points = open_points[:0]  # no edge within the limit for the rest
+        if grid is not None and grid.reach * _SETTLED > limit:
+            open_points = open_points[:0]  # no edge within the limit for the rest
         if len(self.edge) and len(open_points):
             found = self._from_tree(xy[open_points], max_distance)
             edge[open_points], offset[open_points], distance[open_points] = found.edge, found.offset, found.distance
@@ -111,15 +113,36 @@ class SegmentIndex:
         edge[far], offset[far], distance[far] = -1, 0.0, np.inf
         return Nearest(edge, offset, distance)
 
-    def _reach_for(self, xy: FloatArray) -> float:
-        """A grid reach that settles about 95 % of these points: from a sample's exact distances, by the tree.
+    def _grid_for(self, xy: FloatArray, points: IndexArray) -> _Grid | None:
+        """The grid to ask first for the rows `points` of `xy` (None: the tree alone).
+
+        For `_GRID_FROM` points or more, the grid whose reach settles about 95 % of them; for fewer, the
+        last such grid, if any: its cells are cheap to fill, and the points it does not settle go to the tree.
+        """
+        if len(points) >= _GRID_FROM:
+            self._last_grid = self._grid(self._reach_for(xy[points[:: max(1, len(points) // _SAMPLE)]]))
+        return self._last_grid
+
+    def _reach_for(self, sample: FloatArray) -> float:
+        """A grid reach that settles about 95 % of a query, from the exact distances of a sample of its points.
 
         Rounded up to a power of two metres so that similar point sets share one grid; never above
         `widest_reach`, as a wider one would put more segments in every cell than the tree costs, nor below
-        a quarter of it, where long segments would fill too many cells.
+        a quarter of it, where long segments would fill too many cells. The distances come from the last
+        grid when it settles the sample points that decide the quantile (its settled distances are exact,
+        and the others lie beyond them), else from the tree.
         """
-        sample = xy[:: max(1, len(xy) // _SAMPLE)]
-        quantile = float(np.quantile(self._from_tree(sample, None).distance, _SETTLE_SHARE))
+        distance = None
+        if self._last_grid is not None:
+            reach = self._last_grid.reach
+            found = self._last_grid.nearest(sample)
+            settled = found.distance < reach * _SETTLED
+            # the quantile reads the two order statistics around _SETTLE_SHARE: both must be settled
+            if np.count_nonzero(settled) >= int(_SETTLE_SHARE * (len(sample) - 1)) + 2:
+                distance = np.where(settled, found.distance, reach)
+        if distance is None:
+            distance = self._from_tree(sample, None).distance
+        quantile = float(np.quantile(distance, _SETTLE_SHARE))
         reach = float(2.0 ** np.ceil(np.log2(max(quantile, 1e-3) * 1.05)))
         return min(max(reach, self.widest_reach / _FINEST), self.widest_reach)
 
@@ -289,15 +312,24 @@ def _best(xy: FloatArray, pairs: FloatArray, segment: IndexArray, count: IndexAr
     best = np.minimum.reduceat(squared, (np.cumsum(count) - count)[has])
     # the pairs at the smallest distance (one per point but for ties), still in point order; within _TIE of it,
     # as a segment and its reverse (a duplicate way drawn backwards) round the same distance differently
-    tied = np.flatnonzero(squared <= np.repeat((np.sqrt(best) + _TIE) ** 2, count[has]))
-    owner = np.repeat(np.arange(len(has)), count[has])[tied]  # position in `has`
-    first = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
+    is_tied = squared <= np.repeat((np.sqrt(best) + _TIE) ** 2, count[has])
+    tied = np.flatnonzero(is_tied)
+    # each point's tied pairs are a run of `tied` (every point has one at least: its nearest)
+    tied_end = np.cumsum(is_tied, dtype=np.intp)[np.cumsum(count[has]) - 1]
+    ties = np.diff(tied_end, prepend=0)
+    first = tied_end - ties  # each point's first tied pair: its only one but for ties
     rows = table[segment[tied]]
-    pair_edge = rows[:, _EDGE]
-    best_edge = np.minimum.reduceat(pair_edge, first)
-    lowest = pair_edge == np.repeat(best_edge, np.diff(np.r_[first, len(tied)]))
     along = rows[:, _BEFORE] + t[tied] * rows[:, _LENGTH]
-    edge[has] = best_edge.astype(np.intp)
-    offset[has] = np.minimum.reduceat(np.where(lowest, along, np.inf), first)
+    pair_edge = rows[:, _EDGE]
+    edge[has], offset[has] = pair_edge[first].astype(np.intp), along[first]
+    several = np.flatnonzero(ties > 1)  # a point at a vertex, or on duplicate edges: few
+    if len(several):
+        runs = ties[several]
+        starts = np.cumsum(runs) - runs
+        pair = np.repeat(first[several] - starts, runs) + np.arange(int(runs.sum()))  # their pairs in `tied`
+        best_edge = np.minimum.reduceat(pair_edge[pair], starts)
+        lowest = pair_edge[pair] == np.repeat(best_edge, runs)
+        edge[has[several]] = best_edge.astype(np.intp)
+        offset[has[several]] = np.minimum.reduceat(np.where(lowest, along[pair], np.inf), starts)
     distance[has] = np.sqrt(best)
     return Nearest(edge, offset, distance)

@@ -21,7 +21,6 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy.sparse as sp
 import shapely
 
 from gridmap.errors import InvalidInput, NotFound
@@ -36,6 +35,7 @@ from gridmap.geo.network import (
     WalkingNetwork,
     point_coordinates,
     walking_metres,
+    walking_seconds,
 )
 from gridmap.geo.noding import NODING_TOLERANCE_M, node_lines
 from gridmap.geo.siting import candidate_sites, coverage_matrix, propose_sites
@@ -235,11 +235,12 @@ class LifeCircle:
         self._by_type = {key: np.flatnonzero(self.facilities["type"].to_numpy() == key) for key in FACILITY_TYPES}
         snapped = {key: self._facilities.take(index) for key, index in self._by_type.items()}
         nearest = walking.nearest_facilities(self._households, snapped)
-        self.minutes = pd.DataFrame({key: found.seconds(speed) / 60.0 for key, found in nearest.items()})
+        # one (type x household) array each, handed to pandas as one block: no per-column copies
+        minutes = walking_seconds(np.stack([found.distance for found in nearest.values()]), speed=speed) / 60.0
+        self.minutes = pd.DataFrame(minutes.T, columns=list(nearest), copy=False)
         """Walking minutes from each household (row) to the nearest facility of each type (column)."""
-        self.covered = pd.DataFrame(
-            {key: self.minutes[key].to_numpy() <= FACILITY_TYPES[key].minutes for key in FACILITY_TYPES}
-        )
+        limits = np.asarray([FACILITY_TYPES[key].minutes for key in nearest], dtype=float)
+        self.covered = pd.DataFrame((minutes <= limits[:, None]).T, columns=list(nearest), copy=False)
         """Whether each household reaches each type within the type's life-circle minutes."""
         self.areas = _areas(household_lonlat, boundaries)
         """The microgrid, grid and community code of each household ('' outside every boundary)."""
@@ -260,21 +261,24 @@ class LifeCircle:
         else:
             area, found = pd.factorize(self.areas[level], sort=True)
             codes = np.asarray(found, dtype=object)
-        # sums per area as products with a sparse (area x household) matrix, all types at once
-        in_area = sp.csr_array((np.ones(len(people)), (area, np.arange(len(people)))), shape=(len(codes), len(people)))
-        covered = self.covered.to_numpy(dtype=float)  # columns in FACILITY_TYPES order
-        reached, reached_people = in_area @ covered, in_area @ (covered * people[:, None])
-        households, people_sum = in_area @ np.ones(len(people)), in_area @ people  # every area has a household
+        # sums per area, households in order (one pass each: a bincount, no matrix)
+        households = np.bincount(area, minlength=len(codes)).astype(float)  # every area has a household
+        people_sum = np.bincount(area, weights=people, minlength=len(codes))
         shares: dict[str, npt.ArrayLike] = {
             "name": [self.area_names.get(str(code), "") for code in codes],
             "households": households,
             "people": people_sum,
         }
-        by_type = dict(zip(FACILITY_TYPES, reached.T, strict=True))
-        for column, key in enumerate(FACILITY_TYPES):
+        by_type = {}
+        for key in FACILITY_TYPES:
+            covered = self.covered[key].to_numpy()
+            by_type[key] = np.bincount(area, weights=covered, minlength=len(codes))
             shares[key] = by_type[key] / households
             shares[f"{key}_people"] = np.divide(
-                reached_people[:, column], people_sum, out=np.zeros(len(codes)), where=people_sum > 0
+                np.bincount(area, weights=covered * people, minlength=len(codes)),
+                people_sum,
+                out=np.zeros(len(codes)),
+                where=people_sum > 0,
             )
         for minutes in LEVEL_MINUTES:  # completeness summed over households: reached types over the level's types
             keys = _types_within(minutes)

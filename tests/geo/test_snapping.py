@@ -62,9 +62,13 @@ def test_grid_and_tree_paths_agree_and_max_distance_cuts_off() -> None:
     assert found.offset[[0, 1, 3]] == pytest.approx([50.0, 50.0, 0.0])
     assert np.isinf(found.distance[2])
     np.testing.assert_allclose(found.distance[4:], np.abs(near[:, 1]), atol=1e-12)
-    few = index.nearest(xy[:4])  # few points: the tree alone, with the same answers
-    assert few.edge.tolist() == found.edge[:4].tolist()
-    np.testing.assert_array_equal(few.distance[[0, 1, 3]], found.distance[[0, 1, 3]])
+    for few in (  # few points: the tree alone on a fresh index, the grid built above then the tree: same answers
+        SegmentIndex(edges).nearest(xy[:4]),
+        index.nearest(xy[:4]),
+    ):
+        assert few.edge.tolist() == found.edge[:4].tolist()
+        np.testing.assert_array_equal(few.distance[[0, 1, 3]], found.distance[[0, 1, 3]])
+        np.testing.assert_array_equal(few.offset[[0, 1, 3]], found.offset[[0, 1, 3]])
     limited = index.nearest(xy, max_distance=49.0)
     assert limited.edge[:4].tolist() == [0, -1, -1, -1]
 
