@@ -20,8 +20,16 @@ draws aim for valid edits, a refusal means the engine judged one invalid) at eac
 start_draft, and the process's peak resident memory while editing (target < 1 GiB). No timing is asserted
 anywhere; `--profile` prints the largest cumulative costs per operation under cProfile (slower).
 
+After the edits, `--households` households at random over the region and `--incidents` generated incidents are
+stored, and the editor's live panels' read is timed: `services.draft_status.draft_status` on the edited draft
+(target < 1 s CPU), best of `--status-runs`. Beside it, side by side on the same store, the whole-version reads
+the status used to make: both versions' frames read feature by feature (`store.features`, then
+`frame_from_features`, as `version_frame` did) against `version_frame`, and the diff of every feature of both
+versions (`diff_features` over `store.features`) against `store.diff`; each with its ratio.
+
 Run: .venv/bin/python benchmarks/edit_speed.py [--grids 1000 10000] [--edits 200] [--seed 7]
-     [--generator voronoi|lattice] [--postgis [URL]] [--profile]
+     [--generator voronoi|lattice] [--postgis [URL]] [--profile] [--households 100000] [--incidents 2000]
+     [--status-runs 3]
 """
 
 from __future__ import annotations
@@ -45,26 +53,33 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry.base import BaseGeometry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from check_speed import CELLS_PER_GRID, build_frame
 from locate_speed import DEFAULT_PG_URL, backend_url, describe, load, region_frame
-from timing import peak_memory_bytes, reset_peak_memory
+from timing import Timing, peak_memory_bytes, reset_peak_memory
 
 from gridmap.errors import GridmapError
 from gridmap.geo.editing.model import EditOperation, Merge, MoveVertex, ReshapeBorder, Split
 from gridmap.geo.hierarchy import Level
 from gridmap.services import boundaries as boundary_service
 from gridmap.services import editing
+from gridmap.services.draft_status import DraftStatusStore, draft_status
 from gridmap.store import open_store
+from gridmap.store.diff import diff_features
 from gridmap.store.edit_store import VersionEditStore
+from gridmap.store.frames import frame_from_features
+from gridmap.store.household_store import HouseholdRecord
 from gridmap.store.version_store import Feature
+from gridmap_demo.incidents import generate_incidents
 
 OPS = ("move_vertex", "reshape_border", "split", "merge")
 TARGET_MS = {"move_vertex": 200.0, "reshape_border": 200.0, "split": 500.0, "merge": 500.0}
 MEMORY_TARGET_BYTES = 1024**3
+STATUS_TARGET_CPU_S = 1.0
 METRES_PER_DEGREE = 111_320.0
 DRAW_ATTEMPTS = 50  # draws of one edit before giving up on finding a valid one (e.g. no sibling neighbour left)
 
@@ -99,6 +114,7 @@ class SizeResult:
     start_draft_peak: int = -1
     edit_peak: int = -1
     ops: dict[str, OpTimes] = field(default_factory=lambda: {op: OpTimes() for op in OPS})
+    status: dict[str, Timing] = field(default_factory=dict)  # the draft-status step and its baselines
 
 
 class EditDraws:
@@ -268,9 +284,78 @@ def measure(url: str, frame: gpd.GeoDataFrame, label: str, args: argparse.Namesp
                 pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(25)
                 print(text.getvalue())
         result.edit_peak = peak_memory_bytes()
+        fill_register(store, frame, args)
+        result.status = time_status(store, draft.version.id, args)
+        print_status(label, result.status)
     finally:
         store.close()
     return result
+
+
+def fill_register(store: DraftStatusStore, frame: gpd.GeoDataFrame, args: argparse.Namespace) -> None:
+    """Households at random over the region and generated incidents (many of them open): the status's impact."""
+    rng = np.random.default_rng(args.seed)
+    min_x, min_y, max_x, max_y = (float(v) for v in frame.total_bounds)
+    points = zip(rng.uniform(min_x, max_x, args.households), rng.uniform(min_y, max_y, args.households), strict=True)
+    store.add_households(
+        [HouseholdRecord(f"h{i}", f"户{i}", float(x), float(y), people=1) for i, (x, y) in enumerate(points)]
+    )
+    if args.incidents:
+        store.import_incidents(generate_incidents(frame, count=args.incidents, seed=args.seed, id_prefix="edit-"))
+
+
+def time_status(store: DraftStatusStore, version_id: int, args: argparse.Namespace) -> dict[str, Timing]:
+    """draft_status on the edited draft, and the whole-version reads beside the store's own, best of the runs."""
+    compared = store.draft_info(version_id).based_on
+    assert compared is not None
+    both = (compared, version_id)
+    sides = {
+        "draft_status": Timing(lambda: draft_status(store, version_id)),
+        "version_frame x2": Timing(lambda: [store.version_frame(v) for v in both]),
+        "features -> frame x2": Timing(
+            lambda: [frame_from_features(store.features(v).features, source=f"version {v}") for v in both]
+        ),
+        "store.diff": Timing(lambda: store.diff(*both)),
+        "diff of all features": Timing(lambda: diff_features(*both, *(store.features(v).features for v in both))),
+    }
+    for _ in range(args.status_runs):
+        for side in sides.values():
+            gc.collect()
+            side.run()
+    return sides
+
+
+def _same_frames(first: list[gpd.GeoDataFrame], second: list[gpd.GeoDataFrame]) -> bool:
+    try:
+        for a, b in zip(first, second, strict=True):
+            assert_geodataframe_equal(a, b)
+    except AssertionError:
+        return False
+    return True
+
+
+def print_status(label: str, sides: dict[str, Timing]) -> None:
+    """The status's CPU and wall time against its target, and each store read against its whole-version twin."""
+    status = sides["draft_status"]
+    found = status.result
+    print(
+        f"  {label}: draft_status CPU {status.cpu_seconds:.3f} s (target < {STATUS_TARGET_CPU_S:.0f} s), wall "
+        f"{status.seconds:.3f} s; scope {found.scope}, {len(found.diff.added)} added, {len(found.diff.removed)} "
+        f"removed, {len(found.diff.reshaped)} reshaped, {len(found.diff.changed)} changed, "
+        f"{found.households.moved} households and {len(found.incidents)} incidents move; load average "
+        f"{os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    pairs = (("version_frame x2", "features -> frame x2"), ("store.diff", "diff of all features"))
+    for new, old in pairs:
+        a, b = sides[new], sides[old]
+        same = _same_frames(a.result, b.result) if new.startswith("version_frame") else a.result == b.result
+        print(
+            f"  {label}: {new:<17} CPU {a.cpu_seconds:7.3f} s (wall {a.seconds:7.3f})  vs {old:<21} CPU "
+            f"{b.cpu_seconds:7.3f} s (wall {b.seconds:7.3f}): {b.cpu_seconds / a.cpu_seconds:5.1f}x CPU, "
+            f"{b.seconds / a.seconds:5.1f}x wall; {'same answer' if same else 'ANSWERS DIFFER'}",
+            flush=True,
+        )
 
 
 def version_frame(grids: int, generator: str, seed: int) -> gpd.GeoDataFrame:
@@ -324,6 +409,9 @@ def main() -> int:
     parser.add_argument("--generator", choices=("voronoi", "lattice"), default="voronoi")
     parser.add_argument("--postgis", nargs="?", const=DEFAULT_PG_URL, default=None, help="also on PostGIS (server URL)")
     parser.add_argument("--profile", action="store_true", help="cProfile the edits of each operation")
+    parser.add_argument("--households", type=int, default=100_000, help="households for the status (default 100,000)")
+    parser.add_argument("--incidents", type=int, default=2_000, help="incidents for the status (default 2,000)")
+    parser.add_argument("--status-runs", type=int, default=3, help="runs of the status step, best kept (default 3)")
     args = parser.parse_args()
     results: list[SizeResult] = []
     for grids in args.grids:

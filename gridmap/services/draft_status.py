@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
+import shapely
 from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
 
@@ -25,7 +26,8 @@ from gridmap.services.allowed_exceptions import check_options_for_set
 from gridmap.services.boundaries import published_version
 from gridmap.services.boundary_layers import BoundaryLayers
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
-from gridmap.services.household_impact import HouseholdImpact, household_impact
+from gridmap.services.household_impact import HouseholdImpact, frames_to_assign, household_impact
+from gridmap.services.local_frames import LocalFrames, frame_meeting, local_frames, points_in_boxes
 from gridmap.store.edit_store import DraftEditStore, DraftInfo
 from gridmap.store.exception_store import ExceptionStore
 from gridmap.store.household_store import HouseholdVersionStore
@@ -99,18 +101,21 @@ def draft_status(
     draft = store.draft_info(version_id)
     compared_to = against or draft.based_on or _published(store, draft)
     options = check_options_for_set(store=store, set_name=draft.version.set_name, options=options)
-    before, after = store.version_frame(compared_to), store.version_frame(version_id)
-    diff = store.diff(compared_to, version_id)
-    after_by_id = _by_id(after)
-    before_by_id = _by_id(before)
-    if len(after) <= LARGE_DRAFT_FEATURES:
-        scope, report = CheckScope.DRAFT, check_boundaries(after, options)
+    comparison = store.compare(compared_to, version_id)
+    diff = comparison.diff
+    after_by_id = {f.feature_id: f.geometry for f in comparison.after}
+    before_by_id = {f.feature_id: f.geometry for f in comparison.before}
+    local = None
+    if draft.version.feature_count <= LARGE_DRAFT_FEATURES:
+        scope, report = CheckScope.DRAFT, check_boundaries(store.version_frame(version_id), options)
     else:
         changed = [after_by_id[i] for i in _changed_ids(diff) if i in after_by_id]
         changed += [before_by_id[f.feature_id] for f in diff.removed]
         scope, report = CheckScope.CHANGED_AREA, check_boundaries(_changed_area(store, version_id, changed), options)
+        # Households and incidents move only where the versions differ: assigned there alone.
+        local = local_frames(store, compared_to, version_id, comparison.before + comparison.after)
     reshaped = {r.feature_id for r in diff.reshaped}
-    households = household_impact(store, compared_to, version_id)
+    households = household_impact(store, compared_to, version_id, local=local)
     return DraftStatus(
         draft=draft,
         compared_to=compared_to,
@@ -120,8 +125,8 @@ def draft_status(
         geometry_after={i: after_by_id[i] for i in {f.feature_id for f in diff.added} | reshaped},
         geometry_before={i: before_by_id[i] for i in {f.feature_id for f in diff.removed} | reshaped},
         households=households,
-        grid_counts=_grid_counts(store, before, households, options),
-        incidents=_incident_moves(store, before, after),
+        grid_counts=_grid_counts(store, compared_to, households, options, local=local is not None),
+        incidents=_incident_moves(store, compared_to, version_id, local),
         households_range=(options.households_min, options.households_max),
     )
 
@@ -132,10 +137,6 @@ def _published(store: DraftStatusStore, draft: DraftInfo) -> int:
         msg = f"version {draft.version.id} is the published one: name the version to compare it with"
         raise InvalidInput(msg)
     return published.id
-
-
-def _by_id(frame: GeoDataFrame) -> dict[str, BaseGeometry]:
-    return dict(zip(frame["feature_id"].astype(str), frame.geometry, strict=True))
 
 
 def _changed_ids(diff: VersionDiff) -> list[str]:
@@ -152,20 +153,20 @@ def _changed_area(store: DraftStatusStore, version_id: int, changed: Sequence[Ba
     below those (so the communities around the changes, whole): the check then finds no gap where a sibling
     or a child was left out."""
     near: dict[str, Feature] = {}
-    for geometry in changed:
-        near.update((f.feature_id, f) for f in store.features(version_id, bbox=_widened(geometry)).features)
-    parents = {f.parent for f in near.values()} - {None, ""}
-    while parents:
-        found = [f for code in parents for f in store.features(version_id, code=code).features]
-        near.update((f.feature_id, f) for f in found)
-        parents = {f.parent for f in found} - {None, ""} - {f.code for f in near.values()}
-    layer = {f.code for f in near.values()}
-    while layer:
-        found = [f for code in layer for f in store.features(version_id, parent=code).features]
-        layer = {f.code for f in found if f.feature_id not in near}
-        near.update((f.feature_id, f) for f in found)
-    frame = store.version_frame(version_id)
-    return frame[frame["feature_id"].astype(str).isin(set(near))].reset_index(drop=True)
+    with store.reading():  # one transaction for the many small reads
+        for geometry in changed:
+            near.update((f.feature_id, f) for f in store.features(version_id, bbox=_widened(geometry)).features)
+        parents = {f.parent for f in near.values()} - {None, ""}
+        while parents:
+            found = store.features(version_id, codes={str(code) for code in parents}).features
+            near.update((f.feature_id, f) for f in found)
+            parents = {f.parent for f in found} - {None, ""} - {f.code for f in near.values()}
+        layer = {f.code for f in near.values()}
+        while layer:
+            found = store.features(version_id, parents=layer).features
+            layer = {f.code for f in found if f.feature_id not in near}
+            near.update((f.feature_id, f) for f in found)
+        return store.version_frame(version_id, feature_ids=set(near))
 
 
 def _widened(geometry: BaseGeometry) -> tuple[float, float, float, float]:
@@ -176,20 +177,31 @@ def _widened(geometry: BaseGeometry) -> tuple[float, float, float, float]:
 
 
 def _grid_counts(
-    store: DraftStatusStore, before: GeoDataFrame, impact: HouseholdImpact, options: CheckOptions
+    store: DraftStatusStore, compared_to: int, impact: HouseholdImpact, options: CheckOptions, *, local: bool
 ) -> list[GridCount]:
-    """Households per grid before and after, for the grids whose count changes, ordered by code."""
+    """Households per grid before and after, for the grids whose count changes, ordered by code.
+
+    Only the grids that households move from or to change count; when `local`, only the households in those
+    grids' boxes are counted, against the features of the compared version that meet the boxes."""
     if not impact.moves:
         return []
+    moved = {g for m in impact.moves for g in (m.from_grid, m.to_grid) if g is not None}
     located = [p for p in store.household_points() if p.lon is not None and p.lat is not None]
     lon = np.array([p.lon for p in located], dtype=np.float64)
     lat = np.array([p.lat for p in located], dtype=np.float64)
-    counted = Counter(_grids(before, lon, lat))
+    if local:
+        grids = store.features(compared_to, codes=moved).features
+        boxes = shapely.bounds(np.asarray([g.geometry for g in grids], dtype=object)).reshape(-1, 4)
+        inside = points_in_boxes(boxes, lon, lat)
+        lon, lat, before = lon[inside], lat[inside], frame_meeting(store, compared_to, boxes)
+    else:
+        before = store.version_frame(compared_to)
+    counted = Counter(_grids(before, lon, lat)) if len(before) else Counter[str | None]()
     after = Counter(counted)
     for move in impact.moves:
         after[move.from_grid] -= 1
         after[move.to_grid] += 1
-    changed = sorted(g for g in set(counted) | set(after) if g is not None and counted[g] != after[g])
+    changed = sorted(g for g in moved if counted[g] != after[g])
     low, high = options.households_min, options.households_max
     return [GridCount(g, counted[g], after[g], not low <= after[g] <= high) for g in changed]
 
@@ -199,12 +211,18 @@ def _grids(boundaries: GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> list[s
     return [code or None for code in BoundaryLayers(boundaries).assign(lon, lat)["grid_code"]]
 
 
-def _incident_moves(store: DraftStatusStore, before: GeoDataFrame, after: GeoDataFrame) -> list[IncidentMove]:
-    """The open incidents whose grid differs between the two versions."""
+def _incident_moves(
+    store: DraftStatusStore, compared_to: int, version_id: int, local: LocalFrames | None
+) -> list[IncidentMove]:
+    """The open incidents whose grid differs between the two versions (of those inside `local`, when given)."""
     points, _matched = store.incident_points(IncidentFilter(statuses=OPEN_STATUSES), _INCIDENT_LIMIT)
     if not points:
         return []
     lon = np.array([p.lon for p in points], dtype=np.float64)
     lat = np.array([p.lat for p in points], dtype=np.float64)
+    before, after, inside = frames_to_assign(store, compared_to, version_id, local, lon, lat)
+    points, lon, lat = [p for p, held in zip(points, inside, strict=True) if held], lon[inside], lat[inside]
+    if not points:
+        return []
     moves = zip(points, _grids(before, lon, lat), _grids(after, lon, lat), strict=True)
     return [IncidentMove(p.id, p.category, old, new) for p, old, new in moves if old != new]

@@ -18,7 +18,9 @@ from geopandas import GeoDataFrame
 from gridmap.services.boundary_layers import BoundaryLayers
 
 if TYPE_CHECKING:  # the store package imports SQLAlchemy; `gridmap check --compare-to` has no store
+    from gridmap.services.local_frames import LocalFrames
     from gridmap.store.household_store import HouseholdVersionStore
+    from gridmap.store.version_store import VersionStore
 
 _CODE_COLUMNS = ("community_code", "grid_code", "microgrid_code")
 
@@ -83,8 +85,11 @@ class HouseholdImpact:
         return answer
 
 
-def household_impact(store: HouseholdVersionStore, from_version: int, to_version: int) -> HouseholdImpact:
-    """The stored households whose grid in `to_version` differs from their grid in `from_version`."""
+def household_impact(
+    store: HouseholdVersionStore, from_version: int, to_version: int, *, local: LocalFrames | None = None
+) -> HouseholdImpact:
+    """The stored households whose grid in `to_version` differs from their grid in `from_version`; with `local`
+    (the two versions around what differs between them), only the households inside it are assigned."""
     located = [p for p in store.household_points() if p.lon is not None and p.lat is not None]
     if not located:
         # Still ask for both versions, so that an unknown version is NotFound whatever the register holds.
@@ -93,14 +98,25 @@ def household_impact(store: HouseholdVersionStore, from_version: int, to_version
         return HouseholdImpact(from_version=from_version, to_version=to_version)
     lon = np.array([p.lon for p in located], dtype=np.float64)
     lat = np.array([p.lat for p in located], dtype=np.float64)
-    moves = moves_between(
-        store.version_frame(from_version),
-        store.version_frame(to_version),
-        household_ids=[p.household_id for p in located],
-        lon=lon,
-        lat=lat,
-    )
+    before, after, inside = frames_to_assign(store, from_version, to_version, local, lon, lat)
+    ids = [p.household_id for p, held in zip(located, inside, strict=True) if held]
+    moves = moves_between(before, after, household_ids=ids, lon=lon[inside], lat=lat[inside]) if ids else []
     return HouseholdImpact(from_version=from_version, to_version=to_version, moves=moves)
+
+
+def frames_to_assign(
+    store: VersionStore,
+    from_version: int,
+    to_version: int,
+    local: LocalFrames | None,
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+) -> tuple[GeoDataFrame, GeoDataFrame, npt.NDArray[np.bool_]]:
+    """The two versions' frames to assign points to, and which points to assign: every point to the whole
+    versions, or (with `local`) the points inside it to its frames."""
+    if local is None:
+        return store.version_frame(from_version), store.version_frame(to_version), np.full(len(lon), True)
+    return local.before, local.after, local.holds(lon, lat)
 
 
 def moves_between(

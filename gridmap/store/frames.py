@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -23,6 +25,8 @@ from gridmap.store.version_store import EDITABLE_PROPERTIES, Feature, FeatureVal
 
 # Columns of a boundary frame, in the order read_boundaries gives them (geometry last).
 FRAME_COLUMNS: tuple[str, ...] = ("code", "name", "level", "parent", "worker", "households_target")
+# Columns of a frame of stored features before its geometry.
+FEATURE_COLUMNS: tuple[str, ...] = (*FRAME_COLUMNS, "feature_id", "revision")
 _MAX_LISTED = 5
 
 
@@ -170,14 +174,27 @@ def values_from_frame(frame: gpd.GeoDataFrame) -> list[FeatureValues]:
     return values
 
 
-def frame_from_features(features: Iterable[Feature], *, source: str = "") -> gpd.GeoDataFrame:
+def frame_from_features(features: Sequence[Feature], *, source: str = "") -> gpd.GeoDataFrame:
     """Stored features as a boundary frame (EPSG:4326) with feature_id and revision alongside."""
-    rows = [
-        {**f.properties(), "feature_id": f.feature_id, "revision": f.revision, "geometry": f.geometry} for f in features
-    ]
-    columns = [*FRAME_COLUMNS, "feature_id", "revision", "geometry"]
-    frame = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
+    rows = [{**f.properties(), "feature_id": f.feature_id, "revision": f.revision} for f in features]
+    columns = {name: [row[name] for row in rows] for name in FEATURE_COLUMNS}
+    return frame_from_columns(columns, [f.geometry for f in features], source=source)
+
+
+def frame_from_columns(
+    columns: Mapping[str, Sequence[Any]],
+    geometries: Sequence[BaseGeometry | None] | npt.NDArray[np.object_],
+    *,
+    source: str = "",
+    numbers: Sequence[int] | None = None,
+) -> gpd.GeoDataFrame:
+    """A boundary frame (EPSG:4326) from stored values, one sequence per name of FEATURE_COLUMNS (the level as its
+    text) and the geometries, in the frame's order; `numbers` are the features' numbers in their whole version
+    (by default their positions)."""
+    data: dict[str, Any] = {name: list(columns[name]) for name in FEATURE_COLUMNS}
+    data["geometry"] = np.asarray(geometries, dtype=object)
+    frame = gpd.GeoDataFrame(data, geometry="geometry", crs="EPSG:4326")
     frame["households_target"] = frame["households_target"].astype("Int64")
     frame["source"] = source
-    frame["feature"] = range(len(frame))
+    frame["feature"] = range(len(frame)) if numbers is None else list(numbers)
     return frame

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from types import TracebackType
 from typing import Any, NamedTuple, Self, cast
 
+import numpy as np
+import shapely
 from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy import Engine, Table, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
@@ -30,8 +32,9 @@ from gridmap.store.allowed_exceptions import AllowedExceptions
 from gridmap.store.diff import diff_features, same_shape
 from gridmap.store.edits import DraftEdits
 from gridmap.store.frames import (
+    FEATURE_COLUMNS,
     clean_properties,
-    frame_from_features,
+    frame_from_columns,
     lookup_text,
     polygonal,
     stored_text,
@@ -48,7 +51,15 @@ from gridmap.store.ratelimits import RateBuckets
 from gridmap.store.reference import ReferenceLayers
 from gridmap.store.rows import feature_from_row
 from gridmap.store.spatial import SpatialQueries
-from gridmap.store.tables import MAX_INTEGER, PERSON_LENGTH, BoundarySet, BoundaryVersion, GridFeature, utc_now
+from gridmap.store.tables import (
+    MAX_INTEGER,
+    PERSON_LENGTH,
+    BoundarySet,
+    BoundaryVersion,
+    GridFeature,
+    geometry_wkb,
+    utc_now,
+)
 from gridmap.store.version_store import (
     BoundarySetInfo,
     CheckFailed,
@@ -57,6 +68,7 @@ from gridmap.store.version_store import (
     Feature,
     FeatureValues,
     PublishedMeanwhile,
+    VersionComparison,
     VersionDiff,
     VersionInfo,
     VersionStatus,
@@ -69,6 +81,9 @@ _COUNTED = "gridmap_feature_counts"
 # Per context (thread or task): the session of each store's open `reading` block, by id of the store.
 _READING: ContextVar[dict[int, Session] | None] = ContextVar("gridmap_reading", default=None)
 _IN_BATCH = 50_000  # values per IN (...): a province version has more codes than SQLite takes parameters
+# What two versions' rows of one feature must share to be the same feature (`compare`); the geometry
+# as stored: PostGIS's = and SQLite's blob comparison hold two geometries alike only when byte for byte the same.
+_COMPARED = ("code", "name", "level", "parent", "worker", "households_target", "geometry")
 
 
 class _VersionState(NamedTuple):
@@ -476,17 +491,42 @@ class SqlBoundaryStore(
         return f"version {version_id} fails the check ({listed or 'errors found'}); nothing was published"
 
     # Features.
-    def _frame(self, session: Session, version_id: int) -> GeoDataFrame:
-        rows = session.scalars(
-            select(GridFeature).where(GridFeature.version_id == version_id).order_by(GridFeature.code)
+    def _frame(self, session: Session, version_id: int, feature_ids: Collection[str] | None = None) -> GeoDataFrame:
+        """The version's features (those of `feature_ids` only, when given) by code: their columns read as values
+        and every geometry converted from WKB at once, numbered by their place in the whole version."""
+        table = GridFeature.__table__.c
+        columns = [*(table[name] for name in FEATURE_COLUMNS), geometry_wkb(table.geometry)]
+        in_version = GridFeature.version_id == version_id
+        if feature_ids is None:
+            rows = list(session.execute(select(*columns).where(in_version).order_by(GridFeature.code)))
+            numbers = None
+        else:
+            # The features' places in the whole version: its codes alone, in the database's order (an index read).
+            codes = session.scalars(select(GridFeature.code).where(in_version).order_by(GridFeature.code))
+            place = {code: i for i, code in enumerate(codes)}
+            query = select(*columns).where(in_version)
+            rows = [
+                row
+                for batch in _batches(sorted(feature_ids))
+                for row in session.execute(query.where(GridFeature.feature_id.in_(batch)))
+            ]
+            rows.sort(key=lambda row: place[row[0]])
+            numbers = [place[row[0]] for row in rows]
+        values = dict(zip(FEATURE_COLUMNS, zip(*rows, strict=False), strict=False)) if rows else {}
+        wkb = np.array([row[len(FEATURE_COLUMNS)] for row in rows], dtype=object)
+        return frame_from_columns(
+            {name: values.get(name, ()) for name in FEATURE_COLUMNS},
+            shapely.from_wkb(wkb),
+            source=f"version {version_id}",
+            numbers=numbers,
         )
-        return frame_from_features([feature_from_row(row) for row in rows], source=f"version {version_id}")
 
-    def version_frame(self, version_id: int) -> GeoDataFrame:
-        """Every feature of a version as a GeoDataFrame (EPSG:4326), the shape `read_boundaries` gives."""
+    def version_frame(self, version_id: int, *, feature_ids: Collection[str] | None = None) -> GeoDataFrame:
+        """Every feature of a version (or those of `feature_ids`) as a GeoDataFrame (EPSG:4326), the shape
+        `read_boundaries` gives, numbered by their place in the whole version."""
         with self._transaction() as session:
             self._version_row(session, version_id)
-            return self._frame(session, version_id)
+            return self._frame(session, version_id, feature_ids)
 
     def update_feature(
         self,
@@ -530,12 +570,36 @@ class SqlBoundaryStore(
         now = "" if current is None else f" (it is now at revision {current})"
         return Conflict(f"feature {feature_id} was changed by someone else since revision {expected}{now}; reload it")
 
-    def diff(self, from_version: int, to_version: int) -> VersionDiff:
-        """Features added, removed, reshaped (area change in m2) and with changed properties."""
+    def compare(self, from_version: int, to_version: int) -> VersionComparison:
+        """The diff of two versions with the features it is made of; the database compares the rows and only the
+        features that differ (id, properties or geometry bytes) are read."""
         with self._transaction() as session:
-            features = {}
             for version_id in (from_version, to_version):
                 self._version_row(session, version_id)
-                rows = session.scalars(select(GridFeature).where(GridFeature.version_id == version_id))
-                features[version_id] = [feature_from_row(row) for row in rows]
-        return diff_features(from_version, to_version, features[from_version], features[to_version])
+            twin = aliased(GridFeature)
+            alike = [getattr(twin, name).is_not_distinct_from(getattr(GridFeature, name)) for name in _COMPARED]
+            same_id = [twin.version_id == to_version, twin.feature_id == GridFeature.feature_id]
+            unlike = select(GridFeature).where(
+                GridFeature.version_id == from_version, ~exists().where(*same_id, *alike)
+            )
+            before = [feature_from_row(row) for row in session.scalars(unlike)]
+            # The other side: the ids just found (changed features; removed ones are not there) and the ids new to
+            # it, which its index alone tells, without comparing the rows a second time.
+            twin_id = [twin.version_id == from_version, twin.feature_id == GridFeature.feature_id]
+            added = select(GridFeature.feature_id).where(
+                GridFeature.version_id == to_version, ~exists().where(*twin_id)
+            )
+            ids = [f.feature_id for f in before] + list(session.scalars(added))
+            in_version = select(GridFeature).where(GridFeature.version_id == to_version)
+            after = [
+                feature_from_row(row)
+                for batch in _batches(ids)
+                for row in session.scalars(in_version.where(GridFeature.feature_id.in_(batch)))
+            ]
+        before.sort(key=lambda f: f.code)
+        after.sort(key=lambda f: f.code)
+        return VersionComparison(diff_features(from_version, to_version, before, after), before, after)
+
+    def diff(self, from_version: int, to_version: int) -> VersionDiff:
+        """Features added, removed, reshaped (area change in m2) and with changed properties."""
+        return self.compare(from_version, to_version).diff

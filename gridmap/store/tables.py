@@ -99,6 +99,12 @@ def _compile_as_binary(element: FunctionElement[Any], compiler: SQLCompiler, **k
     return f"ST_AsBinary({compiler.process(element.clauses, **kw)})"
 
 
+def geometry_wkb(column: ColumnElement[BaseGeometry]) -> ColumnElement[bytes]:
+    """A geometry column read as plain WKB bytes, for readers that convert many rows at once (shapely.from_wkb on
+    an array) rather than one shapely object per row."""
+    return _GeometryToWkb(column, LargeBinary())
+
+
 class GeometryType(TypeDecorator[BaseGeometry]):
     """A WGS-84 geometry: shapely in Python, PostGIS geometry or SQLite WKB in the database."""
 

@@ -192,6 +192,16 @@ class VersionDiff:
 
 
 @dataclass(frozen=True)
+class VersionComparison:
+    """Two versions' diff, and the features of each (by code) that the other does not hold alike: the same id,
+    properties and geometry. Every other feature is the same in both."""
+
+    diff: VersionDiff
+    before: list[Feature]
+    after: list[Feature]
+
+
+@dataclass(frozen=True)
 class ExpectedPublished:
     """The published version a publisher saw and means to replace (None: they saw none published)."""
 
@@ -336,8 +346,9 @@ class VersionStore(Protocol):
         """One feature of a version; NotFound when there is none."""
         ...
 
-    def version_frame(self, version_id: int) -> GeoDataFrame:
-        """Every feature of a version as a GeoDataFrame (EPSG:4326), the shape `read_boundaries` gives."""
+    def version_frame(self, version_id: int, *, feature_ids: Collection[str] | None = None) -> GeoDataFrame:
+        """Every feature of a version (or those of `feature_ids`) as a GeoDataFrame (EPSG:4326), the shape
+        `read_boundaries` gives, numbered by their place in the whole version (column `feature`)."""
         ...
 
     def locate(self, version_id: int, lon: float, lat: float) -> Location:
@@ -358,6 +369,10 @@ class VersionStore(Protocol):
         properties: Mapping[str, Any] | None = None,
     ) -> Feature:
         """Edit a feature of a draft; Conflict when the revision is stale or the version is not a draft."""
+        ...
+
+    def compare(self, from_version: int, to_version: int) -> VersionComparison:
+        """The diff of two versions with the features it is made of, read without the rest."""
         ...
 
     def diff(self, from_version: int, to_version: int) -> VersionDiff:

@@ -14,6 +14,7 @@ import shapely
 
 from gridmap.services import draft_status
 from gridmap.services.check import check_boundaries
+from gridmap.services.local_frames import LocalFrames, local_frames
 from gridmap.store.account_store import Role
 from gridmap.store.edit_store import EditRequest
 from tests.api.conftest import TestClient, add_token, assert_problem, bearer
@@ -475,6 +476,32 @@ def test_draft_status_of_a_large_draft_checks_the_changed_area(
     assert body["diff"]["changed"][0]["code"] == GRID[3] and body["diff"]["features"]["features"] == []
     # Community 001 whole (1 + 4 grids + 8 microgrids), not community 002.
     assert body["check"]["summary"]["features"] == 13
+
+
+def test_draft_status_of_a_large_draft_finds_the_moves_where_the_draft_changed(
+    client: TestClient, planner: dict[str, str], draft: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = store_of(client)
+    store.add_households(impact_households())
+    stored_incident(client, 1, (point(1.1, 1.5)[0], point(1.1, 1.5)[1]), GRID[2])  # in the bump
+    stored_incident(client, 2, grid_centre(0, 1, 1), GRID[2])  # in grid 002, renamed below
+    before = features(client, draft)
+    reshape = {"op": "reshape_border", "first": before[GRID[1]].feature_id, "second": before[GRID[2]].feature_id}
+    accepted(client, draft, {**reshape, "line": line(point(1, 1.8), point(1.2, 1.5), point(1, 1.2))}, planner)
+    renamed = {"op": "attributes", "feature": before[GRID[2]].feature_id, "values": {"code": f"{COMMUNITY}099"}}
+    accepted(client, draft, renamed, planner)
+    whole = draft_status.draft_status(store, draft)
+    monkeypatch.setattr(draft_status, "LARGE_DRAFT_FEATURES", 10)
+    read: list[LocalFrames | None] = []
+    monkeypatch.setattr(draft_status, "local_frames", lambda *args: read.append(local_frames(*args)) or read[-1])
+
+    local = draft_status.draft_status(store, draft)
+
+    assert (whole.scope, local.scope) == (draft_status.CheckScope.DRAFT, draft_status.CheckScope.CHANGED_AREA)
+    assert read[0] is not None and 0 < len(read[0].after) < len(before)  # the households were assigned locally
+    assert whole.households.moved >= 3 and len(whole.incidents) == 2 and len(whole.grid_counts) == 3
+    for name in ("diff", "geometry_after", "geometry_before", "households", "grid_counts", "incidents"):
+        assert getattr(local, name) == getattr(whole, name), name
 
 
 def test_draft_status_is_for_planners(client: TestClient, draft: int) -> None:

@@ -8,11 +8,14 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from geopandas.testing import assert_geodataframe_equal
 from pyproj import Geod
 
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.hierarchy import Level
 from gridmap.io.boundaries import read_boundaries, write_boundaries
+from gridmap.store.diff import diff_features
+from gridmap.store.frames import frame_from_features
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.version_store import Location
 from tests.boundary_builders import COMMUNITY, LAT0, LON0, STEP, cell, feature
@@ -237,6 +240,40 @@ def test_diff_reports_added_removed_reshaped_and_changed(store: BoundaryStore, r
     ]
     assert store.diff(old.id, old.id).empty
     assert diff.to_json()["reshaped"][0]["code"] == grid_code(1)
+
+
+def test_diff_reads_only_the_features_that_differ(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    old = store.import_version("aoyang", region, who="a", why="1")
+    new_frame = region[region["code"] != micro(4, 2)].copy()
+    new_frame.loc[new_frame["code"] == grid_code(1), "geometry"] = cell(0, 1, 1.25, 1)
+    new_frame.loc[new_frame["code"] == grid_code(3), "households_target"] = 7
+    # The same shape from another first vertex: stored anew, so read, but not reshaped.
+    turned = shapely.Polygon(cell(1, 0).exterior.coords[1:] + cell(1, 0).exterior.coords[1:2])
+    new_frame.loc[new_frame["code"] == grid_code(4), "geometry"] = turned
+    new = store.import_version("aoyang", new_frame, who="a", why="2")
+
+    comparison = store.compare(old.id, new.id)
+
+    assert [f.code for f in comparison.before] == [grid_code(1), grid_code(3), grid_code(4), micro(4, 2)]
+    assert [f.code for f in comparison.after] == [grid_code(1), grid_code(3), grid_code(4)]
+    every = [store.features(version.id).features for version in (old, new)]
+    assert comparison.diff == store.diff(old.id, new.id) == diff_features(old.id, new.id, *every)
+    assert [r.code for r in comparison.diff.reshaped] == [grid_code(1)]
+    assert (store.compare(new.id, new.id).before, store.compare(new.id, new.id).after) == ([], [])
+
+
+def test_version_frame_reads_what_the_features_hold(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    version = store.import_version("aoyang", region, who="a", why="b").id
+    whole = store.version_frame(version)
+    by_feature = frame_from_features(store.features(version).features, source=f"version {version}")
+    some = [f.feature_id for f in store.features(version, level=Level.MICROGRID).features[1::3]]
+
+    part = store.version_frame(version, feature_ids=some)
+
+    assert_geodataframe_equal(whole, by_feature)
+    assert list(whole["code"]) == sorted(whole["code"]) and list(whole["feature"]) == list(range(len(region)))
+    assert_geodataframe_equal(part, whole[whole["feature_id"].isin(some)].reset_index(drop=True))
+    assert len(part) == len(some) and len(store.version_frame(version, feature_ids=[])) == 0
 
 
 @pytest.mark.parametrize(

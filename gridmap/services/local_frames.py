@@ -1,0 +1,77 @@
+"""Two versions read only where they differ: the features meeting boxes around what changed, and the points inside.
+
+Outside the boxes both versions hold the same features with the same properties, so a point there gets the same
+community, grid and microgrid from each (a point's codes depend only on the features covering it). What a change
+of version does to households and incidents is then found from the points inside the boxes, assigned to the
+features meeting them, without reading either version whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from geopandas import GeoDataFrame
+
+from gridmap.geo.hierarchy import Level
+from gridmap.store.version_store import Feature, VersionStore
+
+
+@dataclass(frozen=True)
+class LocalFrames:
+    """Boxes (min lon, min lat, max lon, max lat; one per row) and each version's features meeting one of them."""
+
+    boxes: npt.NDArray[np.float64]
+    before: GeoDataFrame
+    after: GeoDataFrame
+
+    def holds(self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        """Per point: does it lie in (or on the edge of) a box?"""
+        return points_in_boxes(self.boxes, lon, lat)
+
+
+def local_frames(
+    store: VersionStore, from_version: int, to_version: int, changed: Sequence[Feature]
+) -> LocalFrames | None:
+    """The two versions around the `changed` features (both versions' features that the other does not hold
+    alike), one box per feature id over both its versions (none when nothing changed: then nothing moves); None
+    when a side has no grid there, where only the whole versions give the answer (or its error)."""
+    ids = [f.feature_id for f in changed]
+    bounds = shapely.bounds(np.asarray([f.geometry for f in changed], dtype=object)).reshape(-1, 4)
+    by_id = pd.DataFrame(bounds, columns=["west", "south", "east", "north"]).groupby(ids, sort=True)
+    boxes = pd.concat([by_id[["west", "south"]].min(), by_id[["east", "north"]].max()], axis=1).to_numpy(np.float64)
+    before, after = (frame_meeting(store, version_id, boxes) for version_id in (from_version, to_version))
+    if len(boxes) and not all((frame["level"] == Level.GRID.value).any() for frame in (before, after)):
+        return None
+    return LocalFrames(boxes=boxes, before=before, after=after)
+
+
+def frame_meeting(store: VersionStore, version_id: int, boxes: npt.NDArray[np.float64]) -> GeoDataFrame:
+    """The version's features meeting any of the boxes: their codes, levels and geometries (what assigning points
+    to them needs)."""
+    found: dict[str, Feature] = {}
+    with store.reading():  # one transaction for the many small reads
+        for box in boxes:
+            bbox = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+            found.update((f.feature_id, f) for f in store.features(version_id, bbox=bbox).features)
+    features = list(found.values())
+    return GeoDataFrame(
+        {"code": [f.code for f in features], "level": [None if f.level is None else f.level.value for f in features]},
+        geometry=[f.geometry for f in features],
+        crs="EPSG:4326",
+    )
+
+
+def points_in_boxes(
+    boxes: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
+    """Per point: does it lie in (or on the edge of) one of the boxes?"""
+    inside = np.zeros(len(lon), dtype=bool)
+    if len(boxes) and len(lon):
+        tree = shapely.STRtree(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
+        inside[tree.query(shapely.points(lon, lat), predicate="intersects")[0]] = True
+    return inside
