@@ -72,6 +72,12 @@ def published_templates(tmp_path_factory: pytest.TempPathFactory, request: pytes
     return template
 
 
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A new SQLite database at `target` holding what the one at `source` holds (SQLite's backup API)."""
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as fresh:
+        original.backup(fresh)
+
+
 @pytest.fixture
 def published_databases(published_templates: PublishedTemplate, request: pytest.FixtureRequest) -> PublishedCopy:
     """A factory of databases holding the test region published, copies of one published per backend."""
@@ -80,9 +86,7 @@ def published_databases(published_templates: PublishedTemplate, request: pytest.
         source = published_templates(backend)
         if backend == "sqlite":
             target = folder / "gridmap.db"
-            published = closing(sqlite3.connect(source.removeprefix("sqlite:///")))
-            with published as original, closing(sqlite3.connect(target)) as fresh:
-                original.backup(fresh)
+            copy_sqlite(Path(source.removeprefix("sqlite:///")), target)
             return f"sqlite:///{target}"
         copy_of: Callable[[str], str] = request.getfixturevalue("postgis_copy_of")
         return copy_of(source)

@@ -24,7 +24,7 @@ from schemathesis.python import asgi
 from gridmap.api.app import API_PREFIX, create_app
 from gridmap.settings import Settings
 from gridmap.store.account_store import Role
-from tests.api.conftest import BACKENDS, SAMPLE_PATH, database_url, publish_region
+from tests.api.conftest import BACKENDS, SAMPLE_PATH, PublishedCopy
 from tests.api.region import write_region
 
 EXAMPLES = 10  # per operation, generation mode and caller
@@ -39,11 +39,10 @@ POSITIVE, NEGATIVE = schemathesis.GenerationMode.POSITIVE, schemathesis.Generati
 
 
 @pytest.fixture(params=BACKENDS)
-def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FastAPI]:
-    """The app on a new database of each backend, with the test region published (started by schemathesis)."""
+def app(request: pytest.FixtureRequest, tmp_path: Path, published_databases: PublishedCopy) -> Iterator[FastAPI]:
+    """The app on a copy of each backend's database with the test region published (started by schemathesis)."""
     write_region(tmp_path / "sample" / SAMPLE_PATH)
-    url = database_url(request.param, tmp_path, request)
-    publish_region(url, tmp_path / "sample")
+    url = published_databases(request.param, tmp_path)
     settings = Settings(
         database_url=url,
         sample_dir=tmp_path / "sample",

@@ -7,13 +7,17 @@ to a host other than this machine.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -25,11 +29,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import shapely
+import uvicorn
 
+from gridmap.api.app import create_app
 from gridmap.services.households import read_households
+from gridmap.settings import Settings
 from gridmap.store import open_store
 from gridmap.store.account_store import Role
-from tests.api.conftest import publish_region
+from tests.api.conftest import copy_sqlite, publish_region
 
 pytestmark = pytest.mark.browser
 
@@ -136,11 +143,50 @@ def running_app(
             process.wait()
 
 
+@contextlib.contextmanager
+def serving_app(settings: Settings) -> Iterator[str]:
+    """The real app under uvicorn in a thread of this process, on a loopback port; yields its base URL, stops it
+    (lifespan shutdown: store closed) after. A process of its own would import the app again: about 5 s of CPU
+    per server, most of a browser test module's own cost. Logging is left as it is (no log config, level or
+    access-log switch: uvicorn would set them for the whole test process)."""
+    config = uvicorn.Config(create_app(settings), log_config=None, ws="none", lifespan="on")
+    config.timeout_graceful_shutdown = 10
+    server = uvicorn.Server(config)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="gridmap-app")
+        thread.start()
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while not server.started:
+                if not thread.is_alive():
+                    pytest.fail("the app did not start (its lifespan failed: see the log above)")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the app did not start within {START_TIMEOUT_S} s")
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        finally:
+            server.should_exit = True
+            thread.join()
+
+
+@functools.cache
+def _published_sample() -> Path:
+    """A SQLite database holding the sample region published, made once per test process (about 1 s of CPU) and
+    copied for each server. Removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="gridmap-published-sample-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    _write_sample(folder / "sample")
+    publish_region(f"sqlite:///{folder / 'gridmap.db'}", folder / "sample")
+    return folder / "gridmap.db"
+
+
 def _start(folder: Path, **settings: str) -> Iterator[Server]:
     sample = _write_sample(folder / "sample")
+    copy_sqlite(_published_sample(), folder / "gridmap.db")  # before the app starts, as `gridmap demo load` does
     database_url = f"sqlite:///{folder / 'gridmap.db'}"
-    publish_region(database_url, folder / "sample")  # before the app starts, as `gridmap demo load` does
-    with running_app(folder, database_url, folder / "sample", **settings) as base:
+    values: dict[str, Any] = {"database_url": database_url, "sample_dir": folder / "sample", "public_read": True}
+    with serving_app(Settings(_env_file=None, **{**values, **settings})) as base:  # no .env: as in its own folder
         store = open_store(database_url)
         try:
             token = store.add_user("规划员", Role.PLANNER)
