@@ -24,6 +24,7 @@ from gridmap.cli.common import (
     ParentField,
     PathsArgument,
     SchedulerOption,
+    collector_paused,
     console,
     dask_engine,
     err_console,
@@ -67,6 +68,7 @@ class OutputFormat(StrEnum):
 
 @commands.command()
 @user_errors
+@collector_paused()
 def check(
     paths: PathsArgument,
     output_format: Annotated[

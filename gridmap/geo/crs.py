@@ -294,8 +294,11 @@ class LocalMetres:
 
     def true_area(self, local_geometries: Any) -> Any:
         """Areas in m2 of local-metre geometries, measured in the projected CRS."""
-        projected = shapely.transform(self.to_wgs84(local_geometries), self._project)
-        return shapely.area(projected)
+        return self.wgs84_area(self.to_wgs84(local_geometries))
+
+    def wgs84_area(self, wgs84_geometries: Any) -> Any:
+        """Areas in m2 of WGS-84 geometries (local ones taken `to_wgs84`), measured in the projected CRS."""
+        return shapely.area(shapely.transform(wgs84_geometries, self._project))
 
     def _forward(self, xy: FloatArray) -> FloatArray:
         return np.column_stack([(xy[:, 0] - self.lon0) * self.kx, (xy[:, 1] - self.lat0) * self.ky])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from gridmap.geo.slivers import find_slivers
 from gridmap.geo.validity import FeatureLabel, check_geometries
 from gridmap.io.boundaries import SourceCrs
 from gridmap.io.boundary_features import BoundaryFeatures
-from gridmap.services.parallel import PieceMap, map_pieces
+from gridmap.services.parallel import PieceMap, map_pieces, side_by_side
 from gridmap.services.problem_locations import (
     bends_edges,
     crs_name,
@@ -281,8 +282,8 @@ class _MetricContext:
             return []
         shapes = np.empty(len(geometries), dtype=object)
         shapes[:] = geometries
-        areas = self.local.true_area(shapes)
-        return list(zip((float(a) for a in areas), self.local.to_wgs84(shapes), strict=True))
+        in_wgs84 = self.local.to_wgs84(shapes)
+        return list(zip((float(a) for a in self.local.wgs84_area(in_wgs84)), in_wgs84, strict=True))
 
     def metric_of(self, geometry: BaseGeometry) -> BaseGeometry:
         """A WGS-84 geometry in local metres."""
@@ -330,37 +331,39 @@ class _InputSpace:
         return converted
 
 
-# Vertices of a level from which its edges are matched in WGS-84 and in the file's coordinates in two processes
-# at once (with --jobs 2 or more): below it a process costs more than it saves.
-PARALLEL_EDGES_VERTICES = 100_000
+@dataclass(frozen=True)
+class _LevelEdges:
+    """A level's flagged linework per member: `mismatched` within 1 cm (the edge check), and `beside_gaps` flagged
+    beside gaps narrower than --gap-width (the inlet search's, on the top level; None elsewhere)."""
+
+    mismatched: npt.NDArray[np.object_]
+    beside_gaps: npt.NDArray[np.object_] | None
 
 
-def _flagged_edges(context: _MetricContext, members: npt.NDArray[np.intp], jobs: int) -> npt.NDArray[np.object_]:
-    """Per member, its edges that do not match its neighbours' (within 1 cm), in WGS-84 and in the file's coordinates
-    (the two searches in two processes when `jobs` allows and the level is large).
+def _flagged_edges(context: _MetricContext, members: npt.NDArray[np.intp], gap_width: float, jobs: int) -> _LevelEdges:
+    """Per member, its edges that do not match its neighbours' (within 1 cm), in WGS-84 and in the file's coordinates,
+    and with a `gap_width` > 0 its edges beside gaps narrower than it: GEOS's searches side by side in threads when
+    `jobs` allows.
 
     An edge flagged only in the file's coordinates is reported where the file puts it (converted to local metres).
     """
-    spaces = [context.metric[members]]
+    geometries = context.metric[members]
+    searches = {"wgs84": functools.partial(coverage.flagged_edges, geometries, coverage.EDGE_TOLERANCE_M)}
     if context.input_space is not None and len(members):
-        spaces.append(context.input_space.metric[members])
-    large = int(shapely.get_num_coordinates(spaces[0]).sum()) >= PARALLEL_EDGES_VERTICES
-    found = map_pieces(_unmatched_edges, spaces, range(len(spaces)), jobs if large else 1)
-    edges = found[0]
-    if context.input_space is None or len(found) < 2:
-        return edges
-    in_input = found[1]
-    missed = np.flatnonzero(shapely.is_empty(edges) & ~shapely.is_empty(in_input) & ~shapely.is_missing(in_input))
-    if len(missed):
-        edges = edges.copy()
-        for i in missed.tolist():
-            edges[i] = context.metric_of(context.input_space.to_wgs84(in_input[i]))
-    return edges
-
-
-def _unmatched_edges(spaces: list[npt.NDArray[np.object_]], space: int) -> npt.NDArray[np.object_]:
-    """The flagged edges of one of the level's spaces (in a worker process)."""
-    return coverage.flagged_edges(spaces[space], coverage.EDGE_TOLERANCE_M)
+        in_file = context.input_space.metric[members]
+        searches["input"] = functools.partial(coverage.flagged_edges, in_file, coverage.EDGE_TOLERANCE_M)
+    if gap_width > 0:
+        searches["gaps"] = functools.partial(coverage.gap_edges, geometries, gap_width)
+    found = dict(zip(searches, side_by_side(list(searches.values()), jobs), strict=True))
+    edges = found["wgs84"]
+    if context.input_space is not None and "input" in found:
+        in_input = found["input"]
+        missed = np.flatnonzero(shapely.is_empty(edges) & ~shapely.is_empty(in_input) & ~shapely.is_missing(in_input))
+        if len(missed):
+            edges = edges.copy()
+            for i in missed.tolist():
+                edges[i] = context.metric_of(context.input_space.to_wgs84(in_input[i]))
+    return _LevelEdges(edges, found.get("gaps"))
 
 
 def _coverage_problems(
@@ -415,7 +418,8 @@ def _level_problems(
 ) -> tuple[list[Problem], set[int]]:
     """Problems within one level, and the features involved in overlaps (their parents need an exact look)."""
     geometries = context.metric[members]
-    edges = _flagged_edges(context, members, options.jobs)
+    level_edges = _flagged_edges(context, members, options.gap_width if is_top and len(members) else 0.0, options.jobs)
+    edges = level_edges.mismatched
     flagged = np.flatnonzero(~shapely.is_empty(edges) & ~shapely.is_missing(edges))
     overlaps = _find_overlaps(geometries, flagged, options)
     problems: list[Problem] = []
@@ -430,7 +434,7 @@ def _level_problems(
     problems += _sliver_problems(context, geometries, members, codes, level, options.sliver_width)
     if is_top and len(members):
         reported = np.array([int(feature) not in troubled for feature in members], dtype=bool)
-        gap_problems, edges = _top_level_gaps(context, geometries, edges, reported, level, options)
+        gap_problems, edges = _top_level_gaps(context, geometries, level_edges, reported, level, options)
         problems += gap_problems
     for i in np.flatnonzero(~shapely.is_empty(edges) & ~shapely.is_missing(edges)):
         feature = int(members[i])
@@ -483,12 +487,13 @@ def _block_overlaps(search: _OverlapSearch, pairs: npt.NDArray[np.intp]) -> list
 def _top_level_gaps(
     context: _MetricContext,
     geometries: npt.NDArray[np.object_],
-    edges: npt.NDArray[np.object_],
+    level_edges: _LevelEdges,
     reported: npt.NDArray[np.bool_],
     level: str | None,
     options: CheckOptions,
 ) -> tuple[list[Problem], npt.NDArray[np.object_]]:
-    """Gaps in the top level's union (holes, narrow inlets and wedges), and `edges` with small holes' added.
+    """Gaps in the top level's union (holes, narrow inlets and wedges), and the mismatched edges with small holes'
+    added.
 
     A hole smaller than --min-area is no gap, but the features around it do not meet: each gets the hole's
     outline as a mismatched edge, as the overlaps too small to report leave their features flagged. Only the
@@ -497,7 +502,8 @@ def _top_level_gaps(
     space = _level_space(geometries, options)
     small = [hole for hole in space.holes if 0.0 < hole.area < options.min_area_m2]
     gaps = [hole for hole in space.holes if hole.area >= options.min_area_m2]
-    gaps += _open_inlets(geometries, space, options)
+    gaps += _open_inlets(geometries, level_edges.beside_gaps, space, options)
+    edges = level_edges.mismatched
     problems = []
     for area, place in context.measured(gaps):
         message = f"gap of {area:,.1f} m2 in the {level or 'coverage'} level, covered by no feature"
@@ -522,14 +528,16 @@ def _level_space(geometries: npt.NDArray[np.object_], options: CheckOptions) -> 
 
 
 def _open_inlets(
-    geometries: npt.NDArray[np.object_], space: coverage_tiles.LevelSpace, options: CheckOptions
+    geometries: npt.NDArray[np.object_],
+    beside_gaps: npt.NDArray[np.object_] | None,
+    space: coverage_tiles.LevelSpace,
+    options: CheckOptions,
 ) -> list[BaseGeometry]:
     """Inlets open to the outside and narrower than --gap-width, searched along the edges GEOS flags beside
-    such gaps and only near the outside, tile by tile in `options.jobs` processes."""
-    if options.gap_width <= 0:
+    such gaps (`beside_gaps`) and only near the outside, tile by tile in `options.jobs` processes."""
+    if options.gap_width <= 0 or beside_gaps is None:
         return []
-    flagged_edges = coverage.gap_edges(geometries, options.gap_width)
-    near = coverage_tiles.near_outside(flagged_edges, space.outside, options.gap_width)
+    near = coverage_tiles.near_outside(beside_gaps, space.outside, options.gap_width)
     flagged = ~shapely.is_missing(near)
     if not flagged.any():
         return []

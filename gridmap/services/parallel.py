@@ -2,7 +2,9 @@
 
 The workers are forked, so the pieces' shared input (a level's geometries) is inherited, not pickled, and
 nothing is imported again; only each piece (a tile: a box and indices) and its result cross between processes.
-The pieces never depend on the number of processes, so every `--jobs` gives the same report.
+The pieces never depend on the number of processes, so every `--jobs` gives the same report. A few large calls
+into GEOS or numpy, which run without Python's lock, go side by side in threads of the process instead
+(`side_by_side`): nothing to fork, and their results need no pickling.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 Shared = TypeVar("Shared")
@@ -42,10 +45,23 @@ def map_pieces(
     gc.freeze()  # the workers' garbage collections skip what they inherit: no pass touches (and copies) its pages
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_run_piece, pieces)
+            # one piece at a time: pieces differ in cost (a tile on a coast, a county of slivers), and a worker
+            # handed the default's runs of len/4N pieces could be left with the last costly run alone
+            return pool.map(_run_piece, pieces, chunksize=1)
     finally:
         gc.unfreeze()
         _work = None
+
+
+def side_by_side(calls: Sequence[Callable[[], Result]], jobs: int) -> list[Result]:
+    """Every call's result, in their order: with `jobs` > 1 all at once in threads of this process, one after the
+    other here otherwise. Meant for a few large calls into GEOS or numpy, which release Python's lock (three
+    coverage validations of a country cost 1.2 s each: on 2 cores, 1.9 s side by side instead of 3.6 s)."""
+    if jobs <= 1 or len(calls) <= 1:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(len(calls)) as threads:
+        running = [threads.submit(call) for call in calls]
+        return [call.result() for call in running]
 
 
 def _run_piece(piece: Any) -> Any:

@@ -22,7 +22,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.geo.crs import Datum, FloatArray, cgcs2000_crs, from_wgs84, to_wgs84, wgs84_crs
-from gridmap.geo.problems import LOCATION_DECIMALS, Problem, geojson_mappings, representative_points, rounded_location
+from gridmap.geo.problems import LOCATION_DECIMALS, Problem, geojson_mappings, representative_points, rounded_pairs
 from gridmap.io.boundaries import SourceCrs
 
 if TYPE_CHECKING:  # frames only for `gridmap fix`: the check starts without geopandas, and without PROJ
@@ -154,13 +154,9 @@ def locations(
     """
     placed = ~shapely.is_missing(points)
     in_wgs84: list[list[float] | None] = [None] * len(points)
-    for i, point_x, point_y in zip(
-        np.flatnonzero(placed).tolist(),
-        shapely.get_x(points[placed]).tolist(),
-        shapely.get_y(points[placed]).tolist(),
-        strict=True,
-    ):
-        in_wgs84[i] = rounded_location(point_x, point_y)
+    at_points = rounded_pairs(shapely.get_x(points[placed]), shapely.get_y(points[placed]), LOCATION_DECIMALS)
+    for i, location in zip(np.flatnonzero(placed).tolist(), at_points, strict=True):
+        in_wgs84[i] = location
     if is_wgs84(source):
         return [(same, None if same is None else list(same)) for same in in_wgs84]
     given = np.array([p.input_location is not None for p in problems], dtype=bool)
@@ -175,14 +171,13 @@ def locations(
     lon[found_input], lat[found_input] = input_to_wgs84(x[found_input], y[found_input], source, pointwise=True)
     finite = placed & found_input & np.isfinite(lon) & np.isfinite(lat)
     decimals = LOCATION_DECIMALS if is_geographic(source) else PROJECTED_DECIMALS
-    located: list[tuple[list[float] | None, list[float] | None]] = []
-    for xi, yi, loni, lati, is_finite, same in zip(
-        x.tolist(), y.tolist(), lon.tolist(), lat.tolist(), finite.tolist(), in_wgs84, strict=True
-    ):
-        if not is_finite:  # no place, or e.g. far outside a projected CRS's area
-            located.append((same, None))
-        else:
-            located.append((rounded_location(loni, lati), [round(xi, decimals), round(yi, decimals)]))
+    # no place, or e.g. far outside a projected CRS's area: the WGS-84 point alone
+    located: list[tuple[list[float] | None, list[float] | None]] = [(same, None) for same in in_wgs84]
+    both = np.flatnonzero(finite)
+    at_wgs84 = rounded_pairs(lon[both], lat[both], LOCATION_DECIMALS)
+    at_input = rounded_pairs(x[both], y[both], decimals)
+    for i, location, location_input in zip(both.tolist(), at_wgs84, at_input, strict=True):
+        located[i] = (location, location_input)
     return located
 
 

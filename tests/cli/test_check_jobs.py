@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,22 @@ def test_the_tiled_search_finds_the_hole_and_the_open_wedge(defective: Path) -> 
     assert 8_000 < areas[1] < 14_000  # the cut corner: about 100 m x 110 m
     assert areas[0] < 50  # the wedge: 100 m deep, 0.2 m wide at its mouth
     assert {p["kind"] for p in report["problems"]} >= {"gap", "overlap"}
+
+
+def test_the_cycle_collector_is_paused_for_the_check_only(defective: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gridmap.cli import check as check_command
+
+    collecting: list[bool] = []
+    original = check_command.run_check
+
+    def run_check(*args: Any, **kwargs: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(check_command, "run_check", run_check)
+    check_json(defective, "--jobs", "1")
+    assert collecting == [False]
+    assert gc.isenabled()
 
 
 def test_jobs_must_be_positive(defective: Path) -> None:
