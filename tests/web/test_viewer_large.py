@@ -37,6 +37,7 @@ SCALED_LIMITS = {
     "/js/view-math.js": ("export const VIEW_LOAD_THRESHOLD = 3000;", "export const VIEW_LOAD_THRESHOLD = 300;"),
     "/js/viewer/view-loading.js": ("const VIEW_BUDGET = 2000;", "const VIEW_BUDGET = 125;"),
 }
+GRID_LABEL_ZOOM = 16  # state.js LEVELS: grid labels show from this zoom
 NO_HOUSEHOLDS = ("#ced4da", "#fff1e0")  # the choropleth's colours for no data and for 0 households
 
 
@@ -209,6 +210,23 @@ def test_panning_loads_new_grids_and_never_draws_one_twice(visit: Visit) -> None
     assert visit.console_errors == []
 
 
+def click_grid_at_centre(page: Any, server: LargeServer) -> str:
+    """Click the grid under the map's centre (inside it, at its representative point) and wait until its details
+    show; its code."""
+    centre = page.evaluate("(() => { const c = window.gridmapViewer.map.getCenter(); return [c.lng, c.lat]; })()")
+    grids = server.of_level("grid")
+    grid = grids[grids.contains(shapely.Point(centre))].iloc[0]
+    point = grid.geometry.representative_point()
+    xy = page.evaluate(
+        "p => { const c = window.gridmapViewer.map.latLngToContainerPoint([p[1], p[0]]); return [c.x, c.y]; }",
+        [point.x, point.y],
+    )
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+    page.wait_for_function(f"() => document.getElementById('details').dataset.code === '{grid['code']}'")
+    return str(grid["code"])
+
+
 def test_microgrids_load_by_view_from_their_zoom(visit: Visit, server: LargeServer) -> None:
     page = visit.page
     move_and_wait(page, "void window.gridmapViewer.map.addLayer(window.gridmapViewer.layers.microgrid)")
@@ -220,6 +238,47 @@ def test_microgrids_load_by_view_from_their_zoom(visit: Visit, server: LargeServ
     codes = drawn_codes(page, "microgrid")
     assert 0 < len(codes) < len(server.of_level("microgrid")) / 2
     assert len(set(codes)) == len(codes)
+    assert visit.console_errors == []
+
+
+def test_a_click_below_the_microgrids_zoom_reaches_the_grid(visit: Visit, server: LargeServer) -> None:
+    # Microgrids on, drawn once at their zoom (their canvas is on the map from then on), then the map zoomed out
+    # below it and panned where none was loaded: a click there selects the grid under it.
+    page = visit.page
+    zoom: float = page.evaluate("window.gridmapViewer.map.getZoom()")
+    move_and_wait(page, "void window.gridmapViewer.map.addLayer(window.gridmapViewer.layers.microgrid)")
+    start: int = page.evaluate("window.gridmapViewer.viewLoading.minZoom.microgrid")
+    move_and_wait(page, "z => void window.gridmapViewer.map.setZoom(z, { animate: false })", start)
+    assert count(page, "microgrid") > 0
+    move_and_wait(page, "z => void window.gridmapViewer.map.setZoom(z, { animate: false })", zoom)
+    move_and_wait(page, "void window.gridmapViewer.map.panBy([2000, 0], { animate: false })")
+    assert page.evaluate("window.gridmapViewer.map.getZoom()") < start
+    code = click_grid_at_centre(page, server)
+    microgrids = server.of_level("microgrid")
+    children = set(microgrids[microgrids["parent"] == code]["code"].astype(str))
+    assert children and not children & set(drawn_codes(page, "microgrid"))  # nothing drawn where it was clicked
+    assert page.evaluate("window.gridmapViewer.state.highlighted.feature.properties.code") == code
+    assert visit.console_errors == []
+
+
+def grid_labels_become(page: Any, expected: str) -> None:
+    """Wait until the page holds `expected` (a script's value) grid label elements: a label taken away fades out
+    before its element goes."""
+    page.wait_for_function(f"() => document.querySelectorAll('.leaflet-tooltip.label-grid').length === {expected}")
+
+
+def test_grid_labels_exist_only_from_their_label_zoom(visit: Visit) -> None:
+    # A label is an element of its own: below the grids' label zoom (16, state.js) none is made for them.
+    page = visit.page
+    zoom: float = page.evaluate("window.gridmapViewer.map.getZoom()")
+    assert zoom >= GRID_LABEL_ZOOM  # the scaled-down budget starts two zooms further in than a city
+    assert count(page, "grid") > 0
+    grid_labels_become(page, "window.gridmapViewer.count('grid')")
+    move_and_wait(page, "z => void window.gridmapViewer.map.setZoom(z, { animate: false })", GRID_LABEL_ZOOM - 1)
+    assert count(page, "grid") > 0  # still drawn, without labels
+    grid_labels_become(page, "0")
+    move_and_wait(page, "z => void window.gridmapViewer.map.setZoom(z, { animate: false })", zoom)
+    grid_labels_become(page, "window.gridmapViewer.count('grid')")
     assert visit.console_errors == []
 
 
@@ -308,15 +367,7 @@ def test_a_province_loads_its_communities_by_view_and_frames_their_extent(browse
         west, south, east, north = communities.total_bounds
         assert west < centre[0] < east and south < centre[1] < north
         # The community canvas above the grids lets a click through to the grid under it.
-        grid = server.of_level("grid")[server.of_level("grid").contains(shapely.Point(centre))].iloc[0]
-        point = grid.geometry.representative_point()
-        xy = page.evaluate(
-            "p => { const c = window.gridmapViewer.map.latLngToContainerPoint([p[1], p[0]]); return [c.x, c.y]; }",
-            [point.x, point.y],
-        )
-        box = page.locator("#map").bounding_box()
-        page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
-        page.wait_for_function(f"() => document.getElementById('details').dataset.code === '{grid['code']}'")
+        click_grid_at_centre(page, server)
         assert visit.console_errors == []
     finally:
         page.context.close()

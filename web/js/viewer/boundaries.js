@@ -30,7 +30,7 @@ layers.grid.addTo(map);
 /** Draw the features added from now on as canvas paths (a large version: thousands of SVG paths, each
  * re-clipped on every move, made the first view take minutes) or as SVG paths (a small one, where each path is
  * an element of its own). Call with the layers empty. A canvas takes every pointer event over the map, so the
- * community and hidden microgrid canvases let them through (viewer.css). */
+ * community canvas, and the microgrid one when off or below its zoom, let them through (viewer.css). */
 export function drawOnCanvas(canvas) {
   for (const spec of LEVELS) {
     layers[spec.level].options.renderer = canvas ? canvases[spec.level] : undefined;
@@ -55,12 +55,7 @@ export function styleFor(level, feature) {
 function bindFeature(level, feature, layer) {
   const p = feature.properties || {};
   state.byCode.set(String(p.code), { feature, layer, level });
-  layer.bindTooltip(el("span", null, p.name || "", el("span", { class: "code" }, p.code || "")), {
-    permanent: true,
-    direction: "center",
-    className: "label label-" + level,
-    interactive: false,
-  });
+  if (labelled[level]) bindLabel(level, layer);
   layer.on("click", (event) => {
     L.DomEvent.stopPropagation(event);
     select(String(p.code), false);
@@ -68,17 +63,39 @@ function bindFeature(level, feature, layer) {
   });
 }
 
-/** Show each level's labels from its label zoom. */
-export function updateLabelClasses() {
+// level -> whether its features carry their labels: only from the level's label zoom, for a label is an element
+// of its own, laid out on every zoom (a province's first view held 1,220 of them, all hidden).
+const labelled = Object.fromEntries(LEVELS.map((spec) => [spec.level, map.getZoom() >= spec.labelZoom]));
+
+function bindLabel(level, layer) {
+  const p = layer.feature.properties || {};
+  layer.bindTooltip(el("span", null, p.name || "", el("span", { class: "code" }, p.code || "")), {
+    permanent: true,
+    direction: "center",
+    className: "label label-" + level,
+    interactive: false,
+  });
+}
+
+/** Show each level's labels from its label zoom (creating them there, dropping them below it). */
+export function updateLabels() {
   const zoom = map.getZoom();
   const container = map.getContainer();
   for (const spec of LEVELS) {
-    container.classList.toggle("show-" + spec.level + "-labels", zoom >= spec.labelZoom);
+    const shown = zoom >= spec.labelZoom;
+    container.classList.toggle("show-" + spec.level + "-labels", shown);
+    if (shown === labelled[spec.level]) continue;
+    labelled[spec.level] = shown;
+    layers[spec.level].eachLayer((layer) => (shown ? bindLabel(spec.level, layer) : layer.unbindTooltip()));
   }
   // Microgrid labels, where shown, take the place of their grid's (which would sit on one of them).
-  container.classList.toggle("microgrids-on", map.hasLayer(layers.microgrid));
+  const microgridsOn = map.hasLayer(layers.microgrid);
+  container.classList.toggle("microgrids-on", microgridsOn);
+  // Loaded by view, they are drawn from their zoom only: below it their canvas lets clicks through (viewer.css).
+  container.classList.toggle("microgrids-drawn", microgridsOn && !(zoom < viewLoading.minZoom.microgrid));
 }
-map.on("zoomend overlayadd overlayremove", updateLabelClasses);
+map.on("zoomend", updateLabels);
+layers.microgrid.on("add remove", updateLabels);
 
 function chainOf(code) {
   const chain = [];
@@ -120,10 +137,7 @@ export function select(code, zoomTo) {
     showStatus("未找到 Not found: " + code, true);
     return;
   }
-  if (!map.hasLayer(layers[entry.level])) {
-    map.addLayer(layers[entry.level]);
-    updateLabelClasses();
-  }
+  if (!map.hasLayer(layers[entry.level])) map.addLayer(layers[entry.level]);
   highlight(entry);
   if (zoomTo) map.fitBounds(entry.layer.getBounds(), { maxZoom: 17, padding: [80, 80] });
   showDetails(entry.feature.properties);

@@ -11,7 +11,7 @@ import { request } from "../api.js";
 import { baseMapLayer } from "../base-map.js";
 import { loadReferenceLayers } from "../reference-layers.js";
 import { showSignedIn, wireSignIn } from "./auth.js";
-import { layers, select, updateLabelClasses } from "./boundaries.js";
+import { layers, select, updateLabels } from "./boundaries.js";
 import { householdPoints } from "./household-details.js";
 import { incidentsHook, startIncidents } from "./incidents.js";
 import { layerControl, map, mapLatLng } from "./map.js";
@@ -98,6 +98,6 @@ window.gridmapViewer = {
 };
 window.gridmapIncidents = incidentsHook;
 
-updateLabelClasses();
+updateLabels();
 showSignedIn();
 run(start);

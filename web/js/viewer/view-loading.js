@@ -14,7 +14,7 @@ import * as L from "leaflet";
 
 import { API, fetchFeatures, request } from "../api.js";
 import { bboxParam, boxContains, levelWanted, loadPlan, loadsByView, padBox, viewZoom } from "../view-math.js";
-import { drawOnCanvas, highlight, layers, select, updateLabelClasses } from "./boundaries.js";
+import { drawOnCanvas, highlight, layers, select, updateLabels } from "./boundaries.js";
 import { clearHouseholdPoints } from "./household-details.js";
 import { map, mapLatLng, viewBox } from "./map.js";
 import { loadProblems, problemLayer } from "./problems.js";
@@ -27,6 +27,7 @@ const VIEW_PAD = 0.5; // the box asked for: the view grown by this share of its 
 const KEEP_PAD = 2; // on eviction, features meeting the view grown by this much on each side stay
 const VIEW_DEBOUNCE_MS = 150;
 const VIEW_BUDGET = 2000; // about this many features of a level per view load, at the zoom it starts
+const VIEW_PAGE_SIZE = 2 * VIEW_BUDGET; // a view load's page: one answer for a view from its starting zoom in
 const LOAD_MODE = new URLSearchParams(window.location.search).get("load") || "auto"; // auto, all or view
 
 export const viewLoading = {
@@ -64,11 +65,16 @@ async function extentOf(collection) {
   return box ? L.latLngBounds(mapLatLng(box[1], box[0]), mapLatLng(box[3], box[2])) : L.latLngBounds([]);
 }
 
+function counted(spec) {
+  // Whether the level's size decides how it is loaded (it is counted first), or it is loaded whole at once.
+  const versionFeatures = state.version ? state.version.feature_count : undefined;
+  return loadPlan({ mode: LOAD_MODE, viewZoom: spec.viewZoom, versionFeatures }) === "count";
+}
+
 async function planLevel(spec) {
   // { features } for a level loaded whole, { total } for one loaded by view.
   const whole = async () => ({ features: (await fetchFeatures(itemsUrl(spec.collection, versionParams({ limit: String(PAGE_SIZE) })))).features });
-  const versionFeatures = state.version ? state.version.feature_count : undefined;
-  if (loadPlan({ mode: LOAD_MODE, viewZoom: spec.viewZoom, versionFeatures }) === "whole") return whole();
+  if (!counted(spec)) return whole();
   const total = await countOf(spec.collection);
   return loadsByView({ mode: LOAD_MODE, total }) ? { total } : whole();
 }
@@ -94,7 +100,13 @@ export async function loadVersion() {
   resetViewLoading();
   const generation = viewLoading.generation;
   showStatus("加载中 Loading…");
-  const plans = await Promise.all(LEVELS.map(planLevel));
+  // The communities' extent frames them when they load by view: asked for beside the counts that decide it, one
+  // round trip fewer on a province's first view (and one small answer unused when they turn out to load whole).
+  const communities = LEVELS.find((spec) => spec.level === "community");
+  const [plans, extent] = await Promise.all([
+    Promise.all(LEVELS.map(planLevel)),
+    counted(communities) ? extentOf(communities.collection) : null,
+  ]);
   if (generation !== viewLoading.generation) return; // another version was chosen meanwhile
   drawOnCanvas(plans.some((plan) => !plan.features));
   LEVELS.forEach((spec, i) => {
@@ -107,10 +119,7 @@ export async function loadVersion() {
     viewLoading.covered[spec.level] = [];
   });
   let bounds = layers.community.getBounds().isValid() ? layers.community.getBounds() : layers.grid.getBounds();
-  if (viewLoading.levels.has("community")) {
-    bounds = await extentOf("communities");
-    if (generation !== viewLoading.generation) return;
-  }
+  if (viewLoading.levels.has("community")) bounds = extent;
   // Not animated: a zoom animation still running would swallow the next one (a quick search, say).
   if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
   for (const spec of LEVELS) {
@@ -121,7 +130,7 @@ export async function loadVersion() {
     // A city seen whole is too far out to draw its grids: start at its centre, close enough to see them.
     map.setView(map.getCenter(), gridZoom, { animate: false });
   }
-  updateLabelClasses();
+  updateLabels();
   thematic.households = null;
   if (viewLoading.levels.size) await loadView();
   if (generation !== viewLoading.generation) return;
@@ -233,7 +242,7 @@ export async function loadView() {
 
 function fetchBox(spec, box, signal) {
   // The features of a level meeting `box` (map datum; the API takes WGS-84), up to the level's cache limit.
-  const params = versionParams({ bbox: bboxParam(box, state.outputCrs), limit: String(PAGE_SIZE) });
+  const params = versionParams({ bbox: bboxParam(box, state.outputCrs), limit: String(VIEW_PAGE_SIZE) });
   return fetchFeatures(itemsUrl(spec.collection, params), { signal, limit: spec.cacheLimit });
 }
 
