@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
+import pandas as pd
 import shapely
 from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
@@ -26,13 +27,19 @@ from gridmap.services.allowed_exceptions import check_options_for_set
 from gridmap.services.boundaries import published_version
 from gridmap.services.boundary_layers import BoundaryLayers
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
-from gridmap.services.household_impact import HouseholdImpact, frames_to_assign, household_impact
-from gridmap.services.local_frames import LocalFrames, frame_meeting, local_frames, points_in_boxes
+from gridmap.services.household_impact import (
+    HouseholdImpact,
+    LocatedHouseholds,
+    frames_to_assign,
+    household_impact,
+    located_households,
+)
+from gridmap.services.local_frames import LocalFrames, local_frames, points_in_boxes
 from gridmap.store.edit_store import DraftEditStore, DraftInfo
 from gridmap.store.exception_store import ExceptionStore
 from gridmap.store.household_store import HouseholdVersionStore
 from gridmap.store.incident_store import IncidentFilter, IncidentStore
-from gridmap.store.version_store import Feature, VersionDiff
+from gridmap.store.version_store import VersionDiff
 
 LARGE_DRAFT_FEATURES = 3_000  # above this many features only the changed area is checked
 AREA_MARGIN_M = 5.0  # features this close to a changed feature belong to the changed area
@@ -115,7 +122,8 @@ def draft_status(
         # Households and incidents move only where the versions differ: assigned there alone.
         local = local_frames(store, compared_to, version_id, comparison.before + comparison.after)
     reshaped = {r.feature_id for r in diff.reshaped}
-    households = household_impact(store, compared_to, version_id, local=local)
+    located = located_households(store)
+    households = household_impact(store, compared_to, version_id, local=local, households=located)
     return DraftStatus(
         draft=draft,
         compared_to=compared_to,
@@ -125,7 +133,7 @@ def draft_status(
         geometry_after={i: after_by_id[i] for i in {f.feature_id for f in diff.added} | reshaped},
         geometry_before={i: before_by_id[i] for i in {f.feature_id for f in diff.removed} | reshaped},
         households=households,
-        grid_counts=_grid_counts(store, compared_to, households, options, local=local is not None),
+        grid_counts=_grid_counts(store, compared_to, households, located, options, local=local is not None),
         incidents=_incident_moves(store, compared_to, version_id, local),
         households_range=(options.households_min, options.households_max),
     )
@@ -152,21 +160,24 @@ def _changed_area(store: DraftStatusStore, version_id: int, changed: Sequence[Ba
     """The draft's features within AREA_MARGIN_M of the changed geometries, with their ancestors and everything
     below those (so the communities around the changes, whole): the check then finds no gap where a sibling
     or a child was left out."""
-    near: dict[str, Feature] = {}
-    with store.reading():  # one transaction for the many small reads
-        for geometry in changed:
-            near.update((f.feature_id, f) for f in store.features(version_id, bbox=_widened(geometry)).features)
-        parents = {f.parent for f in near.values()} - {None, ""}
+    boxes = np.array([_widened(geometry) for geometry in changed], dtype=np.float64).reshape(-1, 4)
+    with store.reading():  # one transaction for the reads
+        pieces = [store.version_frame(version_id, boxes=boxes)]
+        codes = set(pieces[0]["code"])
+        parents = set(pieces[0]["parent"]) - {None, ""}
         while parents:
-            found = store.features(version_id, codes={str(code) for code in parents}).features
-            near.update((f.feature_id, f) for f in found)
-            parents = {f.parent for f in found} - {None, ""} - {f.code for f in near.values()}
-        layer = {f.code for f in near.values()}
+            pieces.append(store.version_frame(version_id, codes={str(code) for code in parents}))
+            codes |= set(pieces[-1]["code"])
+            parents = set(pieces[-1]["parent"]) - {None, ""} - codes
+        layer = codes
         while layer:
-            found = store.features(version_id, parents=layer).features
-            layer = {f.code for f in found if f.feature_id not in near}
-            near.update((f.feature_id, f) for f in found)
-        return store.version_frame(version_id, feature_ids=set(near))
+            pieces.append(store.version_frame(version_id, parents=layer))
+            layer = set(pieces[-1]["code"]) - codes
+            codes |= layer
+    # Each piece is numbered by place in the whole draft: joined in that order, as one read of them all would be.
+    joined = pd.concat([piece for piece in pieces if len(piece)] or pieces[:1], ignore_index=True)
+    joined = joined.drop_duplicates("feature_id")
+    return joined.sort_values("feature", kind="stable").reset_index(drop=True)
 
 
 def _widened(geometry: BaseGeometry) -> tuple[float, float, float, float]:
@@ -177,7 +188,13 @@ def _widened(geometry: BaseGeometry) -> tuple[float, float, float, float]:
 
 
 def _grid_counts(
-    store: DraftStatusStore, compared_to: int, impact: HouseholdImpact, options: CheckOptions, *, local: bool
+    store: DraftStatusStore,
+    compared_to: int,
+    impact: HouseholdImpact,
+    households: LocatedHouseholds,
+    options: CheckOptions,
+    *,
+    local: bool,
 ) -> list[GridCount]:
     """Households per grid before and after, for the grids whose count changes, ordered by code.
 
@@ -186,14 +203,12 @@ def _grid_counts(
     if not impact.moves:
         return []
     moved = {g for m in impact.moves for g in (m.from_grid, m.to_grid) if g is not None}
-    located = [p for p in store.household_points() if p.lon is not None and p.lat is not None]
-    lon = np.array([p.lon for p in located], dtype=np.float64)
-    lat = np.array([p.lat for p in located], dtype=np.float64)
+    lon, lat = households.lon, households.lat
     if local:
         grids = store.features(compared_to, codes=moved).features
         boxes = shapely.bounds(np.asarray([g.geometry for g in grids], dtype=object)).reshape(-1, 4)
         inside = points_in_boxes(boxes, lon, lat)
-        lon, lat, before = lon[inside], lat[inside], frame_meeting(store, compared_to, boxes)
+        lon, lat, before = lon[inside], lat[inside], store.version_frame(compared_to, boxes=boxes)
     else:
         before = store.version_frame(compared_to)
     counted = Counter(_grids(before, lon, lat)) if len(before) else Counter[str | None]()

@@ -19,7 +19,7 @@ from gridmap.services.boundary_layers import BoundaryLayers
 
 if TYPE_CHECKING:  # the store package imports SQLAlchemy; `gridmap check --compare-to` has no store
     from gridmap.services.local_frames import LocalFrames
-    from gridmap.store.household_store import HouseholdVersionStore
+    from gridmap.store.household_store import HouseholdStore, HouseholdVersionStore
     from gridmap.store.version_store import VersionStore
 
 _CODE_COLUMNS = ("community_code", "grid_code", "microgrid_code")
@@ -85,22 +85,46 @@ class HouseholdImpact:
         return answer
 
 
+@dataclass(frozen=True)
+class LocatedHouseholds:
+    """The stored households that have a point: their ids and WGS-84 coordinates, by row."""
+
+    ids: list[str]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+
+
+def located_households(store: HouseholdStore) -> LocatedHouseholds:
+    """The stored households that have a point, read once for every use that needs them."""
+    located = [p for p in store.household_points() if p.lon is not None and p.lat is not None]
+    return LocatedHouseholds(
+        ids=[p.household_id for p in located],
+        lon=np.array([p.lon for p in located], dtype=np.float64),
+        lat=np.array([p.lat for p in located], dtype=np.float64),
+    )
+
+
 def household_impact(
-    store: HouseholdVersionStore, from_version: int, to_version: int, *, local: LocalFrames | None = None
+    store: HouseholdVersionStore,
+    from_version: int,
+    to_version: int,
+    *,
+    local: LocalFrames | None = None,
+    households: LocatedHouseholds | None = None,
 ) -> HouseholdImpact:
     """The stored households whose grid in `to_version` differs from their grid in `from_version`; with `local`
-    (the two versions around what differs between them), only the households inside it are assigned."""
-    located = [p for p in store.household_points() if p.lon is not None and p.lat is not None]
-    if not located:
+    (the two versions around what differs between them), only the households inside it are assigned.
+    `households` are the stored ones when the caller has read them already."""
+    located = located_households(store) if households is None else households
+    if not located.ids:
         # Still ask for both versions, so that an unknown version is NotFound whatever the register holds.
         store.get_version(from_version)
         store.get_version(to_version)
         return HouseholdImpact(from_version=from_version, to_version=to_version)
-    lon = np.array([p.lon for p in located], dtype=np.float64)
-    lat = np.array([p.lat for p in located], dtype=np.float64)
-    before, after, inside = frames_to_assign(store, from_version, to_version, local, lon, lat)
-    ids = [p.household_id for p, held in zip(located, inside, strict=True) if held]
-    moves = moves_between(before, after, household_ids=ids, lon=lon[inside], lat=lat[inside]) if ids else []
+    before, after, inside = frames_to_assign(store, from_version, to_version, local, located.lon, located.lat)
+    ids = [household_id for household_id, held in zip(located.ids, inside, strict=True) if held]
+    lon, lat = located.lon[inside], located.lat[inside]
+    moves = moves_between(before, after, household_ids=ids, lon=lon, lat=lat) if ids else []
     return HouseholdImpact(from_version=from_version, to_version=to_version, moves=moves)
 
 

@@ -44,26 +44,10 @@ def local_frames(
     bounds = shapely.bounds(np.asarray([f.geometry for f in changed], dtype=object)).reshape(-1, 4)
     by_id = pd.DataFrame(bounds, columns=["west", "south", "east", "north"]).groupby(ids, sort=True)
     boxes = pd.concat([by_id[["west", "south"]].min(), by_id[["east", "north"]].max()], axis=1).to_numpy(np.float64)
-    before, after = (frame_meeting(store, version_id, boxes) for version_id in (from_version, to_version))
+    before, after = (store.version_frame(version_id, boxes=boxes) for version_id in (from_version, to_version))
     if len(boxes) and not all((frame["level"] == Level.GRID.value).any() for frame in (before, after)):
         return None
     return LocalFrames(boxes=boxes, before=before, after=after)
-
-
-def frame_meeting(store: VersionStore, version_id: int, boxes: npt.NDArray[np.float64]) -> GeoDataFrame:
-    """The version's features meeting any of the boxes: their codes, levels and geometries (what assigning points
-    to them needs)."""
-    found: dict[str, Feature] = {}
-    with store.reading():  # one transaction for the many small reads
-        for box in boxes:
-            bbox = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
-            found.update((f.feature_id, f) for f in store.features(version_id, bbox=bbox).features)
-    features = list(found.values())
-    return GeoDataFrame(
-        {"code": [f.code for f in features], "level": [None if f.level is None else f.level.value for f in features]},
-        geometry=[f.geometry for f in features],
-        crs="EPSG:4326",
-    )
 
 
 def points_in_boxes(

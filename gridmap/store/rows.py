@@ -1,12 +1,15 @@
-"""Stored rows as the values the interface hands out, and the point lookup rule."""
+"""Stored rows as the values the interface hands out, the point lookup rule, and IN lists of any length."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from gridmap.geo.hierarchy import LEVELS, Level
 from gridmap.store.tables import GridFeature
 from gridmap.store.version_store import Feature
+
+IN_BATCH = 50_000  # values per IN (...): a province version has more codes than SQLite takes parameters
 
 
 def feature_from_row(row: GridFeature) -> Feature:
@@ -36,3 +39,9 @@ def lookup_chain(covering: Sequence[Feature]) -> tuple[Feature, ...]:
         if held is None or feature.code < held.code:
             best[feature.level] = feature
     return tuple(sorted(best.values(), key=lambda f: len(LEVELS) if f.level is None else f.level.rank))
+
+
+def in_batches(values: Sequence[Any], size: int = IN_BATCH) -> Iterator[Sequence[Any]]:
+    """`values` in runs of at most `size`, for IN (...) lists a database accepts at any size of version."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

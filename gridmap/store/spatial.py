@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridmap.errors import InvalidInput, NotFound
@@ -76,6 +76,10 @@ class SpatialQueries(ABC):
     @abstractmethod
     def _covers_point(self, lon: float, lat: float) -> ColumnElement[bool]:
         """Rows whose geometry covers the point (or, when not exact, may)."""
+
+    def _meets_any_bbox(self, boxes: Sequence[Bbox]) -> ColumnElement[bool]:
+        """Rows whose geometry intersects one of the boxes (or, when not exact, may)."""
+        return or_(*(self._intersects_bbox(bbox) for bbox in boxes))
 
     def _inside_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
         """Rows whose indexed box lies inside the box, so that they surely intersect it (backends whose box

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from types import TracebackType
 from typing import Any, NamedTuple, Self, cast
 
-import numpy as np
-import shapely
 from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, Table, exists, func, select, update
@@ -32,9 +30,7 @@ from gridmap.store.allowed_exceptions import AllowedExceptions
 from gridmap.store.diff import diff_features, same_shape
 from gridmap.store.edits import DraftEdits
 from gridmap.store.frames import (
-    FEATURE_COLUMNS,
     clean_properties,
-    frame_from_columns,
     lookup_text,
     polygonal,
     stored_text,
@@ -49,17 +45,16 @@ from gridmap.store.interface import BoundaryStore
 from gridmap.store.jobs import JobRegister
 from gridmap.store.ratelimits import RateBuckets
 from gridmap.store.reference import ReferenceLayers
-from gridmap.store.rows import feature_from_row
-from gridmap.store.spatial import SpatialQueries
+from gridmap.store.rows import feature_from_row, in_batches
 from gridmap.store.tables import (
     MAX_INTEGER,
     PERSON_LENGTH,
     BoundarySet,
     BoundaryVersion,
     GridFeature,
-    geometry_wkb,
     utc_now,
 )
+from gridmap.store.version_frames import VersionFrames
 from gridmap.store.version_store import (
     BoundarySetInfo,
     CheckFailed,
@@ -80,7 +75,6 @@ WRITE = "gridmap_write"
 _COUNTED = "gridmap_feature_counts"
 # Per context (thread or task): the session of each store's open `reading` block, by id of the store.
 _READING: ContextVar[dict[int, Session] | None] = ContextVar("gridmap_reading", default=None)
-_IN_BATCH = 50_000  # values per IN (...): a province version has more codes than SQLite takes parameters
 # What two versions' rows of one feature must share to be the same feature (`compare`); the geometry
 # as stored: PostGIS's = and SQLite's blob comparison hold two geometries alike only when byte for byte the same.
 _COMPARED = ("code", "name", "level", "parent", "worker", "households_target", "geometry")
@@ -103,12 +97,6 @@ def _check_record(who: str, why: str) -> None:
     lookup_text(why, "why")
 
 
-def _batches(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    """`values` in runs of at most _IN_BATCH, for IN (...) lists a database accepts at any size of version."""
-    for start in range(0, len(values), _IN_BATCH):
-        yield values[start : start + _IN_BATCH]
-
-
 def _set_name(name: str) -> str:
     name = stored_text(name.strip(), "the boundary set name", PERSON_LENGTH)
     if not name:
@@ -118,7 +106,7 @@ def _set_name(name: str) -> str:
 
 
 class SqlBoundaryStore(
-    SpatialQueries,
+    VersionFrames,
     UserAccounts,
     HouseholdRegister,
     IncidentRegister,
@@ -137,7 +125,8 @@ class SqlBoundaryStore(
 
     Each aggregate's protocol is implemented by its mixin (accounts.py, addresses.py, allowed_exceptions.py,
     edits.py, households.py, jobs.py, ratelimits.py, reference.py; the incident store by incidents.py,
-    incident_privacy.py, incident_map.py and incident_import.py); the version store is this class with spatial.py.
+    incident_privacy.py, incident_map.py and incident_import.py); the version store is this class with spatial.py
+    and version_frames.py.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -327,7 +316,7 @@ class SqlBoundaryStore(
         the more recent version wins and the other code starts a new lineage.
         """
         found: list[Any] = []
-        for batch in _batches(codes):  # SQLite refuses a statement of more than 250,000 parameters
+        for batch in in_batches(codes):  # SQLite refuses a statement of more than 250,000 parameters
             query = (
                 select(GridFeature.version_id, GridFeature.id, GridFeature.code, GridFeature.feature_id)
                 .join(BoundaryVersion, BoundaryVersion.id == GridFeature.version_id)
@@ -343,7 +332,7 @@ class SqlBoundaryStore(
                 taken.add(feature_id)
         rows = [
             row
-            for batch in _batches(list(chosen.values()))
+            for batch in in_batches(list(chosen.values()))
             for row in session.scalars(select(GridFeature).where(GridFeature.id.in_(batch)))
         ]
         return {row.code: feature_from_row(row) for row in rows}
@@ -490,44 +479,7 @@ class SqlBoundaryStore(
         listed = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
         return f"version {version_id} fails the check ({listed or 'errors found'}); nothing was published"
 
-    # Features.
-    def _frame(self, session: Session, version_id: int, feature_ids: Collection[str] | None = None) -> GeoDataFrame:
-        """The version's features (those of `feature_ids` only, when given) by code: their columns read as values
-        and every geometry converted from WKB at once, numbered by their place in the whole version."""
-        table = GridFeature.__table__.c
-        columns = [*(table[name] for name in FEATURE_COLUMNS), geometry_wkb(table.geometry)]
-        in_version = GridFeature.version_id == version_id
-        if feature_ids is None:
-            rows = list(session.execute(select(*columns).where(in_version).order_by(GridFeature.code)))
-            numbers = None
-        else:
-            # The features' places in the whole version: its codes alone, in the database's order (an index read).
-            codes = session.scalars(select(GridFeature.code).where(in_version).order_by(GridFeature.code))
-            place = {code: i for i, code in enumerate(codes)}
-            query = select(*columns).where(in_version)
-            rows = [
-                row
-                for batch in _batches(sorted(feature_ids))
-                for row in session.execute(query.where(GridFeature.feature_id.in_(batch)))
-            ]
-            rows.sort(key=lambda row: place[row[0]])
-            numbers = [place[row[0]] for row in rows]
-        values = dict(zip(FEATURE_COLUMNS, zip(*rows, strict=False), strict=False)) if rows else {}
-        wkb = np.array([row[len(FEATURE_COLUMNS)] for row in rows], dtype=object)
-        return frame_from_columns(
-            {name: values.get(name, ()) for name in FEATURE_COLUMNS},
-            shapely.from_wkb(wkb),
-            source=f"version {version_id}",
-            numbers=numbers,
-        )
-
-    def version_frame(self, version_id: int, *, feature_ids: Collection[str] | None = None) -> GeoDataFrame:
-        """Every feature of a version (or those of `feature_ids`) as a GeoDataFrame (EPSG:4326), the shape
-        `read_boundaries` gives, numbered by their place in the whole version."""
-        with self._transaction() as session:
-            self._version_row(session, version_id)
-            return self._frame(session, version_id, feature_ids)
-
+    # Features (a version's frame is read in version_frames.py).
     def update_feature(
         self,
         version_id: int,
@@ -593,7 +545,7 @@ class SqlBoundaryStore(
             in_version = select(GridFeature).where(GridFeature.version_id == to_version)
             after = [
                 feature_from_row(row)
-                for batch in _batches(ids)
+                for batch in in_batches(ids)
                 for row in session.scalars(in_version.where(GridFeature.feature_id.in_(batch)))
             ]
         before.sort(key=lambda f: f.code)

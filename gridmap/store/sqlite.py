@@ -28,6 +28,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.orm import Mapper, Session
 
@@ -86,15 +87,20 @@ def _box(row: GridFeature) -> dict[str, float]:
     return {"min_x": float(min_x), "max_x": float(max_x), "min_y": float(min_y), "max_y": float(max_y)}
 
 
-def _indexed_boxes(bbox: Bbox, *, inside: bool) -> ColumnElement[bool]:
-    """Rows whose R*Tree box lies inside `bbox` (`inside`) or meets it."""
+def _indexed_ids(bbox: Bbox, *, inside: bool) -> Select[tuple[int]]:
+    """The ids of the rows whose R*Tree box lies inside `bbox` (`inside`) or meets it."""
     min_x, min_y, max_x, max_y = bbox
     boxes = grid_feature_rtree.c
     if inside:
         clauses = (boxes.min_x >= min_x, boxes.max_x <= max_x, boxes.min_y >= min_y, boxes.max_y <= max_y)
     else:
         clauses = (boxes.max_x >= min_x, boxes.min_x <= max_x, boxes.max_y >= min_y, boxes.min_y <= max_y)
-    return GridFeature.id.in_(select(boxes.id).where(*clauses))
+    return select(boxes.id).where(*clauses)
+
+
+def _indexed_boxes(bbox: Bbox, *, inside: bool) -> ColumnElement[bool]:
+    """Rows whose R*Tree box lies inside `bbox` (`inside`) or meets it."""
+    return GridFeature.id.in_(_indexed_ids(bbox, inside=inside))
 
 
 @event.listens_for(GridFeature, "after_insert")
@@ -173,6 +179,10 @@ class SqliteStore(SqlBoundaryStore):
 
     def _inside_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
         return _indexed_boxes(bbox, inside=True)
+
+    def _meets_any_bbox(self, boxes: Sequence[Bbox]) -> ColumnElement[bool]:
+        # One list of ids from the R*Tree: OR-ed IN lists would each be read apart.
+        return GridFeature.id.in_(union_all(*(_indexed_ids(bbox, inside=False) for bbox in boxes)))
 
     def _covers_point(self, lon: float, lat: float) -> ColumnElement[bool]:
         return self._intersects_bbox((lon, lat, lon, lat))

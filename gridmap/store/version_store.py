@@ -19,6 +19,8 @@ from gridmap.errors import Conflict, ProblemsFound
 from gridmap.geo.hierarchy import Level
 
 if TYPE_CHECKING:  # frames cross this protocol, but importing it (a command's --help) costs no geopandas
+    import numpy as np
+    import numpy.typing as npt
     from geopandas import GeoDataFrame
 
 
@@ -346,9 +348,19 @@ class VersionStore(Protocol):
         """One feature of a version; NotFound when there is none."""
         ...
 
-    def version_frame(self, version_id: int, *, feature_ids: Collection[str] | None = None) -> GeoDataFrame:
-        """Every feature of a version (or those of `feature_ids`) as a GeoDataFrame (EPSG:4326), the shape
-        `read_boundaries` gives, numbered by their place in the whole version (column `feature`)."""
+    def version_frame(
+        self,
+        version_id: int,
+        *,
+        feature_ids: Collection[str] | None = None,
+        codes: Collection[str] | None = None,
+        parents: Collection[str] | None = None,
+        boxes: npt.NDArray[np.float64] | None = None,
+    ) -> GeoDataFrame:
+        """Every feature of a version as a GeoDataFrame (EPSG:4326), the shape `read_boundaries` gives, by code and
+        numbered by their place in the whole version (column `feature`); or only those chosen by one of:
+        `feature_ids`, `codes`, `parents` (the features whose parent is one of those codes) or `boxes` (the features
+        meeting one of them: min lon, min lat, max lon, max lat, one per row). InvalidInput when given two."""
         ...
 
     def locate(self, version_id: int, lon: float, lat: float) -> Location:

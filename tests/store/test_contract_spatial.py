@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -274,6 +275,30 @@ def test_version_frame_reads_what_the_features_hold(store: BoundaryStore, region
     assert list(whole["code"]) == sorted(whole["code"]) and list(whole["feature"]) == list(range(len(region)))
     assert_geodataframe_equal(part, whole[whole["feature_id"].isin(some)].reset_index(drop=True))
     assert len(part) == len(some) and len(store.version_frame(version, feature_ids=[])) == 0
+
+
+def test_version_frame_chooses_by_codes_parents_and_boxes(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    version = store.import_version("aoyang", region, who="a", why="b").id
+    whole = store.version_frame(version)
+    grids = store.features(version, level=Level.GRID).features
+    # Boxes on grids' corners, inside a microgrid and touching nothing: in one read, as `features` finds them in many.
+    boxes = np.array([[*g.geometry.bounds[2:], g.geometry.bounds[2] + 1e-9, g.geometry.bounds[3]] for g in grids[:2]])
+    boxes = np.vstack([boxes, [LON0 + STEP / 4, LAT0 + STEP / 4, LON0 + STEP / 3, LAT0 + STEP / 3], [0, 0, 1, 1]])
+    meeting = {f.feature_id for box in boxes for f in store.features(version, bbox=tuple(box)).features}
+
+    def chosen(ids: set[str]) -> gpd.GeoDataFrame:
+        return whole[whole["feature_id"].isin(ids)].reset_index(drop=True)
+
+    assert_geodataframe_equal(store.version_frame(version, boxes=boxes), chosen(meeting))
+    assert len(meeting) > 3 and len(store.version_frame(version, boxes=boxes[-1:])) == 0
+    assert_geodataframe_equal(
+        store.version_frame(version, codes={grid_code(1), grid_code(3), "none"}),
+        chosen({g.feature_id for g in grids if g.code in (grid_code(1), grid_code(3))}),
+    )
+    below = {f.feature_id for f in store.features(version, parents=[grid_code(2), COMMUNITY]).features}
+    assert_geodataframe_equal(store.version_frame(version, parents=[grid_code(2), COMMUNITY]), chosen(below))
+    with pytest.raises(InvalidInput, match="one of"):
+        store.version_frame(version, codes=[grid_code(1)], boxes=boxes)
 
 
 @pytest.mark.parametrize(
