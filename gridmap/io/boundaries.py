@@ -132,9 +132,10 @@ def _looks_like_boundaries(path: Path) -> bool:
 
 
 def read_boundaries(
-    paths: Sequence[Path], *, mapping: FieldMapping | None = None, source_crs: SourceCrs | None = None
+    paths: Sequence[Path], *, mapping: FieldMapping | None = None, source_crs: SourceCrs | None = None, jobs: int = 1
 ) -> BoundaryInput:
-    """Read every boundary file under `paths` into one grid-model frame in WGS-84."""
+    """Read every boundary file under `paths` into one grid-model frame in WGS-84 (a Chinese datum's formula in
+    `jobs` threads: the same coordinates for any number)."""
     mapping = mapping or FieldMapping()
     read: list[FileFeatures] = []
     problems: list[Problem] = []
@@ -144,10 +145,10 @@ def read_boundaries(
         if path.suffix.lower() == ".zip":
             _check_zipped_shapefiles(path)
         if path.suffix.lower() in (".geojson", ".json"):
-            features, read_problems, crs_by_file[str(path)] = _read_geojson(path, mapping, source_crs)
+            features, read_problems, crs_by_file[str(path)] = _read_geojson(path, mapping, source_crs, jobs)
             problems.extend(read_problems)
         else:
-            features, crs_by_file[str(path)] = _read_layer(path, mapping, source_crs)
+            features, crs_by_file[str(path)] = _read_layer(path, mapping, source_crs, jobs)
         read.append(features)
     if not any(file.records for file in read):  # nothing to check or import: `check` and `import` refuse it (exit 2)
         msg = f"no features in {', '.join(map(str, files))}"
@@ -156,7 +157,7 @@ def read_boundaries(
 
 
 def _read_geojson(
-    path: Path, mapping: FieldMapping, source_crs: SourceCrs | None
+    path: Path, mapping: FieldMapping, source_crs: SourceCrs | None, jobs: int
 ) -> tuple[FileFeatures, list[Problem], SourceCrs]:
     """Parse a GeoJSON file feature by feature, keeping what GDAL would silently repair."""
     try:
@@ -196,7 +197,7 @@ def _read_geojson(
     # the problems' points are in the file's coordinates, like the features: both go to WGS-84
     located = _to_wgs84(_geometry_array([p.geometry for p in problems]), read_from, path)
     problems = [replace(p, geometry=g) for p, g in zip(problems, located, strict=True)]
-    return FileFeatures(records, _to_wgs84(_built_geometries(geometries), read_from, path)), problems, read_from
+    return FileFeatures(records, _to_wgs84(_built_geometries(geometries), read_from, path, jobs)), problems, read_from
 
 
 def _geometry_array(geometries: Sequence[BaseGeometry | None]) -> npt.NDArray[np.object_]:
@@ -416,7 +417,9 @@ def _require_dbf(where: Path, shapefiles: Sequence[str], names: Sequence[str]) -
             raise InvalidInput(msg)
 
 
-def _read_layer(path: Path, mapping: FieldMapping, source_crs: SourceCrs | None) -> tuple[FileFeatures, SourceCrs]:
+def _read_layer(
+    path: Path, mapping: FieldMapping, source_crs: SourceCrs | None, jobs: int
+) -> tuple[FileFeatures, SourceCrs]:
     """Read a GeoPackage or Shapefile (or anything GDAL reads) into the grid model."""
     if path.suffix.lower() == ".shp":
         _require_dbf(path.parent, [str(path)], [str(p) for p in path.parent.iterdir()])
@@ -427,7 +430,7 @@ def _read_layer(path: Path, mapping: FieldMapping, source_crs: SourceCrs | None)
         for index, properties in enumerate(rows)
     ]
     read_from = source_crs or SourceCrs(crs=crs)
-    return FileFeatures(records, _to_wgs84(geometries, read_from, path)), read_from
+    return FileFeatures(records, _to_wgs84(geometries, read_from, path, jobs)), read_from
 
 
 def _read_with_gdal(path: Path) -> tuple[list[dict[str, Any]], npt.NDArray[np.object_], pyproj.CRS | None]:
@@ -451,8 +454,10 @@ def _is_missing(value: Any) -> bool:
     return value is None or (not isinstance(value, (str, bytes, dict, list)) and bool(pd.isna(value)))
 
 
-def _to_wgs84(geometries: npt.NDArray[np.object_], source_crs: SourceCrs, path: Path) -> npt.NDArray[np.object_]:
-    """The geometries reprojected from their source CRS (and datum) to WGS-84 lon/lat."""
+def _to_wgs84(
+    geometries: npt.NDArray[np.object_], source_crs: SourceCrs, path: Path, jobs: int = 1
+) -> npt.NDArray[np.object_]:
+    """The geometries reprojected from their source CRS (and datum, its formula in `jobs` threads) to WGS-84."""
     crs = source_crs.crs
     if crs is not None and not crs.equals(wgs84_crs()) and not crs.equals(cgcs2000_crs()):
         import pyproj
@@ -467,7 +472,7 @@ def _to_wgs84(geometries: npt.NDArray[np.object_], source_crs: SourceCrs, path: 
         datum = source_crs.datum
 
         def shift(coords: Any) -> Any:
-            lon, lat = to_wgs84(coords[:, 0], coords[:, 1], datum)
+            lon, lat = to_wgs84(coords[:, 0], coords[:, 1], datum, jobs=jobs)
             return np.column_stack([lon, lat])
 
         geometries = shapely.transform(geometries, shift)

@@ -6,6 +6,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from gridmap.geo.slivers import find_slivers
 from gridmap.geo.validity import FeatureLabel, check_geometries
 from gridmap.io.boundaries import SourceCrs
 from gridmap.io.boundary_features import BoundaryFeatures
-from gridmap.services.parallel import PieceMap, map_pieces, side_by_side
+from gridmap.services.parallel import PieceMap, in_background, map_pieces, side_by_side
 from gridmap.services.problem_locations import (
     bends_edges,
     crs_name,
@@ -152,7 +153,7 @@ def check_boundaries(
     problems += _code_problems(codes, levels, parents, labels)
     step("coverage")
     repaired = np.array([a is not b for a, b in zip(geometry_check.geometries, geometries, strict=True)], dtype=bool)
-    context = _MetricContext.build(geometry_check.geometries, geometry_check.usable, repaired, input_crs)
+    context = _MetricContext.build(geometry_check.geometries, geometry_check.usable, repaired, input_crs, options.jobs)
     problems += _coverage_problems(context, codes, levels, parents, options, step)
     if options.allowed:
         step("allowed exceptions")
@@ -248,7 +249,8 @@ class _MetricContext:
     local: LocalMetres
     # features whose invalid geometry the check repaired (make_valid) to go on: their parts are its making
     repaired: npt.NDArray[np.bool_] | None = None
-    input_space: _InputSpace | None = None  # the features as the file drew them, when the reader bent its edges
+    # the features as the file drew them, when the reader bent its edges (being built beside the first searches)
+    input_space: Future[_InputSpace] | None = None
 
     @classmethod
     def build(
@@ -257,13 +259,17 @@ class _MetricContext:
         usable: npt.NDArray[np.bool_],
         repaired: npt.NDArray[np.bool_] | None = None,
         input_crs: SourceCrs | None = None,
+        jobs: int = 1,
     ) -> _MetricContext:
-        """Centre the local metres on the usable features' extent and map them."""
+        """Centre the local metres on the usable features' extent and map them; with `jobs` > 1 the input-space
+        geometries are built in a thread meanwhile."""
+        input_space = None
+        if input_crs is not None and bends_edges(input_crs) and usable.any():
+            input_space = in_background(functools.partial(_InputSpace.build, geometries, usable, input_crs, jobs), jobs)
         bounds = shapely.total_bounds(geometries[usable]) if usable.any() else np.array([119.5, 27.4, 119.6, 27.5])
         local = LocalMetres(*(float(b) for b in bounds))
         metric = np.full(len(geometries), None, dtype=object)
         metric[usable] = local.to_local(geometries[usable])
-        input_space = _InputSpace.build(geometries, usable, input_crs) if input_crs and usable.any() else None
         return cls(metric=metric, usable=usable, local=local, repaired=repaired, input_space=input_space)
 
     def wgs84(self, geometry: BaseGeometry) -> BaseGeometry:
@@ -307,14 +313,13 @@ class _InputSpace:
 
     @classmethod
     def build(
-        cls, geometries: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_], source: SourceCrs
-    ) -> _InputSpace | None:
-        """The input-space geometries, or None when the reader's conversion keeps edges straight (WGS-84)."""
-        if not bends_edges(source):
-            return None
+        cls, geometries: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_], source: SourceCrs, jobs: int
+    ) -> _InputSpace:
+        """The input-space geometries (worth building where the reader's conversion bends edges), the datum's
+        formula in `jobs` threads."""
 
         def back(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-            return np.column_stack(wgs84_to_input(coords[:, 0], coords[:, 1], source))
+            return np.column_stack(wgs84_to_input(coords[:, 0], coords[:, 1], source, jobs=jobs))
 
         metric = np.full(len(geometries), None, dtype=object)
         metric[usable] = shapely.transform(geometries[usable], back)
@@ -348,21 +353,26 @@ def _flagged_edges(context: _MetricContext, members: npt.NDArray[np.intp], gap_w
     An edge flagged only in the file's coordinates is reported where the file puts it (converted to local metres).
     """
     geometries = context.metric[members]
-    searches = {"wgs84": functools.partial(coverage.flagged_edges, geometries, coverage.EDGE_TOLERANCE_M)}
-    if context.input_space is not None and len(members):
-        in_file = context.input_space.metric[members]
-        searches["input"] = functools.partial(coverage.flagged_edges, in_file, coverage.EDGE_TOLERANCE_M)
+    searches: dict[str, Callable[[], npt.NDArray[np.object_]]] = {
+        "wgs84": functools.partial(coverage.flagged_edges, geometries, coverage.EDGE_TOLERANCE_M)
+    }
+    input_space = context.input_space
+    if input_space is not None and len(members):
+        # the input space may still be being built: its search waits for it, in its thread, while the others run
+        searches["input"] = lambda: coverage.flagged_edges(
+            input_space.result().metric[members], coverage.EDGE_TOLERANCE_M
+        )
     if gap_width > 0:
         searches["gaps"] = functools.partial(coverage.gap_edges, geometries, gap_width)
     found = dict(zip(searches, side_by_side(list(searches.values()), jobs), strict=True))
     edges = found["wgs84"]
-    if context.input_space is not None and "input" in found:
+    if input_space is not None and "input" in found:
         in_input = found["input"]
         missed = np.flatnonzero(shapely.is_empty(edges) & ~shapely.is_empty(in_input) & ~shapely.is_missing(in_input))
         if len(missed):
             edges = edges.copy()
             for i in missed.tolist():
-                edges[i] = context.metric_of(context.input_space.to_wgs84(in_input[i]))
+                edges[i] = context.metric_of(input_space.result().to_wgs84(in_input[i]))
     return _LevelEdges(edges, found.get("gaps"))
 
 

@@ -94,7 +94,7 @@ def run_check(
 
     step = progress or (lambda _: None)
     step("reading")
-    boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs)
+    boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs, jobs=options.jobs)
     input_crs, crs_note = common_input_crs(boundary_input.crs_by_file)
     options = replace(
         options,

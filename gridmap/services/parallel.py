@@ -14,7 +14,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 Shared = TypeVar("Shared")
@@ -62,6 +62,21 @@ def side_by_side(calls: Sequence[Callable[[], Result]], jobs: int) -> list[Resul
     with ThreadPoolExecutor(len(calls)) as threads:
         running = [threads.submit(call) for call in calls]
         return [call.result() for call in running]
+
+
+def in_background(call: Callable[[], Result], jobs: int) -> Future[Result]:
+    """`call`'s coming result: with `jobs` > 1 worked out in a thread while this one goes on, here and now otherwise.
+    For a call mostly in GEOS or numpy whose result is needed a little later (a country's input-space geometries,
+    built beside its first coverage searches)."""
+    if jobs > 1:
+        thread = ThreadPoolExecutor(1)
+        try:
+            return thread.submit(call)
+        finally:
+            thread.shutdown(wait=False)  # the thread ends with the call
+    done: Future[Result] = Future()
+    done.set_result(call())
+    return done
 
 
 def _run_piece(piece: Any) -> Any:

@@ -86,9 +86,12 @@ def _transformer(from_crs: pyproj.CRS, to_crs: pyproj.CRS) -> pyproj.Transformer
     return pyproj.Transformer.from_crs(from_crs, to_crs, always_xy=True)
 
 
-def wgs84_to_input(lon: npt.ArrayLike, lat: npt.ArrayLike, source: SourceCrs) -> tuple[FloatArray, FloatArray]:
-    """WGS-84 lon/lat in the input's coordinates: the reader's conversion run backwards (datum, then CRS)."""
-    x, y = from_wgs84(lon, lat, source.datum)
+def wgs84_to_input(
+    lon: npt.ArrayLike, lat: npt.ArrayLike, source: SourceCrs, *, jobs: int = 1
+) -> tuple[FloatArray, FloatArray]:
+    """WGS-84 lon/lat in the input's coordinates: the reader's conversion run backwards (datum, then CRS; the datum's
+    formula in `jobs` threads, the same bits for any number)."""
+    x, y = from_wgs84(lon, lat, source.datum, jobs=jobs)
     crs = _reprojected(source)
     if crs is not None:
         x, y = (np.asarray(v, dtype=np.float64) for v in _transformer(wgs84_crs(), crs).transform(x, y))

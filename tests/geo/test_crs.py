@@ -231,6 +231,18 @@ def test_array_conversion_equals_point_by_point(lon: list[float], lat: float) ->
     assert metres(many[0], many[1], one_by_one[:, 0], one_by_one[:, 1]).max() < ROUND_TRIP_TOLERANCE_M
 
 
+@pytest.mark.parametrize("datum", [crs.Datum.GCJ02, crs.Datum.BD09])
+def test_threads_convert_to_the_same_bits(datum: crs.Datum) -> None:
+    """Blocks of the formula side by side in threads, the inverse's stopping test over every point: the same bits."""
+    rng = np.random.default_rng(13)
+    lon, lat = rng.uniform(73.0, 135.0, 100_000), rng.uniform(18.0, 53.0, 100_000)  # about 7 blocks
+    alone = crs.to_wgs84(lon, lat, datum)
+    for jobs in (2, 3):
+        assert all(np.array_equal(a, t) for a, t in zip(alone, crs.to_wgs84(lon, lat, datum, jobs=jobs), strict=True))
+        back = crs.from_wgs84(*alone, datum, jobs=jobs)
+        assert all(np.array_equal(a, t) for a, t in zip(crs.from_wgs84(*alone, datum), back, strict=True))
+
+
 # ---- metric CRS ----------------------------------------------------------------------------------------------------
 
 SHOUNING = (119.23, 27.18, 119.77, 27.67)  # 寿宁县, approximate WGS-84 bounds
