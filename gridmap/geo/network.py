@@ -126,7 +126,7 @@ class WalkingNetwork:
         """Each edge's length times its factor: the metres of flat path it is worth, which routes minimise."""
         self._segments = SegmentIndex(edges)
         # where each edge begins on one line through all edges, a metre apart: `place` orders (edge, offset)
-        self._edge_start = np.r_[0.0, np.cumsum(self.edge_length + 1.0)[:-1]]
+        self._edge_start: FloatArray = np.r_[0.0, np.cumsum(self.edge_length + 1.0)[:-1]]
         rows, cols, weights = _symmetric_min_edges(edge_u, edge_v, self.edge_cost)
         self._street_graph = sp.csr_array((weights, (rows, cols)), shape=(len(node_xy), len(node_xy)))
 
@@ -285,30 +285,50 @@ class WalkingNetwork:
         into pieces whose both ends know their distance to the nearest facility (`_anchors`). Every way from
         a household to a facility leaves its piece by one of those ends, so the household walks its connector
         and then to the nearer of them. Households are sorted along the line through all edges once; on it,
-        a household's piece is its edge's number plus the stops at or before it: a running count.
+        each piece holds a run of them, so a piece's values are repeated over its run (no index per household).
         """
         order = np.argsort(ends.place)
-        place, edge, along = ends.place[order], ends.edge[order], ends.offset[order]
+        place, along = ends.place[order], ends.offset[order]
         connector, households = ends.connector[order], ends.ok[order]
+        edge_first = np.searchsorted(place, self._edge_start, side="left")
         found = []
         for facilities, node_distance, node_facility in types:
             distance = np.full(n, np.inf)
             facility = np.full(n, -1, dtype=np.intp)
-            if len(households) and facilities.connected.any():  # a type with no facility reaches no one
-                anchors = self._anchors(facilities, node_distance, node_facility)
-                first_after = np.searchsorted(place, anchors.stop_place, side="left")
-                piece = edge + np.cumsum(np.bincount(first_after, minlength=len(place) + 1)[:-1])
-                to_start = anchors.start[piece] + (along - anchors.start_at[piece])
-                to_end = anchors.end[piece] + (anchors.end_at[piece] - along)
-                best = np.minimum(to_start, to_end)
-                distance[households] = connector + best
-                # unreached: both ends infinite, and an unreached node's facility is -1
-                facility[households] = np.where(to_start <= to_end, anchors.by_start[piece], anchors.by_end[piece])
             found.append(NearestFacility(distance, facility))
+            if not len(households) or not facilities.connected.any():  # a type with no facility reaches no one
+                continue
+            # one type at a time: arrays of one row of households stay in the cache
+            anchors = self._anchors(facilities, node_distance, node_facility, place, edge_first)
+            # Anchors' sums in place, their operands swapped (IEEE addition commutes: the same bits)
+            to_start = np.repeat(anchors.start_at, anchors.run)
+            np.subtract(along, to_start, out=to_start)
+            to_start += np.repeat(anchors.start, anchors.run)
+            to_end = np.repeat(anchors.end_at, anchors.run)
+            to_end -= along
+            to_end += np.repeat(anchors.end, anchors.run)
+            # unreached: both ends infinite, and an unreached node's facility is -1
+            facility[households] = np.where(
+                to_start <= to_end, np.repeat(anchors.by_start, anchors.run), np.repeat(anchors.by_end, anchors.run)
+            )
+            best = np.minimum(to_start, to_end, out=to_start)
+            best += connector
+            distance[households] = best
         return found
 
-    def _anchors(self, facilities: Snapped, node_distance: FloatArray, node_facility: IndexArray) -> Anchors:
-        """The pieces of every edge between its end nodes and one type's facility stops, in order along the edges."""
+    def _anchors(
+        self,
+        facilities: Snapped,
+        node_distance: FloatArray,
+        node_facility: IndexArray,
+        place: FloatArray,
+        edge_first: IndexArray,
+    ) -> Anchors:
+        """The pieces of every edge between its end nodes and one type's facility stops, in order along the edges.
+
+        `place` is the households' on the line through all edges, sorted, and `edge_first` the first of them at
+        or after each edge's start: each piece's run of households follows from them.
+        """
         stops = self.facility_stops(facilities, node_distance, node_facility)
         n_edges = self.n_edges
         # piece starts: each edge's start node, then its stops (a stop at the node after it);
@@ -321,13 +341,17 @@ class WalkingNetwork:
         size = n_edges + len(stops.place)
         start, start_at, end, end_at = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
         by_start, by_end = np.empty(size, dtype=np.intp), np.empty(size, dtype=np.intp)
+        first = np.empty(size, dtype=np.intp)
         start[node_at_start], start_at[node_at_start] = node_distance[self.edge_u], 0.0
         end[node_at_end], end_at[node_at_end] = node_distance[self.edge_v], self.edge_cost
         by_start[node_at_start], by_end[node_at_end] = node_facility[self.edge_u], node_facility[self.edge_v]
         start[stop_at_start], start_at[stop_at_start] = stops.distance, stops.offset
         end[stop_at_end], end_at[stop_at_end] = stops.distance, stops.offset
         by_start[stop_at_start], by_end[stop_at_end] = stops.facility, stops.facility
-        return Anchors(stops.place, start, start_at, end, end_at, by_start, by_end)
+        # a piece's households: from its first (at or after its start) to the next piece's first
+        first[node_at_start], first[stop_at_start] = edge_first, np.searchsorted(place, stops.place, side="left")
+        run = np.diff(first, append=len(place))
+        return Anchors(run, start, start_at, end, end_at, by_start, by_end)
 
     def facility_stops(self, facilities: Snapped, node_distance: FloatArray, node_facility: IndexArray) -> Stops:
         """Where facilities meet their edges, sorted along the edges, with the distance from each to the nearest.
@@ -407,7 +431,7 @@ class Anchors:
     by its end (walked in that order, the sums come out the same whichever way the edge is drawn).
     """
 
-    stop_place: FloatArray  # the type's facility stops on the line through all edges, sorted
+    run: IndexArray  # how many of the households (sorted along the line through all edges) lie on each piece
     start: FloatArray  # distance from the piece's start to the nearest facility
     start_at: FloatArray  # where the piece starts: weighed metres from the edge's start node
     end: FloatArray  # distance from the piece's end to the nearest facility
