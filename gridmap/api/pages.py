@@ -9,6 +9,11 @@ once, here (IMPORT_MAP): a page holds an empty `<script type="importmap"></scrip
 read. The Content-Security-Policy allows no inline script, so each inline script's sha256 is allowed instead
 (`inline_script_hashes`, read by gridmap.api.headers): both come from the same bytes, read once per process, so the
 page served is the page hashed.
+
+A browser finds a module's imports only once it has the module, one level at a time (the viewer's graph is five
+levels deep). So the page's head also lists every module its entry imports, directly or not, as
+`<link rel="modulepreload">` (`preload_links`), found by reading the modules' static imports once per process:
+the browser then asks for them all at once.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from urllib.parse import urljoin
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
@@ -33,6 +39,8 @@ LEAFLET_DIST = WEB_DIR / "node_modules" / "leaflet" / "dist"
 LEAFLET_HEAT_DIST = WEB_DIR / "node_modules" / "leaflet.heat" / "dist"
 GEOMAN_DIST = WEB_DIR / "node_modules" / "@geoman-io" / "leaflet-geoman-free" / "dist"
 SWAGGER_DIST = WEB_DIR / "node_modules" / "swagger-ui-dist"
+# The packages' dist folders, by the name they are served under (/vendor/<name>/).
+VENDOR = {"leaflet": LEAFLET_DIST, "leaflet-heat": LEAFLET_HEAT_DIST, "geoman": GEOMAN_DIST, "swagger-ui": SWAGGER_DIST}
 PAGES = {
     "/": "index.html",
     "/report": "report.html",
@@ -63,6 +71,11 @@ EMPTY_IMPORT_MAP = '<script type="importmap"></script>'
 NO_CACHE = {"Cache-Control": "no-cache"}
 # An inline script: a <script> element without a src attribute, and its text.
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+# A page's entry module: <script type="module" src="...">.
+ENTRY_MODULE = re.compile(r'<script\b[^>]*\btype="module"[^>]*\bsrc="([^"]+)"', re.IGNORECASE)
+# A static import or re-export at the start of a line, and its specifier: `import "./x.js"`, `import * as L from
+# "leaflet"`, `export { a } from "../y.js"`, the names possibly over several lines. Dynamic import() is not one.
+STATIC_IMPORT = re.compile(r"""^[ \t]*(?:import|export)\s*(?:[\w\s{},*$]*?\bfrom\s*)?["']([^"']+)["']""", re.MULTILINE)
 
 
 def _web_file(path: Path) -> Path:
@@ -78,7 +91,8 @@ def page_html(name: str) -> bytes:
     are of these bytes)."""
     html = _web_file(WEB_DIR / name).read_text(encoding="utf-8")
     filled = f'<script type="importmap">{json.dumps(IMPORT_MAP)}</script>'
-    return html.replace(EMPTY_IMPORT_MAP, filled).encode("utf-8")
+    html = html.replace(EMPTY_IMPORT_MAP, filled)
+    return html.replace("</head>", f"{preload_links(html)}</head>", 1).encode("utf-8")
 
 
 def inline_script_hashes() -> tuple[str, ...]:
@@ -95,9 +109,55 @@ def inline_script_hashes() -> tuple[str, ...]:
     return tuple(sources)
 
 
+@cache
 def _modules() -> dict[str, Path]:
-    """The pages' ES modules, by their path under /js/."""
+    """The pages' ES modules, by their path under /js/ (the files found at start-up)."""
     return {path.relative_to(MODULES_DIR).as_posix(): path for path in sorted(MODULES_DIR.rglob("*.js"))}
+
+
+def _module_file(url: str) -> Path | None:
+    """The file served at `url`: a page module under /js/ or a package's under /vendor/; None when none is."""
+    if url.startswith("/js/"):
+        return _modules().get(url.removeprefix("/js/"))
+    if not url.startswith("/vendor/"):
+        return None
+    name, _, rest = url.removeprefix("/vendor/").partition("/")
+    dist = VENDOR.get(name)
+    if dist is None:
+        return None
+    path = (dist / rest).resolve()
+    return path if path.is_relative_to(dist.resolve()) and path.is_file() else None
+
+
+@cache
+def static_imports(url: str) -> tuple[str, ...]:
+    """The URLs the module at `url` imports statically, as the page resolves them (relative to `url`, or a package
+    through the import map); specifiers that resolve to no served file are left out."""
+    path = _module_file(url)
+    if path is None:
+        return ()
+    found: list[str] = []
+    for specifier in STATIC_IMPORT.findall(path.read_text(encoding="utf-8")):
+        relative = specifier.startswith(("./", "../", "/"))
+        target = urljoin(url, specifier) if relative else IMPORT_MAP["imports"].get(specifier)
+        if target and target not in found and _module_file(target):
+            found.append(target)
+    return tuple(found)
+
+
+def module_graph(entry: str) -> list[str]:
+    """The URLs of `entry` and every module it imports, directly or not, nearest first (breadth first)."""
+    graph = [entry] if _module_file(entry) else []
+    for url in graph:  # grows while it is read
+        graph.extend(imported for imported in static_imports(url) if imported not in graph)
+    return graph
+
+
+def preload_links(html: str) -> str:
+    """A `<link rel="modulepreload">` per module of the page's entry module's graph (none for a page without one)."""
+    entries = ENTRY_MODULE.findall(html)
+    urls = dict.fromkeys(url for entry in entries for url in module_graph(entry))
+    return "".join(f'<link rel="modulepreload" href="{url}">\n' for url in urls)
 
 
 def _page(name: str) -> Callable[[], Response]:
@@ -135,7 +195,5 @@ def mount_pages(app: FastAPI) -> None:
         return FileResponse(_web_file(modules[module]), media_type="text/javascript", headers=NO_CACHE)
 
     # check_dir=False: the app still starts (and the API works) before `npm ci`; the page then 404s on Leaflet.
-    app.mount("/vendor/leaflet", StaticFiles(directory=LEAFLET_DIST, check_dir=False), name="leaflet")
-    app.mount("/vendor/leaflet-heat", StaticFiles(directory=LEAFLET_HEAT_DIST, check_dir=False), name="leaflet-heat")
-    app.mount("/vendor/geoman", StaticFiles(directory=GEOMAN_DIST, check_dir=False), name="geoman")
-    app.mount("/vendor/swagger-ui", StaticFiles(directory=SWAGGER_DIST, check_dir=False), name="swagger-ui")
+    for name, dist in VENDOR.items():
+        app.mount(f"/vendor/{name}", StaticFiles(directory=dist, check_dir=False), name=name)
