@@ -41,7 +41,9 @@ def lookup_chain(covering: Sequence[Feature]) -> tuple[Feature, ...]:
     return tuple(sorted(best.values(), key=lambda f: len(LEVELS) if f.level is None else f.level.rank))
 
 
-def in_batches(values: Sequence[Any], size: int = IN_BATCH) -> Iterator[Sequence[Any]]:
-    """`values` in runs of at most `size`, for IN (...) lists a database accepts at any size of version."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def in_batches(values: Sequence[Any], size: int | None = None) -> Iterator[Sequence[Any]]:
+    """`values` in runs of at most `size` (default IN_BATCH), for IN (...) lists a database accepts at any size of
+    version."""
+    step = size or IN_BATCH
+    for start in range(0, len(values), step):
+        yield values[start : start + step]

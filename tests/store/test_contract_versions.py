@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.geo.hierarchy import Level
-from gridmap.store import sql
+from gridmap.store import rows
 from gridmap.store.account_store import Role
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.version_store import CheckFailed, ExpectedPublished, PublishedMeanwhile, VersionStatus
@@ -152,7 +152,7 @@ def test_features_keep_their_id_across_versions_and_count_revisions(
     store: BoundaryStore, region: gpd.GeoDataFrame, codes_per_query: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if codes_per_query is not None:
-        monkeypatch.setattr(sql, "_IN_BATCH", codes_per_query)
+        monkeypatch.setattr(rows, "IN_BATCH", codes_per_query)
     first = store.import_version("aoyang", region, who="a", why="1")
     edited = region.copy()
     g1 = edited["code"] == grid_code(1)
