@@ -113,7 +113,11 @@ def tile_space(geometries: GeometryArray, tile: Tile) -> TileSpace:
     box = shapely.box(*tile.box)
     if not len(tile.members):
         return TileSpace([], [box])
-    covered = shapely.union_all(shapely.clip_by_rect(geometries[tile.members], *tile.box))
+    members = geometries[tile.members]
+    try:
+        covered = shapely.union_all(shapely.clip_by_rect(members, *tile.box))
+    except shapely.errors.GEOSException:  # the fast clip may leave a ring touching itself on the tile's side
+        covered = shapely.union_all(shapely.intersection(members, box))
     free = np.asarray(polygonal_parts(shapely.difference(box, covered), 0.0), dtype=object)
     if not len(free):
         return TileSpace([], [])
@@ -129,9 +133,16 @@ class LevelSpace:
     outside: GeometryArray
 
 
-def uncovered_space(spaces: Sequence[TileSpace], frame: Box) -> LevelSpace:
+def uncovered_space(spaces: Sequence[TileSpace], frame: Box, geometries: GeometryArray) -> LevelSpace:
     """The tiles' enclosed areas are holes; their edge-reaching areas, merged across tiles, are holes too unless
-    they reach the frame (the outside does)."""
+    they reach the frame (the outside does) or lie in the features (`geometries`, those the tiles were cut from).
+
+    Clipping computes where an edge crosses a tile's side from the edge's first vertex, and two neighbours run
+    their shared edge in opposite directions: their crossing points can differ in the last bit, and the clipped
+    copies of the edge then leave a sliver between them (1e-13 m2) that reaches the tile's side, a hole for the
+    merge though the features cover it. A point inside such a sliver lies in one of the two, or on their edge;
+    a point inside a real hole lies in no feature.
+    """
     holes = [hole for space in spaces for hole in space.enclosed]
     pieces = np.asarray([piece for space in spaces for piece in space.reaching_edge], dtype=object)
     if not len(pieces):
@@ -141,7 +152,11 @@ def uncovered_space(spaces: Sequence[TileSpace], frame: Box) -> LevelSpace:
     shapely.prepare(merged)
     piece, part = shapely.STRtree(merged).query(shapely.point_on_surface(pieces), predicate="within")
     outside_pieces = np.sort(piece[outside[part]])
-    return LevelSpace(holes + list(merged[~outside]), pieces[outside_pieces])
+    across_tiles = merged[~outside]
+    in_features = shapely.STRtree(geometries).query(shapely.point_on_surface(across_tiles), predicate="intersects")[0]
+    uncovered = np.ones(len(across_tiles), dtype=bool)
+    uncovered[in_features] = False
+    return LevelSpace(holes + list(across_tiles[uncovered]), pieces[outside_pieces])
 
 
 def near_outside(near: GeometryArray, outside: GeometryArray, gap_width: float) -> GeometryArray:

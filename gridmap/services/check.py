@@ -534,7 +534,7 @@ def _level_space(geometries: npt.NDArray[np.object_], options: CheckOptions) -> 
     frame = coverage_tiles.search_frame(geometries)
     tiles = coverage_tiles.split_tiles(geometries, frame, margin=0.0)
     spaces = map_pieces(coverage_tiles.tile_space, geometries, tiles, options.jobs)
-    return coverage_tiles.uncovered_space(spaces, frame)
+    return coverage_tiles.uncovered_space(spaces, frame, geometries)
 
 
 def _open_inlets(

@@ -22,7 +22,7 @@ def test_tiled_holes_are_the_unions_holes(max_features: int) -> None:
     geometries = lattice_without({(5, 5), (6, 5), (6, 6), (2, 9), (0, 3)})
     frame = coverage_tiles.search_frame(geometries)
     tiles = coverage_tiles.split_tiles(geometries, frame, margin=0.0, max_features=max_features)
-    space = coverage_tiles.uncovered_space([coverage_tiles.tile_space(geometries, t) for t in tiles], frame)
+    space = coverage_tiles.uncovered_space([coverage_tiles.tile_space(geometries, t) for t in tiles], frame, geometries)
     expected = coverage.union_holes(shapely.union_all(geometries))
     assert sorted(round(h.area) for h in space.holes) == sorted(round(h.area) for h in expected) == [100, 300]
     assert shapely.equals(shapely.union_all(space.holes), shapely.union_all(expected))
