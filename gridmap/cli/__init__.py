@@ -20,7 +20,7 @@ class GridmapCommands(LazyGroup):
         ("check", "gridmap.cli.check", "Check grid boundaries: geometry, codes, overlaps, gaps, nesting, slivers."),
         (
             "fix",
-            "gridmap.cli.check",
+            "gridmap.cli.fix",
             "Repair overlaps, narrow gaps, children outside their parents and slivers; write a new file, say what "
             "moved.",
         ),

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.exceptions import TyperException
 
 from gridmap.errors import EXIT_INTERNAL_ERROR, GridmapError
@@ -97,6 +96,16 @@ def stage_progress(enabled: bool = True) -> Iterator[Callable[[str], None]]:
     if not enabled:
         yield lambda _: None
         return
+    if not (err_console.is_terminal or err_console.is_jupyter):
+        # a file or a pipe shows no spinner: rich's Progress only writes an empty line there when it stops, so this
+        # does the same, without importing rich.progress or starting its refresh thread
+        try:
+            yield lambda _: None
+        finally:
+            err_console.print()
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("starting", total=None)
@@ -125,6 +134,15 @@ CrsOption = Annotated[
 ]
 PathsArgument = Annotated[
     list[Path], typer.Argument(help="Boundary files (.geojson, .gpkg, .shp) or folders of them.", show_default=False)
+]
+AllowOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow",
+        help="GeoJSON (WGS-84) of gaps and overlaps allowed on purpose, properties kind (gap|overlap), reason, "
+        "codes?: listed as allowed, never failing (not even with --strict), and never repaired. Repeatable.",
+        show_default=False,
+    ),
 ]
 
 

@@ -18,6 +18,8 @@ import typer.main
 from typer import _click  # typer vendors click: its groups take typer._click's commands and contexts
 from typer.core import MarkupMode, TyperCommand, TyperGroup, TyperOption
 
+from gridmap.cli.plain_values import coerce_help_plainly, coerce_plainly
+
 
 class LazyCommand(TyperCommand):
     """A command of a module not imported yet: enough to list it in the help, and the real command on first use."""
@@ -40,7 +42,10 @@ class LazyCommand(TyperCommand):
         self, info_name: str | None, args: list[str], parent: _click.Context | None = None, **extra: Any
     ) -> _click.Context:
         """Parse with the real command, so the context (and everything invoked from it) is the real command's."""
-        return self.command.make_context(info_name, args, parent=parent, **extra)
+        command = self.command
+        settings = {**command.context_settings, **extra}  # as the real command's make_context sets its context up
+        coerce_help_plainly(command, command.context_class(command, info_name=info_name, parent=parent, **settings))
+        return command.make_context(info_name, args, parent=parent, **extra)
 
 
 HELP_MARKUP: MarkupMode = None
@@ -51,13 +56,15 @@ imports rich's markdown renderer, 0.17 s of a `--help` whose whole budget is 0.3
 @functools.cache
 def module_commands(module: str) -> TyperGroup:
     """The group built from a command module's `commands` Typer (built once per process, shared by its
-    commands), with its help in `HELP_MARKUP`."""
+    commands), with its help in `HELP_MARKUP` and its values coerced without pydantic (gridmap.cli.plain_values)."""
     commands = importlib.import_module(module).commands
     if not isinstance(commands, typer.Typer):
         msg = f"{module}.commands is not a Typer"
         raise TypeError(msg)
     commands.rich_markup_mode = HELP_MARKUP
-    return typer.main.get_group(commands)
+    group = typer.main.get_group(commands)
+    coerce_plainly(group)
+    return group
 
 
 class LazyGroup(TyperGroup):

@@ -160,7 +160,7 @@ def _has_sliver(shapes: GeometryArray, to_metres: ToMetres, width: float) -> npt
     found = np.zeros(len(shapes), dtype=bool)
     usable = np.flatnonzero(~shapely.is_empty(shapes) & ~shapely.is_missing(shapes))
     parts, owner = shapely.get_parts(shapes[usable], return_index=True)
-    found[usable[np.unique(owner[thin_features(to_metres(parts), width)])]] = True
+    found[usable[owner[thin_features(to_metres(parts), width)]]] = True  # no np.unique: it imports numpy.ma
     return found
 
 

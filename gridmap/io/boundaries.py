@@ -26,9 +26,7 @@ from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.crs import Datum, cgcs2000_crs, parse_datum, to_wgs84, wgs84_crs
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.geo.problems import Problem, ProblemKind, Severity
-from gridmap.io.archives import archive_members
 from gridmap.io.boundary_features import BoundaryFeatures, FileFeatures
-from gridmap.io.geopackage import read_plain_layer
 
 if TYPE_CHECKING:  # pandas, geopandas and pyogrio (which imports both) are imported where a frame is built
     import geopandas as gpd
@@ -396,6 +394,8 @@ def _polygon_rings(polygons: Any, where: str, record: dict[str, Any]) -> tuple[_
 
 def _check_zipped_shapefiles(path: Path) -> None:
     """A zip archive's sizes pass the zip-bomb checks, and each Shapefile in it has its .dbf."""
+    from gridmap.io.archives import archive_members  # zipfile: imported by the runs reading an archive
+
     names = [member.filename for member in archive_members(path)]
     _require_dbf(path, [name for name in names if name.lower().endswith(".shp")], names)
 
@@ -423,7 +423,11 @@ def _read_layer(
     """Read a GeoPackage or Shapefile (or anything GDAL reads) into the grid model."""
     if path.suffix.lower() == ".shp":
         _require_dbf(path.parent, [str(path)], [str(p) for p in path.parent.iterdir()])
-    plain = read_plain_layer(path) if path.suffix.lower() == ".gpkg" else None
+    plain = None
+    if path.suffix.lower() == ".gpkg":
+        from gridmap.io import geopackage  # sqlite3: imported by the runs reading a GeoPackage
+
+        plain = geopackage.read_plain_layer(path)
     rows, geometries, crs = (plain.properties, plain.geometries, plain.crs) if plain else _read_with_gdal(path)
     records = [
         {**_record(properties, mapping, f"{path}: feature {index}"), "source": str(path), "feature": index}

@@ -18,7 +18,6 @@ import shapely
 
 from gridmap.errors import EXIT_OK, EXIT_PROBLEMS_FOUND
 from gridmap.geo.allowed_exceptions import AllowedException
-from gridmap.io.allowed_exceptions import read_allowed_exceptions
 from gridmap.io.boundaries import BoundaryInput, FieldMapping, SourceCrs, read_boundaries, read_outline
 from gridmap.services.check import CheckOptions, CheckReport, Progress, check_boundaries
 from gridmap.services.parallel import json_text
@@ -90,16 +89,19 @@ def run_check(
     `options` carries tolerances; its extent, households and allowed exceptions come from `files`. Unreadable
     input raises a GridmapError naming the file (exit code 2).
     """
-    from gridmap.io.points import read_points
-
     step = progress or (lambda _: None)
     step("reading")
     boundary_input = read_boundaries(paths, mapping=mapping, source_crs=source_crs, jobs=options.jobs)
     input_crs, crs_note = common_input_crs(boundary_input.crs_by_file)
+    households = options.households
+    if files.households:
+        from gridmap.io.points import read_points  # CSV and text decoding: imported by the checks that need them
+
+        households = read_points(files.households)
     options = replace(
         options,
         extent=read_outline(files.extent, source_crs=source_crs) if files.extent else options.extent,
-        households=read_points(files.households) if files.households else options.households,
+        households=households,
         allowed=options.allowed + read_allowed(files.allow),
     )
     report = check_boundaries(
@@ -121,6 +123,10 @@ def run_check(
 
 def read_allowed(paths: Sequence[Path]) -> tuple[AllowedException, ...]:
     """Every allowed exception of the `--allow` files, in order."""
+    if not paths:
+        return ()
+    from gridmap.io.allowed_exceptions import read_allowed_exceptions  # by the runs given --allow files
+
     return tuple(exception for path in paths for exception in read_allowed_exceptions(path))
 
 

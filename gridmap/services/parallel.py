@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import json
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,7 +38,11 @@ def map_pieces(
     """`function(shared, piece)` for every piece, in `jobs` forked processes (here when 1), in the pieces' order."""
     global _work
     workers = min(jobs, len(pieces))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1:
+        return [function(shared, piece) for piece in pieces]
+    import multiprocessing  # by the runs that may fork: a small file's check starts without it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [function(shared, piece) for piece in pieces]
     _work = (function, shared)
     gc.freeze()  # the workers' garbage collections skip what they inherit: no pass touches (and copies) its pages

@@ -25,11 +25,26 @@ DATABASE = {"sqlalchemy", "geoalchemy2", "alembic", "psycopg"}
 # What a help needs no more than its options: PROJ (a CRS is built when one is converted), typer's pydantic
 # coercion (run on the values of a command that runs) and rich's markdown help renderer (helps are plain text).
 HELP_ONLY = {"pyproj", "pydantic", "markdown_it"}
+# What only some runs of `gridmap check` need: typer's pydantic coercion (values not plainly valid, see
+# gridmap.cli.plain_values), the repair (`gridmap fix`), point files (--households), allowed exceptions (--allow),
+# GeoPackages (sqlite3), zip archives, forked workers (large files with --jobs), rich's tables (a report listing
+# problems) and its spinner (stderr on a terminal).
+SOME_CHECKS = {
+    "pydantic",
+    "gridmap.services.repair",
+    "gridmap.io.points",
+    "gridmap.io.allowed_exceptions",
+    "sqlite3",
+    "zipfile",
+    "multiprocessing",
+    "rich.table",
+    "rich.progress",
+}
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", flags=re.M)
 
 
-def imported_by(*arguments: str) -> set[str]:
-    """The top-level packages a fresh interpreter imports to run `python -m gridmap ARGUMENTS`."""
+def imported_modules(*arguments: str) -> set[str]:
+    """The modules a fresh interpreter imports to run `python -m gridmap ARGUMENTS` (stderr a pipe, no terminal)."""
     run = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "gridmap", *arguments],
         capture_output=True,
@@ -38,7 +53,12 @@ def imported_by(*arguments: str) -> set[str]:
         cwd=Path(__file__).resolve().parents[2],
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    return {name.split(".")[0] for name in IMPORTED.findall(run.stderr)}
+    return set(IMPORTED.findall(run.stderr))
+
+
+def imported_by(*arguments: str) -> set[str]:
+    """The top-level packages a fresh interpreter imports to run `python -m gridmap ARGUMENTS`."""
+    return {name.split(".")[0] for name in imported_modules(*arguments)}
 
 
 def test_importing_the_command_imports_no_command_dependencies() -> None:
@@ -79,6 +99,13 @@ def test_check_imports_neither_frames_nor_the_store_nor_the_map_nor_networks(tmp
     assert "shapely" in loaded
     assert loaded & (OTHER_COMMANDS | FILES) == set()
     assert ("pyproj" in loaded) == (suffix == ".gpkg")  # WGS-84 GeoJSON is read and checked without PROJ
+
+
+def test_a_clean_check_imports_only_what_every_check_needs(tmp_path: Path) -> None:
+    source = write_collection(tmp_path / "grids.geojson", community_of_grids())
+    loaded = imported_modules("check", str(source))
+    assert "gridmap.services.check" in loaded
+    assert loaded & SOME_CHECKS == set()
 
 
 @pytest.mark.parametrize(

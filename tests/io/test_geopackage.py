@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 import gridmap.io.boundaries
+import gridmap.io.geopackage
 from gridmap.errors import InvalidInput
 from gridmap.io.boundaries import read_boundaries
 from gridmap.io.geopackage import read_plain_layer
@@ -42,7 +43,7 @@ def grids_frame(crs: str = "EPSG:4549") -> gpd.GeoDataFrame:
 def read_by_gdal(path: Path, monkeypatch: pytest.MonkeyPatch) -> gridmap.io.boundaries.BoundaryInput:
     """What read_boundaries gives when GDAL reads every GeoPackage."""
     with monkeypatch.context() as patch:
-        patch.setattr(gridmap.io.boundaries, "read_plain_layer", lambda _: None)
+        patch.setattr(gridmap.io.geopackage, "read_plain_layer", lambda _: None)
         return read_boundaries([path])
 
 
