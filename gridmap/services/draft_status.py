@@ -27,17 +27,11 @@ from gridmap.services.allowed_exceptions import check_options_for_set
 from gridmap.services.boundaries import published_version
 from gridmap.services.boundary_layers import BoundaryLayers
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
-from gridmap.services.household_impact import (
-    HouseholdImpact,
-    LocatedHouseholds,
-    frames_to_assign,
-    household_impact,
-    located_households,
-)
+from gridmap.services.household_impact import HouseholdImpact, frames_to_assign, household_impact
 from gridmap.services.local_frames import LocalFrames, local_frames, points_in_boxes
 from gridmap.store.edit_store import DraftEditStore, DraftInfo
 from gridmap.store.exception_store import ExceptionStore
-from gridmap.store.household_store import HouseholdVersionStore
+from gridmap.store.household_store import HouseholdLocations, HouseholdVersionStore
 from gridmap.store.incident_store import IncidentFilter, IncidentStore
 from gridmap.store.version_store import VersionDiff
 
@@ -122,7 +116,7 @@ def draft_status(
         # Households and incidents move only where the versions differ: assigned there alone.
         local = local_frames(store, compared_to, version_id, comparison.before + comparison.after)
     reshaped = {r.feature_id for r in diff.reshaped}
-    located = located_households(store)
+    located = store.household_locations()
     households = household_impact(store, compared_to, version_id, local=local, households=located)
     return DraftStatus(
         draft=draft,
@@ -191,7 +185,7 @@ def _grid_counts(
     store: DraftStatusStore,
     compared_to: int,
     impact: HouseholdImpact,
-    households: LocatedHouseholds,
+    households: HouseholdLocations,
     options: CheckOptions,
     *,
     local: bool,

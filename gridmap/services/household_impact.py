@@ -7,7 +7,7 @@ compared with the published version before it is published. Household ids and co
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from gridmap.services.boundary_layers import BoundaryLayers
 
 if TYPE_CHECKING:  # the store package imports SQLAlchemy; `gridmap check --compare-to` has no store
     from gridmap.services.local_frames import LocalFrames
-    from gridmap.store.household_store import HouseholdStore, HouseholdVersionStore
+    from gridmap.store.household_store import HouseholdLocations, HouseholdVersionStore
     from gridmap.store.version_store import VersionStore
 
 _CODE_COLUMNS = ("community_code", "grid_code", "microgrid_code")
@@ -85,46 +85,29 @@ class HouseholdImpact:
         return answer
 
 
-@dataclass(frozen=True)
-class LocatedHouseholds:
-    """The stored households that have a point: their ids and WGS-84 coordinates, by row."""
-
-    ids: list[str]
-    lon: npt.NDArray[np.float64]
-    lat: npt.NDArray[np.float64]
-
-
-def located_households(store: HouseholdStore) -> LocatedHouseholds:
-    """The stored households that have a point, read once for every use that needs them."""
-    located = [p for p in store.household_points() if p.lon is not None and p.lat is not None]
-    return LocatedHouseholds(
-        ids=[p.household_id for p in located],
-        lon=np.array([p.lon for p in located], dtype=np.float64),
-        lat=np.array([p.lat for p in located], dtype=np.float64),
-    )
-
-
 def household_impact(
     store: HouseholdVersionStore,
     from_version: int,
     to_version: int,
     *,
     local: LocalFrames | None = None,
-    households: LocatedHouseholds | None = None,
+    households: HouseholdLocations | None = None,
 ) -> HouseholdImpact:
     """The stored households whose grid in `to_version` differs from their grid in `from_version`; with `local`
-    (the two versions around what differs between them), only the households inside it are assigned.
-    `households` are the stored ones when the caller has read them already."""
-    located = located_households(store) if households is None else households
-    if not located.ids:
+    (the two versions around what differs between them), only the households inside it are assigned. Only the
+    ids of those that move are read. `households` are the stored ones' locations when the caller has read them."""
+    located = store.household_locations() if households is None else households
+    if not len(located.rows):
         # Still ask for both versions, so that an unknown version is NotFound whatever the register holds.
         store.get_version(from_version)
         store.get_version(to_version)
         return HouseholdImpact(from_version=from_version, to_version=to_version)
     before, after, inside = frames_to_assign(store, from_version, to_version, local, located.lon, located.lat)
-    ids = [household_id for household_id, held in zip(located.ids, inside, strict=True) if held]
+    rows = located.rows[inside]
+    if not len(rows):
+        return HouseholdImpact(from_version=from_version, to_version=to_version)
     lon, lat = located.lon[inside], located.lat[inside]
-    moves = moves_between(before, after, household_ids=ids, lon=lon, lat=lat) if ids else []
+    moves = _moves(before, after, lon, lat, lambda moved: store.household_ids(rows[moved].tolist()))
     return HouseholdImpact(from_version=from_version, to_version=to_version, moves=moves)
 
 
@@ -152,8 +135,21 @@ def moves_between(
     lat: npt.NDArray[np.float64],
 ) -> list[HouseholdMove]:
     """The households (WGS-84 points) whose grid in the `after` boundaries differs from the `before` ones."""
+    return _moves(before, after, lon, lat, lambda moved: [household_ids[i] for i in moved])
+
+
+def _moves(
+    before: GeoDataFrame,
+    after: GeoDataFrame,
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    ids_of: Callable[[list[int]], Sequence[str]],
+) -> list[HouseholdMove]:
+    """The points whose grid differs between the boundaries, named by `ids_of` (the household ids of points by
+    their index), which is asked for those points only."""
     old = _codes(before, lon, lat)
     new = _codes(after, lon, lat)
+    moved = [i for i, (a, b) in enumerate(zip(old["grid_code"], new["grid_code"], strict=True)) if a != b]
     return [
         HouseholdMove(
             household_id=household_id,
@@ -164,8 +160,7 @@ def moves_between(
             from_community=old["community_code"][i],
             to_community=new["community_code"][i],
         )
-        for i, household_id in enumerate(household_ids)
-        if old["grid_code"][i] != new["grid_code"][i]
+        for i, household_id in zip(moved, ids_of(moved) if moved else [], strict=True)
     ]
 
 

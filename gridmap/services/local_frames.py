@@ -53,9 +53,18 @@ def local_frames(
 def points_in_boxes(
     boxes: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.bool_]:
-    """Per point: does it lie in (or on the edge of) one of the boxes?"""
+    """Per point: does it lie in (or on the edge of) one of the boxes?
+
+    The points are sorted by longitude once; each box takes the run of points within its longitudes (a binary
+    search) and keeps those within its latitudes: no point geometry is made."""
     inside = np.zeros(len(lon), dtype=bool)
-    if len(boxes) and len(lon):
-        tree = shapely.STRtree(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
-        inside[tree.query(shapely.points(lon, lat), predicate="intersects")[0]] = True
+    if not len(boxes) or not len(lon):
+        return inside
+    by_lon = np.argsort(lon, kind="stable")
+    sorted_lon = lon[by_lon]
+    starts = np.searchsorted(sorted_lon, boxes[:, 0], side="left")
+    ends = np.searchsorted(sorted_lon, boxes[:, 2], side="right")
+    for start, end, south, north in zip(starts, ends, boxes[:, 1], boxes[:, 3], strict=True):
+        run = by_lon[start:end]
+        inside[run[(lat[run] >= south) & (lat[run] <= north)]] = True
     return inside

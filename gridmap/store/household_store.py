@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gridmap.store.version_store import VersionStore
+
+if TYPE_CHECKING:  # arrays cross this protocol, but importing it (a command's --help) costs no numpy
+    import numpy as np
+    import numpy.typing as npt
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,15 @@ class HouseholdPoint:
     household_id: str
     lon: float | None
     lat: float | None
+
+
+@dataclass(frozen=True)
+class HouseholdLocations:
+    """The stored households that have a point, as columns by row: row numbers and WGS-84 coordinates."""
+
+    rows: npt.NDArray[np.int64]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,15 @@ class HouseholdStore(Protocol):
 
     def household_points(self) -> list[HouseholdPoint]:
         """Every stored household's point and id, by row."""
+        ...
+
+    def household_locations(self) -> HouseholdLocations:
+        """The row numbers and points of the households that have a point, by row, as arrays (no ids:
+        `household_ids` names the rows a caller keeps)."""
+        ...
+
+    def household_ids(self, rows: Sequence[int]) -> list[str]:
+        """The household ids of stored rows, in the order asked for."""
         ...
 
     def save_placements(self, version_id: int, placements: Sequence[Placement]) -> None:

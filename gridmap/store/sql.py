@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, Self, cast
 
 from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, Table, exists, func, select, update
+from sqlalchemy import ColumnElement, Engine, Table, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -531,9 +531,7 @@ class SqlBoundaryStore(
             twin = aliased(GridFeature)
             alike = [getattr(twin, name).is_not_distinct_from(getattr(GridFeature, name)) for name in _COMPARED]
             same_id = [twin.version_id == to_version, twin.feature_id == GridFeature.feature_id]
-            unlike = select(GridFeature).where(
-                GridFeature.version_id == from_version, ~exists().where(*same_id, *alike)
-            )
+            unlike = select(GridFeature).where(self._every_row_of(from_version), ~exists().where(*same_id, *alike))
             before = [feature_from_row(row) for row in session.scalars(unlike)]
             # The other side: the ids just found (changed features; removed ones are not there) and the ids new to
             # it, which its index alone tells, without comparing the rows a second time.
@@ -551,6 +549,10 @@ class SqlBoundaryStore(
         before.sort(key=lambda f: f.code)
         after.sort(key=lambda f: f.code)
         return VersionComparison(diff_features(from_version, to_version, before, after), before, after)
+
+    def _every_row_of(self, version_id: int) -> ColumnElement[bool]:
+        """The rows of a version, for a query that reads each of them (sqlite.py reads them in storage order)."""
+        return GridFeature.version_id == version_id
 
     def diff(self, from_version: int, to_version: int) -> VersionDiff:
         """Features added, removed, reshaped (area change in m2) and with changed properties."""

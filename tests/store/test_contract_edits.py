@@ -4,6 +4,7 @@ optimistic locking, the history, linear undo and redo."""
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from typing import Any
 
 import geopandas as gpd
@@ -12,10 +13,12 @@ import shapely
 from sqlalchemy import delete, update
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
+from gridmap.geo.hierarchy import Level
+from gridmap.store.diff import diff_features
 from gridmap.store.edit_store import EditRequest, EditState, StagedFeature, StaleFeatures
 from gridmap.store.interface import BoundaryStore
 from gridmap.store.tables import BoundaryVersion, GridFeature
-from gridmap.store.version_store import Feature, VersionStatus
+from gridmap.store.version_store import Feature, FeatureValues, VersionStatus
 from tests.boundary_builders import cell
 from tests.store.conftest import engine_of, grid_code, passing
 
@@ -78,6 +81,49 @@ def test_an_edit_writes_every_feature_at_once_and_is_recorded(store: BoundarySto
         {"why": "test"},
         1.5,
     )
+
+
+def test_compare_returns_exactly_the_features_a_draft_changed(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
+    """The database compares both versions' rows: a reshaped feature, one with a changed attribute only, a deleted
+    and an added one come back, and no other (not one changed and changed back, at a new revision)."""
+    base, draft = _draft(store, region)
+    store.start_draft(base, who="王", why="a second draft: the first one's new rows are stored after its rows")
+    features = _by_code(store, draft)
+    reshaped, retargeted, deleted, renamed = (
+        features[code] for code in (grid_code(1), grid_code(3), f"{grid_code(4)}02", grid_code(2))
+    )
+    added = FeatureValues(
+        f"{grid_code(4)}03", "新网格", Level.MICROGRID, grid_code(4), None, None, cell(1.5, 0, 0.5, 1)
+    )
+    written = [
+        StagedFeature(reshaped.feature_id, dataclasses.replace(reshaped, geometry=cell(0, 1, 1.25, 1))),
+        StagedFeature(retargeted.feature_id, dataclasses.replace(retargeted, households_target=7)),
+        StagedFeature(renamed.feature_id, dataclasses.replace(renamed, name="临时")),
+        StagedFeature(str(uuid.uuid4()), added),
+    ]
+    touched = {f.feature_id: f.revision for f in (reshaped, retargeted, renamed, deleted)}
+    store.apply_changes(draft, written=written, deleted=[deleted.feature_id], expected=touched, request=_request())
+    back = [StagedFeature(renamed.feature_id, renamed)]
+    store.apply_changes(
+        draft, written=back, deleted=[], expected={renamed.feature_id: renamed.revision + 1}, request=_request()
+    )
+
+    comparison = store.compare(base, draft)
+    reverse = store.compare(draft, base)  # from the draft, whose rows are not stored together
+
+    assert [f.code for f in comparison.before] == [reshaped.code, retargeted.code, deleted.code]
+    assert [f.code for f in comparison.after] == [reshaped.code, retargeted.code, added.code]
+    assert [f.version_id for f in comparison.before + comparison.after] == [base] * 3 + [draft] * 3
+    assert ([f.code for f in reverse.before], [f.code for f in reverse.after]) == (
+        [f.code for f in comparison.after],
+        [f.code for f in comparison.before],
+    )
+    diff = comparison.diff
+    assert ([f.code for f in diff.added], [f.code for f in diff.removed]) == ([added.code], [deleted.code])
+    assert [r.code for r in diff.reshaped] == [reshaped.code]
+    assert [(c.code, c.changes) for c in diff.changed] == [(retargeted.code, {"households_target": (300, 7)})]
+    every = [store.features(version).features for version in (base, draft)]
+    assert diff == diff_features(base, draft, *every)
 
 
 def test_a_stale_revision_stores_nothing(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:

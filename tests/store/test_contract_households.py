@@ -80,6 +80,24 @@ def test_uncovered_households_keep_the_nearest_grid(households_store: BoundarySt
         store.save_placements(10**6, [])
 
 
+def test_locations_are_the_located_households_as_arrays_and_ids_are_read_by_row(
+    households_store: BoundaryStore,
+) -> None:
+    store = households_store
+    store.add_households([household(1, IN_00101), household(2, None), household(3, WEST_OF_003)])
+    points = store.household_points()
+
+    located = store.household_locations()
+
+    assert located.rows.tolist() == [points[0].row, points[2].row]  # by row, the one without a point left out
+    assert (located.lon.tolist(), located.lat.tolist()) == (
+        [IN_00101[0], WEST_OF_003[0]],
+        [IN_00101[1], WEST_OF_003[1]],
+    )
+    assert store.household_ids([points[2].row, points[0].row]) == ["H0003", "H0001"]
+    assert store.household_ids([]) == []
+
+
 def test_the_register_refuses_repeats_and_junk(households_store: BoundaryStore) -> None:
     store = households_store
     store.add_households([household(1, IN_00101)])
