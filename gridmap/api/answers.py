@@ -93,6 +93,7 @@ class Collection(Answer):
     crs: list[str]
     links: list[Link]
     extent: Extent | None = None  # GET /collections/{id}?version=N: where that version's features are (null: none)
+    numberMatched: int | None = None  # noqa: N815 - OGC API member name; with version=N: how many features it has
 
 
 class Collections(Answer):

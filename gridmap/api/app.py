@@ -57,6 +57,7 @@ from gridmap.errors import GridmapError
 from gridmap.services.geocode_jobs import GeocodeJobs
 from gridmap.services.household_assign_jobs import HouseholdAssignJobs
 from gridmap.services.incident_clock import rules_from_settings
+from gridmap.services.level_summaries import LevelSummaries
 from gridmap.services.locator import LocatorCache
 from gridmap.services.reference_layers import ReferenceLayerCache
 from gridmap.services.simplified_outlines import SimplifiedOutlines
@@ -82,10 +83,12 @@ def jobs_folder(settings: Settings) -> Path:
     return (database.parent if database is not None else Path()) / "jobs"
 
 
-def _warm_up(versions: VersionCache, locators: LocatorCache) -> None:
-    """Build the published version's point lookup now rather than during the first request."""
+def _warm_up(versions: VersionCache, locators: LocatorCache, summaries: LevelSummaries) -> None:
+    """Build the published version's point lookup and level summaries now rather than during the first request."""
     try:
-        locators.prepare(versions.default())
+        published = versions.default()
+        locators.prepare(published)
+        summaries.prepare(published)
     except GridmapError as err:
         logger.info("nothing to prepare for point lookups: %s", err.detail)
 
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         app.state.versions = VersionCache(store)
         app.state.locators = LocatorCache(store)
+        app.state.level_summaries = LevelSummaries(store)
         app.state.outlines = SimplifiedOutlines(store)
         app.state.reference_layers = ReferenceLayerCache(store)
         # Batch geocoding jobs are in the store, seen by every worker (see services.jobs).
@@ -110,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store, folder=jobs_folder(settings), raster_cache=jobs_folder(settings) / "rasters"
         )
         await run_in_threadpool(app.state.household_assign_jobs.fail_interrupted)
-        await run_in_threadpool(_warm_up, app.state.versions, app.state.locators)
+        await run_in_threadpool(_warm_up, app.state.versions, app.state.locators, app.state.level_summaries)
         # Everything alive now (libraries, settings, the store) lives as long as the process: keep it out of
         # the garbage collector's full passes, which otherwise add tens of ms to a request now and then.
         gc.freeze()

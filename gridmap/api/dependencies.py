@@ -31,6 +31,7 @@ from gridmap.incidents.taxonomy import Taxonomy
 from gridmap.services import incident_access, public_incidents, sessions
 from gridmap.services import users as user_service
 from gridmap.services.incident_clock import Acting, IncidentRules
+from gridmap.services.level_summaries import LevelSummaries
 from gridmap.services.locator import LocatorCache
 from gridmap.services.simplified_outlines import SimplifiedOutlines
 from gridmap.services.version_cache import VersionCache
@@ -75,11 +76,18 @@ async def get_outlines(request: Request) -> SimplifiedOutlines:
     return outlines
 
 
+async def get_level_summaries(request: Request) -> LevelSummaries:
+    """The process's remembered counts and extents of each level of published and retired versions."""
+    summaries: LevelSummaries = request.app.state.level_summaries
+    return summaries
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[BoundaryStore, Depends(get_store)]
 VersionsDep = Annotated[VersionCache, Depends(get_versions)]
 LocatorsDep = Annotated[LocatorCache, Depends(get_locators)]
 OutlinesDep = Annotated[SimplifiedOutlines, Depends(get_outlines)]
+LevelSummariesDep = Annotated[LevelSummaries, Depends(get_level_summaries)]
 
 
 async def get_incident_rules(request: Request) -> IncidentRules:

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gridmap.errors import InvalidInput
-from gridmap.geo.hierarchy import Level
 from gridmap.services.search import text_search
 from gridmap.store.version_store import Feature, FeaturePage, VersionStore
-
-Bbox = tuple[float, float, float, float]
 
 
 def feature_page(
@@ -31,12 +28,6 @@ def feature_page(
             raise InvalidInput(msg)
         return text_search(store, version_id, q=q, code=code, filters=filters, limit=limit, offset=offset)
     return store.features(version_id, **filters, code=code, limit=limit, offset=offset, after=after)
-
-
-def version_extent(*, store: VersionStore, version_id: int, level: Level | None) -> Bbox | None:
-    """A box (WGS-84 west, south, east, north) holding a version's features of `level` (every level when None),
-    for a map to frame them before loading any; None when there is none."""
-    return store.extent(version_id, level=level)
 
 
 def version_feature(*, store: VersionStore, version_id: int, feature_id: str) -> Feature:

@@ -51,7 +51,11 @@ def test_a_collection_of_a_version_gives_the_extent_of_its_features(client: Test
     (box,) = described["extent"]["spatial"]["bbox"]
     assert box == pytest.approx(grids.bounds, abs=3e-5)  # SQLite's index rounds outwards (float32)
     assert described["extent"]["spatial"]["crs"].endswith("CRS84")
+    # How many features it holds, in the same answer (a map decides from it how to load the level).
+    assert described["numberMatched"] == items(client, "grids")["numberMatched"] == 8
+    assert client.get("/api/v1/collections/boundaries", params={"version": 1}).json()["numberMatched"] == 26
     assert client.get("/api/v1/collections/grids").json().get("extent") is None  # only asked with a version
+    assert client.get("/api/v1/collections/grids").json().get("numberMatched") is None
     assert client.get("/api/v1/collections/grids", params={"version": 9}).status_code == 404
 
 

@@ -127,8 +127,14 @@ def visit(browser: Any, server: LargeServer) -> Iterator[Visit]:
     scaled: set[str] = set()
     opened = open_viewer(browser, server.base, prepare=lambda context: serve_scaled_limits(context, scaled))
     assert scaled == set(SCALED_LIMITS), "the viewer's size limits moved: update SCALED_LIMITS"
+    wait_for_padding(opened.page)
     yield opened
     opened.page.context.close()
+
+
+def wait_for_padding(page: Any) -> None:
+    """Wait until the padding around the first view is loaded too (the first view asks only for what it shows)."""
+    page.wait_for_function("() => Number(document.body.dataset.viewLoaded || 0) >= 2", timeout=20_000)
 
 
 def grid_requests(visit: Visit) -> list[dict[str, list[str]]]:
@@ -177,9 +183,9 @@ def test_first_load_asks_only_for_the_grids_in_view(visit: Visit, server: LargeS
     assert len(set(codes)) == len(codes) == canvas_paths(page, "grid")
     assert count(page, "microgrid") == 0
     requests = grid_requests(visit)
-    assert requests and all("bbox" in query or query["limit"] == ["1"] for query in requests)
-    # Every grid drawn meets the box that was asked for.
-    bbox = next(query["bbox"][0] for query in requests if "bbox" in query)
+    assert requests and all("bbox" in query for query in requests)
+    # Every grid drawn meets the box that was asked for last (the first view's, padded).
+    bbox = [query["bbox"][0] for query in requests][-1]
     west, south, east, north = (float(v) for v in bbox.split(","))
     box = shapely.box(west, south, east, north)
     grids = server.of_level("grid").set_index("code")
@@ -189,6 +195,56 @@ def test_first_load_asks_only_for_the_grids_in_view(visit: Visit, server: LargeS
     assert int(page.evaluate("document.body.dataset.features")) == len(codes) + count(page, "community")
     assert visit.console_errors == []
     assert visit.outside_requests() == []
+
+
+def api_path(url: str) -> str:
+    """A request's path after /api/v1/, with its query."""
+    parts = urlsplit(url)
+    return parts.path.removeprefix("/api/v1/") + (f"?{parts.query}" if parts.query else "")
+
+
+def test_the_first_view_asks_at_once_and_for_what_it_shows_then_pads_it(browser: Any, server: LargeServer) -> None:
+    events: list[tuple[str, str]] = []  # ("asked" or "answered", path after /api/v1/), as the browser saw them
+
+    def prepare(context: Any) -> None:
+        serve_scaled_limits(context, set())
+        context.on("request", lambda request: events.append(("asked", api_path(request.url))))
+        context.on("requestfinished", lambda request: events.append(("answered", api_path(request.url))))
+
+    visit = open_viewer(browser, server.base, prepare=prepare)
+    page = visit.page
+    try:
+        wait_for_padding(page)
+
+        def asked_together(paths: list[str]) -> bool:
+            # Every one of `paths` asked for before the first of them was answered.
+            first_answer = min(i for i, (kind, path) in enumerate(events) if kind == "answered" and path in paths)
+            asked = {path for kind, path in events[:first_answer] if kind == "asked"}
+            return set(paths) <= asked
+
+        version = page.evaluate("window.gridmapViewer.state.version.id")
+        described = [
+            f"collections/{name}?crs=wgs84&version={version}" for name in ("communities", "grids", "microgrids")
+        ]
+        assert asked_together(["config", "boundary-sets"])
+        assert asked_together(described)  # each level's count and extent, all in one round trip
+        asked = [path for kind, path in events if kind == "asked"]
+        assert all(asked.count(path) == 1 for path in described)
+        assert not any("/items?" in path and "limit=1&" in path for path in asked)  # nothing counted item by item
+        # The first view asks for the grids in the view only, then for the box around it (half a view each side).
+        boxes = [query["bbox"][0] for query in grid_requests(visit)]
+        assert len(boxes) == 2
+        first, padded = (shapely.box(*(float(v) for v in box.split(","))) for box in boxes)
+        view = page.evaluate(
+            "(() => { const b = window.gridmapViewer.map.getBounds(); "
+            "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+        )
+        assert first.bounds == pytest.approx(view, abs=2e-6)
+        assert padded.contains(first) and padded.area == pytest.approx(4 * first.area, rel=1e-3)
+        assert page.evaluate("document.body.dataset.viewLoaded") == "2"
+        assert visit.console_errors == []
+    finally:
+        page.context.close()
 
 
 def test_panning_loads_new_grids_and_never_draws_one_twice(visit: Visit) -> None:

@@ -15,7 +15,14 @@ from fastapi.responses import Response
 
 from gridmap.api.answers import Collection, Collections, Feature, FeatureCollection, geojson_answer
 from gridmap.api.contract import AnswerRoute, errors
-from gridmap.api.dependencies import OutlinesDep, ReaderDep, StoreDep, VersionsDep, readable_version
+from gridmap.api.dependencies import (
+    LevelSummariesDep,
+    OutlinesDep,
+    ReaderDep,
+    StoreDep,
+    VersionsDep,
+    readable_version,
+)
 from gridmap.api.geojson import CRS84, GEOJSON_MEDIA_TYPE, GeoJSONResponse, collection_json, features_json
 from gridmap.api.params import MAX_ID, MAX_OFFSET, parse_bbox, parse_crs
 from gridmap.api.problems import BadParameter
@@ -101,23 +108,29 @@ def list_collections(request: Request, _user: ReaderDep) -> dict[str, Any]:
 def get_collection(
     collection_id: str,
     request: Request,
-    store: StoreDep,
     versions: VersionsDep,
+    summaries: LevelSummariesDep,
     user: ReaderDep,
     version: Annotated[
         int | None,
-        Query(ge=1, le=MAX_ID, description="Boundary version id: the answer then gives the `extent` of its features"),
+        Query(
+            ge=1,
+            le=MAX_ID,
+            description="Boundary version id: the answer then gives the `extent` and `numberMatched` of its features",
+        ),
     ] = None,
 ) -> dict[str, Any]:
     """A collection's description and links; with `version=`, the `extent` of that version's features (null when
-    it has none), so that a map can frame a version too large to load whole."""
+    it has none) and how many there are (`numberMatched`), so that a map can decide how to load a version and frame
+    one too large to load whole in one round trip (remembered per published or retired version)."""
     spec = collection_spec(collection_id)
     answer = _collection_json(spec, request)
     if version is None:
         return answer
-    boundary_version = readable_version(versions, version, user)
-    box = feature_service.version_extent(store=store, version_id=boundary_version.id, level=spec.level)
+    summary = summaries.summary(readable_version(versions, version, user), spec.level)
+    box = summary.extent
     answer["extent"] = None if box is None else {"spatial": {"bbox": [list(box)], "crs": CRS84}}
+    answer["numberMatched"] = summary.count
     return answer
 
 

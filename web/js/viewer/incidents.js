@@ -13,7 +13,7 @@ import { loadAreas, loadHeat } from "./incident-areas.js";
 import { filterParams, loadCategories, loadPeriods, nextFrame, stopPlaying, wireFilters } from "./incident-filters.js";
 import { loadIncidents, openIncident } from "./incident-points.js";
 import { areaLayer, heatLayer, incidentLayer, incidentState as state } from "./incident-state.js";
-import { layerControl, map } from "./map.js";
+import { addOverlays, map } from "./map.js";
 import { setThematic, thematic } from "./thematic.js";
 
 const DEBOUNCE_MS = 120;
@@ -138,9 +138,11 @@ export function ensureCategories() {
 
 /** Put the incident layers in the layer switcher and follow the map, the filters and signing in. */
 export function startIncidents() {
-  layerControl.addOverlay(incidentLayer, "事件 Incidents (聚合/点 clusters/points)");
-  layerControl.addOverlay(heatLayer, "事件热力 Incident heatmap");
-  layerControl.addOverlay(areaLayer, "每网格事件 Incidents per grid");
+  addOverlays([
+    [incidentLayer, "事件 Incidents (聚合/点 clusters/points)"],
+    [heatLayer, "事件热力 Incident heatmap"],
+    [areaLayer, "每网格事件 Incidents per grid"],
+  ]);
   map.on("layeradd layerremove", layersChanged);
   map.on("moveend", () => {
     if (map.hasLayer(incidentLayer) || map.hasLayer(heatLayer)) schedule();

@@ -14,7 +14,7 @@ import { showSignedIn, wireSignIn } from "./auth.js";
 import { layers, select, updateLabels } from "./boundaries.js";
 import { householdPoints } from "./household-details.js";
 import { incidentsHook, startIncidents } from "./incidents.js";
-import { layerControl, map, mapLatLng } from "./map.js";
+import { addOverlays, layerControl, map, mapLatLng } from "./map.js";
 import "./map-export.js";
 import "./measure.js";
 import "./print.js";
@@ -53,21 +53,24 @@ async function addReferenceLayers() {
 let referenceReady = null;
 async function start() {
   holdShareLink(); // the view the page opens with is the link's, restored once the version is loaded
-  state.config = await request("config");
+  // The configuration and the boundary sets at once: neither waits on the other.
+  const [config] = await Promise.all([request("config"), loadSets()]);
+  state.config = config;
   state.outputCrs = state.config.output_crs || "wgs84";
   addBaseMap(state.config.tiles);
   referenceReady = referenceReady || run(addReferenceLayers);
-  await loadSets();
   await loadVersions();
   chooseSharedVersion();
   await loadVersion();
   await restoreSharedView(referenceReady);
 }
 
-for (const spec of LEVELS) layerControl.addOverlay(layers[spec.level], spec.title);
-layerControl.addOverlay(householdToggle, "住户数 Household count per grid");
-layerControl.addOverlay(lifecircleToggle, "生活圈覆盖 Life circle");
-layerControl.addOverlay(facilityLayer, "生活圈设施 Facilities");
+addOverlays([
+  ...LEVELS.map((spec) => [layers[spec.level], spec.title]),
+  [householdToggle, "住户数 Household count per grid"],
+  [lifecircleToggle, "生活圈覆盖 Life circle"],
+  [facilityLayer, "生活圈设施 Facilities"],
+]);
 watchLevelLayers();
 watchThematicSwitches();
 wireSignIn(() => run(start));

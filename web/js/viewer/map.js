@@ -19,6 +19,15 @@ for (const [name, z] of Object.entries(PANES)) {
 }
 
 export const layerControl = L.control.layers(null, null, { collapsed: false, position: "topright" }).addTo(map);
+
+/** Put `overlays` ([layer, title] pairs) in the layer switcher together: an open switcher measures itself after
+ * each entry added (which lays the page out), so it is kept from doing so until the last. */
+export function addOverlays(overlays) {
+  layerControl.options.collapsed = true;
+  for (const [layer, title] of overlays) layerControl.addOverlay(layer, title);
+  layerControl.options.collapsed = false;
+  layerControl.expand();
+}
 L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
 
 // The API docs link, beside the attribution (which Leaflet writes as HTML: so the link is a control of its own).

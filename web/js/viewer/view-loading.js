@@ -7,8 +7,10 @@
  * level holds more than its cache limit. Communities load whole unless there are more of them than
  * VIEW_LOAD_THRESHOLD (a province): the map then frames the communities' extent as the API gives it. A version
  * loaded by view is drawn on canvases. `?load=all` forces the whole load, `?load=view` view loading whatever the
- * size. Each finished view load sets `document.body.dataset.viewLoaded` to a growing counter and fires
- * `gridmap:view-loaded` on window.
+ * size. The first view of a version asks only for what it shows, so that it is drawn sooner; the padding around it
+ * follows once it is drawn (a quarter of the features first, the rest while the page is looked at). Each finished
+ * view load sets `document.body.dataset.viewLoaded` to a growing counter (1 for the first view, 2 once its padding
+ * is in) and fires `gridmap:view-loaded` on window.
  */
 import * as L from "leaflet";
 
@@ -53,16 +55,13 @@ function itemsUrl(collection, params) {
   return API + "/collections/" + collection + "/items?" + params;
 }
 
-async function countOf(collection) {
-  const page = await request(itemsUrl(collection, versionParams({ limit: "1" })));
-  return Number(page.numberMatched);
-}
-
-async function extentOf(collection) {
-  // The version's features of a collection as Leaflet bounds in the map's datum (invalid when there are none).
+async function describeLevel(collection) {
+  // { total, bounds }: how many features the version has in a collection, and their extent as Leaflet bounds in
+  // the map's datum (invalid when there are none); one answer, which the API keeps per published version.
   const described = await request(API + "/collections/" + collection + "?" + versionParams({}));
   const box = described.extent ? described.extent.spatial.bbox[0] : null;
-  return box ? L.latLngBounds(mapLatLng(box[1], box[0]), mapLatLng(box[3], box[2])) : L.latLngBounds([]);
+  const bounds = box ? L.latLngBounds(mapLatLng(box[1], box[0]), mapLatLng(box[3], box[2])) : L.latLngBounds([]);
+  return { total: Number(described.numberMatched), bounds };
 }
 
 function counted(spec) {
@@ -72,11 +71,11 @@ function counted(spec) {
 }
 
 async function planLevel(spec) {
-  // { features } for a level loaded whole, { total } for one loaded by view.
+  // { features } for a level loaded whole, { total, bounds } for one loaded by view.
   const whole = async () => ({ features: (await fetchFeatures(itemsUrl(spec.collection, versionParams({ limit: String(PAGE_SIZE) })))).features });
   if (!counted(spec)) return whole();
-  const total = await countOf(spec.collection);
-  return loadsByView({ mode: LOAD_MODE, total }) ? { total } : whole();
+  const described = await describeLevel(spec.collection);
+  return loadsByView({ mode: LOAD_MODE, total: described.total }) ? described : whole();
 }
 
 function resetViewLoading() {
@@ -100,13 +99,9 @@ export async function loadVersion() {
   resetViewLoading();
   const generation = viewLoading.generation;
   showStatus("加载中 Loading…");
-  // The communities' extent frames them when they load by view: asked for beside the counts that decide it, one
-  // round trip fewer on a province's first view (and one small answer unused when they turn out to load whole).
-  const communities = LEVELS.find((spec) => spec.level === "community");
-  const [plans, extent] = await Promise.all([
-    Promise.all(LEVELS.map(planLevel)),
-    counted(communities) ? extentOf(communities.collection) : null,
-  ]);
+  // Each level counted (where its size decides) in one round trip, all at once; the answer also holds the extent,
+  // which frames the communities when they load by view.
+  const plans = await Promise.all(LEVELS.map(planLevel));
   if (generation !== viewLoading.generation) return; // another version was chosen meanwhile
   drawOnCanvas(plans.some((plan) => !plan.features));
   LEVELS.forEach((spec, i) => {
@@ -119,7 +114,7 @@ export async function loadVersion() {
     viewLoading.covered[spec.level] = [];
   });
   let bounds = layers.community.getBounds().isValid() ? layers.community.getBounds() : layers.grid.getBounds();
-  if (viewLoading.levels.has("community")) bounds = extent;
+  if (viewLoading.levels.has("community")) bounds = plans[LEVELS.findIndex((spec) => spec.level === "community")].bounds;
   // Not animated: a zoom animation still running would swallow the next one (a quick search, say).
   if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
   for (const spec of LEVELS) {
@@ -132,8 +127,10 @@ export async function loadVersion() {
   }
   updateLabels();
   thematic.households = null;
-  if (viewLoading.levels.size) await loadView();
+  if (viewLoading.levels.size) await loadView({ pad: 0 });
   if (generation !== viewLoading.generation) return;
+  // Drawn: the padding around the first view next (skipped when the map moved meanwhile: that load pads its box).
+  if (viewLoading.levels.size) run(() => loadView({ fill: true }));
   showViewExtent();
   document.body.dataset.loadedBy = viewLoading.levels.size ? "view" : "all";
   document.body.dataset.loaded = "true";
@@ -201,22 +198,25 @@ export function watchLevelLayers() {
   layers.microgrid.on("remove", showViewExtent);
 }
 
-/** Fetch the features of the current view for the levels loaded by view, switched on and close enough. */
-export async function loadView() {
+/** Fetch the features of the current view for the levels loaded by view, switched on and close enough: those
+ * meeting the view grown by `pad` of its size on each side, for each level whose loaded boxes do not hold the view
+ * yet (with `fill`, the grown view: the padding around a first view asked for without). */
+export async function loadView({ pad = VIEW_PAD, fill = false } = {}) {
   window.clearTimeout(viewLoading.timer);
   if (!viewLoading.levels.size) return;
+  if (fill && viewLoading.controller) return; // the map moved: the load under way pads its own box
   if (viewLoading.controller) viewLoading.controller.abort();
   const controller = new AbortController();
   viewLoading.controller = controller;
   const generation = viewLoading.generation;
   const view = viewBox();
-  const box = padBox(view, VIEW_PAD);
+  const box = padBox(view, pad);
   const wanted = LEVELS.filter((spec) => viewLoading.levels.has(spec.level) && levelWanted({
     shown: map.hasLayer(layers[spec.level]),
     zoom: map.getZoom(),
     minZoom: viewLoading.minZoom[spec.level],
     covered: viewLoading.covered[spec.level],
-    view,
+    view: fill ? box : view,
   }));
   let answers;
   try {
