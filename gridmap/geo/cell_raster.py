@@ -72,8 +72,14 @@ class CellRaster:
     def lookup(self, x: FloatArray, y: FloatArray) -> LabelArray:
         """Each point's cell label; OUTSIDE beyond the polygons' extent or for NaN."""
         xmin, ymin, xmax, ymax = self.bounds
+        within = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+        if within.all():  # every point (the usual case): no index
+            ix, iy = self.cell_of(x, y)
+            iy *= self.label.shape[1]
+            iy += ix
+            return np.take(self.label.reshape(-1), iy)
         result = np.full(len(x), OUTSIDE, dtype=np.int32)
-        inside = np.flatnonzero((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax))
+        inside = np.flatnonzero(within)
         ix, iy = self.cell_of(x[inside], y[inside])
         result[inside] = self.label[iy, ix]
         return result

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -255,13 +256,21 @@ class WalkingNetwork:
         self, households: Snapped, facilities_by_type: Mapping[str, Snapped]
     ) -> dict[str, NearestFacility]:
         """`nearest_facility` for every facility type, the households' side done for all types at once."""
-        ends = self.household_ends(households)
-        found = self._from_anchors(
-            len(households),
-            ends,
-            [(facilities, *self.node_distances(facilities)) for facilities in facilities_by_type.values()],
-        )
-        return dict(zip(facilities_by_type, found, strict=True))
+        types = self._node_distances_by_type(facilities_by_type)
+        distance, facility = self._from_anchors(len(households), self.household_ends(households), types)
+        assert facility is not None  # asked for
+        return {kind: NearestFacility(distance[row], facility[row]) for row, kind in enumerate(facilities_by_type)}
+
+    def nearest_distances(self, households: Snapped, facilities_by_type: Mapping[str, Snapped]) -> FloatArray:
+        """The distances of `nearest_facilities` alone (not which facility): one row per type, in order."""
+        types = self._node_distances_by_type(facilities_by_type)
+        return self._from_anchors(len(households), self.household_ends(households), types, facility=False)[0]
+
+    def _node_distances_by_type(
+        self, facilities_by_type: Mapping[str, Snapped]
+    ) -> list[tuple[Snapped, FloatArray, IndexArray]]:
+        """Each type's facilities with their `node_distances`."""
+        return [(facilities, *self.node_distances(facilities)) for facilities in facilities_by_type.values()]
 
     def from_node_distances(
         self,
@@ -274,29 +283,39 @@ class WalkingNetwork:
     ) -> NearestFacility:
         """Household distances from each node's distance to its nearest facility (as `node_distances` gives)."""
         ends = self.household_ends(households) if ends is None else ends
-        return self._from_anchors(len(households), ends, [(facilities, node_distance, node_facility)])[0]
+        distance, facility = self._from_anchors(len(households), ends, [(facilities, node_distance, node_facility)])
+        assert facility is not None  # asked for
+        return NearestFacility(distance[0], facility[0])
 
     def _from_anchors(
-        self, n: int, ends: HouseholdEnds, types: Sequence[tuple[Snapped, FloatArray, IndexArray]]
-    ) -> list[NearestFacility]:
+        self,
+        n: int,
+        ends: HouseholdEnds,
+        types: Sequence[tuple[Snapped, FloatArray, IndexArray]],
+        *,
+        facility: bool = True,
+    ) -> tuple[FloatArray, IndexArray | None]:
         """Household distances for facility types, each given with its node distances (`node_distances`).
+
+        One row per type of the distances (inf: unreachable) and, with `facility`, of the nearest facilities
+        (-1: none); without, None.
 
         Per type, the end nodes of the edges and the facility stops on them (`facility_stops`) cut the edges
         into pieces whose both ends know their distance to the nearest facility (`_anchors`). Every way from
         a household to a facility leaves its piece by one of those ends, so the household walks its connector
         and then to the nearer of them. Households are sorted along the line through all edges once; on it,
         each piece holds a run of them, so a piece's values are repeated over its run (no index per household).
+        Each type's results come in that order and are put back in the households' order at once.
         """
         order = np.argsort(ends.place)
-        place, along = ends.place[order], ends.offset[order]
-        connector, households = ends.connector[order], ends.ok[order]
+        place, along = np.take(ends.place, order), np.take(ends.offset, order)
+        connector = np.take(ends.connector, order)
         edge_first = np.searchsorted(place, self._edge_start, side="left")
-        found = []
-        for facilities, node_distance, node_facility in types:
-            distance = np.full(n, np.inf)
-            facility = np.full(n, -1, dtype=np.intp)
-            found.append(NearestFacility(distance, facility))
-            if not len(households) or not facilities.connected.any():  # a type with no facility reaches no one
+        back = _HouseholdOrder(order, ends.ok, n)
+        distance = np.full((len(types), n), np.inf)
+        nearest = np.full((len(types), n), -1, dtype=np.intp) if facility else None
+        for row, (facilities, node_distance, node_facility) in enumerate(types):
+            if not len(order) or not facilities.connected.any():  # a type with no facility reaches no one
                 continue
             # one type at a time: arrays of one row of households stay in the cache
             anchors = self._anchors(facilities, node_distance, node_facility, place, edge_first)
@@ -308,13 +327,17 @@ class WalkingNetwork:
             to_end -= along
             to_end += np.repeat(anchors.end, anchors.run)
             # unreached: both ends infinite, and an unreached node's facility is -1
-            facility[households] = np.where(
-                to_start <= to_end, np.repeat(anchors.by_start, anchors.run), np.repeat(anchors.by_end, anchors.run)
-            )
-            best = np.minimum(to_start, to_end, out=to_start)
-            best += connector
-            distance[households] = best
-        return found
+            if nearest is not None:
+                back.put(
+                    np.where(
+                        to_start <= to_end,
+                        np.repeat(anchors.by_start, anchors.run),
+                        np.repeat(anchors.by_end, anchors.run),
+                    ),
+                    nearest[row],
+                )
+            back.put(np.add(np.minimum(to_start, to_end, out=to_start), connector, out=to_start), distance[row])
+        return distance, nearest
 
     def _anchors(
         self,
@@ -385,16 +408,20 @@ class WalkingNetwork:
     def household_ends(self, households: Snapped) -> HouseholdEnds:
         """The households' side of the distance computation, shared by every facility type."""
         ok = np.flatnonzero(households.connected)
-        edge, offset = households.edge[ok], households.offset[ok]
+        if len(ok) == len(households):  # every household connected (the usual case): no index
+            edge, offset, connector = households.edge, households.offset, households.connector
+        else:
+            edge, offset, connector = households.edge[ok], households.offset[ok], households.connector[ok]
+        factor = np.take(self.edge_factor, edge)
         return HouseholdEnds(
             ok=ok,
             edge=edge,
-            place=self._edge_start[edge] + offset,
-            u=self.edge_u[edge],
-            v=self.edge_v[edge],
-            offset=offset * self.edge_factor[edge],
-            rest=(self.edge_length[edge] - offset) * self.edge_factor[edge],
-            connector=households.connector[ok],
+            place=np.take(self._edge_start, edge) + offset,
+            u=np.take(self.edge_u, edge),
+            v=np.take(self.edge_v, edge),
+            offset=offset * factor,
+            rest=(np.take(self.edge_length, edge) - offset) * factor,
+            connector=connector,
         )
 
 
@@ -467,13 +494,38 @@ def same_edge_pairs(
     return pair_household, pair_facility, facilities.connector[pair_facility] + direct
 
 
+class _HouseholdOrder:
+    """Puts values over the households `ok[order]` (sorted along the line) back in the order of all `n`."""
+
+    def __init__(self, order: IndexArray, ok: IndexArray, n: int) -> None:
+        self.households = ok[order]
+        self.back: IndexArray | None = None
+        if len(ok) == n:  # every household: `order` itself is the permutation, put back by a gather
+            self.back = np.empty(n, dtype=np.intp)
+            self.back[order] = np.arange(n)
+
+    def put(self, values: npt.NDArray[Any], out: npt.NDArray[Any]) -> None:
+        """Write `values` into `out` (over all households; the others keep their value)."""
+        if self.back is None:
+            out[self.households] = values
+        else:  # every index is in range: "wrap" only skips the check
+            np.take(values, self.back, out=out, mode="wrap")
+
+
 def point_coordinates(points: npt.ArrayLike) -> FloatArray:
     """The (x, y) of each point geometry, one row per point; NaN rows for None and empty points."""
     geometries = np.asarray(points, dtype=object)
-    kind = shapely.get_type_id(geometries)
+    try:  # a pass per axis costs less than counting and copying coordinates; NaN for None and for other types
+        xy = np.column_stack([shapely.get_x(geometries), shapely.get_y(geometries)])
+        unsure = np.flatnonzero(np.isnan(xy[:, 0]))  # every other row is a point's
+    except shapely.errors.GEOSException:  # an empty point: every type is checked, and coordinates copied
+        xy, unsure = None, np.arange(len(geometries))
+    kind = shapely.get_type_id(geometries[unsure])
     if not ((kind == shapely.GeometryType.POINT) | (kind == shapely.GeometryType.MISSING)).all():
         msg = "only points can be connected to the walking network"
         raise ValueError(msg)
+    if xy is not None:
+        return xy
     coords, owner = shapely.get_coordinates(geometries, return_index=True)
     if len(coords) == len(geometries):  # no None and no empty point: one row each, in order
         return coords

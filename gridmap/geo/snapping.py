@@ -33,7 +33,8 @@ FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
 GeometryArray = npt.NDArray[np.object_]
 
-_CHUNK = 200_000  # points whose candidate pairs are held in memory at once
+_CHUNK = 8_192  # points whose candidate pairs are held in memory at once: a few MB, reused chunk after chunk
+# (more at once had the kernel hand out fresh pages for every query, as costly as the arithmetic)
 _SETTLED = 1.0 - 1e-9  # a nearest distance below this share of the reach cannot hide a nearer segment
 _GRID_FROM = 2_000  # fewer points go to the tree alone: building a grid would cost more
 _SAMPLE = 256  # points whose exact distances choose the grid's reach
@@ -96,14 +97,21 @@ class SegmentIndex:
         edge, offset, distance = np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf)
         grid = self._grid_for(xy, open_points) if len(self.edge) and len(open_points) else None
         if grid is not None:
+            whole = len(open_points) == n  # every point, in order (the usual case): chunks are slices
             for begin in range(0, len(open_points), _CHUNK):
                 chunk = open_points[begin : begin + _CHUNK]
-                found = grid.nearest(xy if len(chunk) == n else xy[chunk])
+                rows = slice(begin, begin + len(chunk)) if whole else chunk
+                found = grid.nearest(xy[rows])
                 settled = found.distance < grid.reach * _SETTLED
-                done = chunk[settled]
-                edge[done], offset[done] = found.edge[settled], found.offset[settled]
-                distance[done] = found.distance[settled]
-            open_points = open_points[edge[open_points] < 0]
+                if whole:
+                    unsettled = np.flatnonzero(~settled)
+                    found.edge[unsettled], found.offset[unsettled], found.distance[unsettled] = -1, 0.0, np.inf
+                    edge[rows], offset[rows], distance[rows] = found.edge, found.offset, found.distance
+                else:
+                    done = chunk[settled]
+                    edge[done], offset[done] = found.edge[settled], found.offset[settled]
+                    distance[done] = found.distance[settled]
+            open_points = np.flatnonzero(edge < 0) if whole else open_points[edge[open_points] < 0]
         if grid is not None and grid.reach * _SETTLED > limit:
             open_points = open_points[:0]  # no edge within the limit for the rest
         if len(self.edge) and len(open_points):
@@ -168,9 +176,8 @@ class SegmentIndex:
         # every segment of every candidate edge, laid out point by point
         lo = np.searchsorted(self.edge, edge, side="left")
         per_edge = np.searchsorted(self.edge, edge, side="right") - lo
-        rows = np.arange(int(per_edge.sum())) + np.repeat(lo - (np.cumsum(per_edge) - per_edge), per_edge)
         count = np.bincount(np.repeat(point, per_edge), minlength=len(xy))
-        return _best(xy, self.table[rows, :_GEOMETRY], rows, count, self.table)
+        return _best(xy, np.take(self.table, _runs(lo, per_edge), axis=0), count)
 
 
 class _Grid:
@@ -211,9 +218,12 @@ class _Grid:
         blocks = self.block_columns * (self.shape[1] // _BLOCK + 1)
         self.block_indptr = np.r_[0, np.cumsum(np.bincount(block, minlength=blocks))]
         self.block_segment = segment[order].astype(np.int32)
-        # per cell: its first row in `segment` and how many rows it has (-1: not filled yet)
-        self.first = np.full(self.shape[0] * self.shape[1], -1, dtype=np.int64)
-        self.count = np.zeros(self.shape[0] * self.shape[1], dtype=np.int32)
+        # per cell: its first row in `segment` and how many rows it has (-1: not filled yet); one cell more,
+        # empty and never filled, for the points outside the grid
+        self.outside = self.shape[0] * self.shape[1]
+        self.first = np.full(self.outside + 1, -1, dtype=np.int64)
+        self.count = np.zeros(self.outside + 1, dtype=np.int32)
+        self.first[self.outside] = 0
         self.segment = np.zeros(0, dtype=np.int32)
         self._filling = threading.Lock()  # cells are filled by one query at a time
 
@@ -235,9 +245,7 @@ class _Grid:
             lo = self.block_indptr[block]
             count = self.block_indptr[block + 1] - lo
             owner = np.repeat(np.arange(len(batch)), count)  # position in `batch` of each (cell, candidate) pair
-            segment = self.block_segment[
-                np.arange(int(count.sum())) + np.repeat(lo - (np.cumsum(count) - count), count)
-            ]
+            segment = self.block_segment[_runs(lo, count)]
             centre = self.origin + (np.column_stack([column, row])[owner] + 0.5) * self.cell
             distance = _distance_to_segments(centre, self.table[segment, :_GEOMETRY])
             distance[distance > self.reach + self.half_diagonal] = np.inf
@@ -258,15 +266,25 @@ class _Grid:
     def nearest(self, xy: FloatArray) -> Nearest:
         """Nearest among the segments of each point's cell (edge -1 where the cell has none)."""
         column, row = self._cell(xy)
-        inside = (column >= 0) & (column < self.shape[0]) & (row >= 0) & (row < self.shape[1])
-        key = (row * self.shape[0] + column)[inside]
+        key = row * self.shape[0] + column
+        # unsigned, a negative column or row is out of range too
+        inside = (column.view(np.uint64) < self.shape[0]) & (row.view(np.uint64) < self.shape[1])
+        if not inside.all():
+            key[~inside] = self.outside
         with self._filling:
-            self._fill(np.unique(key[self.first[key] < 0]))
-            lo, count, segments = np.zeros(len(xy), dtype=np.int64), np.zeros(len(xy), dtype=np.int64), self.segment
-            lo[inside], count[inside] = self.first[key], self.count[key]
+            lo = np.take(self.first, key)
+            empty = lo < 0
+            if empty.any():
+                self._fill(np.unique(key[empty]))
+                lo = np.take(self.first, key)
+            count, segments = np.take(self.count, key), self.segment
         # the rows lo .. lo + count - 1 of each point, one after the other
-        segment = segments[np.arange(int(count.sum())) + np.repeat(lo - (np.cumsum(count) - count), count)]
-        return _best(xy, self.table[segment, :_GEOMETRY], segment, count, self.table)
+        return _best(xy, np.take(self.table, np.take(segments, _runs(lo, count)), axis=0), count)
+
+
+def _runs(lo: npt.NDArray[np.integer], count: npt.NDArray[np.integer]) -> IndexArray:
+    """The positions lo .. lo + count - 1 of every run, one run after the other."""
+    return np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
 
 
 def _box_cells(
@@ -290,46 +308,55 @@ def _distance_to_segments(xy: FloatArray, segments: FloatArray) -> FloatArray:
     return np.asarray(np.hypot(dx - segments[:, _VX] * t, dy - segments[:, _VY] * t))
 
 
-def _best(xy: FloatArray, pairs: FloatArray, segment: IndexArray, count: IndexArray, table: FloatArray) -> Nearest:
+def _best(xy: FloatArray, rows: FloatArray, count: npt.NDArray[np.integer]) -> Nearest:
     """Per point, the nearest of its segments, given as (point, segment) pairs in point order, `count` per point.
 
-    `pairs` holds each pair's segment geometry (the table's first columns), `segment` its row of `table`.
-    Ties (within _TIE) go to the lowest edge index, then to the smallest offset along that edge.
+    `rows` holds each pair's segment: its row of the segment table. Ties (within _TIE) go to the lowest edge
+    index, then to the smallest offset along that edge.
     """
     n = len(xy)
-    edge, offset, distance = np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf)
-    has = np.flatnonzero(count > 0)
-    if not len(has):
-        return Nearest(edge, offset, distance)
-    dx = np.repeat(xy[:, 0], count) - pairs[:, _SX]
-    dy = np.repeat(xy[:, 1], count) - pairs[:, _SY]
-    vx, vy = pairs[:, _VX], pairs[:, _VY]
-    t = (dx * vx + dy * vy) * pairs[:, _INV]
+    if not len(rows):
+        return Nearest(np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf))
+    owner = np.repeat(np.arange(n), count)  # the point of each pair
+    point = np.repeat(xy, count, axis=0)
+    dx = point[:, 0] - rows[:, _SX]
+    dy = point[:, 1] - rows[:, _SY]
+    vx, vy = rows[:, _VX], rows[:, _VY]
+    t = dx * vx
+    t += dy * vy
+    t *= rows[:, _INV]
     np.clip(t, 0.0, 1.0, out=t)
     dx -= vx * t
     dy -= vy * t
-    squared = dx * dx + dy * dy
-    best = np.minimum.reduceat(squared, (np.cumsum(count) - count)[has])
+    squared = dx * dx
+    squared += dy * dy
+    best = np.full(n, np.inf)  # points without a pair keep it: no edge, infinitely far
+    np.minimum.at(best, owner, squared)
+    distance = np.sqrt(best)
     # the pairs at the smallest distance (one per point but for ties), still in point order; within _TIE of it,
     # as a segment and its reverse (a duplicate way drawn backwards) round the same distance differently
-    is_tied = squared <= np.repeat((np.sqrt(best) + _TIE) ** 2, count[has])
-    tied = np.flatnonzero(is_tied)
-    # each point's tied pairs are a run of `tied` (every point has one at least: its nearest)
-    tied_end = np.cumsum(is_tied, dtype=np.intp)[np.cumsum(count[has]) - 1]
-    ties = np.diff(tied_end, prepend=0)
-    first = tied_end - ties  # each point's first tied pair: its only one but for ties
-    rows = table[segment[tied]]
-    along = rows[:, _BEFORE] + t[tied] * rows[:, _LENGTH]
-    pair_edge = rows[:, _EDGE]
-    edge[has], offset[has] = pair_edge[first].astype(np.intp), along[first]
+    tied = np.flatnonzero(squared <= np.take((distance + _TIE) ** 2, owner))
+    # each point's tied pairs are a run of `tied` (every point with a pair has one at least: its nearest);
+    # `first` is each run's first, a point's only one but for ties
+    tied_point = owner[tied]
+    first = np.flatnonzero(np.r_[True, tied_point[1:] != tied_point[:-1]])
+    has = tied_point[first]
+    ties = np.diff(first, append=len(tied))
+    tied_rows = np.take(rows, tied, axis=0)
+    along = tied_rows[:, _BEFORE] + t[tied] * tied_rows[:, _LENGTH]
+    pair_edge = tied_rows[:, _EDGE]
+    if len(has) == n:  # every point has a pair (the usual case): no index
+        edge, offset = pair_edge[first].astype(np.intp), along[first]
+    else:
+        edge, offset = np.full(n, -1, dtype=np.intp), np.zeros(n)
+        edge[has], offset[has] = pair_edge[first].astype(np.intp), along[first]
     several = np.flatnonzero(ties > 1)  # a point at a vertex, or on duplicate edges: few
     if len(several):
         runs = ties[several]
         starts = np.cumsum(runs) - runs
-        pair = np.repeat(first[several] - starts, runs) + np.arange(int(runs.sum()))  # their pairs in `tied`
+        pair = _runs(first[several], runs)  # their pairs in `tied`
         best_edge = np.minimum.reduceat(pair_edge[pair], starts)
         lowest = pair_edge[pair] == np.repeat(best_edge, runs)
         edge[has[several]] = best_edge.astype(np.intp)
         offset[has[several]] = np.minimum.reduceat(np.where(lowest, along[pair], np.inf), starts)
-    distance[has] = np.sqrt(best)
     return Nearest(edge, offset, distance)

@@ -44,6 +44,7 @@ from gridmap.io.points import read_points
 from gridmap.io.text import text_encoding
 
 GeometryArray = npt.NDArray[np.object_]
+IndexArray = npt.NDArray[np.intp]
 
 AREA_LEVELS = ("microgrid", "grid", "community")
 OUTSIDE = ""  # area code of a household outside every boundary
@@ -234,13 +235,13 @@ class LifeCircle:
         """Whether each household's nearest street is on a piece cut off from the main network."""
         self._by_type = {key: np.flatnonzero(self.facilities["type"].to_numpy() == key) for key in FACILITY_TYPES}
         snapped = {key: self._facilities.take(index) for key, index in self._by_type.items()}
-        nearest = walking.nearest_facilities(self._households, snapped)
-        # one (type x household) array each, handed to pandas as one block: no per-column copies
-        minutes = walking_seconds(np.stack([found.distance for found in nearest.values()]), speed=speed) / 60.0
-        self.minutes = pd.DataFrame(minutes.T, columns=list(nearest), copy=False)
+        # one (type x household) array, handed to pandas as one block: no per-column copies
+        minutes = walking_seconds(walking.nearest_distances(self._households, snapped), speed=speed)
+        minutes /= 60.0
+        self.minutes = pd.DataFrame(minutes.T, columns=list(snapped), copy=False)
         """Walking minutes from each household (row) to the nearest facility of each type (column)."""
-        limits = np.asarray([FACILITY_TYPES[key].minutes for key in nearest], dtype=float)
-        self.covered = pd.DataFrame((minutes <= limits[:, None]).T, columns=list(nearest), copy=False)
+        limits = np.asarray([FACILITY_TYPES[key].minutes for key in snapped], dtype=float)
+        self.covered = pd.DataFrame((minutes <= limits[:, None]).T, columns=list(snapped), copy=False)
         """Whether each household reaches each type within the type's life-circle minutes."""
         self.areas = _areas(household_lonlat, boundaries)
         """The microgrid, grid and community code of each household ('' outside every boundary)."""
@@ -259,26 +260,31 @@ class LifeCircle:
         if level is None:
             area, codes = np.zeros(len(people), dtype=np.intp), np.asarray(["all"], dtype=object)
         else:
-            area, found = pd.factorize(self.areas[level], sort=True)
-            codes = np.asarray(found, dtype=object)
+            area, codes = _area_index(self.areas[level])
         # sums per area, households in order (one pass each: a bincount, no matrix)
-        households = np.bincount(area, minlength=len(codes)).astype(float)  # every area has a household
-        people_sum = np.bincount(area, weights=people, minlength=len(codes))
+        households = np.bincount(area, minlength=len(codes)).astype(np.float64)  # every area has a household
+        people_sum = _area_sums(area, people, len(codes))
+        one_each = bool((people == 1.0).all())  # no `people` column: the people sums are the household sums
         shares: dict[str, npt.ArrayLike] = {
             "name": [self.area_names.get(str(code), "") for code in codes],
             "households": households,
             "people": people_sum,
         }
-        by_type = {}
-        for key in FACILITY_TYPES:
-            covered = self.covered[key].to_numpy()
-            by_type[key] = np.bincount(area, weights=covered, minlength=len(codes))
+        by_type: dict[str, npt.NDArray[np.float64]] = {}
+        covered_by_type = self.covered.to_numpy()
+        for column, key in enumerate(self.covered.columns):
+            covered = covered_by_type[:, column]
+            # the same sums, without the passes, where a type covers no household or every one
+            if not covered.any():
+                by_type[key], covered_people = np.zeros(len(codes)), np.zeros(len(codes))
+            elif covered.all():
+                by_type[key], covered_people = households, people_sum
+            else:
+                by_type[key] = _area_sums(area, covered, len(codes))
+                covered_people = by_type[key] if one_each else _area_sums(area, covered * people, len(codes))
             shares[key] = by_type[key] / households
             shares[f"{key}_people"] = np.divide(
-                np.bincount(area, weights=covered * people, minlength=len(codes)),
-                people_sum,
-                out=np.zeros(len(codes)),
-                where=people_sum > 0,
+                covered_people, people_sum, out=np.zeros(len(codes)), where=people_sum > 0
             )
         for minutes in LEVEL_MINUTES:  # completeness summed over households: reached types over the level's types
             keys = _types_within(minutes)
@@ -379,21 +385,29 @@ def _types_within(minutes: int) -> list[str]:
 
 def _areas(lonlat: npt.NDArray[np.float64], boundaries: gpd.GeoDataFrame | None) -> pd.DataFrame:
     """Microgrid, grid and community code per household (rows of `lonlat`): the finest level found, parents upwards."""
-    outside = _categories(np.asarray([OUTSIDE], dtype=object), np.zeros(len(lonlat), dtype=np.intp))
-    areas = pd.DataFrame(dict.fromkeys(AREA_LEVELS, outside))
-    if boundaries is None or not len(lonlat):
-        return areas
-    missing = {"code", "level"} - set(boundaries.columns)
-    if missing:
-        msg = f"boundaries need the properties {', '.join(sorted(missing))}"
-        raise InvalidInput(msg)
+    outside = np.asarray([OUTSIDE], dtype=object)
+    columns = dict.fromkeys(AREA_LEVELS, (outside, np.zeros(len(lonlat), dtype=np.intp)))  # labels, index
+    if boundaries is not None and len(lonlat):
+        missing = {"code", "level"} - set(boundaries.columns)
+        if missing:
+            msg = f"boundaries need the properties {', '.join(sorted(missing))}"
+            raise InvalidInput(msg)
+        columns.update(_finest_areas(lonlat, boundaries))
+    return pd.DataFrame({level: _categories(labels, index) for level, (labels, index) in columns.items()})
+
+
+def _finest_areas(
+    lonlat: npt.NDArray[np.float64], boundaries: gpd.GeoDataFrame
+) -> dict[str, tuple[npt.NDArray[np.object_], IndexArray]]:
+    """Per level, from the finest one with boundaries upwards: the codes found, and each household's among them."""
     codes = boundaries["code"].astype(str).to_numpy()
     parents = dict(
         zip(codes, boundaries.get("parent", pd.Series([""] * len(codes))).fillna("").astype(str), strict=True)
     )
     x, y = lonlat[:, 0], lonlat[:, 1]
+    levels = boundaries["level"].to_numpy()
     for position, level in enumerate(AREA_LEVELS):
-        chosen = np.flatnonzero(boundaries["level"].to_numpy() == level)
+        chosen = np.flatnonzero(levels == level)
         if not len(chosen):
             continue
         # one query: a raster of about a cell per RASTER_HOUSEHOLDS_PER_CELL households repays its building
@@ -403,18 +417,39 @@ def _areas(lonlat: npt.NDArray[np.float64], boundaries: gpd.GeoDataFrame | None)
         # each level's codes are looked up per boundary (few), then handed to the households by index
         labels = np.asarray([*codes[chosen], OUTSIDE], dtype=object)
         index = np.where(found >= 0, found, len(chosen))
-        areas[level] = _categories(labels, index)
+        columns = {level: (labels, index)}
         for upper in AREA_LEVELS[position + 1 :]:  # parents of the finest level found
             labels = np.asarray([parents.get(code, OUTSIDE) for code in labels], dtype=object)
-            areas[upper] = _categories(labels, index)
-        break
-    return areas
+            columns[upper] = (labels, index)
+        return columns
+    return {}
+
+
+def _area_sums(area: IndexArray, weights: npt.ArrayLike, size: int) -> npt.NDArray[np.float64]:
+    """Per area (of `size`), the sum of its households' weights, in the households' order (a bincount)."""
+    return np.asarray(np.bincount(area, weights=weights, minlength=size), dtype=np.float64)
+
+
+def _area_index(areas: pd.Series) -> tuple[IndexArray, npt.NDArray[np.object_]]:
+    """Each household's position among the codes found in `areas`, and those codes, sorted (`pd.factorize`)."""
+    values = areas.array
+    sorted_codes = isinstance(values, pd.Categorical) and values.categories.is_monotonic_increasing
+    if not sorted_codes or (values.codes < 0).any():  # not sorted, or missing codes: pandas' way
+        area, found = pd.factorize(areas, sort=True)
+        return area, np.asarray(found, dtype=object)
+    # the codes of a sorted categorical (as `_categories` makes), renumbered over the categories in use
+    used = np.bincount(values.codes, minlength=len(values.categories)) > 0
+    renumber = np.cumsum(used) - 1
+    return np.take(renumber, values.codes), np.asarray(values.categories[used], dtype=object)
 
 
 def _categories(labels: npt.NDArray[np.object_], index: npt.NDArray[np.intp]) -> pd.Categorical[str]:
     """`labels[index]` as a categorical: many households share few area codes."""
     categories, code = np.unique(labels.astype(str), return_inverse=True)
-    return pd.Categorical.from_codes(code[index], categories=pd.Index([str(c) for c in categories]))
+    # `np.unique` numbers every label within the categories: nothing for pandas to check
+    return pd.Categorical.from_codes(
+        np.take(code, index), categories=pd.Index([str(c) for c in categories]), validate=False
+    )
 
 
 def _area_names(boundaries: gpd.GeoDataFrame | None) -> dict[str, str]:
