@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from shapely import Point
-from sqlalchemy import ColumnElement, Row, and_, delete, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, delete, false, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -195,13 +195,13 @@ def _photo_rows(
     ]
 
 
-def _photo_records(session: Session, rows: Sequence[IncidentRow | Row[Any]]) -> dict[str, list[IncidentPhoto]]:
+def _photo_records(connection: Connection, rows: Sequence[IncidentRow | Row[Any]]) -> dict[str, list[IncidentPhoto]]:
     """The records of the stored photos of `rows`' incidents (not their bytes), by incident id, by number."""
     records: dict[str, list[IncidentPhoto]] = {row.id: [] for row in rows}
     if not records:
         return records
     reported = {row.id: row.reported_at for row in rows}
-    found = session.execute(
+    found = connection.execute(
         select(IncidentPhotoRow.incident_id, IncidentPhotoRow.seq, IncidentPhotoRow.kind, IncidentPhotoRow.added_at)
         .where(IncidentPhotoRow.incident_id.in_(list(records)))
         .order_by(IncidentPhotoRow.incident_id, IncidentPhotoRow.seq)
@@ -211,12 +211,12 @@ def _photo_records(session: Session, rows: Sequence[IncidentRow | Row[Any]]) -> 
     return records
 
 
-def _count(session: Session, conditions: list[ColumnElement[bool]], up_to: int | None) -> int:
+def _count(connection: Connection, conditions: list[ColumnElement[bool]], up_to: int | None) -> int:
     """How many incidents meet `conditions`; with `up_to`, counted no further than one more than that."""
     if up_to is None:
-        return session.scalar(select(func.count()).select_from(IncidentRow).where(*conditions)) or 0
+        return connection.scalar(select(func.count()).select_from(IncidentRow).where(*conditions)) or 0
     found = select(IncidentRow.id).where(*conditions).limit(up_to + 1).subquery()
-    return session.scalar(select(func.count()).select_from(found)) or 0
+    return connection.scalar(select(func.count()).select_from(found)) or 0
 
 
 # An incident row as lists and walks read it: plain columns (no ORM objects), without the point (lon/lat say it).
@@ -243,7 +243,7 @@ def _sort(order: IncidentOrder, due_at: _Column, reported_at: _Column, key: _Col
 
 
 def _page_and_count(
-    session: Session, conditions: list[ColumnElement[bool]], order: IncidentOrder, *, limit: int, offset: int
+    connection: Connection, conditions: list[ColumnElement[bool]], order: IncidentOrder, *, limit: int, offset: int
 ) -> tuple[Sequence[Row[Any]], int | None]:
     """A page of the matches of `conditions` in `order` and how many match in all, from one read of the matches
     (their keys materialised once, counted and sorted; then the page's rows by id); None for the count past the
@@ -257,10 +257,10 @@ def _page_and_count(
     )
     matched = select(func.count()).select_from(matches).scalar_subquery().label("matched")
     sort = _sort(order, matches.c.due_at, matches.c.reported_at, matches.c.id)
-    keys = session.execute(select(matches.c.id, matched).order_by(*sort).limit(limit).offset(offset)).all()
+    keys = connection.execute(select(matches.c.id, matched).order_by(*sort).limit(limit).offset(offset)).all()
     if not keys:
         return [], None
-    listed = session.execute(select(*_LISTED).where(IncidentRow.id.in_([key.id for key in keys])))
+    listed = connection.execute(select(*_LISTED).where(IncidentRow.id.in_([key.id for key in keys])))
     by_id = {row.id: row for row in listed}
     return [by_id[key.id] for key in keys], keys[0].matched
 
@@ -286,7 +286,7 @@ def _is_pending_request() -> ColumnElement[bool]:
     return and_(IncidentAuditRow.action.in_(sorted(TIME_REQUESTS)), IncidentAuditRow.seq == last_clock_step)
 
 
-def _with_trails(session: Session, rows: Sequence[Row[Any]], *, whole: bool = True) -> list[Incident]:
+def _with_trails(connection: Connection, rows: Sequence[Row[Any]], *, whole: bool = True) -> list[Incident]:
     """The incidents of `rows`, in their order, each with its audit trail and photo records (one query each).
 
     Not `whole`: each trail holds only the incident's pending hold or extension request, if any, what a list shows
@@ -297,9 +297,9 @@ def _with_trails(session: Session, rows: Sequence[Row[Any]], *, whole: bool = Tr
         query = select(*IncidentAuditRow.__table__.columns).where(IncidentAuditRow.incident_id.in_(list(trails)))
         if not whole:
             query = query.where(_is_pending_request())
-        for entry in session.execute(query.order_by(IncidentAuditRow.incident_id, IncidentAuditRow.seq)):
+        for entry in connection.execute(query.order_by(IncidentAuditRow.incident_id, IncidentAuditRow.seq)):
             trails[entry.incident_id].append(entry)
-    photos = _photo_records(session, rows)
+    photos = _photo_records(connection, rows)
     names = rows[0]._fields if rows else ()
     return [_incident(dict(zip(names, row, strict=True)), trails[row.id], photos[row.id]) for row in rows]
 
@@ -314,7 +314,7 @@ def _load(session: Session, incident_id: str, *, for_update: bool = False) -> In
         select(IncidentAuditRow).where(IncidentAuditRow.incident_id == incident_id).order_by(IncidentAuditRow.seq)
     ).all()
     values = {column.name: getattr(row, column.key) for column in _LISTED}
-    return _incident(values, list(audit), _photo_records(session, [row])[incident_id])
+    return _incident(values, list(audit), _photo_records(session.connection(), [row])[incident_id])
 
 
 def _next_number(session: Session, prefix: str, reported_at: datetime) -> str:
@@ -440,18 +440,20 @@ class IncidentRegister:
             raise InvalidInput(msg)
         conditions = _conditions(where)
         with self._transaction() as session:
+            # Plain column reads, run on the connection: the ORM's loading adds nothing to them but time.
+            connection = session.connection()
             if _read_in_whole(where):
-                rows, matched = _page_and_count(session, conditions, order, limit=limit, offset=offset)
+                rows, matched = _page_and_count(connection, conditions, order, limit=limit, offset=offset)
                 if matched is None:
-                    matched = _count(session, conditions, count_up_to)
+                    matched = _count(connection, conditions, count_up_to)
             else:
-                matched = _count(session, conditions, count_up_to)
+                matched = _count(connection, conditions, count_up_to)
                 sort = _sort(order, IncidentRow.due_at, IncidentRow.reported_at, IncidentRow.id)
-                rows = session.execute(
+                rows = connection.execute(
                     select(*_LISTED).where(*conditions).order_by(*sort).limit(limit).offset(offset)
                 ).all()
             capped = count_up_to is not None and matched > count_up_to
-            incidents = _with_trails(session, rows, whole=whole_trails)
+            incidents = _with_trails(connection, rows, whole=whole_trails)
             return IncidentPage(incidents, min(matched, count_up_to or matched), capped)
 
     def iter_incidents(self, where: IncidentFilter, *, chunk: int = 1000) -> Iterator[Incident]:
@@ -474,8 +476,9 @@ class IncidentRegister:
                     )
                 )
             with self._transaction() as session:
-                rows = session.execute(query.order_by(IncidentRow.reported_at, IncidentRow.id).limit(chunk)).all()
-                incidents = _with_trails(session, rows)
+                connection = session.connection()
+                rows = connection.execute(query.order_by(IncidentRow.reported_at, IncidentRow.id).limit(chunk)).all()
+                incidents = _with_trails(connection, rows)
             yield from incidents
             if len(rows) < chunk:
                 return

@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
 from gridmap.incidents import deadlines
+from gridmap.incidents.access import IncidentScope
 from gridmap.incidents.intake import advance, open_incident
 from gridmap.incidents.model import Channel, Incident
 from gridmap.incidents.open311 import ReportRequest
@@ -135,6 +136,31 @@ def test_soonest_due_first_those_without_a_due_time_last_and_a_count_that_stops(
     assert (exact.matched, exact.capped) == (5, False)
     with pytest.raises(InvalidInput, match="count cap"):
         store.list_incidents(IncidentFilter(), count_up_to=0)
+
+
+def test_a_workers_whole_queue_holds_their_grids_and_their_own_incidents_once(incidents_store: BoundaryStore) -> None:
+    store = incidents_store
+    days = timedelta(days=1)
+    for made in (
+        replace(incident(1, grid="G1"), worker="李明", due_at=T0 + 3 * days),  # in their grid, another's
+        replace(incident(2, grid="G2"), due_at=T0 + days),  # theirs, in another grid
+        replace(incident(3, grid="G1"), due_at=T0 + 2 * days),  # in their grid and theirs: listed once
+        replace(incident(4, grid="G2"), worker="李明", due_at=T0),  # neither
+        replace(incident(5, grid="G1"), worker=None),  # in their grid, no due time: last
+    ):
+        store.create_incident(made)
+    scope = IncidentScope(grid_codes=frozenset({"G1"}), worker="张发敏")
+    due = store.list_incidents(IncidentFilter(scope=scope), order=IncidentOrder.DUE)
+    assert [i.id for i in due.incidents] == ["I-2", "I-3", "I-1", "I-5"]
+    assert (due.matched, due.capped) == (4, False)
+    newest = store.list_incidents(IncidentFilter(scope=scope), limit=2, offset=1, count_up_to=3)
+    assert [i.id for i in newest.incidents] == ["I-3", "I-2"]
+    assert (newest.matched, newest.capped) == (3, True)
+    # A status too (all five are reported): the same incidents.
+    reported = store.list_incidents(IncidentFilter(scope=scope, status=Status.REPORTED), order=IncidentOrder.DUE)
+    assert [i.id for i in reported.incidents] == ["I-2", "I-3", "I-1", "I-5"] and reported.matched == 4
+    past_the_end = store.list_incidents(IncidentFilter(scope=scope), offset=4, count_up_to=3)
+    assert (past_the_end.incidents, past_the_end.matched, past_the_end.capped) == ([], 3, True)
 
 
 def test_a_list_without_whole_trails_reads_each_pending_request_alone(incidents_store: BoundaryStore) -> None:
