@@ -415,6 +415,7 @@ def test_a_province_loads_its_communities_by_view_and_frames_their_extent(browse
     )
     page = visit.page
     try:
+        wait_for_padding(page)  # else the padding may land between the two counts below
         communities = server.of_level("community")
         assert 0 < count(page, "community") < len(communities)
         assert count(page, "community") == canvas_paths(page, "community")
