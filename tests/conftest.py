@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,6 +37,32 @@ KEPT_TABLES = ("alembic_version", "spatial_ref_sys")  # the schema's revision an
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI", "").lower() == "true":
     settings.load_profile("ci")
+
+
+# The modules that take longest, each on one worker under --dist loadscope: started first, so that neither is left
+# running alone at the end while the other worker idles (the schemathesis contract takes minutes on a loaded machine
+# and has two tests: xdist's own order, most tests first, would start it among the last).
+LONGEST_MODULES = ("tests/security/test_openapi_contract.py", "tests/geo/test_coverage_matrix.py")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):  # pytest-xdist is loaded: keep the order made below
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first, as a scheduler of jobs of known length would: LONGEST_MODULES, then the browser modules (a few
+    tests of seconds each), then the others, the most tests first. A module's tests stay together and in order."""
+    by_module: dict[str, list[pytest.Item]] = defaultdict(list)
+    for item in items:
+        by_module[item.nodeid.split("::")[0]].append(item)
+
+    def rank(module: str) -> tuple[int, bool, int]:
+        tests = by_module[module]
+        longest = LONGEST_MODULES.index(module) if module in LONGEST_MODULES else len(LONGEST_MODULES)
+        return longest, not any(test.get_closest_marker("browser") for test in tests), -len(tests)
+
+    items[:] = [item for module in sorted(by_module, key=rank) for item in by_module[module]]
 
 
 def _unavailable(reason: str) -> NoReturn:

@@ -8,8 +8,10 @@ from http.cookies import SimpleCookie
 
 import pytest
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
-from gridmap.services import sessions
+from gridmap.services import passwords, sessions
 from gridmap.services import users as user_service
 from gridmap.store.account_store import Role
 from tests.api.conftest import add_token, assert_problem, bearer
@@ -17,6 +19,17 @@ from tests.api.region import TOWN
 
 PASSWORD = "南门社区-2026-规划"
 SESSION = "/api/v1/session"
+# argon2id at its cheapest: the server's RFC 9106 profile (64 MiB, 3 passes; tests/cli/test_user_passwd.py checks
+# it is the one used) costs about 0.2 s of CPU per hash or sign-in, most of this module's time. Hashes here still go
+# through argon2id, with their parameters in the hash as the server's are.
+QUICK_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+
+
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords hashed and verified with QUICK_HASHER, the stand-in hash for unknown names too."""
+    monkeypatch.setattr(passwords, "_hasher", QUICK_HASHER)
+    monkeypatch.setattr(passwords, "_stand_in_hash", lambda: QUICK_HASHER.hash("no user has this password"))
 
 
 def add_user(client: TestClient, name: str, role: Role, password: str = PASSWORD) -> int:

@@ -44,6 +44,7 @@ def test_a_password_from_standard_input_lets_the_user_sign_in(tmp_path: Path) ->
     assert "管理员" in output and PASSWORD not in output
     stored = stored_hash(database, "管理员")
     assert stored is not None and stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # RFC 9106, 2nd profile
     with open_store(database) as store:
         record = store.sign_in_record("管理员")
     assert record is not None and passwords.verify(PASSWORD, record.password_hash)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,11 +58,16 @@ class TwoWorkers:
     base: str
     database_url: str
     planner: dict[str, str]
+    planner_name: str
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def two_workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TwoWorkers]:
-    """The app under `uvicorn --workers 2` on a prepared database (a burst of 3 reports per client)."""
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def two_worker_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """The app under `uvicorn --workers 2` on a prepared database (a burst of 3 reports per client): its base URL
+    and database URL. Started once per backend for the module's tests: three processes, each importing the app."""
+    tmp_path = tmp_path_factory.mktemp("two-workers")
     sample = tmp_path / "sample"
     write_region(sample / SAMPLE_PATH)
     lon, lat = report_body()["lon"], report_body()["lat"]
@@ -78,10 +82,20 @@ def two_workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TwoW
     publish_region(url, sample)
     with open_store(url) as store:
         import_registry(store, registry)
-        planner = {"Authorization": f"Bearer {store.add_user('规划员', Role.PLANNER)}"}
     settings = {"report_burst": str(BURST), "reports_per_hour": "1", "jobs_dir": str(tmp_path / "jobs")}
     with running_app(tmp_path, url, sample, workers=2, **settings) as base:
-        yield TwoWorkers(base, url, planner)
+        yield base, url
+
+
+@pytest.fixture
+def two_workers(two_worker_app: tuple[str, str]) -> TwoWorkers:
+    """The app, with a planner of the test's own (a test revokes its planner's token); only the report test sends
+    reports, so it alone draws on the burst."""
+    base, url = two_worker_app
+    name = f"规划员-{uuid.uuid4().hex[:8]}"
+    with open_store(url) as store:
+        planner = {"Authorization": f"Bearer {store.add_user(name, Role.PLANNER)}"}
+    return TwoWorkers(base, url, planner, name)
 
 
 def test_the_report_limit_admits_one_burst_across_both_workers(two_workers: TwoWorkers) -> None:
@@ -142,6 +156,6 @@ def test_a_revoked_token_is_refused_at_once_by_both_workers(two_workers: TwoWork
     base, planner = two_workers.base, two_workers.planner
     assert [call(f"{base}/api/v1/incidents", headers=planner).status for _ in range(10)] == [200] * 10
     with open_store(two_workers.database_url) as store:
-        [token] = store.list_tokens()
+        [token] = [token for token in store.list_tokens() if token.user == two_workers.planner_name]
         store.revoke_token(token.id, at=datetime.now(UTC))
     assert [call(f"{base}/api/v1/incidents", headers=planner).status for _ in range(10)] == [401] * 10
