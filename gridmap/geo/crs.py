@@ -276,6 +276,14 @@ def projected_from_wgs84(crs: pyproj.CRS) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
 
 
+@functools.lru_cache(maxsize=64)
+def wgs84_from_projected(crs: pyproj.CRS) -> pyproj.Transformer:
+    """The `crs` → WGS-84 transformer (lon/lat order), built once per CRS and process (as `projected_from_wgs84`)."""
+    import pyproj
+
+    return pyproj.Transformer.from_crs(crs, wgs84_crs(), always_xy=True)
+
+
 _EARTH_RADIUS_M = 6371008.8
 _METRES_PER_DEGREE = _EARTH_RADIUS_M * np.pi / 180.0
 

@@ -23,7 +23,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.errors import InvalidInput, NotFound
-from gridmap.geo.crs import Datum, cgcs2000_crs, parse_datum, to_wgs84, wgs84_crs
+from gridmap.geo.crs import Datum, cgcs2000_crs, parse_datum, to_wgs84, wgs84_crs, wgs84_from_projected
 from gridmap.geo.hierarchy import Level, parse_level
 from gridmap.geo.problems import Problem, ProblemKind, Severity
 from gridmap.io.boundary_features import BoundaryFeatures, FileFeatures
@@ -466,7 +466,7 @@ def _to_wgs84(
     if crs is not None and not crs.equals(wgs84_crs()) and not crs.equals(cgcs2000_crs()):
         import pyproj
 
-        transformer = pyproj.Transformer.from_crs(crs, wgs84_crs(), always_xy=True)
+        transformer = wgs84_from_projected(crs)
         try:
             geometries = _transformed(geometries, transformer.transform)
         except pyproj.exceptions.ProjError as err:
