@@ -18,14 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from gridmap.errors import InvalidInput
+from gridmap.geo.boxes import covering_boxes
 from gridmap.store.frames import FEATURE_COLUMNS, frame_from_columns, lookup_text
 from gridmap.store.rows import in_batches
 from gridmap.store.spatial import SpatialQueries
 from gridmap.store.tables import GridFeature, geometry_wkb
 
 _Row = Sequence[Any]  # a row of `_COLUMNS`
-# Boxes per query of a frame meeting many boxes (SQLite takes at most 500 SELECTs in one compound).
-_BOXES_PER_QUERY = 200
+# Boxes asked of the database for a frame meeting many boxes (more are merged into this many covering them).
+_BOXES_PER_QUERY = 64
 # Values per IN (...) list of ids, codes or parents: with 1,000 parents SQLite's planner reads the whole version.
 _LISTED_PER_QUERY = 500
 # The columns of a frame, the code first and the geometry (as WKB) last.
@@ -55,8 +56,14 @@ def _places(session: Session, version_id: int, codes: Collection[str]) -> dict[s
     """Each code's place among the version's codes in the database's order (that of ORDER BY code).
 
     The database orders the codes asked for, counts the version's codes from each one to the next (an index
-    range each, from '' for the first) and adds the counts up: no code of the version is handed out.
+    range each, from '' for the first) and adds the counts up: no code of the version is handed out. For more
+    codes than one list holds, reading the version's codes in order once costs less than counting batch by batch.
     """
+    if len(codes) > _LISTED_PER_QUERY:
+        ordered = session.scalars(
+            select(GridFeature.code).where(GridFeature.version_id == version_id).order_by(GridFeature.code)
+        )
+        return {code: number for number, code in enumerate(ordered) if code in codes}
     place: dict[str, int] = {}
     for batch in in_batches(sorted(codes)):
         steps = (
@@ -102,14 +109,14 @@ class VersionFrames(SpatialQueries):
         """The rows of the version's features meeting one of the boxes, in no order, and their geometries."""
         # As in `features`: R*Tree candidates (SQLite) must drive the query, not the version's index.
         version = GridFeature.version_id if self.exact_spatial_sql else GridFeature.version_id + 0
-        found: dict[str, _Row] = {}  # by code (unique in a version): a row meeting boxes of two queries once
-        for start in range(0, len(boxes), _BOXES_PER_QUERY):
-            batch = [(float(w), float(s), float(e), float(n)) for w, s, e, n in boxes[start : start + _BOXES_PER_QUERY]]
-            meeting = _COLUMNS.where(version == version_id, self._meets_any_bbox(batch))
-            found.update((row[0], row) for row in session.execute(meeting))
-        rows = list(found.values())
+        # Thousands of boxes (a draft changed all over) are asked as a few covering them, then filtered here: a
+        # clause per box costs more to build than the rows it saves reading.
+        asked = covering_boxes(boxes, _BOXES_PER_QUERY)
+        bboxes = [(float(w), float(s), float(e), float(n)) for w, s, e, n in asked]
+        meeting = _COLUMNS.where(version == version_id, self._meets_any_bbox(bboxes))
+        rows: list[_Row] = list(session.execute(meeting))
         geometries = _geometries(rows)
-        if self.exact_spatial_sql or not rows:
+        if (self.exact_spatial_sql and asked is boxes) or not rows:
             return rows, geometries
         tree = shapely.STRtree(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
         hits = np.unique(tree.query(geometries, predicate="intersects")[0])

@@ -15,6 +15,7 @@ from pyproj import Geod
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.geo.hierarchy import Level
 from gridmap.io.boundaries import read_boundaries, write_boundaries
+from gridmap.store import version_frames
 from gridmap.store.diff import diff_features
 from gridmap.store.frames import frame_from_features
 from gridmap.store.interface import BoundaryStore
@@ -299,6 +300,39 @@ def test_version_frame_chooses_by_codes_parents_and_boxes(store: BoundaryStore, 
     assert_geodataframe_equal(store.version_frame(version, parents=[grid_code(2), COMMUNITY]), chosen(below))
     with pytest.raises(InvalidInput, match="one of"):
         store.version_frame(version, codes=[grid_code(1)], boxes=boxes)
+
+
+def test_version_frame_of_many_codes_numbers_them_as_the_whole_version(
+    store: BoundaryStore, region: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past a list's length the places are read from the version's codes in order, not counted in batches.
+    version = store.import_version("aoyang", region, who="a", why="b").id
+    whole = store.version_frame(version)
+    some = list(whole["code"][1::2])
+    monkeypatch.setattr(version_frames, "_LISTED_PER_QUERY", 2)
+
+    frame = store.version_frame(version, codes=some)
+
+    assert len(some) > 2
+    assert_geodataframe_equal(frame, whole[whole["code"].isin(some)].reset_index(drop=True))
+
+
+def test_version_frame_meeting_many_boxes_is_filtered_to_exactly_those(
+    store: BoundaryStore, region: gpd.GeoDataFrame
+) -> None:
+    # More boxes than are asked of the database at once: they are merged into covering boxes, which meet features
+    # none of the boxes meets; those must not be in the frame.
+    version = store.import_version("aoyang", region, who="a", why="b").id
+    whole = store.version_frame(version)
+    points = shapely.get_coordinates(shapely.point_on_surface(whole.geometry.to_numpy()))[::2]
+    boxes = np.column_stack((points, points + 1e-7))
+    boxes = np.vstack([boxes, [[lon, 0.0, lon + 0.5, 0.5] for lon in np.linspace(0, 100, 150)]])
+    meeting = {f.feature_id for box in boxes for f in store.features(version, bbox=tuple(box)).features}
+
+    frame = store.version_frame(version, boxes=boxes)
+
+    assert len(boxes) > 150 and 0 < len(meeting) < len(whole)
+    assert_geodataframe_equal(frame, whole[whole["feature_id"].isin(meeting)].reset_index(drop=True))
 
 
 @pytest.mark.parametrize(
