@@ -10,10 +10,11 @@ read. The Content-Security-Policy allows no inline script, so each inline script
 (`inline_script_hashes`, read by gridmap.api.headers): both come from the same bytes, read once per process, so the
 page served is the page hashed.
 
-A browser finds a module's imports only once it has the module, one level at a time (the viewer's graph is five
-levels deep). So the page's head also lists every module its entry imports, directly or not, as
+A browser finds a module's imports only once it has the module, one level at a time (the viewer's graph is four
+levels deep). So the page's head also lists every module its entries import, directly or not, as
 `<link rel="modulepreload">` (`preload_links`), found by reading the modules' static imports once per process:
-the browser then asks for them all at once.
+the browser then asks for them all at once. A module a page imports with import(), when first used, is not listed:
+preloaded, it would be fetched with the page.
 """
 
 from __future__ import annotations

@@ -249,6 +249,7 @@ def test_printing_keeps_the_map_legend_title_scale_north_arrow_and_date_on_a4_la
     visit: Visit, tmp_path: Path
 ) -> None:
     page = visit.page
+    page.locator("#print-map").wait_for()  # the map's tools load once the first view is drawn
     assert page.locator(".topbar").is_visible() and not page.locator("#print-header").is_visible()
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # as printing does; emulation fires no event
     page.emulate_media(media="print")

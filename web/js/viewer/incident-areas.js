@@ -5,7 +5,7 @@ import { request } from "../api.js";
 import { NO_DATA } from "../colours.js";
 import { el, swatchRow } from "../dom.js";
 import { classesFor, classIndex, rampColours } from "../legend-classes.js";
-import { areaLayer, heatLayer, incidentState as state } from "./incident-state.js";
+import { areaLayer, heatMap, incidentState as state } from "./incident-state.js";
 import { viewBbox } from "./incident-points.js";
 import { map, mapLatLng } from "./map.js";
 import { state as viewerState } from "./state.js";
@@ -22,7 +22,7 @@ export async function loadHeat(filters, signal) {
   params.set("bbox", viewBbox());
   params.set("zoom", String(map.getZoom()));
   params.set("cell_px", String(HEAT_CELL_PX));
-  const body = await request("incident-map/cells?" + params, { signal });
+  const [heat, body] = await Promise.all([heatMap(), request("incident-map/cells?" + params, { signal })]);
   return () => {
     // Weighted by count, against a high quantile rather than the one busiest cell, so that it does not
     // wash out everything else.
@@ -30,8 +30,8 @@ export async function loadHeat(filters, signal) {
     const top = counts.length ? counts[Math.floor((counts.length - 1) * 0.95)] : 1;
     // leaflet.heat weakens every point by 2^(zoom - max zoom); the same factor on `max` undoes it.
     const weakened = 1 / 2 ** Math.max(0, Math.min(map.getMaxZoom() - map.getZoom(), 12));
-    heatLayer.setOptions({ max: Math.max(1, top) * weakened });
-    heatLayer.setLatLngs(body.cells.map((c) => [...mapLatLng(c.lat, c.lon), c.count]));
+    heat.setOptions({ max: Math.max(1, top) * weakened });
+    heat.setLatLngs(body.cells.map((c) => [...mapLatLng(c.lat, c.lon), c.count]));
   };
 }
 

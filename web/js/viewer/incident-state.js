@@ -1,7 +1,6 @@
 /* The incident layers' shared parts: their Leaflet layers, what they show, and the names of statuses. */
 import * as L from "leaflet";
 
-import { heatLayer as makeHeatLayer } from "../heat-layer.js";
 import { map } from "./map.js";
 
 export const POINT_LIMIT = 2000; // at most this many incidents in view: real points instead of clusters
@@ -23,8 +22,17 @@ for (const [name, z] of Object.entries({ incidentAreaPane: 415, incidentPointPan
 }
 
 export const incidentLayer = L.layerGroup(); // clusters or points
-export const heatLayer = makeHeatLayer([], { radius: 22, blur: 18, minOpacity: 0.25, max: 1 });
+// The heat map's switch: the heat map itself (leaflet.heat, heat-layer.js) is loaded and put in it when first drawn.
+export const heatLayer = L.layerGroup();
 export const areaLayer = L.layerGroup();
+let heatMapMade = null;
+
+/** The heat map inside `heatLayer`, made on the first call (the plugin loaded then, not with the page). */
+export function heatMap() {
+  heatMapMade = heatMapMade || import("../heat-layer.js").then(({ heatLayer: makeHeatLayer }) =>
+    makeHeatLayer([], { radius: 22, blur: 18, minOpacity: 0.25, max: 1 }).addTo(heatLayer));
+  return heatMapMade;
+}
 
 export const incidentState = {
   mode: "", // what the incident layer shows: "clusters", "points" or "" (off)

@@ -5,13 +5,12 @@
  * Requests follow the map after a short pause (debounced); an answer that arrives after a newer request was
  * made is dropped, and the older request is aborted. Each finished render sets
  * `document.body.dataset.incidentsRendered` to a growing counter and fires `gridmap:incidents-rendered` on
- * window, so that tests and the benchmark can wait for it.
+ * window, so that tests and the benchmark can wait for it. What draws the layers (incident-points.js,
+ * incident-areas.js) is loaded when one is first switched on, not with the page.
  */
 import { errorText } from "../api.js";
 import { signedIn } from "../session.js";
-import { loadAreas, loadHeat } from "./incident-areas.js";
 import { filterParams, loadCategories, loadPeriods, nextFrame, stopPlaying, wireFilters } from "./incident-filters.js";
-import { loadIncidents, openIncident } from "./incident-points.js";
 import { areaLayer, heatLayer, incidentLayer, incidentState as state } from "./incident-state.js";
 import { addOverlays, map } from "./map.js";
 import { setThematic, thematic } from "./thematic.js";
@@ -22,6 +21,10 @@ let requestSeq = 0;
 let controller = null;
 let debounceTimer = null;
 let categoriesLoading = null; // the category picker being filled, once per page
+const drawing = async () => {
+  const [points, areas] = await Promise.all([import("./incident-points.js"), import("./incident-areas.js")]);
+  return { ...points, ...areas };
+};
 
 function anyOn() {
   return map.hasLayer(incidentLayer) || map.hasLayer(heatLayer) || map.hasLayer(areaLayer);
@@ -53,13 +56,14 @@ async function refreshNow() {
   controller = new AbortController();
   const signal = controller.signal;
   const filters = filterParams();
-  const wanted = [];
-  if (map.hasLayer(incidentLayer)) wanted.push(loadIncidents(filters, signal));
-  if (map.hasLayer(heatLayer)) wanted.push(loadHeat(filters, signal));
-  if (map.hasLayer(areaLayer)) wanted.push(loadAreas(filters, signal));
-  if (!wanted.length) return;
+  if (!anyOn()) return;
   let draws;
   try {
+    const { loadAreas, loadHeat, loadIncidents } = await drawing();
+    const wanted = [];
+    if (map.hasLayer(incidentLayer)) wanted.push(loadIncidents(filters, signal));
+    if (map.hasLayer(heatLayer)) wanted.push(loadHeat(filters, signal));
+    if (map.hasLayer(areaLayer)) wanted.push(loadAreas(filters, signal));
     draws = await Promise.all(wanted);
   } catch (err) {
     if (seq !== requestSeq || err.name === "AbortError") return; // a newer request took over
@@ -175,6 +179,6 @@ export const incidentsHook = {
     else map.addLayer(layer);
   },
   refresh: refreshNow,
-  openIncident,
+  openIncident: async (id) => (await drawing()).openIncident(id),
   pointIds: () => [...state.points.keys()],
 };

@@ -6,24 +6,28 @@
  * map). No request leaves the server the page came from, except base-map tiles when the operator configured a
  * tile URL. When the tiles use GCJ-02 (Amap-style), the page asks the API for geometries already shifted to
  * GCJ-02 (`crs=gcj02`), so that boundaries line up with the tiles.
+ *
+ * What the first view does not need is imported later, so that the page loads fewer modules before drawing (only
+ * the static imports are preloaded): the map's tools once the first view is on screen (map-tools.js), the
+ * statistics table on first use, what draws the incident layers and leaflet.heat when one is first switched on
+ * (incidents.js, incident-state.js). Nor do the first requests wait for this module: first-requests.js starts them
+ * while its imports are still on their way.
  */
 import { request } from "../api.js";
 import { baseMapLayer } from "../base-map.js";
+import "../leaflet-global.js"; // window.L, for the console and the benchmarks
 import { loadReferenceLayers } from "../reference-layers.js";
 import { showSignedIn, wireSignIn } from "./auth.js";
 import { layers, select, updateLabels } from "./boundaries.js";
+import { firstAnswer } from "./first-requests.js";
 import { householdPoints } from "./household-details.js";
 import { incidentsHook, startIncidents } from "./incidents.js";
 import { addOverlays, layerControl, map, mapLatLng } from "./map.js";
-import "./map-export.js";
-import "./measure.js";
-import "./print.js";
 import { problemLayer } from "./problems.js";
 import "./search.js";
 import { LEVELS, state } from "./state.js";
 import { chooseSharedVersion, holdShareLink, restoreSharedView, wireShareLink } from "./share.js";
 import { run } from "./status.js";
-import { loadStats, wireStatsTable } from "./stats-table.js";
 import { facilityLayer, householdToggle, lifecircleToggle, setThematic, thematic, watchThematicSwitches } from "./thematic.js";
 import { loadSets, loadVersions } from "./versions.js";
 import { loadVersion, loadView, viewLoading, watchLevelLayers } from "./view-loading.js";
@@ -51,10 +55,13 @@ async function addReferenceLayers() {
 }
 
 let referenceReady = null;
+let opening = true; // the first start takes the answers asked for with the page (first-requests.js)
 async function start() {
+  const ask = opening ? firstAnswer : request;
+  opening = false;
   holdShareLink(); // the view the page opens with is the link's, restored once the version is loaded
   // The configuration and the boundary sets at once: neither waits on the other.
-  const [config] = await Promise.all([request("config"), loadSets()]);
+  const [config] = await Promise.all([ask("config"), loadSets(ask)]);
   state.config = config;
   state.outputCrs = state.config.output_crs || "wgs84";
   addBaseMap(state.config.tiles);
@@ -74,7 +81,8 @@ addOverlays([
 watchLevelLayers();
 watchThematicSwitches();
 wireSignIn(() => run(start));
-wireStatsTable();
+const statsTable = () => import("./stats-table.js");
+document.getElementById("stats-button").addEventListener("click", () => run(async () => (await statsTable()).toggleStats()));
 startIncidents();
 wireShareLink(referenceLayers);
 
@@ -97,10 +105,10 @@ window.gridmapViewer = {
   layerControl,
   mapLatLng,
   referenceLayers,
-  loadStats: () => run(loadStats),
+  loadStats: () => run(async () => (await statsTable()).loadStats()),
 };
 window.gridmapIncidents = incidentsHook;
 
 updateLabels();
 showSignedIn();
-run(start);
+run(start).then(() => window.requestAnimationFrame(() => run(() => import("./map-tools.js"))));

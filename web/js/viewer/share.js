@@ -146,7 +146,7 @@ async function copyLink() {
   document.body.dataset.linkCopied = url;
 }
 
-/** Follow the view into the hash and offer the copy button; `referenceLayers` (name -> layer) fills as they load. */
+/** Follow the view into the hash; `referenceLayers` (name -> layer) fills as they load. */
 export function wireShareLink(referenceLayers) {
   sharing.referenceLayers = referenceLayers;
   map.on("moveend overlayadd overlayremove", scheduleWrite);
@@ -155,6 +155,10 @@ export function wireShareLink(referenceLayers) {
   }
   field("incident-slider").addEventListener("input", scheduleWrite);
   window.addEventListener("hashchange", () => run(followPastedLink));
+}
+
+/** The button copying the link, on the map under its other tools (map-tools.js). */
+export function addShareButton() {
   const shareControl = L.control({ position: "topleft" });
   shareControl.onAdd = () => {
     const bar = el("div", { class: "leaflet-bar map-tools" }, el("button", {

@@ -5,6 +5,8 @@
  * The panel lies under the map, which shrinks while it is open; on a phone it folds to its title bar. The
  * columns are those the API gives the caller (household figures only to planners), so the table follows the
  * role without knowing it. Notes from the API (what was left out and why) are shown under the table.
+ *
+ * Loaded on first use (main.js: the button, or the test hook), not with the page; it wires its controls then.
  */
 import { API, request } from "../api.js";
 import { el } from "../dom.js";
@@ -125,9 +127,13 @@ function reloadSoon() {
   table.timer = window.setTimeout(() => run(loadStats), RELOAD_DELAY_MS);
 }
 
-/** Wire the button, the pickers and the map: the rows follow the view while "in view" is chosen. */
-export function wireStatsTable() {
-  document.getElementById("stats-button").addEventListener("click", () => setOpen(panel.hidden));
+/** Open the panel when it is closed, close it when it is open (its button). */
+export function toggleStats() {
+  setOpen(panel.hidden);
+}
+
+/** Wire the panel's controls and the map: the rows follow the view while "in view" is chosen. */
+function wireStatsTable() {
   document.getElementById("stats-close").addEventListener("click", () => setOpen(false));
   document.getElementById("stats-fold").addEventListener("click", (event) => {
     const folded = panel.classList.toggle("folded");
@@ -157,3 +163,5 @@ export function wireStatsTable() {
     el("option", { value: level }, LEVEL_NAMES[level])));
   document.getElementById("stats-level").value = "grid";
 }
+
+wireStatsTable();

@@ -11,9 +11,10 @@ function versionLabel(v) {
   return "v" + v.id + " · " + (STATUS_NAMES[v.status] || v.status) + " · " + v.feature_count + " 个要素";
 }
 
-/** Fill the set picker (shown only when there are several) and choose the first set with a published version. */
-export async function loadSets() {
-  const body = await request("boundary-sets");
+/** Fill the set picker (shown only when there are several) and choose the first set with a published version;
+ * `ask` makes the request (api.js's request, or first-requests.js's firstAnswer on opening). */
+export async function loadSets(ask) {
+  const body = await ask("boundary-sets");
   state.sets = body.boundary_sets || [];
   const picker = document.getElementById("set-picker");
   picker.replaceChildren(...state.sets.map((s) => el("option", { value: s.name }, s.title || s.name)));
