@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from gridmap.services.address_registry import import_registry
 from gridmap.services.demo import load_demo_region
 from gridmap.store import open_store
-from tests.api.conftest import database_url
+from tests.api.conftest import PublishedTemplate, copy_of_template, templates_filled_by
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = ["工单编号", "受理时间", "诉求内容", "事发地址", "诉求分类"]
@@ -65,10 +65,21 @@ def write_xlsx(path: Path, rows: Sequence[Sequence[object]] = XLSX_ORDERS, heade
     return path
 
 
-def hotline_store_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
-    """A new store on `backend` with the sample region published and its address registry imported."""
-    url = database_url(backend, folder, request)
+def _load_sample_and_registry(url: str, folder: Path) -> None:
     with open_store(url, upgrade=url.startswith("sqlite")) as store:
         load_demo_region(store, REPO / "data")
         import_registry(store, REPO / "data" / "sample" / "addresses.csv")
-    return url
+
+
+@pytest.fixture(scope="session")
+def hotline_templates(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> PublishedTemplate:
+    """The URL of a database with the sample region published and its address registry imported, one per backend
+    (about 1 s of CPU each, and more on PostGIS: made once, copied for each test). A module using
+    hotline_store_url imports this fixture."""
+    return templates_filled_by(_load_sample_and_registry, tmp_path_factory, request)
+
+
+def hotline_store_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
+    """A store on `backend` with the sample region published and its address registry imported, the test's alone."""
+    template: PublishedTemplate = request.getfixturevalue("hotline_templates")
+    return copy_of_template(backend, template(backend), folder, request)

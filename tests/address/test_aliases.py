@@ -25,8 +25,8 @@ HEADER = "id,road,number,compound,building,unit,room,lon,lat,aliases"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[BoundaryStore]:
-    with open_store(f"sqlite:///{tmp_path / 'gridmap.db'}", upgrade=True) as opened:
+def store(migrated_sqlite_url: str) -> Iterator[BoundaryStore]:
+    with open_store(migrated_sqlite_url) as opened:
         yield opened
 
 

@@ -52,24 +52,36 @@ def publish_region(url: str, data_dir: Path) -> None:
         load_demo_region(store, data_dir)
 
 
-@pytest.fixture(scope="session")
-def published_templates(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> PublishedTemplate:
-    """The URL of a database holding the test region published, one per backend, made when first asked for."""
+def templates_filled_by(
+    fill: Callable[[str, Path], None], tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> PublishedTemplate:
+    """Templates made when first asked for, one per backend: a migrated database (migrated by `fill` on SQLite)
+    that fill(url, folder) fills and leaves closed (a template must have no open connection to be copied)."""
     templates: dict[str, str] = {}
 
     def template(backend: str) -> str:
         if backend not in templates:
-            folder = tmp_path_factory.mktemp("published")
-            write_region(folder / "sample" / SAMPLE_PATH)
+            folder = tmp_path_factory.mktemp("template")
             if backend == "sqlite":
                 url = sqlite_file(folder)
             else:
                 url = request.getfixturevalue("migrated_postgis_databases")()
-            publish_region(url, folder / "sample")  # closes its store: a template must have no open connection
+            fill(url, folder)
             templates[backend] = url
         return templates[backend]
 
     return template
+
+
+def _publish_test_region(url: str, folder: Path) -> None:
+    write_region(folder / "sample" / SAMPLE_PATH)
+    publish_region(url, folder / "sample")
+
+
+@pytest.fixture(scope="session")
+def published_templates(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> PublishedTemplate:
+    """The URL of a database holding the test region published, one per backend, made when first asked for."""
+    return templates_filled_by(_publish_test_region, tmp_path_factory, request)
 
 
 def copy_sqlite(source: Path, target: Path) -> None:
@@ -81,17 +93,18 @@ def copy_sqlite(source: Path, target: Path) -> None:
 @pytest.fixture
 def published_databases(published_templates: PublishedTemplate, request: pytest.FixtureRequest) -> PublishedCopy:
     """A factory of databases holding the test region published, copies of one published per backend."""
+    return lambda backend, folder: copy_of_template(backend, published_templates(backend), folder, request)
 
-    def copy(backend: str, folder: Path) -> str:
-        source = published_templates(backend)
-        if backend == "sqlite":
-            target = folder / "gridmap.db"
-            copy_sqlite(Path(source.removeprefix("sqlite:///")), target)
-            return f"sqlite:///{target}"
-        copy_of: Callable[[str], str] = request.getfixturevalue("postgis_copy_of")
-        return copy_of(source)
 
-    return copy
+def copy_of_template(backend: str, template_url: str, folder: Path, request: pytest.FixtureRequest) -> str:
+    """The URL of a database holding what the template at `template_url` holds, the test's alone: a SQLite file
+    in `folder`, or one of this process's PostGIS copies of the template."""
+    if backend == "sqlite":
+        target = folder / "gridmap.db"
+        copy_sqlite(Path(template_url.removeprefix("sqlite:///")), target)
+        return f"sqlite:///{target}"
+    copy_of: Callable[[str], str] = request.getfixturevalue("postgis_copy_of")
+    return copy_of(template_url)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -12,7 +12,17 @@ from gridmap.cli import app
 from gridmap.store import open_store
 from gridmap.store.incident_store import IncidentFilter
 from tests.api.conftest import BACKENDS
-from tests.hotline_orders import HEADER, LIGHT, NOISE, NOWHERE, ORDERS, RUBBISH, hotline_store_url, write_gbk_csv
+from tests.hotline_orders import (
+    HEADER,
+    LIGHT,
+    NOISE,
+    NOWHERE,
+    ORDERS,
+    RUBBISH,
+    hotline_store_url,
+    hotline_templates,  # noqa: F401 - a fixture, taken by hotline_store_url
+    write_gbk_csv,
+)
 
 runner = CliRunner()
 

@@ -19,18 +19,26 @@ from gridmap.store.incident_counts import cell_degrees
 from gridmap.store.incident_store import IncidentCell, IncidentFilter
 from gridmap.store.sql import SqlBoundaryStore
 from gridmap_demo.cli import app as demo_app
+from tests.api.conftest import copy_sqlite
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    """A SQLite store with the sample region published and no incidents."""
-    url = f"sqlite:///{tmp_path / 'gridmap.db'}"
-    with open_store(url, upgrade=True) as store:
+@pytest.fixture(scope="module")
+def published_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the sample region published and no incidents, made once for the module's tests to copy."""
+    path = tmp_path_factory.mktemp("published") / "gridmap.db"
+    with open_store(f"sqlite:///{path}", upgrade=True) as store:
         assert load_demo_region(store, REPO / "data").feature_count > 100
-    return url
+    return path
+
+
+@pytest.fixture
+def store_url(published_sample: Path, tmp_path: Path) -> str:
+    """A SQLite store with the sample region published and no incidents, the test's alone."""
+    copy_sqlite(published_sample, tmp_path / "gridmap.db")
+    return f"sqlite:///{tmp_path / 'gridmap.db'}"
 
 
 def run(*args: str | Path) -> tuple[int, str]:

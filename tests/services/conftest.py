@@ -14,9 +14,9 @@ from tests.store.conftest import region_features
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[BoundaryStore]:
+def store(migrated_sqlite_url: str) -> Iterator[BoundaryStore]:
     """A migrated SQLite store (the contract tests show PostGIS answers the same)."""
-    with open_store(f"sqlite:///{tmp_path / 'gridmap.db'}", upgrade=True) as opened:
+    with open_store(migrated_sqlite_url) as opened:
         yield opened
 
 

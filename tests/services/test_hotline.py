@@ -37,6 +37,7 @@ from tests.hotline_orders import (
     XLSX_CALLER,
     XLSX_NUMBER,
     hotline_store_url,
+    hotline_templates,  # noqa: F401 - a fixture, taken by hotline_store_url
     write_gbk_csv,
     write_xlsx,
 )

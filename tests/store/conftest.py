@@ -79,9 +79,9 @@ def sqlite_url(folder: Path) -> str:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[BoundaryStore]:
-    """A migrated SQLite store in a new file."""
-    store = open_store(sqlite_url(tmp_path), upgrade=True)
+def sqlite_store(migrated_sqlite_url: str) -> Iterator[BoundaryStore]:
+    """A migrated SQLite store in a new file (tests/conftest.py)."""
+    store = open_store(migrated_sqlite_url)
     yield store
     store.close()
 
