@@ -29,13 +29,17 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Delete, Table, bindparam, delete, select
+import pandas as pd
+from sqlalchemy import Column, Connection, Delete, MetaData, Table, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gridmap.geo.generalise import DEFAULT_SIZE_M, CellMath, cell_centre
 from gridmap.geo.hierarchy import Level
 from gridmap.incidents.model import Incident
+from gridmap.store.postgresql_copy import copy_columns
 from gridmap.store.tables import IncidentAreaCount, IncidentCellCount, IncidentRow
 
 QUADTREE_ROOT_DEG = 60 * 360 / 256  # 84.375: a 60-pixel cell at zoom 0 (256 pixels span 360 degrees)
@@ -220,12 +224,21 @@ TALLIES = (CELLS, AREAS)
 
 
 def _grouped(tally: Tally, rows: CountColumns) -> CountColumns:
-    """Rows with the same key summed into one, in key order (numpy: fast for one incident and for millions)."""
-    labels, codes = zip(*(np.unique(rows[name], return_inverse=True) for name in tally.key), strict=True)
-    keys, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
-    grouped = {name: labels[number][keys[:, number]] for number, name in enumerate(tally.key)}
+    """Rows with the same key summed into one, in key order (vectorised: fast for one incident and for millions)."""
+    # Each row's group, numbered in key order: the groups of the key's first columns and the rank of the row's
+    # value in the next column as one number, ranked again (pandas ranks strings by hashing, numpy by sorting
+    # Python objects, ten times slower).
+    group = np.zeros(len(rows["count"]), dtype=np.int64)
+    groups = 1
+    for name in tally.key:
+        ranks, values = pd.factorize(rows[name], sort=True)
+        numbers, group = np.unique(group * len(values) + ranks, return_inverse=True)
+        groups = len(numbers)
+    a_row = np.empty(groups, dtype=np.int64)
+    a_row[group] = np.arange(len(group))  # of each group: the rows of a group have the same key
+    grouped = {name: rows[name][a_row] for name in tally.key}
     for name in tally.sums:
-        grouped[name] = np.bincount(inverse.ravel(), weights=rows[name], minlength=len(keys))
+        grouped[name] = np.bincount(group, weights=rows[name], minlength=groups)
     grouped["count"] = grouped["count"].round().astype(np.int64)
     return grouped
 
@@ -294,13 +307,37 @@ def _delete_emptied(tally: Tally) -> Delete:
 
 def add_counts(connection: Connection, tally: Tally, changes: CountColumns) -> None:
     """Add rows of changes (the tally's key and sums, one row per key) to its stored counts."""
+    if connection.dialect.name == "postgresql" and len(changes["count"]) > _WRITE_BATCH:
+        # An executemany of upserts sends and plans every row (about 7,000 a second: minutes for the counts of a
+        # bulk import); the rows are copied into a temporary table and added from it in one statement instead.
+        staged = _staged(connection, tally, changes)
+        connection.execute(_adding(tally, postgresql_insert(tally.table).from_select(list(changes), select(staged))))
+        staged.drop(connection)
+        return
     upsert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(tally.table)
-    statement = statement.on_conflict_do_update(
-        index_elements=tally.key, set_={name: tally.table.c[name] + statement.excluded[name] for name in tally.sums}
-    )
+    statement = _adding(tally, upsert(tally.table))
     for batch in _batches(changes):
         connection.execute(statement, batch)
+
+
+def _adding(tally: Tally, statement: PostgresqlInsert | SqliteInsert) -> PostgresqlInsert | SqliteInsert:
+    """`statement` adding the sums of the rows it inserts to those of a stored key."""
+    added = {name: tally.table.c[name] + statement.excluded[name] for name in tally.sums}
+    return statement.on_conflict_do_update(index_elements=tally.key, set_=added)
+
+
+def _staged(connection: Connection, tally: Tally, changes: CountColumns) -> Table:
+    """A temporary table (dropped at commit at the latest) holding the changes."""
+    staged = Table(
+        f"{tally.table.name}_changes",
+        MetaData(),
+        *(Column(name, tally.table.c[name].type) for name in changes),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    staged.create(connection)
+    copy_columns(connection, staged, {name: values.tolist() for name, values in changes.items()})
+    return staged
 
 
 def _batches(rows: CountColumns) -> Iterator[list[dict[str, object]]]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from geoalchemy2 import functions as st
-from sqlalchemy import ColumnElement, Engine, Float, Select, create_engine, func, select
+from sqlalchemy import ColumnElement, Engine, Float, Select, Table, create_engine, func, select
 from sqlalchemy.orm import Session
 
 from gridmap.geo.metric import degree_window_factor
+from gridmap.store.postgresql_copy import copy_columns
 from gridmap.store.spatial import Bbox
 from gridmap.store.sql import SqlBoundaryStore
 from gridmap.store.tables import WGS84_SRID, GridFeature
@@ -28,6 +29,9 @@ class PostgisStore(SqlBoundaryStore):
     """Boundaries on PostgreSQL with PostGIS: ST_Covers, ST_Intersects and KNN ordering on a GiST index."""
 
     exact_spatial_sql = True
+
+    def _insert_rows(self, session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+        copy_columns(session.connection(), table, {name: [row[name] for row in rows] for name in rows[0]})
 
     def _intersects_bbox(self, bbox: Bbox) -> ColumnElement[bool]:
         return st.ST_Intersects(GridFeature.geometry, st.ST_MakeEnvelope(*bbox, WGS84_SRID))
