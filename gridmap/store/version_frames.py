@@ -57,7 +57,7 @@ def _places(session: Session, version_id: int, codes: Collection[str]) -> dict[s
 
     The database orders the codes asked for, counts the version's codes from each one to the next (an index
     range each, from '' for the first) and adds the counts up: no code of the version is handed out. For more
-    codes than one list holds, reading the version's codes in order once costs less than counting batch by batch.
+    than _LISTED_PER_QUERY codes, one read of the version's codes in order costs less than counting between them.
     """
     if len(codes) > _LISTED_PER_QUERY:
         ordered = session.scalars(
