@@ -106,7 +106,8 @@ class DraftEdits(DraftEditStore):
     def _version_info(self, session: Session, row: BoundaryVersion) -> VersionInfo:
         raise NotImplementedError
 
-    def _refresh_statistics(self, session: Session) -> None:
+    def _refresh_statistics(self, session: Session, added: int) -> None:
+        """After `added` feature rows were written at once: let the query planner know the table's new shape."""
         raise NotImplementedError
 
     def _carry_feature_count(self, session: Session, row: BoundaryVersion, change: int) -> None:
@@ -143,12 +144,12 @@ class DraftEdits(DraftEditStore):
             )
             session.add(draft)
             session.flush()
-            self._copy_features(session, source.id, draft.id)
-            self._refresh_statistics(session)
+            self._refresh_statistics(session, self._copy_features(session, source.id, draft.id))
             return self._draft_info(session, draft)
 
-    def _copy_features(self, session: Session, source_id: int, draft_id: int) -> None:
-        """Copy every feature row of a version into a draft in one INSERT ... SELECT (geometry stays encoded).
+    def _copy_features(self, session: Session, source_id: int, draft_id: int) -> int:
+        """Copy every feature row of a version into a draft in one INSERT ... SELECT (geometry stays encoded);
+        returns how many rows were copied.
 
         A backend whose spatial index is not kept by the database itself extends this (sqlite.py).
         """
@@ -156,6 +157,8 @@ class DraftEdits(DraftEditStore):
         copied = [c for c in GridFeature.__table__.columns if c.name not in ("id", "version_id", "added_seq")]
         query = select(literal(draft_id), *copied).where(GridFeature.version_id == source_id)
         session.execute(insert(GridFeature).from_select(["version_id", *(c.name for c in copied)], query))
+        # counted: SQLAlchemy gives no row count for an INSERT (-1 on psycopg)
+        return int(session.scalar(select(func.count()).where(GridFeature.version_id == draft_id)) or 0)
 
     def draft_info(self, version_id: int) -> DraftInfo:
         """A version with its `based_on` and `edit_seq`; NotFound when there is none."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from geoalchemy2 import functions as st
-from sqlalchemy import ColumnElement, Engine, Float, Select, Table, create_engine, func, select
+from sqlalchemy import ColumnElement, Engine, Float, Select, Table, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from gridmap.geo.metric import degree_window_factor
@@ -13,6 +13,10 @@ from gridmap.store.postgresql_copy import copy_columns
 from gridmap.store.spatial import Bbox
 from gridmap.store.sql import SqlBoundaryStore
 from gridmap.store.tables import WGS84_SRID, GridFeature
+
+# PostgreSQL's defaults for autovacuum's ANALYZE: rows changed beyond this many plus this share of the table
+_ANALYZE_THRESHOLD = 50
+_ANALYZE_SCALE_FACTOR = 0.1
 
 
 def postgis_engine(url: str) -> Engine:
@@ -29,6 +33,18 @@ class PostgisStore(SqlBoundaryStore):
     """Boundaries on PostgreSQL with PostGIS: ST_Covers, ST_Intersects and KNN ordering on a GiST index."""
 
     exact_spatial_sql = True
+
+    def _refresh_statistics(self, session: Session, added: int) -> None:
+        """ANALYZE the feature table when the `added` rows are many beside what the planner last counted in it, by
+        autovacuum's default rule, at once: until autovacuum's next round (or for ever, on a server running
+        without it) a new draft's query by parent read the whole version through the (version, level) part of
+        its index, 200 ms instead of 0.3 ms at 100,000 microgrids. About 0.5 s at 450,000 rows (a sample)."""
+        known = session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"),
+            {"table": GridFeature.__tablename__},
+        )
+        if known is None or known < 0 or added > _ANALYZE_THRESHOLD + _ANALYZE_SCALE_FACTOR * known:
+            session.execute(text(f"ANALYZE {GridFeature.__tablename__}"))
 
     def _insert_rows(self, session: Session, table: Table, rows: list[dict[str, object]]) -> None:
         copy_columns(session.connection(), table, {name: [row[name] for row in rows] for name in rows[0]})

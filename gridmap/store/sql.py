@@ -362,14 +362,8 @@ class SqlBoundaryStore(
             session.flush()
             lineage = self._lineage(session, set_row.id, [v.code for v in values])
             self._insert_features(session, version.id, self._new_rows(version.id, values, lineage))
-            self._refresh_statistics(session)
+            self._refresh_statistics(session, len(values))
             return self._version_info(session, version)
-
-    def _refresh_statistics(self, session: Session) -> None:
-        """After many feature rows were added at once: let the query planner know the table's shape.
-
-        PostgreSQL's autovacuum keeps its statistics; sqlite.py gathers SQLite's.
-        """
 
     def _insert_features(self, session: Session, version_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
         """New rows of version `version_id` in one executemany: no ORM objects, no mapper events (see sqlite.py)."""
