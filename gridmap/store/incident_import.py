@@ -9,7 +9,7 @@ end, in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from itertools import islice
 from typing import cast
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput
 from gridmap.incidents.model import Incident
-from gridmap.store.incident_counts import CountChanges, counted_fields
+from gridmap.store.incident_counts import AREA_COUNTS, COUNTS, CountChanges, counted_fields
 from gridmap.store.incident_privacy import contact_rows
 from gridmap.store.incidents import _audit_rows, _row
 from gridmap.store.tables import IncidentAuditRow, IncidentContactRow, IncidentRow
@@ -29,6 +29,7 @@ DEFAULT_BATCH = 5000
 _INCIDENTS = cast(Table, IncidentRow.__table__)  # declarative classes type their table loosely
 _AUDIT = cast(Table, IncidentAuditRow.__table__)
 _CONTACTS = cast(Table, IncidentContactRow.__table__)
+_WRITTEN = (_INCIDENTS, _AUDIT, _CONTACTS, COUNTS, AREA_COUNTS)  # the tables an import adds rows to
 _ID_CHECK_CHUNK = 500  # ids per `IN (...)` when looking for ones that exist already
 
 
@@ -45,6 +46,12 @@ class IncidentImport:
         """Insert rows (values by column name, the same names in each) into `table`; backends may do it faster."""
         # Core inserts: one executemany, without the ORM's per-row bookkeeping.
         session.execute(insert(table), rows)
+
+    def _start_bulk_write(self, session: Session) -> None:
+        """Set up the transaction of a bulk import before its first row; backends may need to (postgis.py)."""
+
+    def _end_bulk_write(self, session: Session, tables: Sequence[str], added: int) -> None:
+        """After a bulk import wrote `added` incidents' rows into `tables`; backends may refresh statistics."""
 
     def import_incidents(
         self,
@@ -66,6 +73,7 @@ class IncidentImport:
         counts = CountChanges()
         try:
             with self._write_transaction() as session:
+                self._start_bulk_write(session)
                 for chunk in _chunks(incidents, batch):
                     _refuse_known(session, chunk, seen)
                     self._insert_rows(session, _INCIDENTS, [{"id": i.id, **_row(i)} for i in chunk])
@@ -79,6 +87,7 @@ class IncidentImport:
                     if progress is not None:
                         progress(stored)
                 counts.write(session.connection())
+                self._end_bulk_write(session, [t.name for t in _WRITTEN], stored)
         except IntegrityError:
             # Another writer stored one of these ids between our check and the insert.
             msg = "an incident of this import was stored by someone else meanwhile; nothing was imported"

@@ -6,11 +6,14 @@ which a server may run late or not at all; SQLite never gathers them by itself).
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from gridmap.store.interface import BoundaryStore
+from gridmap.store.postgis import PostgisStore
+from gridmap_demo.incidents import generate_incidents
 from tests.boundary_builders import community_of_grids
-from tests.store.conftest import engine_of, frame_from
+from tests.store.conftest import engine_of, frame_from, region_features
 
 
 def planner_rows(store: BoundaryStore) -> tuple[float, int]:
@@ -35,3 +38,25 @@ def test_the_planner_counts_an_imported_version_and_a_started_draft(store: Bound
     assert known == rows >= len(region)
     store.start_draft(version.id, who="a", why="b")
     assert planner_rows(store) == (rows + len(region), rows + len(region))
+
+
+@pytest.mark.postgis
+def test_a_bulk_incident_import_on_postgis_leaves_the_planner_its_rows(postgis_store: BoundaryStore) -> None:
+    made = generate_incidents(frame_from(region_features()), count=120, seed=5)
+    assert postgis_store.import_incidents(iter(made), batch=10) == len(made)
+    with engine_of(postgis_store).connect() as connection:
+        for table in ("incidents", "incident_audit", "incident_cell_counts", "incident_area_counts"):
+            known = connection.execute(text(f"SELECT reltuples FROM pg_class WHERE relname = '{table}'")).scalar_one()
+            rows = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            assert known == rows > 0, table
+
+
+@pytest.mark.postgis
+def test_a_bulk_write_on_postgis_plans_each_statement_afresh(postgis_store: BoundaryStore) -> None:
+    """Within an import, no statement keeps a plan made while its table was empty; afterwards the default again."""
+    assert isinstance(postgis_store, PostgisStore)
+    with postgis_store._write_transaction() as session:
+        postgis_store._start_bulk_write(session)
+        assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    with engine_of(postgis_store).connect() as connection:
+        assert connection.execute(text("SHOW plan_cache_mode")).scalar_one() == "auto"
