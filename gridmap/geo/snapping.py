@@ -1,23 +1,27 @@
-"""Nearest point on the nearest line for many points at once: bucket grids of segments, numpy throughout.
+"""Nearest point on the nearest line for many points at once: square blocks and cells of segments, numpy throughout.
 
-A square grid (cells a quarter of `r` wide) holds in each cell the segments within `r` (plus half a cell's
-diagonal) of its centre that can be nearest to one of its points: two to five on real streets. A point
-only looks at the segments of its own cell: any segment within `r` of the point is among them or farther
-than one of them, so when the nearest of them lies within `r` it is the nearest of all. Cells are filled
-when a point first falls in them, from the segments registered in blocks of cells, so a grid costs what
-its queries touch, not the area of a province. Distances and
-projections are computed in numpy on (point, segment) pairs laid out point by point, so that the minimum
-per point is a `reduceat`: no Python loop per point.
+For a reach `r`, a grid registers every segment in the square blocks (about `r` wide) that its bounding box,
+grown by `r`, touches: a CSR over the blocks, built with one radix sort. A point looks at the segments of its
+own block (about ten on a street lattice): any segment within `r` of the point is among them, so when the
+nearest of them lies within `r` it is the nearest of all. The grid's cells (an eighth of `r` wide or more) hold
+only the segments that can be nearest to one of their points, two to five on real streets; a cell is filled
+from its block when a point first falls in it, so queries cost what they touch, not the area of a province.
+A grid's first large query is answered from the blocks, with nothing filled (a network's first snap, which a
+command-line run pays, costs a third to a half of filling the cells a point apiece), unless its points crowd
+two or more to a cell (a small town's households), where filling is cheaper; every later query and every
+small one is answered from the cells (a second large query pays for filling them, the ones after it read two
+to five segments per point). Distances and projections are computed in numpy on (point, segment) pairs laid
+out point by point: no Python loop per point.
 
-`r` is chosen per query from the exact distances of a sample of its points (from the last grid used when it
-settles the sample, else from the tree): about 95 % of them lie within `r` of a street, and settle among a
-handful of segments each (`r` is rounded up to a power of two metres, so one grid serves similar queries,
-and kept under the network's area over its length, beyond which cells hold too many segments). Queries of
-fewer than 2,000 points ask the last grid used (building one would cost more than they save). The points
-left over, farther than `r` from every street (in a park, on the water, outside the network), and small
-queries before any grid exists go to shapely's STRtree.query_nearest, which is exact too but about a
-hundred times slower per point, with every tied edge, and are projected the same way. Ties (within a
-nanometre) are broken alike on both paths: the lowest edge index, then the smallest offset along it.
+`r` is chosen per large query from the exact distances of a sample of its points (from the last grid used
+when it settles the sample, else from the tree): about 95 % of them lie within `r` of a street (`r` is
+rounded up to a power of two metres, so one grid serves similar queries, and kept under the network's area
+over its length, beyond which blocks hold too many segments). Queries of fewer than 2,000 points ask the
+cells of the last grid used (building one would cost more than they save). The points left over, farther
+than `r` from every street (in a park, on the water, outside the network), and small queries before any grid
+exists go to shapely's STRtree.query_nearest, which is exact too but about a hundred times slower per point,
+with every tied edge, and are projected the same way. Ties (within a nanometre) are broken alike on every
+path: the lowest edge index, then the smallest offset along it.
 """
 
 from __future__ import annotations
@@ -41,17 +45,19 @@ _SAMPLE = 256  # points whose exact distances choose the grid's reach
 _SETTLE_SHARE = 0.95  # of the points, the grid should settle about this share
 _FINEST = 4.0  # the finest reach is the widest over this
 
-# columns of the segment table: start x, y; vector x, y; 1 / squared length (0 for none); length; metres
-# along the edge to the start; edge index. One gather of a row brings everything a pair needs.
-_SX, _SY, _VX, _VY, _INV, _LENGTH, _BEFORE, _EDGE = range(8)
-_GEOMETRY = 5  # the first five columns: all the distance itself needs
+# the segments' two tables, a row per segment. `geometry`, all a pair's distance reads (one gather of a row):
+# start x, y; vector x, y; 1 / squared length (0 for none). `along`, read for the nearest pairs alone: length;
+# metres along the edge to the start; edge index.
+_SX, _SY, _VX, _VY, _INV = range(5)
+_LENGTH, _BEFORE, _EDGE = range(3)
 _CELLS_PER_REACH = 8  # cells are this much smaller than the reach: fewer segments per cell, more cells
 _CELLS_PER_SEGMENT = 32  # at most this many grid cells per segment (a province's grid stays small)
 _CELLS_ANYWAY = 2**20  # but this many are allowed to any network
 _ROUNDING = 1e-6  # metres: room for rounding in distances and in which cell a point falls
 _TIE = 1e-9  # metres: edges this close to the nearest distance are tied with it
-_BLOCK = 6  # cells per side of the blocks segments are registered in: 1.5 reach, about 3-7 blocks per segment
+_BLOCK_PER_REACH = 1.0  # block side over the reach (larger: more pairs per point; smaller: more blocks per segment)
 _FILL_BATCH = 100_000  # cells filled at once: their (cell, candidate) pairs are held in memory together
+_CROWDED = 2.0  # points per touched cell from which filling the cells costs less than reading the blocks
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,8 @@ class SegmentIndex:
         first = np.r_[0, np.flatnonzero(np.diff(self.edge)) + 1] if len(self.edge) else np.zeros(0, dtype=np.intp)
         before = running[:-1] - np.repeat(running[first], np.diff(np.r_[first, len(self.edge)]))
         inverse = np.divide(1.0, squared, out=np.zeros_like(squared), where=squared > 0)
-        self.table = np.column_stack([start, vector, inverse, length, before, self.edge.astype(np.float64)])
+        self.geometry = np.column_stack([start, vector, inverse])
+        self.along = np.column_stack([length, before, self.edge.astype(np.float64)])
         low, high = (coords.min(axis=0), coords.max(axis=0)) if len(coords) else (np.zeros(2), np.zeros(2))
         span = float(np.hypot(*(high - low)))
         area = max(float(np.prod(high - low)), span**2 * 1e-3)
@@ -96,12 +103,16 @@ class SegmentIndex:
         limit = np.inf if max_distance is None else max_distance
         edge, offset, distance = np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf)
         grid = self._grid_for(xy, open_points) if len(self.edge) and len(open_points) else None
+        # a grid's first large query from its blocks, with nothing filled, unless its points crowd into few cells;
+        # small queries, and large ones after the first (a network asked again), from the cells
+        by_cell = grid is not None and (len(open_points) < _GRID_FROM or grid.asked or grid.crowded(xy[open_points]))
         if grid is not None:
+            grid.asked = True
             whole = len(open_points) == n  # every point, in order (the usual case): chunks are slices
             for begin in range(0, len(open_points), _CHUNK):
                 chunk = open_points[begin : begin + _CHUNK]
                 rows = slice(begin, begin + len(chunk)) if whole else chunk
-                found = grid.nearest(xy[rows])
+                found = grid.nearest(xy[rows]) if by_cell else grid.nearest_in_blocks(xy[rows])
                 settled = found.distance < grid.reach * _SETTLED
                 if whole:
                     unsettled = np.flatnonzero(~settled)
@@ -124,8 +135,9 @@ class SegmentIndex:
     def _grid_for(self, xy: FloatArray, points: IndexArray) -> _Grid | None:
         """The grid to ask first for the rows `points` of `xy` (None: the tree alone).
 
-        For `_GRID_FROM` points or more, the grid whose reach settles about 95 % of them; for fewer, the
-        last such grid, if any: its cells are cheap to fill, and the points it does not settle go to the tree.
+        For `_GRID_FROM` points or more, the grid whose reach settles about 95 % of them (asked by block); for
+        fewer, the last such grid, if any (asked by cell: the few cells they touch are cheap to fill), and the
+        points it does not settle go to the tree.
         """
         if len(points) >= _GRID_FROM:
             self._last_grid = self._grid(self._reach_for(xy[points[:: max(1, len(points) // _SAMPLE)]]))
@@ -135,15 +147,15 @@ class SegmentIndex:
         """A grid reach that settles about 95 % of a query, from the exact distances of a sample of its points.
 
         Rounded up to a power of two metres so that similar point sets share one grid; never above
-        `widest_reach`, as a wider one would put more segments in every cell than the tree costs, nor below
-        a quarter of it, where long segments would fill too many cells. The distances come from the last
+        `widest_reach`, as a wider one would put more segments in every block than the tree costs, nor below
+        a quarter of it, where long segments would span too many blocks. The distances come from the last
         grid when it settles the sample points that decide the quantile (its settled distances are exact,
         and the others lie beyond them), else from the tree.
         """
         distance = None
         if self._last_grid is not None:
             reach = self._last_grid.reach
-            found = self._last_grid.nearest(sample)
+            found = self._last_grid.nearest_in_blocks(sample)
             settled = found.distance < reach * _SETTLED
             # the quantile reads the two order statistics around _SETTLE_SHARE: both must be settled
             if np.count_nonzero(settled) >= int(_SETTLE_SHARE * (len(sample) - 1)) + 2:
@@ -157,7 +169,7 @@ class SegmentIndex:
     def _grid(self, reach: float) -> _Grid:
         """The bucket grid of a reach, built on first use."""
         if reach not in self._grids:
-            self._grids[reach] = _Grid(self.table, reach)
+            self._grids[reach] = _Grid(self.geometry, self.along, reach)
         return self._grids[reach]
 
     def _from_tree(self, xy: FloatArray, max_distance: float | None) -> Nearest:
@@ -177,29 +189,37 @@ class SegmentIndex:
         lo = np.searchsorted(self.edge, edge, side="left")
         per_edge = np.searchsorted(self.edge, edge, side="right") - lo
         count = np.bincount(np.repeat(point, per_edge), minlength=len(xy))
-        return _best(xy, np.take(self.table, _runs(lo, per_edge), axis=0), count)
+        return _best(xy, _runs(lo, per_edge), count, self.geometry, self.along)
 
 
 class _Grid:
-    """Cells a quarter of the reach wide, each holding the segments that can be nearest to a point of it in reach.
+    """Blocks and cells over the segments, for nearest-segment queries within a reach.
 
-    A cell is filled when a point of a query first falls in it (most cells of a province never hold one): its
-    candidates are the segments registered in its block (a square of _BLOCK x _BLOCK cells) because their
-    bounding box, grown by the reach and half a cell's diagonal, touches the block; it keeps those within
-    reach + half a diagonal of its centre (a point of the cell within reach of a segment lies within that of
-    the centre) and of them the ones that can be nearest (no farther than the nearest + a diagonal).
+    Blocks: squares of whole cells about a reach wide, each holding every segment whose bounding box, grown by
+    the reach and half a cell's diagonal, touches it (a CSR over the blocks). Any segment within reach of a point
+    is registered in the point's block, so the nearest of the block's segments, when it lies within reach, is
+    the nearest of all: a large query is answered straight from the blocks (`nearest_in_blocks`), about ten
+    (point, segment) pairs per point, with nothing else to build.
+
+    Cells: an eighth of the reach wide or more, each holding the segments that can be nearest to a point of it
+    in reach, two to five on real streets (`nearest`): fewer pairs per point, but a cell is filled when a point
+    of a query first falls in it (most cells of a province never hold one), from its block's segments: it keeps
+    those within reach + half a diagonal of its centre (a point of the cell within reach of a segment lies
+    within that of the centre) and of them the ones that can be nearest (no farther than the nearest + a
+    diagonal). Filling costs more than a query from the blocks; small queries, which touch few cells, ask them.
     """
 
-    def __init__(self, table: FloatArray, reach: float) -> None:
+    def __init__(self, geometry: FloatArray, along: FloatArray, reach: float) -> None:
         self.reach = reach
-        self.table = table
-        start = table[:, [_SX, _SY]]
-        end = start + table[:, [_VX, _VY]]
+        self.geometry = geometry
+        self.along = along
+        start = geometry[:, [_SX, _SY]]
+        end = start + geometry[:, [_VX, _VY]]
         corners = np.vstack([start, end])
         extent = np.ptp(corners, axis=0) + 4 * reach
         # cells smaller than the reach hold fewer segments; but no more cells than _CELLS_PER_SEGMENT per segment
-        # (or _CELLS_ANYWAY): a cell costs 12 bytes, filled or not
-        most = max(_CELLS_PER_SEGMENT * len(table), _CELLS_ANYWAY)
+        # (or _CELLS_ANYWAY): a cell takes 12 bytes, resident only in the pages of cells that queries touched
+        most = max(_CELLS_PER_SEGMENT * len(geometry), _CELLS_ANYWAY)
         self.cell = max(reach / _CELLS_PER_REACH, float(np.sqrt(np.prod(extent) / most)))
         self.origin = corners.min(axis=0) - reach - self.cell  # a spare cell against rounding
         last_column, last_row = self._cell(np.maximum(start, end).max(axis=0, initial=0.0)[None, :] + reach)
@@ -209,28 +229,44 @@ class _Grid:
         grown = reach + self.half_diagonal + _ROUNDING
         column, row = self._cell(np.minimum(start, end) - grown)
         last_column, last_row = self._cell(np.maximum(start, end) + grown)
-        self.block_columns = self.shape[0] // _BLOCK + 1
-        segment, block_column, block_row = _box_cells(
-            column // _BLOCK, row // _BLOCK, last_column // _BLOCK, last_row // _BLOCK
+        self.block = max(1, round(_BLOCK_PER_REACH * reach / self.cell))  # cells per side of a block
+        self.block_columns = self.shape[0] // self.block + 1
+        blocks = self.block_columns * (self.shape[1] // self.block + 1)
+        segment, block = _box_blocks(
+            column // self.block,
+            row // self.block,
+            last_column // self.block,
+            last_row // self.block,
+            self.block_columns,
         )
-        block = block_row * self.block_columns + block_column
-        order = np.argsort(block, kind="stable")
-        blocks = self.block_columns * (self.shape[1] // _BLOCK + 1)
         self.block_indptr = np.r_[0, np.cumsum(np.bincount(block, minlength=blocks))]
-        self.block_segment = segment[order].astype(np.int32)
-        # per cell: its first row in `segment` and how many rows it has (-1: not filled yet); one cell more,
-        # empty and never filled, for the points outside the grid
+        self.block_segment = segment[_block_order(block, blocks)]
+        # per cell: one more than its first row in `segment` (0: not filled yet, so that the untouched pages
+        # of a province's cells stay unallocated) and how many rows it has; one cell more, empty and never
+        # filled, for the points outside the grid
         self.outside = self.shape[0] * self.shape[1]
-        self.first = np.full(self.outside + 1, -1, dtype=np.int64)
+        self.start = np.zeros(self.outside + 1, dtype=np.int64)
         self.count = np.zeros(self.outside + 1, dtype=np.int32)
-        self.first[self.outside] = 0
+        self.start[self.outside] = 1
         self.segment = np.zeros(0, dtype=np.int32)
         self._filling = threading.Lock()  # cells are filled by one query at a time
+        self.asked = False  # whether a query has used the grid yet
 
     def _cell(self, xy: FloatArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Grid column and row of coordinates."""
         cell = np.floor((xy - self.origin) / self.cell).astype(np.int64)
         return cell[:, 0], cell[:, 1]
+
+    def crowded(self, xy: FloatArray) -> bool:
+        """Whether the points fall _CROWDED or more to a cell, on average over the cells they touch: then filling
+        those cells and reading their few segments costs less than reading every point's block (a small town's
+        50,000 households, 7.5 to a cell, against 1.1-1.4 on a city's or a lattice's)."""
+        column, row = self._cell(xy)
+        return len(xy) >= _CROWDED * len(np.unique(row * self.shape[0] + column))
+
+    def _inside(self, column: npt.NDArray[np.int64], row: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Whether each cell is in the grid (unsigned, a negative column or row is out of range too)."""
+        return (column.view(np.uint64) < self.shape[0]) & (row.view(np.uint64) < self.shape[1])
 
     def _fill(self, keys: npt.NDArray[np.int64]) -> None:
         """Find the segments of the cells `keys` (not filled yet, no repeats) and append them to `segment`."""
@@ -241,13 +277,13 @@ class _Grid:
         for begin in range(0, len(keys), _FILL_BATCH):
             batch = keys[begin : begin + _FILL_BATCH]
             column, row = batch % self.shape[0], batch // self.shape[0]
-            block = (row // _BLOCK) * self.block_columns + column // _BLOCK
+            block = (row // self.block) * self.block_columns + column // self.block
             lo = self.block_indptr[block]
             count = self.block_indptr[block + 1] - lo
             owner = np.repeat(np.arange(len(batch)), count)  # position in `batch` of each (cell, candidate) pair
             segment = self.block_segment[_runs(lo, count)]
             centre = self.origin + (np.column_stack([column, row])[owner] + 0.5) * self.cell
-            distance = _distance_to_segments(centre, self.table[segment, :_GEOMETRY])
+            distance = _distance_to_segments(centre, self.geometry[segment])
             distance[distance > self.reach + self.half_diagonal] = np.inf
             # every point of a cell lies within (the centre's nearest) + half a diagonal of that one segment,
             # and no nearer than (the centre's distance) - half a diagonal to any other: a segment farther
@@ -258,7 +294,7 @@ class _Grid:
             useful = np.isfinite(distance) & (distance <= closest[owner] + 2 * self.half_diagonal + _ROUNDING)
             kept = np.bincount(owner[useful], minlength=len(batch))
             self.count[batch] = kept
-            self.first[batch] = end + np.cumsum(kept) - kept
+            self.start[batch] = 1 + end + np.cumsum(kept) - kept
             end += int(kept.sum())
             found.append(segment[useful])
         self.segment = np.concatenate(found)
@@ -267,19 +303,30 @@ class _Grid:
         """Nearest among the segments of each point's cell (edge -1 where the cell has none)."""
         column, row = self._cell(xy)
         key = row * self.shape[0] + column
-        # unsigned, a negative column or row is out of range too
-        inside = (column.view(np.uint64) < self.shape[0]) & (row.view(np.uint64) < self.shape[1])
+        inside = self._inside(column, row)
         if not inside.all():
             key[~inside] = self.outside
         with self._filling:
-            lo = np.take(self.first, key)
-            empty = lo < 0
+            lo = np.take(self.start, key)
+            empty = lo == 0
             if empty.any():
                 self._fill(np.unique(key[empty]))
-                lo = np.take(self.first, key)
+                lo = np.take(self.start, key)
             count, segments = np.take(self.count, key), self.segment
         # the rows lo .. lo + count - 1 of each point, one after the other
-        return _best(xy, np.take(self.table, np.take(segments, _runs(lo, count)), axis=0), count)
+        return _best(xy, np.take(segments, _runs(lo - 1, count)), count, self.geometry, self.along)
+
+    def nearest_in_blocks(self, xy: FloatArray) -> Nearest:
+        """Nearest among the segments of each point's block (edge -1 outside the grid): no cell is filled."""
+        column, row = self._cell(xy)
+        block = (row // self.block) * self.block_columns + column // self.block
+        inside = self._inside(column, row)
+        if not inside.all():
+            block[~inside] = 0
+        lo = np.take(self.block_indptr, block)
+        count = np.take(self.block_indptr, block + 1) - lo
+        count[~inside] = 0
+        return _best(xy, np.take(self.block_segment, _runs(lo, count)), count, self.geometry, self.along)
 
 
 def _runs(lo: npt.NDArray[np.integer], count: npt.NDArray[np.integer]) -> IndexArray:
@@ -287,40 +334,68 @@ def _runs(lo: npt.NDArray[np.integer], count: npt.NDArray[np.integer]) -> IndexA
     return np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
 
 
-def _box_cells(
+def _box_blocks(
     column: npt.NDArray[np.int64],
     row: npt.NDArray[np.int64],
     last_column: npt.NDArray[np.int64],
     last_row: npt.NDArray[np.int64],
-) -> tuple[IndexArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(box, column, row) for every cell of every box given by its first and last column and row."""
-    width = last_column - column + 1
-    count = width * (last_row - row + 1)
-    box = np.repeat(np.arange(len(count)), count)
-    within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    return box, column[box] + within % width[box], row[box] + within // width[box]
+    columns: int,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """(box, block) for every block of every box given by its first and last column and row.
+
+    Blocks are numbered row by row, `columns` to a row (fewer than 2**31 blocks). Each box is laid out row by
+    row as runs of consecutive numbers: no division per block, and 32-bit numbers (a province registers
+    millions of segments in blocks: half the memory of 64-bit ones).
+    """
+    height = last_row - row + 1
+    first = _runs(row, height) * columns + np.repeat(column, height)  # the first block of each row of each box
+    width = np.repeat(last_column - column + 1, height)
+    block = np.repeat((first - (np.cumsum(width) - width)).astype(np.int32), width)
+    block += np.arange(len(block), dtype=np.int32)  # as in `_runs`
+    return np.repeat(np.repeat(np.arange(len(height), dtype=np.int32), height), width), block
+
+
+def _block_order(block: npt.NDArray[np.int32], blocks: int) -> IndexArray:
+    """The stable order of `block` (numbers below `blocks`, fewer than 2**31).
+
+    NumPy's stable sort is a radix sort for 16-bit keys: one pass when the numbers fit in 16 bits, else two
+    (the low halves, then the high halves of that order), both cheaper than a comparison sort.
+    """
+    if blocks <= 2**16:
+        return np.argsort(block.astype(np.uint16), kind="stable")
+    low = np.argsort((block & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((block[low] >> 16).astype(np.uint16), kind="stable")]
 
 
 def _distance_to_segments(xy: FloatArray, segments: FloatArray) -> FloatArray:
-    """Distance from each point to the segment on its row (rows of the table's first columns)."""
+    """Distance from each point to the segment on its row (rows of the segments' `geometry`)."""
     dx, dy = xy[:, 0] - segments[:, _SX], xy[:, 1] - segments[:, _SY]
     t = np.clip((dx * segments[:, _VX] + dy * segments[:, _VY]) * segments[:, _INV], 0.0, 1.0)
     return np.asarray(np.hypot(dx - segments[:, _VX] * t, dy - segments[:, _VY] * t))
 
 
-def _best(xy: FloatArray, rows: FloatArray, count: npt.NDArray[np.integer]) -> Nearest:
+def _best(
+    xy: FloatArray,
+    segment: npt.NDArray[np.integer],
+    count: npt.NDArray[np.integer],
+    geometry: FloatArray,
+    along: FloatArray,
+) -> Nearest:
     """Per point, the nearest of its segments, given as (point, segment) pairs in point order, `count` per point.
 
-    `rows` holds each pair's segment: its row of the segment table. Ties (within _TIE) go to the lowest edge
-    index, then to the smallest offset along that edge.
+    `segment` holds each pair's segment: its row of the segments' `geometry` (all the distances read) and
+    `along` (read for the nearest pairs alone). Ties (within _TIE) go to the lowest edge index, then to the
+    smallest offset along that edge.
     """
     n = len(xy)
-    if not len(rows):
+    if not len(segment):
         return Nearest(np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf))
+    rows = np.take(geometry, segment, axis=0)
     owner = np.repeat(np.arange(n), count)  # the point of each pair
-    point = np.repeat(xy, count, axis=0)
-    dx = point[:, 0] - rows[:, _SX]
-    dy = point[:, 1] - rows[:, _SY]
+    dx = np.repeat(xy[:, 0], count)
+    dx -= rows[:, _SX]
+    dy = np.repeat(xy[:, 1], count)
+    dy -= rows[:, _SY]
     vx, vy = rows[:, _VX], rows[:, _VY]
     t = dx * vx
     t += dy * vy
@@ -342,7 +417,7 @@ def _best(xy: FloatArray, rows: FloatArray, count: npt.NDArray[np.integer]) -> N
     first = np.flatnonzero(np.r_[True, tied_point[1:] != tied_point[:-1]])
     has = tied_point[first]
     ties = np.diff(first, append=len(tied))
-    tied_rows = np.take(rows, tied, axis=0)
+    tied_rows = np.take(along, np.take(segment, tied), axis=0)
     along = tied_rows[:, _BEFORE] + t[tied] * tied_rows[:, _LENGTH]
     pair_edge = tied_rows[:, _EDGE]
     if len(has) == n:  # every point has a pair (the usual case): no index

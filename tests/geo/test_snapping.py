@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridmap.geo.network import WalkingNetwork
-from gridmap.geo.snapping import SegmentIndex
+from gridmap.geo.snapping import SegmentIndex, _block_order
 
 
 def random_lines(rng: np.random.Generator, count: int) -> npt.NDArray[np.object_]:
@@ -27,6 +27,16 @@ def brute_force(edges: npt.NDArray[np.object_], xy: npt.NDArray[np.float64]) -> 
     """Distance from every point to every edge (points x edges), by GEOS."""
     points = np.asarray(shapely.points(xy), dtype=object)
     return np.asarray(shapely.distance(points[:, None], edges[None, :]), dtype=np.float64)
+
+
+def crossing_streets(rng: np.random.Generator, streets: int, reversed_share: float) -> npt.NDArray[np.object_]:
+    """`streets` axis-aligned streets each way, 10 m apart, about `reversed_share` of them drawn backwards, shuffled."""
+    ends = np.array([0.0, 10.0 * (streets - 1)])
+    lines = [shapely.LineString(np.column_stack([ends, [10.0 * k] * 2])) for k in range(streets)]
+    lines += [shapely.LineString(np.column_stack([[10.0 * k] * 2, ends])) for k in range(streets)]
+    flip = rng.random(len(lines)) < reversed_share
+    edges = np.asarray([shapely.reverse(line) if f else line for line, f in zip(lines, flip, strict=True)])
+    return edges[rng.permutation(len(edges))]
 
 
 @settings(max_examples=25, deadline=None)
@@ -110,21 +120,16 @@ def test_duplicate_ways_become_one_edge_whichever_comes_first() -> None:
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10_000), streets=st.integers(2, 12), reversed_share=st.sampled_from([0.0, 0.5]))
-def test_cells_filled_over_several_queries_give_the_brute_force_nearest_with_exact_ties(
+def test_queries_in_halves_give_the_brute_force_nearest_with_exact_ties(
     seed: int, streets: int, reversed_share: float
 ) -> None:
     """Axis-aligned streets 10 m apart, points on a 2.5 m lattice (many exact ties), asked in two halves.
 
     The snapped distance is the smallest distance over all edges, the edge the lowest of the tied ones,
-    and the answers do not depend on which cells an earlier query filled.
+    and the answers do not depend on what an earlier query built.
     """
     rng = np.random.default_rng(seed)
-    ends = np.array([0.0, 10.0 * (streets - 1)])
-    lines = [shapely.LineString(np.column_stack([ends, [10.0 * k] * 2])) for k in range(streets)]
-    lines += [shapely.LineString(np.column_stack([[10.0 * k] * 2, ends])) for k in range(streets)]
-    flip = rng.random(len(lines)) < reversed_share
-    edges = np.asarray([shapely.reverse(line) if f else line for line, f in zip(lines, flip, strict=True)])
-    edges = edges[rng.permutation(len(edges))]
+    edges = crossing_streets(rng, streets, reversed_share)
     xy = rng.integers(-8, 4 * (streets - 1) + 8, size=(4_400, 2)) * 2.5
     index = SegmentIndex(edges)
     halves = [index.nearest(xy[:2_200]), index.nearest(xy[2_200:])]
@@ -135,3 +140,73 @@ def test_cells_filled_over_several_queries_give_the_brute_force_nearest_with_exa
     best = distance.min(axis=1)
     np.testing.assert_allclose(once.distance, best, rtol=0, atol=1e-12)
     assert (once.edge == (distance <= best[:, None] + 1e-9).argmax(axis=1)).all()
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), streets=st.integers(2, 10), reversed_share=st.sampled_from([0.0, 0.5]))
+def test_blocks_cells_tree_and_brute_force_agree_with_ties_and_points_beyond_reach(
+    seed: int, streets: int, reversed_share: float
+) -> None:
+    """A large query, the same points in small queries (from the cells), the tree alone, and the grid's blocks.
+
+    Axis-aligned streets 10 m apart, points on a 2.5 m lattice reaching 40 m beyond them (many exact ties, and
+    points beyond the grid's reach for the tree): every path gives the same edge, offset and distance, bit for
+    bit, and those of the brute force.
+    """
+    rng = np.random.default_rng(seed)
+    edges = crossing_streets(rng, streets, reversed_share)
+    xy = rng.integers(-16, 4 * (streets - 1) + 16, size=(3_000, 2)) * 2.5
+    index = SegmentIndex(edges)
+    large = index.nearest(xy)
+    grid = index._last_grid
+    assert grid is not None
+    by_cell = [index.nearest(xy[begin : begin + 1_000]) for begin in range(0, len(xy), 1_000)]
+    by_tree = [SegmentIndex(edges).nearest(xy[begin : begin + 1_000]) for begin in range(0, len(xy), 1_000)]
+    for answers in (by_cell, by_tree):
+        np.testing.assert_array_equal(np.concatenate([a.edge for a in answers]), large.edge)
+        np.testing.assert_array_equal(np.concatenate([a.offset for a in answers]), large.offset)
+        np.testing.assert_array_equal(np.concatenate([a.distance for a in answers]), large.distance)
+    # the grid's own answers, from its blocks and from its cells: the same points settled, the same answers
+    blocks, cells = grid.nearest_in_blocks(xy), grid.nearest(xy)
+    settled = blocks.distance < grid.reach * (1 - 1e-9)
+    np.testing.assert_array_equal(cells.distance < grid.reach * (1 - 1e-9), settled)
+    assert 0 < settled.sum() < len(xy)  # some points lie beyond the reach: the tree answered those
+    for found in (blocks, cells):
+        np.testing.assert_array_equal(found.edge[settled], large.edge[settled])
+        np.testing.assert_array_equal(found.offset[settled], large.offset[settled])
+        np.testing.assert_array_equal(found.distance[settled], large.distance[settled])
+    distance = brute_force(edges, xy)
+    best = distance.min(axis=1)
+    np.testing.assert_allclose(large.distance, best, rtol=0, atol=1e-12)
+    tied = distance <= best[:, None] + 1e-9
+    assert (tied.sum(axis=1) > 1).any()  # ties at the crossings
+    assert (large.edge == tied.argmax(axis=1)).all()
+
+
+@pytest.mark.parametrize("blocks", [1, 300, 2**16, 2**16 + 1, 2**31 - 1])
+def test_the_radix_block_order_is_the_stable_sort(blocks: int) -> None:
+    """One 16-bit pass up to 65,536 blocks, two above: the same order as a stable sort, repeats in place."""
+    rng = np.random.default_rng(blocks)
+    block = rng.integers(0, blocks, size=50_000).astype(np.int32)
+    block[::7] = block[0]  # many repeats: their order must be kept
+    np.testing.assert_array_equal(_block_order(block, blocks), np.argsort(block, kind="stable"))
+
+
+def test_a_first_large_query_reads_the_blocks_unless_crowded_and_later_ones_the_cells() -> None:
+    """A network's first large query fills no cell when its points are spread (a point or so to a cell); a second
+    one fills them; points crowding into few cells are answered from the cells at once. Exact every time."""
+    rng = np.random.default_rng(3)
+    edges = crossing_streets(rng, 40, 0.5)  # streets 10 m apart over 390 m
+    spread = rng.uniform(0.0, 390.0, size=(4_000, 2))
+    crowded = rng.uniform(100.0, 110.0, size=(4_000, 2))
+    for xy, filled_at_once in ((spread, False), (crowded, True)):
+        index = SegmentIndex(edges)
+        first = index.nearest(xy)
+        grid = index._last_grid
+        assert grid is not None and (len(grid.segment) > 0) == filled_at_once
+        second = index.nearest(xy)
+        assert len(grid.segment) > 0
+        for found in (first, second):
+            np.testing.assert_allclose(found.distance, brute_force(edges, xy).min(axis=1), rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(first.edge, second.edge)
+        np.testing.assert_array_equal(first.offset, second.offset)
