@@ -22,14 +22,17 @@ anywhere; `--profile` prints the largest cumulative costs per operation under cP
 
 After the edits, `--households` households at random over the region and `--incidents` generated incidents are
 stored, and the editor's live panels' read is timed: `services.draft_status.draft_status` on the edited draft
-(target < 1 s CPU), best of `--status-runs`. Beside it, side by side on the same store, the whole-version reads
-the status used to make: both versions' frames read feature by feature (`store.features`, then
-`frame_from_features`, as `version_frame` did) against `version_frame`, and the diff of every feature of both
+(target < 1 s CPU), best of `--status-runs`, each from scratch. Then as the app asks it, with a `StatusMemory`:
+a first status (from scratch, remembering its changed-area check), and one after each of `--following` more edits
+(the operations in turn), which re-checks only the families around what changed since; the last is compared with
+a from-scratch status. Beside them, side by side on the same store, the whole-version reads the status used to
+make: both versions' frames read feature by feature (`store.features`, then `frame_from_features`, as
+`version_frame` did) against `version_frame`, and the diff of every feature of both
 versions (`diff_features` over `store.features`) against `store.diff`; each with its ratio.
 
 Run: .venv/bin/python benchmarks/edit_speed.py [--grids 1000 10000] [--edits 200] [--seed 7]
      [--generator voronoi|lattice] [--postgis [URL]] [--profile] [--households 100000] [--incidents 2000]
-     [--status-runs 3]
+     [--status-runs 3] [--following 8]
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ from gridmap.geo.editing.model import EditOperation, Merge, MoveVertex, ReshapeB
 from gridmap.geo.hierarchy import Level
 from gridmap.services import boundaries as boundary_service
 from gridmap.services import editing
-from gridmap.services.draft_status import DraftStatusStore, draft_status
+from gridmap.services.draft_status import DraftStatus, DraftStatusStore, StatusMemory, draft_status
 from gridmap.store import open_store
 from gridmap.store.diff import diff_features
 from gridmap.store.edit_store import VersionEditStore
@@ -115,6 +118,18 @@ class SizeResult:
     edit_peak: int = -1
     ops: dict[str, OpTimes] = field(default_factory=lambda: {op: OpTimes() for op in OPS})
     status: dict[str, Timing] = field(default_factory=dict)  # the draft-status step and its baselines
+    following: FollowingStatus | None = None  # the draft status with the app's memory
+
+
+@dataclass
+class FollowingStatus:
+    """The draft status as the app asks it (with a StatusMemory): the first one, then one after each further edit."""
+
+    first_seconds: float
+    first_cpu_seconds: float
+    seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
+    same_as_scratch: bool = False  # the last status equals the one found without the memory
 
 
 class EditDraws:
@@ -287,6 +302,8 @@ def measure(url: str, frame: gpd.GeoDataFrame, label: str, args: argparse.Namesp
         fill_register(store, frame, args)
         result.status = time_status(store, draft.version.id, args)
         print_status(label, result.status)
+        result.following = time_following(store, draws, draft.version.id, args)
+        print_following(label, result.following)
     finally:
         store.close()
     return result
@@ -323,6 +340,65 @@ def time_status(store: DraftStatusStore, version_id: int, args: argparse.Namespa
             gc.collect()
             side.run()
     return sides
+
+
+STATUS_FIELDS = (
+    "scope",
+    "report",
+    "diff",
+    "geometry_after",
+    "geometry_before",
+    "households",
+    "grid_counts",
+    "incidents",
+)
+
+
+def _same_status(first: DraftStatus, second: DraftStatus) -> bool:
+    return all(getattr(first, name) == getattr(second, name) for name in STATUS_FIELDS)
+
+
+def _timed_status(store: DraftStatusStore, version_id: int, memory: StatusMemory) -> tuple[float, float, DraftStatus]:
+    gc.collect()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    status = draft_status(store, version_id, memory=memory)
+    return time.perf_counter() - started, time.process_time() - cpu_started, status
+
+
+def time_following(
+    store: editing.EditingStore, draws: EditDraws, version_id: int, args: argparse.Namespace
+) -> FollowingStatus:
+    """The status with a memory: the first, then one after each of `--following` more edits (not timed), the
+    operations in turn; the last compared with a from-scratch status."""
+    memory = StatusMemory()
+    seconds, cpu_seconds, status = _timed_status(store, version_id, memory)
+    following = FollowingStatus(seconds, cpu_seconds)
+    for number in range(args.following):
+        drawn = draws.draw(OPS[number % len(OPS)])
+        if drawn is None:
+            continue
+        outcome = timed_edit(store, version_id, *drawn)[2]
+        if not isinstance(outcome, GridmapError):
+            draws.forget(outcome)
+        seconds, cpu_seconds, status = _timed_status(store, version_id, memory)
+        following.seconds.append(seconds)
+        following.cpu_seconds.append(cpu_seconds)
+    following.same_as_scratch = _same_status(status, draft_status(store, version_id))
+    return following
+
+
+def print_following(label: str, following: FollowingStatus) -> None:
+    """The first status with a memory and those following an edit, against the target."""
+    cpu, wall = following.cpu_seconds or [math.nan], following.seconds or [math.nan]
+    print(
+        f"  {label}: draft_status with a StatusMemory: first CPU {following.first_cpu_seconds:.3f} s (wall "
+        f"{following.first_seconds:.3f} s); after each of {len(following.cpu_seconds)} more edits CPU median "
+        f"{statistics.median(cpu):.3f} s, max {max(cpu):.3f} s (wall median {statistics.median(wall):.3f} s, max "
+        f"{max(wall):.3f} s; target < {STATUS_TARGET_CPU_S:.0f} s CPU); the last "
+        f"{'the same as from scratch' if following.same_as_scratch else 'DIFFERS FROM SCRATCH'}; load average "
+        f"{os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
 
 
 def _same_frames(first: list[gpd.GeoDataFrame], second: list[gpd.GeoDataFrame]) -> bool:
@@ -412,6 +488,7 @@ def main() -> int:
     parser.add_argument("--households", type=int, default=100_000, help="households for the status (default 100,000)")
     parser.add_argument("--incidents", type=int, default=2_000, help="incidents for the status (default 2,000)")
     parser.add_argument("--status-runs", type=int, default=3, help="runs of the status step, best kept (default 3)")
+    parser.add_argument("--following", type=int, default=8, help="edits each followed by a status (default 8)")
     args = parser.parse_args()
     results: list[SizeResult] = []
     for grids in args.grids:

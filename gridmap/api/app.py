@@ -54,6 +54,7 @@ from gridmap.api.routers import (
 )
 from gridmap.api.text_guard import RefuseNulText
 from gridmap.errors import GridmapError
+from gridmap.services.draft_status import StatusMemory
 from gridmap.services.geocode_jobs import GeocodeJobs
 from gridmap.services.household_assign_jobs import HouseholdAssignJobs
 from gridmap.services.incident_clock import rules_from_settings
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.locators = LocatorCache(store)
         app.state.level_summaries = LevelSummaries(store)
         app.state.outlines = SimplifiedOutlines(store)
+        app.state.draft_statuses = StatusMemory()
         app.state.reference_layers = ReferenceLayerCache(store)
         # Batch geocoding jobs are in the store, seen by every worker (see services.jobs).
         app.state.geocode_jobs = GeocodeJobs(store, folder=jobs_folder(settings))

@@ -30,6 +30,7 @@ from gridmap.incidents.ratelimit import TokenBucketLimiter
 from gridmap.incidents.taxonomy import Taxonomy
 from gridmap.services import incident_access, public_incidents, sessions
 from gridmap.services import users as user_service
+from gridmap.services.draft_status import StatusMemory
 from gridmap.services.incident_clock import Acting, IncidentRules
 from gridmap.services.level_summaries import LevelSummaries
 from gridmap.services.locator import LocatorCache
@@ -76,6 +77,13 @@ async def get_outlines(request: Request) -> SimplifiedOutlines:
     return outlines
 
 
+async def get_draft_statuses(request: Request) -> StatusMemory:
+    """The process's last changed-area check of each large draft, so that a draft's next status re-checks only
+    where it changed."""
+    statuses: StatusMemory = request.app.state.draft_statuses
+    return statuses
+
+
 async def get_level_summaries(request: Request) -> LevelSummaries:
     """The process's remembered counts and extents of each level of published and retired versions."""
     summaries: LevelSummaries = request.app.state.level_summaries
@@ -88,6 +96,7 @@ VersionsDep = Annotated[VersionCache, Depends(get_versions)]
 LocatorsDep = Annotated[LocatorCache, Depends(get_locators)]
 OutlinesDep = Annotated[SimplifiedOutlines, Depends(get_outlines)]
 LevelSummariesDep = Annotated[LevelSummaries, Depends(get_level_summaries)]
+DraftStatusesDep = Annotated[StatusMemory, Depends(get_draft_statuses)]
 
 
 async def get_incident_rules(request: Request) -> IncidentRules:

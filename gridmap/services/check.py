@@ -67,6 +67,9 @@ class CheckOptions:
     # codes of the parents whose children are checked against them (not_nested, gaps inside parents); None: every
     # parent. An edit's neighbourhood check names the families it touches: the others are the same before and after.
     nesting_parents: frozenset[str] | None = None
+    # WGS-84 box (min lon, min lat, max lon, max lat) the local metres are centred on and areas are measured for;
+    # None: the usable features' own. A check of part of an area maps it as the check of the whole area does.
+    metric_bounds: tuple[float, float, float, float] | None = None
 
 
 @dataclass
@@ -153,7 +156,9 @@ def check_boundaries(
     problems += _code_problems(codes, levels, parents, labels)
     step("coverage")
     repaired = np.array([a is not b for a, b in zip(geometry_check.geometries, geometries, strict=True)], dtype=bool)
-    context = _MetricContext.build(geometry_check.geometries, geometry_check.usable, repaired, input_crs, options.jobs)
+    context = _MetricContext.build(
+        geometry_check.geometries, geometry_check.usable, repaired, input_crs, options.jobs, options.metric_bounds
+    )
     problems += _coverage_problems(context, codes, levels, parents, options, step)
     if options.allowed:
         step("allowed exceptions")
@@ -260,14 +265,17 @@ class _MetricContext:
         repaired: npt.NDArray[np.bool_] | None = None,
         input_crs: SourceCrs | None = None,
         jobs: int = 1,
+        bounds: tuple[float, float, float, float] | None = None,
     ) -> _MetricContext:
-        """Centre the local metres on the usable features' extent and map them; with `jobs` > 1 the input-space
-        geometries are built in a thread meanwhile."""
+        """Centre the local metres on `bounds` (default: the usable features' extent) and map them; with `jobs` > 1
+        the input-space geometries are built in a thread meanwhile."""
         input_space = None
         if input_crs is not None and bends_edges(input_crs) and usable.any():
             input_space = in_background(functools.partial(_InputSpace.build, geometries, usable, input_crs, jobs), jobs)
-        bounds = shapely.total_bounds(geometries[usable]) if usable.any() else np.array([119.5, 27.4, 119.6, 27.5])
-        local = LocalMetres(*(float(b) for b in bounds))
+        if bounds is None:
+            extent = shapely.total_bounds(geometries[usable]) if usable.any() else np.array([119.5, 27.4, 119.6, 27.5])
+            bounds = (float(extent[0]), float(extent[1]), float(extent[2]), float(extent[3]))
+        local = LocalMetres(*bounds)
         metric = np.full(len(geometries), None, dtype=object)
         metric[usable] = local.to_local(geometries[usable])
         return cls(metric=metric, usable=usable, local=local, repaired=repaired, input_space=input_space)

@@ -4,19 +4,22 @@ The editor's live panels ask for this after every edit. The check covers the who
 only the area the draft changed (the changed features, their neighbours and parents) once it is large, and says
 which. The impact counts the stored households and open incidents that would change grid; it names them by id
 only (no names, phones or addresses) and is meant for planners. Nothing here writes.
+
+A large draft's status is the same whether found from scratch or from the last one a `StatusMemory` holds (the
+app keeps one per process): then only the families around what changed since are checked again
+(`changed_area`) and only the households there assigned again (`remembered_impact`).
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
 import shapely
 from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
@@ -26,23 +29,58 @@ from gridmap.incidents.workflow import OPEN_STATUSES
 from gridmap.services.allowed_exceptions import check_options_for_set
 from gridmap.services.boundaries import published_version
 from gridmap.services.boundary_layers import BoundaryLayers
+from gridmap.services.changed_area import AreaCheck, check_area, touched_boxes
 from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from gridmap.services.household_impact import HouseholdImpact, frames_to_assign, household_impact
-from gridmap.services.local_frames import LocalFrames, local_frames, points_in_boxes
+from gridmap.services.local_frames import LocalFrames, feature_boxes, local_frames, points_in_boxes
+from gridmap.services.remembered_impact import RegisterCodes, grid_counts, household_moves, incident_moves
 from gridmap.store.edit_store import DraftEditStore, DraftInfo
 from gridmap.store.exception_store import ExceptionStore
 from gridmap.store.household_store import HouseholdLocations, HouseholdVersionStore
 from gridmap.store.incident_store import IncidentFilter, IncidentStore
-from gridmap.store.version_store import VersionDiff
+from gridmap.store.version_store import VersionComparison, VersionDiff, VersionStatus
 
 LARGE_DRAFT_FEATURES = 3_000  # above this many features only the changed area is checked
-AREA_MARGIN_M = 5.0  # features this close to a changed feature belong to the changed area
 _INCIDENT_LIMIT = 100_000
-_METRES_PER_DEGREE = 111_320.0
+_KEPT_DRAFTS = 4  # drafts whose last status a StatusMemory holds (each: its area's families, the register's codes)
 
 
 class DraftStatusStore(DraftEditStore, ExceptionStore, HouseholdVersionStore, IncidentStore, Protocol):
     """A draft with its history, its set's allowed exceptions, the household register and the incidents."""
+
+
+@dataclass(frozen=True)
+class RememberedStatus:
+    """What a StatusMemory keeps of a large draft's status: its changed area's check and the households' codes."""
+
+    area: AreaCheck
+    households: RegisterCodes
+
+
+class StatusMemory:
+    """What the last status of each large draft in this process left (the app keeps one; each worker process its
+    own): the next status checks and assigns again only where the draft changed since. Held by draft, its creation
+    time and the compared version (never a draft); the check options must match too, what changed is found from
+    the features' revisions and the household register's revision, and incidents are read each time, so an answer
+    is never stale. Nothing is written to the store."""
+
+    def __init__(self, drafts: int = _KEPT_DRAFTS) -> None:
+        self._drafts = drafts
+        self._held: OrderedDict[Hashable, RememberedStatus] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def last(self, key: Hashable) -> RememberedStatus | None:
+        """What the last status kept under `key` left, if any."""
+        with self._lock:
+            return self._held.get(key)
+
+    def keep(self, key: Hashable, status: RememberedStatus) -> None:
+        """Keep `status` under `key`, forgetting the draft kept longest ago beyond `drafts`."""
+        with self._lock:
+            self._held[key] = status
+            self._held.move_to_end(key)
+            while len(self._held) > self._drafts:
+                self._held.popitem(last=False)
 
 
 class CheckScope(StrEnum):
@@ -96,9 +134,12 @@ def draft_status(
     *,
     against: int | None = None,
     options: CheckOptions | None = None,
+    memory: StatusMemory | None = None,
 ) -> DraftStatus:
     """The status of a stored version (a draft, typically) compared with `against`: by default the version it
-    was started from, or the set's published version for an imported draft (InvalidInput when there is none)."""
+    was started from, or the set's published version for an imported draft (InvalidInput when there is none).
+    With `memory`, a large draft's changed area is checked again only where the draft changed since the last
+    status `memory` holds for it (the same report as a check of the whole area)."""
     draft = store.draft_info(version_id)
     compared_to = against or draft.based_on or _published(store, draft)
     options = check_options_for_set(store=store, set_name=draft.version.set_name, options=options)
@@ -106,18 +147,18 @@ def draft_status(
     diff = comparison.diff
     after_by_id = {f.feature_id: f.geometry for f in comparison.after}
     before_by_id = {f.feature_id: f.geometry for f in comparison.before}
-    local = None
-    if draft.version.feature_count <= LARGE_DRAFT_FEATURES:
-        scope, report = CheckScope.DRAFT, check_boundaries(store.version_frame(version_id), options)
-    else:
-        changed = [after_by_id[i] for i in _changed_ids(diff) if i in after_by_id]
-        changed += [before_by_id[f.feature_id] for f in diff.removed]
-        scope, report = CheckScope.CHANGED_AREA, check_boundaries(_changed_area(store, version_id, changed), options)
+    scope = CheckScope.DRAFT if draft.version.feature_count <= LARGE_DRAFT_FEATURES else CheckScope.CHANGED_AREA
+    if scope is CheckScope.DRAFT:
+        report = check_boundaries(store.version_frame(version_id), options)
+        impact = _impact(store, compared_to, version_id, options, None)
+    elif memory is None or store.get_version(compared_to).status is VersionStatus.DRAFT:  # a draft may change
+        report = check_area(store, version_id, comparison, options, None, remember=False).report
         # Households and incidents move only where the versions differ: assigned there alone.
         local = local_frames(store, compared_to, version_id, comparison.before + comparison.after)
+        impact = _impact(store, compared_to, version_id, options, local)
+    else:
+        report, impact = _remembered(store, draft, compared_to, comparison, options, memory)
     reshaped = {r.feature_id for r in diff.reshaped}
-    located = store.household_locations()
-    households = household_impact(store, compared_to, version_id, local=local, households=located)
     return DraftStatus(
         draft=draft,
         compared_to=compared_to,
@@ -126,11 +167,58 @@ def draft_status(
         diff=diff,
         geometry_after={i: after_by_id[i] for i in {f.feature_id for f in diff.added} | reshaped},
         geometry_before={i: before_by_id[i] for i in {f.feature_id for f in diff.removed} | reshaped},
+        households=impact.households,
+        grid_counts=impact.grid_counts,
+        incidents=impact.incidents,
+        households_range=(options.households_min, options.households_max),
+    )
+
+
+@dataclass(frozen=True)
+class _Impact:
+    households: HouseholdImpact
+    grid_counts: list[GridCount]
+    incidents: list[IncidentMove]
+
+
+def _impact(
+    store: DraftStatusStore, compared_to: int, version_id: int, options: CheckOptions, local: LocalFrames | None
+) -> _Impact:
+    """The households and open incidents that change grid (of those inside `local`, when given), and the counts."""
+    located = store.household_locations()
+    households = household_impact(store, compared_to, version_id, local=local, households=located)
+    return _Impact(
         households=households,
         grid_counts=_grid_counts(store, compared_to, households, located, options, local=local is not None),
         incidents=_incident_moves(store, compared_to, version_id, local),
-        households_range=(options.households_min, options.households_max),
     )
+
+
+def _remembered(
+    store: DraftStatusStore,
+    draft: DraftInfo,
+    compared_to: int,
+    comparison: VersionComparison,
+    options: CheckOptions,
+    memory: StatusMemory,
+) -> tuple[CheckReport, _Impact]:
+    """The changed area's check and the impact, from the last status `memory` holds for the draft brought up to date
+    where the draft changed since (from scratch when it holds none), and remembered for the next."""
+    key = (draft.version.id, draft.version.created_at, compared_to)
+    held = memory.last(key)
+    checked = check_area(store, draft.version.id, comparison, options, held.area if held else None)
+    touched = touched_boxes(held.area.comparison, comparison) if held else None
+    boxes = feature_boxes(comparison.before + comparison.after)
+    households, codes = household_moves(
+        store, compared_to, draft.version.id, boxes=boxes, touched=touched, previous=held.households if held else None
+    )
+    counts, codes = grid_counts(store, compared_to, households, codes)
+    memory.keep(key, RememberedStatus(area=checked, households=codes))
+    incidents = [
+        IncidentMove(change.incident.id, change.incident.category, change.from_grid, change.to_grid)
+        for change in incident_moves(store, compared_to, draft.version.id, boxes, _INCIDENT_LIMIT)
+    ]
+    return checked.report, _Impact(households, _changing(counts, options), incidents)
 
 
 def _published(store: DraftStatusStore, draft: DraftInfo) -> int:
@@ -139,46 +227,6 @@ def _published(store: DraftStatusStore, draft: DraftInfo) -> int:
         msg = f"version {draft.version.id} is the published one: name the version to compare it with"
         raise InvalidInput(msg)
     return published.id
-
-
-def _changed_ids(diff: VersionDiff) -> list[str]:
-    """The draft's features the diff names (added, reshaped, with changed properties)."""
-    return sorted(
-        {f.feature_id for f in diff.added}
-        | {r.feature_id for r in diff.reshaped}
-        | {c.feature_id for c in diff.changed}
-    )
-
-
-def _changed_area(store: DraftStatusStore, version_id: int, changed: Sequence[BaseGeometry]) -> GeoDataFrame:
-    """The draft's features within AREA_MARGIN_M of the changed geometries, with their ancestors and everything
-    below those (so the communities around the changes, whole): the check then finds no gap where a sibling
-    or a child was left out."""
-    boxes = np.array([_widened(geometry) for geometry in changed], dtype=np.float64).reshape(-1, 4)
-    with store.reading():  # one transaction for the reads
-        pieces = [store.version_frame(version_id, boxes=boxes)]
-        codes = set(pieces[0]["code"])
-        parents = set(pieces[0]["parent"]) - {None, ""}
-        while parents:
-            pieces.append(store.version_frame(version_id, codes={str(code) for code in parents}))
-            codes |= set(pieces[-1]["code"])
-            parents = set(pieces[-1]["parent"]) - {None, ""} - codes
-        layer = codes
-        while layer:
-            pieces.append(store.version_frame(version_id, parents=layer))
-            layer = set(pieces[-1]["code"]) - codes
-            codes |= layer
-    # Each piece is numbered by place in the whole draft: joined in that order, as one read of them all would be.
-    joined = pd.concat([piece for piece in pieces if len(piece)] or pieces[:1], ignore_index=True)
-    joined = joined.drop_duplicates("feature_id")
-    return joined.sort_values("feature", kind="stable").reset_index(drop=True)
-
-
-def _widened(geometry: BaseGeometry) -> tuple[float, float, float, float]:
-    min_x, min_y, max_x, max_y = geometry.bounds
-    dy = AREA_MARGIN_M / _METRES_PER_DEGREE
-    dx = dy / max(math.cos(math.radians(max(abs(min_y), abs(max_y)))), 0.05)
-    return (min_x - dx, min_y - dy, max_x + dx, max_y + dy)
 
 
 def _grid_counts(
@@ -210,9 +258,17 @@ def _grid_counts(
     for move in impact.moves:
         after[move.from_grid] -= 1
         after[move.to_grid] += 1
-    changed = sorted(g for g in moved if counted[g] != after[g])
+    return _changing({g: (counted[g], after[g]) for g in moved}, options)
+
+
+def _changing(counts: Mapping[str, tuple[int, int]], options: CheckOptions) -> list[GridCount]:
+    """The grids whose count (before, after) changes, ordered by code, each marked when it leaves the range."""
     low, high = options.households_min, options.households_max
-    return [GridCount(g, counted[g], after[g], not low <= after[g] <= high) for g in changed]
+    return [
+        GridCount(g, before, after, not low <= after <= high)
+        for g, (before, after) in sorted(counts.items())
+        if before != after
+    ]
 
 
 def _grids(boundaries: GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> list[str | None]:

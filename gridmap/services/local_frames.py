@@ -40,14 +40,22 @@ def local_frames(
     """The two versions around the `changed` features (both versions' features that the other does not hold
     alike), one box per feature id over both its versions (none when nothing changed: then nothing moves); None
     when a side has no grid there, where only the whole versions give the answer (or its error)."""
-    ids = [f.feature_id for f in changed]
-    bounds = shapely.bounds(np.asarray([f.geometry for f in changed], dtype=object)).reshape(-1, 4)
-    by_id = pd.DataFrame(bounds, columns=["west", "south", "east", "north"]).groupby(ids, sort=True)
-    boxes = pd.concat([by_id[["west", "south"]].min(), by_id[["east", "north"]].max()], axis=1).to_numpy(np.float64)
+    boxes = feature_boxes(changed)
+    if not len(boxes):  # the versions are alike: nothing moves
+        alike = store.version_frame(to_version, codes=())
+        return LocalFrames(boxes=boxes, before=alike, after=alike)
     before, after = (store.version_frame(version_id, boxes=boxes) for version_id in (from_version, to_version))
     if len(boxes) and not all((frame["level"] == Level.GRID.value).any() for frame in (before, after)):
         return None
     return LocalFrames(boxes=boxes, before=before, after=after)
+
+
+def feature_boxes(changed: Sequence[Feature]) -> npt.NDArray[np.float64]:
+    """One box per feature id over every geometry `changed` holds for it (both its versions), by id."""
+    ids = [f.feature_id for f in changed]
+    bounds = shapely.bounds(np.asarray([f.geometry for f in changed], dtype=object)).reshape(-1, 4)
+    by_id = pd.DataFrame(bounds, columns=["west", "south", "east", "north"]).groupby(ids, sort=True)
+    return pd.concat([by_id[["west", "south"]].min(), by_id[["east", "north"]].max()], axis=1).to_numpy(np.float64)
 
 
 def points_in_boxes(

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+import shapely
+from sqlalchemy import Select, select
+
 from gridmap.geo.hierarchy import LEVELS, Level
-from gridmap.store.tables import GridFeature
+from gridmap.store.frames import FRAME_COLUMNS
+from gridmap.store.tables import GridFeature, geometry_wkb
 from gridmap.store.version_store import Feature
 
+_VALUE_COLUMNS = ("feature_id", "version_id", "revision", *FRAME_COLUMNS)  # a Feature's values but its geometry
 IN_BATCH = 50_000  # values per IN (...): a province version has more codes than SQLite takes parameters
 
 
@@ -26,6 +32,24 @@ def feature_from_row(row: GridFeature) -> Feature:
         households_target=row.households_target,
         geometry=row.geometry,
     )
+
+
+def feature_columns() -> Select[Any]:
+    """A feature's values as columns (the geometry as WKB, last), for `features_from_columns`."""
+    columns = GridFeature.__table__.c
+    return select(*(columns[name] for name in _VALUE_COLUMNS), geometry_wkb(columns.geometry))
+
+
+def features_from_columns(rows: Sequence[Sequence[Any]]) -> list[Feature]:
+    """Features from rows of `feature_columns()`: the same values as `feature_from_row` gives, every geometry
+    converted in one call rather than an ORM object and a conversion per row."""
+    geometries = shapely.from_wkb(np.array([row[-1] for row in rows], dtype=object))
+    features = []
+    for row, geometry in zip(rows, geometries, strict=True):
+        values = dict(zip(_VALUE_COLUMNS, row[:-1], strict=True))
+        level = values.pop("level")
+        features.append(Feature(**values, level=None if level is None else Level(level), geometry=geometry))
+    return features
 
 
 def lookup_chain(covering: Sequence[Feature]) -> tuple[Feature, ...]:

@@ -45,7 +45,7 @@ from gridmap.store.interface import BoundaryStore
 from gridmap.store.jobs import JobRegister
 from gridmap.store.ratelimits import RateBuckets
 from gridmap.store.reference import ReferenceLayers
-from gridmap.store.rows import feature_from_row, in_batches
+from gridmap.store.rows import feature_columns, feature_from_row, features_from_columns, in_batches
 from gridmap.store.tables import (
     MAX_INTEGER,
     PERSON_LENGTH,
@@ -525,8 +525,8 @@ class SqlBoundaryStore(
             twin = aliased(GridFeature)
             alike = [getattr(twin, name).is_not_distinct_from(getattr(GridFeature, name)) for name in _COMPARED]
             same_id = [twin.version_id == to_version, twin.feature_id == GridFeature.feature_id]
-            unlike = select(GridFeature).where(self._every_row_of(from_version), ~exists().where(*same_id, *alike))
-            before = [feature_from_row(row) for row in session.scalars(unlike)]
+            unlike = feature_columns().where(self._every_row_of(from_version), ~exists().where(*same_id, *alike))
+            before = features_from_columns(list(session.execute(unlike)))
             # The other side: the ids just found (changed features; removed ones are not there) and the ids new to
             # it, which its index alone tells, without comparing the rows a second time.
             twin_id = [twin.version_id == from_version, twin.feature_id == GridFeature.feature_id]
@@ -534,12 +534,14 @@ class SqlBoundaryStore(
                 GridFeature.version_id == to_version, ~exists().where(*twin_id)
             )
             ids = [f.feature_id for f in before] + list(session.scalars(added))
-            in_version = select(GridFeature).where(GridFeature.version_id == to_version)
-            after = [
-                feature_from_row(row)
-                for batch in in_batches(ids)
-                for row in session.scalars(in_version.where(GridFeature.feature_id.in_(batch)))
-            ]
+            in_version = feature_columns().where(GridFeature.version_id == to_version)
+            after = features_from_columns(
+                [
+                    row
+                    for batch in in_batches(ids)
+                    for row in session.execute(in_version.where(GridFeature.feature_id.in_(batch)))
+                ]
+            )
         before.sort(key=lambda f: f.code)
         after.sort(key=lambda f: f.code)
         return VersionComparison(diff_features(from_version, to_version, before, after), before, after)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry.base import BaseGeometry
 
 from gridmap.api.contract import AnswerRoute, errors
-from gridmap.api.dependencies import PlannerDep, ReaderDep, StoreDep, ensure_readable
+from gridmap.api.dependencies import DraftStatusesDep, PlannerDep, ReaderDep, StoreDep, ensure_readable
 from gridmap.api.geojson import feature_properties, geometry_json
 from gridmap.api.problems import BadParameter
 from gridmap.api.routers.boundary_sets import SetName, VersionId, version_json
@@ -445,6 +445,7 @@ def draft_status(
     version_id: VersionId,
     request: Request,
     store: StoreDep,
+    statuses: DraftStatusesDep,
     _user: PlannerDep,
     against: Annotated[
         int | None,
@@ -460,5 +461,5 @@ def draft_status(
     if against is not None:
         boundary_service.set_version(store=store, set_name=name, version_id=against)
     options = CheckOptions(households_min=households_min, households_max=households_max)
-    status = status_service.draft_status(store, version_id, against=against, options=options)
+    status = status_service.draft_status(store, version_id, against=against, options=options, memory=statuses)
     return JSONResponse(draft_status_json(status, request), headers={"Cache-Control": "no-store"})

@@ -1,0 +1,243 @@
+"""A large draft's status after edits, undo and redo, with the app's memory of the last status (only the families
+around what changed since are checked again), is the status found from scratch; on both backends.
+
+The region is a lattice of 6 x 6 communities of four grids (each of two microgrids), imported as a set of its own
+and counted as a large draft here (LARGE_DRAFT_FEATURES lowered), so that the status checks the changed area.
+"""
+
+# ruff: noqa: F811 (a test takes test_edits' `planner` fixture, imported below, as an argument)
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import shapely
+
+from gridmap.geo.editing.model import EditOperation, Merge, MoveVertex, Split
+from gridmap.geo.hierarchy import Level
+from gridmap.geo.problems import ProblemKind
+from gridmap.services import boundaries as boundary_service
+from gridmap.services import changed_area, draft_status, editing
+from gridmap.store.edit_store import EditRequest, StagedFeature
+from gridmap.store.household_store import HouseholdRecord
+from gridmap.store.interface import BoundaryStore
+from gridmap.store.version_store import Feature
+from tests.api.conftest import TestClient
+from tests.api.region import TOWN, write_region
+from tests.api.test_edits import planner, store_of  # noqa: F401 (planner is a fixture)
+from tests.api.test_incident_map import stored_incident
+from tests.boundary_builders import cell
+
+SET = "lattice"
+SIDE = 6
+METRES_PER_DEGREE = 111_320.0
+COMPARED = ("scope", "report", "diff", "geometry_after", "geometry_before", "households", "grid_counts", "incidents")
+
+
+def lattice_features() -> list[dict[str, Any]]:
+    """SIDE x SIDE communities of 2 x 2 grids, each grid split into a west and an east microgrid."""
+    features = []
+    for number in range(SIDE * SIDE):
+        col0, row0 = 2 * (number % SIDE), 2 * (number // SIDE)
+        community = f"{TOWN}{number + 1:03d}"
+        features.append(_feature(community, "community", "", cell(col0, row0, 2, 2)))
+        for grid_number, (col, row) in enumerate(((0, 1), (1, 1), (0, 0), (1, 0)), start=1):
+            grid = f"{community}{grid_number:03d}"
+            features.append(_feature(grid, "grid", community, cell(col0 + col, row0 + row)))
+            for half in (0, 1):
+                where = cell(col0 + col + half / 2, row0 + row, 0.5, 1)
+                features.append(_feature(f"{grid}{half + 1:02d}", "microgrid", grid, where))
+    return features
+
+
+def _feature(code: str, level: str, parent: str, geometry: shapely.Polygon) -> dict[str, Any]:
+    properties = {"code": code, "name": f"第{code[-3:]}", "level": level, "parent": parent}
+    return {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(geometry)}
+
+
+@pytest.fixture
+def sample_draft(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[tuple[BoundaryStore, int]]:
+    """The store and a draft of the published lattice (a large draft here), with households all over it and open
+    incidents in three of its grids."""
+    monkeypatch.setattr(draft_status, "LARGE_DRAFT_FEATURES", 50)
+    store = store_of(client)
+    region = write_region(tmp_path / "lattice.geojson", lattice_features())
+    imported = boundary_service.import_boundaries(store, [region], set_name=SET, who="测试", why="lattice")
+    boundary_service.publish_version(store, imported.version.id, who="测试", why="lattice")
+    frame = store.version_frame(imported.version.id)
+    west, south, east, north = (float(v) for v in frame.total_bounds)
+    rng = np.random.default_rng(5)
+    points = zip(rng.uniform(west, east, 3_000), rng.uniform(south, north, 3_000), strict=True)
+    store.add_households([HouseholdRecord(f"S{i}", "某街1号", x, y, people=1) for i, (x, y) in enumerate(points)])
+    grids = frame[frame["level"] == Level.GRID.value].reset_index(drop=True)
+    for number, row in enumerate(grids.iloc[:3].itertuples(), start=1):
+        where = row.geometry.representative_point()
+        stored_incident(client, number, (where.x, where.y), str(row.code))
+    draft = editing.start_draft(store, SET, who="测试", why="status memory")
+    yield store, draft.version.id
+
+
+def grids(store: BoundaryStore, draft: int) -> list[Feature]:
+    return sorted(store.features(draft, level=Level.GRID).features, key=lambda f: f.code)
+
+
+def shared_vertex_move(store: BoundaryStore, draft: int, community: int) -> tuple[EditOperation, list[Feature]]:
+    """A vertex two grids of the `community`-th community share (not on its border), moved 2 m north-east."""
+    family = [g for g in grids(store, draft) if g.parent == sorted({g.parent for g in grids(store, draft)})[community]]
+    outline = shapely.union_all([g.geometry for g in family]).boundary
+    counts = Counter(
+        (x, y) for g in family for x, y in {tuple(v) for v in shapely.get_coordinates(g.geometry).tolist()}
+    )
+    x, y = min(v for v, n in counts.items() if n >= 2 and outline.distance(shapely.Point(v)) > 1e-7)
+    step = 2.0 / METRES_PER_DEGREE
+    return MoveVertex(at=(x, y), to=(x + step / math.cos(math.radians(y)), y + step)), family
+
+
+def split_of(grid: Feature) -> tuple[EditOperation, list[Feature]]:
+    """The grid cut north-south through its inside point."""
+    centre = grid.geometry.representative_point()
+    south, north = grid.geometry.bounds[1] - 0.01, grid.geometry.bounds[3] + 0.01
+    line = shapely.intersection(shapely.LineString([(centre.x, south), (centre.x, north)]), grid.geometry)
+    return Split(feature=grid.feature_id, line=line), [grid]
+
+
+def merge_in(store: BoundaryStore, draft: int, community: int) -> tuple[EditOperation, list[Feature]]:
+    """Two neighbouring grids of the `community`-th community merged."""
+    everything = grids(store, draft)
+    family = [g for g in everything if g.parent == sorted({g.parent for g in everything})[community]]
+    first, second = next(
+        (a, b)
+        for i, a in enumerate(family)
+        for b in family[i + 1 :]
+        if a.geometry.boundary.intersection(b.geometry.boundary).length > 0
+    )
+    return Merge(kept=first.feature_id, absorbed=second.feature_id), [first, second]
+
+
+def apply(store: BoundaryStore, draft: int, drawn: tuple[EditOperation, list[Feature]]) -> None:
+    op, based_on = drawn
+    expected = {f.feature_id: f.revision for f in based_on}
+    editing.apply_edit(store, draft, op, who="测试", why="status memory", expected=expected)
+
+
+def grown_into_neighbour(store: BoundaryStore, draft: int, community: int) -> None:
+    """A grid of the `community`-th community grown 30 m into its neighbour, stored as an edit (the store does not
+    check: an overlap now)."""
+    first, second = merge_in(store, draft, community)[1]
+    grown = shapely.buffer(first.geometry, 30.0 / METRES_PER_DEGREE, join_style="mitre").intersection(
+        shapely.union_all([first.geometry, second.geometry])
+    )
+    store.apply_changes(
+        draft,
+        written=[StagedFeature(first.feature_id, replace(first, geometry=grown))],
+        deleted=[],
+        expected={first.feature_id: first.revision},
+        request=EditRequest(op="reshape_border", params={}, who="测试", why="an overlap"),
+    )
+
+
+def checked_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many features each check of a changed area (whole or in part) is given, as statuses run."""
+    sizes: list[int] = []
+    check = changed_area.check_boundaries
+
+    def counted(frame: Any, options: Any) -> Any:
+        sizes.append(len(frame))
+        return check(frame, options)
+
+    monkeypatch.setattr(changed_area, "check_boundaries", counted)
+    return sizes
+
+
+def assert_same_as_from_scratch(store: BoundaryStore, draft: int, memory: draft_status.StatusMemory) -> Any:
+    """The status with the memory, after asserting it is the one found without it."""
+    status = draft_status.draft_status(store, draft, memory=memory)
+    scratch = draft_status.draft_status(store, draft)
+    for name in COMPARED:
+        assert getattr(status, name) == getattr(scratch, name), name
+    return status
+
+
+def test_a_status_kept_in_memory_is_the_status_from_scratch_after_edits_undo_and_redo(
+    sample_draft: tuple[BoundaryStore, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, draft = sample_draft
+    memory = draft_status.StatusMemory()
+    steps: list[Callable[[], None]] = [
+        lambda: apply(store, draft, shared_vertex_move(store, draft, 0)),  # the south-west corner
+        lambda: apply(store, draft, shared_vertex_move(store, draft, 35)),  # the north-east corner
+        lambda: apply(store, draft, split_of(grids(store, draft)[14 * 4])),  # in the middle
+        lambda: apply(store, draft, merge_in(store, draft, 21)),  # next to it (corner to corner)
+        lambda: editing.undo(store, draft, who="测试"),
+        lambda: editing.undo(store, draft, who="测试"),
+        lambda: editing.redo(store, draft, who="测试"),
+        lambda: apply(store, draft, shared_vertex_move(store, draft, 14)),
+        lambda: editing.undo(store, draft, who="测试"),
+    ]
+    first = assert_same_as_from_scratch(store, draft, memory)  # nothing changed yet: an empty area
+    assert first.scope is draft_status.CheckScope.CHANGED_AREA and first.report.features == 0
+    sizes = checked_sizes(monkeypatch)
+    statuses = []
+    for step in steps:
+        step()
+        sizes.clear()
+        statuses.append((assert_same_as_from_scratch(store, draft, memory), list(sizes)))
+
+    # Once the changed area spanned the lattice, the statuses checked only the families around what changed since
+    # and two rings of neighbours (the spy sees the memory's check, then the from-scratch one; on this small
+    # lattice the rings often reach the whole area); every one of them is the from-scratch status.
+    partial = [(status.report.features, found) for status, found in statuses[2:] if len(found) == 2]
+    assert len(partial) == len(statuses) - 2 and all(found[0] <= features == found[1] for features, found in partial)
+    assert sum(found[0] < features for features, found in partial) >= 3
+    assert statuses[3][0].report.features > statuses[5][0].report.features == statuses[1][0].report.features
+    assert any(status.households.moved for status, _ in statuses) and any(
+        status.diff.reshaped for status, _ in statuses
+    )
+
+
+def test_a_status_after_more_edits_shows_a_new_problem_and_drops_a_fixed_one(
+    sample_draft: tuple[BoundaryStore, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, draft = sample_draft
+    memory = draft_status.StatusMemory()
+    apply(store, draft, shared_vertex_move(store, draft, 0))
+    apply(store, draft, shared_vertex_move(store, draft, 35))
+    clean = assert_same_as_from_scratch(store, draft, memory)
+    assert not [p for p in clean.report.problems if p.kind is ProblemKind.OVERLAP]
+    sizes = checked_sizes(monkeypatch)
+
+    grown_into_neighbour(store, draft, 14)
+    overlapping = assert_same_as_from_scratch(store, draft, memory)
+    editing.undo(store, draft, who="测试")
+    fixed = assert_same_as_from_scratch(store, draft, memory)
+
+    overlaps = [p for p in overlapping.report.problems if p.kind is ProblemKind.OVERLAP]
+    assert len(overlaps) >= 1 and overlaps[0].area_m2 is not None and overlaps[0].area_m2 > 1_000
+    assert not [p for p in fixed.report.problems if p.kind is ProblemKind.OVERLAP]
+    assert overlapping.report.features > clean.report.features == fixed.report.features
+    # Both after the first were found from the memory, checking only the families around the change.
+    assert sizes[0] < overlapping.report.features and sizes[2] < fixed.report.features
+
+
+def test_the_draft_status_route_remembers_the_last_status_of_a_large_draft(
+    client: TestClient, planner: dict[str, str], sample_draft: tuple[BoundaryStore, int]
+) -> None:
+    store, draft = sample_draft
+    apply(store, draft, shared_vertex_move(store, draft, 0))
+    memory: draft_status.StatusMemory = client.app.state.draft_statuses  # type: ignore[attr-defined]
+    info = store.draft_info(draft)
+
+    response = client.get(f"/api/v1/boundary-sets/{SET}/versions/{draft}/draft-status", headers=planner)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["check"]["scope"] == "changed_area"
+    held = memory.last((draft, info.version.created_at, info.based_on))
+    assert held is not None and held.area.report.features == response.json()["check"]["summary"]["features"]
