@@ -84,12 +84,13 @@ export function sameOrigin(href) {
   return url.pathname + url.search;
 }
 
-/** The features of a paged collection answer, following `next` links until `limit` features (all by default). */
-export async function fetchFeatures(url, { signal, limit = Infinity } = {}) {
+/** The features of a paged collection answer, following `next` links until `limit` features (all by default);
+ * `ask` makes each request (request by default; the viewer's opening takes answers already asked for). */
+export async function fetchFeatures(url, { signal, limit = Infinity, ask = request } = {}) {
   const features = [];
   let next = url;
   while (next && features.length < limit) {
-    const page = await request(next, { signal });
+    const page = await ask(next, { signal });
     features.push(...page.features);
     const link = (page.links || []).find((candidate) => candidate.rel === "next");
     next = link ? sameOrigin(link.href) : null;

@@ -1,16 +1,56 @@
-/* The first view's first requests, the page's configuration and its boundary sets, started as soon as this small
- * module has loaded: index.html lists it before main.js, whose modules are still on their way then. Only the
- * viewer's first start takes these answers (firstAnswer); later starts (after signing in or out) ask again.
+/* The first view's requests, started as soon as this small module and its few imports have loaded: index.html loads
+ * it `async`, so it waits neither for the style sheets nor for the page's end, and main.js's modules are still on
+ * their way then. The page's configuration and boundary sets first; then, as the answers
+ * they depend on arrive, the chosen set's versions and what loading the chosen version starts with (each level's
+ * count and extent, or its first page when the level loads whole), chosen as the viewer chooses (opening.js). So the
+ * viewer finds the answers it waits on in turn already asked for, most of them in. Only the viewer's first start
+ * takes them (firstAnswer), each once; a path it never asks for (a link naming a version the set lacks, say) is left.
  */
 import { request } from "../api.js";
+import { decodeShareState } from "../share-link.js";
+import { loadsByView } from "../view-math.js";
+import {
+  collectionParams, countsFirst, describePath, firstPagePath, loadMode, newestFirst, openedSet, openedVersion, versionsPath,
+} from "./opening.js";
+import { LEVELS } from "./state.js";
 
-// Quiet, and never an unhandled rejection: a failure is the taker's, who asks again (and that request shows it).
-const started = new Map(["config", "boundary-sets"].map((path) => [path, request(path, { quiet: true })]));
-for (const answer of started.values()) answer.catch(() => {});
+const started = new Map(); // path -> the answer's promise
 
-/** The answer to GET `path`: the one asked for with the page, once (asked again when it failed), else a new request. */
-export function firstAnswer(path) {
+function ask(path) {
+  // Quiet, and never an unhandled rejection: a failure is the taker's, who asks again (and that request shows it).
+  const answer = request(path, { quiet: true });
+  answer.catch(() => {});
+  started.set(path, answer);
+  return answer;
+}
+
+async function askLevel(spec, crs, version, mode) {
+  // The level's first request, and its first page too when its count says it loads whole after all.
+  if (!countsFirst({ mode, viewZoom: spec.viewZoom, version })) {
+    ask(firstPagePath(spec.collection, crs, version));
+    return;
+  }
+  const described = await ask(describePath(spec.collection, collectionParams({}, crs, version)));
+  if (!loadsByView({ mode, total: Number(described.numberMatched) })) ask(firstPagePath(spec.collection, crs, version));
+}
+
+async function askOpening() {
+  const config = ask("config");
+  const set = openedSet((await ask("boundary-sets")).boundary_sets || []);
+  if (!set) return;
+  const versions = newestFirst((await ask(versionsPath(set))).versions || []);
+  const version = openedVersion(versions, decodeShareState(window.location.hash).version);
+  const crs = (await config).output_crs || "wgs84";
+  const mode = loadMode(window.location.search);
+  await Promise.all(LEVELS.map((spec) => askLevel(spec, crs, version, mode)));
+}
+
+askOpening().catch(() => {}); // a request that failed is asked again by the viewer, which shows why
+
+/** The answer to GET `path`: the one asked for with the page, once (asked again when it failed), else a new request
+ * with `options` (api.js's request). */
+export function firstAnswer(path, options) {
   const answer = started.get(path);
   started.delete(path);
-  return answer ? answer.catch(() => request(path)) : request(path);
+  return answer ? answer.catch(() => request(path, options)) : request(path, options);
 }

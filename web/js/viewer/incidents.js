@@ -21,6 +21,8 @@ let requestSeq = 0;
 let controller = null;
 let debounceTimer = null;
 let categoriesLoading = null; // the category picker being filled, once per page
+let zooming = false; // a zoom animation is under way (from its zoomanim to its moveend)
+let viewAsked = ""; // the view the last request was made for (viewKey)
 const drawing = async () => {
   const [points, areas] = await Promise.all([import("./incident-points.js"), import("./incident-areas.js")]);
   return { ...points, ...areas };
@@ -28,6 +30,15 @@ const drawing = async () => {
 
 function anyOn() {
   return map.hasLayer(incidentLayer) || map.hasLayer(heatLayer) || map.hasLayer(areaLayer);
+}
+
+function followsView() {
+  // The layers whose answer depends on the view (the counts per grid do not).
+  return map.hasLayer(incidentLayer) || map.hasLayer(heatLayer);
+}
+
+function viewKey() {
+  return map.getZoom() + "/" + map.getBounds().toBBoxString();
 }
 
 function showError(err) {
@@ -57,6 +68,7 @@ async function refreshNow() {
   const signal = controller.signal;
   const filters = filterParams();
   if (!anyOn()) return;
+  viewAsked = viewKey();
   let draws;
   try {
     const { loadAreas, loadHeat, loadIncidents } = await drawing();
@@ -72,6 +84,8 @@ async function refreshNow() {
     return;
   }
   if (seq !== requestSeq) return; // stale: a newer request is on its way
+  if (zooming) await new Promise((resolve) => map.once("moveend", resolve)); // drawn on the new view, not into the zoom
+  if (seq !== requestSeq) return;
   for (const draw of draws) draw();
   if (!map.hasLayer(incidentLayer)) {
     incidentLayer.clearLayers();
@@ -148,8 +162,16 @@ export function startIncidents() {
     [areaLayer, "每网格事件 Incidents per grid"],
   ]);
   map.on("layeradd layerremove", layersChanged);
+  // A zoom's new view is the map's from the start of its animation (Leaflet moves there at once and animates the
+  // panes): asked for then, the answer is on its way while the zoom animates, and drawn once it is over. Its moveend
+  // then asks for nothing more, unless the view is not the one asked for.
+  map.on("zoomanim", () => {
+    zooming = true;
+    if (followsView()) schedule(0); // one per animation: nothing to wait for
+  });
   map.on("moveend", () => {
-    if (map.hasLayer(incidentLayer) || map.hasLayer(heatLayer)) schedule();
+    zooming = false;
+    if (followsView() && viewKey() !== viewAsked) schedule();
   });
   wireFilters({
     // The periods depend on the filters (their extent); load them, then draw.

@@ -11,7 +11,7 @@
  * the static imports are preloaded): the map's tools once the first view is on screen (map-tools.js), the
  * statistics table on first use, what draws the incident layers and leaflet.heat when one is first switched on
  * (incidents.js, incident-state.js). Nor do the first requests wait for this module: first-requests.js starts them
- * while its imports are still on their way.
+ * while its imports are still on their way, up to what loading the chosen version asks for first.
  */
 import { request } from "../api.js";
 import { baseMapLayer } from "../base-map.js";
@@ -66,9 +66,9 @@ async function start() {
   state.outputCrs = state.config.output_crs || "wgs84";
   addBaseMap(state.config.tiles);
   referenceReady = referenceReady || run(addReferenceLayers);
-  await loadVersions();
+  await loadVersions(ask);
   chooseSharedVersion();
-  await loadVersion();
+  await loadVersion(ask);
   await restoreSharedView(referenceReady);
 }
 

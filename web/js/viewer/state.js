@@ -1,4 +1,5 @@
 /* What the viewer has loaded: the boundary set and version, and every drawn feature by code. */
+import { collectionParams } from "./opening.js";
 
 /** The levels of a boundary version. viewZoom: in a version loaded by view, the lowest zoom from which the
  * level is fetched (higher where the features are dense: see view-loading.js); cacheLimit: how many stay
@@ -26,7 +27,5 @@ export const state = {
 
 /** URL parameters of a collection request for the loaded version, in the map's datum. */
 export function versionParams(extra) {
-  const params = new URLSearchParams({ ...extra, crs: state.outputCrs });
-  if (state.version) params.set("version", String(state.version.id));
-  return params;
+  return collectionParams(extra, state.outputCrs, state.version);
 }

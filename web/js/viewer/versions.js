@@ -1,6 +1,7 @@
 /* The boundary set and version pickers. */
 import { request } from "../api.js";
 import { el } from "../dom.js";
+import { newestFirst, openedSet, openedVersion, versionsPath } from "./opening.js";
 import { state } from "./state.js";
 import { run } from "./status.js";
 import { loadVersion } from "./view-loading.js";
@@ -19,23 +20,23 @@ export async function loadSets(ask) {
   const picker = document.getElementById("set-picker");
   picker.replaceChildren(...state.sets.map((s) => el("option", { value: s.name }, s.title || s.name)));
   document.getElementById("set-control").hidden = state.sets.length < 2;
-  const preferred = state.sets.find((s) => s.published_version !== null && s.published_version !== undefined);
-  state.set = preferred || state.sets[0] || null;
+  state.set = openedSet(state.sets);
   if (state.set) picker.value = state.set.name;
 }
 
-/** Fill the version picker with the chosen set's versions, newest first, and choose the published one. */
-export async function loadVersions() {
+/** Fill the version picker with the chosen set's versions, newest first, and choose the published one; `ask` makes
+ * the request (as loadSets's). */
+export async function loadVersions(ask = request) {
   const picker = document.getElementById("version-picker");
   if (!state.set) {
     state.versions = [];
     picker.replaceChildren(el("option", { value: "" }, "—"));
     return;
   }
-  const body = await request("boundary-sets/" + encodeURIComponent(state.set.name) + "/versions");
-  state.versions = (body.versions || []).slice().sort((a, b) => b.id - a.id);
+  const body = await ask(versionsPath(state.set));
+  state.versions = newestFirst(body.versions || []);
   picker.replaceChildren(...state.versions.map((v) => el("option", { value: String(v.id) }, versionLabel(v))));
-  state.version = state.versions.find((v) => v.status === "published") || state.versions[0] || null;
+  state.version = openedVersion(state.versions);
   if (state.version) picker.value = String(state.version.id);
   showVersionBadge();
 }

@@ -8,29 +8,29 @@
  * VIEW_LOAD_THRESHOLD (a province): the map then frames the communities' extent as the API gives it. A version
  * loaded by view is drawn on canvases. `?load=all` forces the whole load, `?load=view` view loading whatever the
  * size. The first view of a version asks only for what it shows, so that it is drawn sooner; the padding around it
- * follows once it is drawn (a quarter of the features first, the rest while the page is looked at). Each finished
+ * follows once it is on screen (a quarter of the features first, the rest while the page is looked at). Each finished
  * view load sets `document.body.dataset.viewLoaded` to a growing counter (1 for the first view, 2 once its padding
  * is in) and fires `gridmap:view-loaded` on window.
  */
 import * as L from "leaflet";
 
-import { API, fetchFeatures, request } from "../api.js";
-import { bboxParam, boxContains, levelWanted, loadPlan, loadsByView, padBox, viewZoom } from "../view-math.js";
+import { fetchFeatures, request } from "../api.js";
+import { bboxParam, boxContains, levelWanted, loadsByView, padBox, viewZoom } from "../view-math.js";
 import { drawOnCanvas, highlight, layers, select, updateLabels } from "./boundaries.js";
 import { clearHouseholdPoints } from "./household-details.js";
 import { map, mapLatLng, viewBox } from "./map.js";
+import { countsFirst, describePath, firstPagePath, itemsPath, loadMode } from "./opening.js";
 import { loadProblems, problemLayer } from "./problems.js";
 import { LEVELS, state, versionParams } from "./state.js";
 import { run, showStatus } from "./status.js";
 import { refreshThematic, thematic } from "./thematic.js";
 
-const PAGE_SIZE = 1000;
 const VIEW_PAD = 0.5; // the box asked for: the view grown by this share of its size on each side
 const KEEP_PAD = 2; // on eviction, features meeting the view grown by this much on each side stay
 const VIEW_DEBOUNCE_MS = 150;
 const VIEW_BUDGET = 2000; // about this many features of a level per view load, at the zoom it starts
 const VIEW_PAGE_SIZE = 2 * VIEW_BUDGET; // a view load's page: one answer for a view from its starting zoom in
-const LOAD_MODE = new URLSearchParams(window.location.search).get("load") || "auto"; // auto, all or view
+const LOAD_MODE = loadMode(window.location.search); // auto, all or view
 
 export const viewLoading = {
   levels: new Set(), // levels of the loaded version that are loaded by view
@@ -51,30 +51,24 @@ viewExtent.onAdd = () => {
 };
 viewExtent.addTo(map);
 
-function itemsUrl(collection, params) {
-  return API + "/collections/" + collection + "/items?" + params;
-}
-
-async function describeLevel(collection) {
+async function describeLevel(collection, ask) {
   // { total, bounds }: how many features the version has in a collection, and their extent as Leaflet bounds in
   // the map's datum (invalid when there are none); one answer, which the API keeps per published version.
-  const described = await request(API + "/collections/" + collection + "?" + versionParams({}));
+  const described = await ask(describePath(collection, versionParams({})));
   const box = described.extent ? described.extent.spatial.bbox[0] : null;
   const bounds = box ? L.latLngBounds(mapLatLng(box[1], box[0]), mapLatLng(box[3], box[2])) : L.latLngBounds([]);
   return { total: Number(described.numberMatched), bounds };
 }
 
-function counted(spec) {
-  // Whether the level's size decides how it is loaded (it is counted first), or it is loaded whole at once.
-  const versionFeatures = state.version ? state.version.feature_count : undefined;
-  return loadPlan({ mode: LOAD_MODE, viewZoom: spec.viewZoom, versionFeatures }) === "count";
-}
-
-async function planLevel(spec) {
-  // { features } for a level loaded whole, { total, bounds } for one loaded by view.
-  const whole = async () => ({ features: (await fetchFeatures(itemsUrl(spec.collection, versionParams({ limit: String(PAGE_SIZE) })))).features });
-  if (!counted(spec)) return whole();
-  const described = await describeLevel(spec.collection);
+async function planLevel(spec, ask) {
+  // { features } for a level loaded whole, { total, bounds } for one loaded by view; the level's size decides
+  // (it is counted first) unless the version's does.
+  const whole = async () => {
+    const { features } = await fetchFeatures(firstPagePath(spec.collection, state.outputCrs, state.version), { ask });
+    return { features };
+  };
+  if (!countsFirst({ mode: LOAD_MODE, viewZoom: spec.viewZoom, version: state.version })) return whole();
+  const described = await describeLevel(spec.collection, ask);
   return loadsByView({ mode: LOAD_MODE, total: described.total }) ? described : whole();
 }
 
@@ -89,8 +83,9 @@ function resetViewLoading() {
   viewLoading.covered = {};
 }
 
-/** Load the chosen version: every level whole, or the large ones by view; then its problems and thematic map. */
-export async function loadVersion() {
+/** Load the chosen version: every level whole, or the large ones by view; then its problems and thematic map.
+ * `ask` makes the requests that start the loading (api.js's request, or first-requests.js's firstAnswer on opening). */
+export async function loadVersion(ask = request) {
   highlight(null);
   state.byCode.clear();
   for (const spec of LEVELS) layers[spec.level].clearLayers();
@@ -101,7 +96,7 @@ export async function loadVersion() {
   showStatus("加载中 Loading…");
   // Each level counted (where its size decides) in one round trip, all at once; the answer also holds the extent,
   // which frames the communities when they load by view.
-  const plans = await Promise.all(LEVELS.map(planLevel));
+  const plans = await Promise.all(LEVELS.map((spec) => planLevel(spec, ask)));
   if (generation !== viewLoading.generation) return; // another version was chosen meanwhile
   drawOnCanvas(plans.some((plan) => !plan.features));
   LEVELS.forEach((spec, i) => {
@@ -129,8 +124,10 @@ export async function loadVersion() {
   thematic.households = null;
   if (viewLoading.levels.size) await loadView({ pad: 0 });
   if (generation !== viewLoading.generation) return;
-  // Drawn: the padding around the first view next (skipped when the map moved meanwhile: that load pads its box).
-  if (viewLoading.levels.size) run(() => loadView({ fill: true }));
+  // Drawn: the padding around the first view next, once the view is on screen (the frame painting it and the next):
+  // its answer, four times the view's, would otherwise be read before that paint. Skipped when the map moved
+  // meanwhile: that load pads its box.
+  if (viewLoading.levels.size) afterPaint(() => run(() => loadView({ fill: true })));
   showViewExtent();
   document.body.dataset.loadedBy = viewLoading.levels.size ? "view" : "all";
   document.body.dataset.loaded = "true";
@@ -139,6 +136,10 @@ export async function loadVersion() {
   showStatus("已加载 " + counts.join(" / ") + " 个要素 features" + (viewLoading.levels.size ? " · " + viewExtentText() : ""));
   await loadProblems();
   await refreshThematic();
+}
+
+function afterPaint(step) {
+  window.requestAnimationFrame(() => window.requestAnimationFrame(step));
 }
 
 function viewZoomFor(spec, extent) {
@@ -243,7 +244,7 @@ export async function loadView({ pad = VIEW_PAD, fill = false } = {}) {
 function fetchBox(spec, box, signal) {
   // The features of a level meeting `box` (map datum; the API takes WGS-84), up to the level's cache limit.
   const params = versionParams({ bbox: bboxParam(box, state.outputCrs), limit: String(VIEW_PAGE_SIZE) });
-  return fetchFeatures(itemsUrl(spec.collection, params), { signal, limit: spec.cacheLimit });
+  return fetchFeatures(itemsPath(spec.collection, params), { signal, limit: spec.cacheLimit });
 }
 
 function mergeFeatures(spec, features) {
@@ -276,7 +277,7 @@ export async function fetchAndSelect(code, zoomTo) {
   const generation = viewLoading.generation;
   let wanted = code;
   while (wanted && !state.byCode.has(wanted)) {
-    const page = await request(itemsUrl("boundaries", versionParams({ code: wanted, limit: "1" })));
+    const page = await request(itemsPath("boundaries", versionParams({ code: wanted, limit: "1" })));
     if (generation !== viewLoading.generation) return;
     const feature = (page.features || [])[0];
     if (!feature || !layers[feature.properties.level]) break;
