@@ -135,9 +135,9 @@ class SegmentIndex:
     def _grid_for(self, xy: FloatArray, points: IndexArray) -> _Grid | None:
         """The grid to ask first for the rows `points` of `xy` (None: the tree alone).
 
-        For `_GRID_FROM` points or more, the grid whose reach settles about 95 % of them (asked by block); for
-        fewer, the last such grid, if any (asked by cell: the few cells they touch are cheap to fill), and the
-        points it does not settle go to the tree.
+        For `_GRID_FROM` points or more, the grid whose reach settles about 95 % of them; for fewer, the last
+        such grid, if any (the few cells they touch are cheap to fill); the points it does not settle go to the
+        tree. Which of the grid's blocks or cells answer is `nearest`'s choice.
         """
         if len(points) >= _GRID_FROM:
             self._last_grid = self._grid(self._reach_for(xy[points[:: max(1, len(points) // _SAMPLE)]]))
@@ -198,15 +198,16 @@ class _Grid:
     Blocks: squares of whole cells about a reach wide, each holding every segment whose bounding box, grown by
     the reach and half a cell's diagonal, touches it (a CSR over the blocks). Any segment within reach of a point
     is registered in the point's block, so the nearest of the block's segments, when it lies within reach, is
-    the nearest of all: a large query is answered straight from the blocks (`nearest_in_blocks`), about ten
-    (point, segment) pairs per point, with nothing else to build.
+    the nearest of all: a grid's first large query is answered straight from the blocks (`nearest_in_blocks`),
+    about ten (point, segment) pairs per point, with nothing else to build, unless its points are `crowded`.
 
     Cells: an eighth of the reach wide or more, each holding the segments that can be nearest to a point of it
     in reach, two to five on real streets (`nearest`): fewer pairs per point, but a cell is filled when a point
     of a query first falls in it (most cells of a province never hold one), from its block's segments: it keeps
     those within reach + half a diagonal of its centre (a point of the cell within reach of a segment lies
     within that of the centre) and of them the ones that can be nearest (no farther than the nearest + a
-    diagonal). Filling costs more than a query from the blocks; small queries, which touch few cells, ask them.
+    diagonal). Filling a point's cell costs more than reading its block once; every query after the grid's first,
+    and small ones, which touch few cells, ask the cells.
     """
 
     def __init__(self, geometry: FloatArray, along: FloatArray, reach: float) -> None:
