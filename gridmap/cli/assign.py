@@ -68,7 +68,17 @@ def assign(
     ] = None,
     set_name: Annotated[str, typer.Option("--set", help="Boundary set whose published version to use.")] = "default",
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read, assigned and written at a time.")] = 2_000_000,
-    threads: Annotated[int, typer.Option(min=1, max=64, help="Threads assigning each chunk.")] = 1,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Threads assigning each chunk. Default: every core this process may use, or 1 with --engine dask "
+            "(its workers take partitions side by side). The answers are the same for every N; --threads 1 keeps "
+            "a local run on one core.",
+            show_default=False,
+        ),
+    ] = None,
     crs: Annotated[
         str, typer.Option("--crs", help="Datum of the lon/lat columns: wgs84, gcj02, bd09, cgcs2000.")
     ] = "wgs84",
@@ -108,6 +118,7 @@ def assign(
     from gridmap.io.household_tables import count_table_rows
     from gridmap.services.geocode import load_registry
     from gridmap.services.household_assign import AssignOptions, assign_households
+    from gridmap.services.parallel import usable_cores
     from gridmap.services.raster_cache import cached_layers
 
     try:
@@ -120,6 +131,7 @@ def assign(
     with err_console.status("preparing the boundaries") if progress else nullcontext():
         layers = cached_layers(frame, cache_dir)
     matcher = AddressMatcher(load_registry(registry)) if registry is not None else None
+    threads = threads or (usable_cores() if engine is Engine.LOCAL else 1)
     options = AssignOptions(datum=datum, address_column=address_column, chunk_rows=chunk_rows, threads=threads)
     total = count_table_rows(households) if households.exists() else None
     columns = (TextColumn("assigning"), BarColumn(), MofNCompleteColumn(), RowRateColumn(), TimeElapsedColumn())

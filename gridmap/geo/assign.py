@@ -19,6 +19,7 @@ coordinate arrays, so that it may run per partition of the points anywhere the a
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from gridmap.geo.crs import LocalMetres
 GeometryArray = npt.NDArray[np.object_]
 IndexArray = npt.NDArray[np.intp]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 # Raster size: about this many cells per polygon, capped (memory: 4 bytes a cell, plus 2 while building).
 CELLS_PER_POLYGON = 1024
@@ -46,6 +48,43 @@ RASTER_MIN_POINTS = 50_000
 RASTER_RUN_POINTS = 1 << 20
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
+@dataclass(frozen=True)
+class _Threads:
+    """The threads one query is shared out to (none: the calling thread alone).
+
+    Array work is split by position. GEOS tests are split by polygon, so that no prepared polygon is ever queried
+    from two threads at once: a prepared GEOS geometry fills caches as it is queried, and two threads querying the
+    same ones aborted inside GEOS (a double free), even when every polygon had been queried once beforehand.
+    """
+
+    pool: ThreadPoolExecutor | None = None
+    count: int = 1
+
+    def by_position(self, length: int, work: Callable[[slice], LabelArray]) -> LabelArray:
+        """`work` over the positions 0..length, in `count` consecutive slices, joined in order."""
+        if self.pool is None:
+            return work(slice(0, length))
+        bounds = np.linspace(0, length, self.count + 1).astype(np.intp)
+        return np.concatenate(list(self.pool.map(lambda run: work(slice(*run)), itertools.pairwise(bounds))))
+
+    def intersects_xy(self, polygons: GeometryArray, which: IndexArray, x: FloatArray, y: FloatArray) -> BoolArray:
+        """shapely.intersects_xy of polygons[which] and the points, pair by pair."""
+        if self.pool is None:
+            return np.asarray(shapely.intersects_xy(polygons[which], x, y), dtype=bool)
+        share = which % self.count
+        hit = np.empty(len(which), dtype=bool)
+
+        def test(part: int) -> None:
+            mine = np.flatnonzero(share == part)
+            hit[mine] = shapely.intersects_xy(polygons[which[mine]], x[mine], y[mine])
+
+        list(self.pool.map(test, range(self.count)))
+        return hit
+
+
+_ONE_THREAD = _Threads()
 
 
 @dataclass(frozen=True)
@@ -134,8 +173,8 @@ class PointAssigner:
     def assign_xy(self, x: npt.ArrayLike, y: npt.ArrayLike, *, threads: int = 1) -> IndexArray:
         """For each coordinate pair, the index of the polygon covering it, or -1 (also for NaN).
 
-        With `threads` > 1 the points are split into that many runs answered at once (GEOS and numpy
-        release the GIL); the answers do not depend on it.
+        With `threads` > 1 that many threads share the work (GEOS and numpy release the GIL; see `_Threads`); the
+        answers do not depend on it.
         """
         xs = np.asarray(x, dtype=np.float64)
         ys = np.asarray(y, dtype=np.float64)
@@ -144,14 +183,8 @@ class PointAssigner:
             raise ValueError(msg)
         if threads <= 1 or len(xs) < 2 * RASTER_MIN_POINTS:
             return self._assign(xs, ys, None)
-        self._raster_for(len(xs))  # built once, before the threads share it
-        bounds = np.linspace(0, len(xs), threads + 1).astype(np.intp)
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gridmap-assign") as pool:
-            parts = pool.map(
-                lambda run: self._assign(xs[run[0] : run[1]], ys[run[0] : run[1]], None),
-                itertools.pairwise(bounds),
-            )
-            return np.concatenate(list(parts))
+            return self._assign(xs, ys, None, _Threads(pool, threads))
 
     def locate(
         self,
@@ -180,31 +213,36 @@ class PointAssigner:
 
     # --- internals -------------------------------------------------------------------------------------
 
-    def _assign(self, x: FloatArray, y: FloatArray, points: GeometryArray | None) -> IndexArray:
+    def _assign(
+        self, x: FloatArray, y: FloatArray, points: GeometryArray | None, threads: _Threads = _ONE_THREAD
+    ) -> IndexArray:
         raster = self._raster_for(len(x))
         if raster is None:
-            return self._exact(x, y, points)
+            return self._exact(x, y, points, threads)
         answer = np.empty(len(x), dtype=np.intp)
         for start in range(0, len(x), RASTER_RUN_POINTS):
             run = slice(start, start + RASTER_RUN_POINTS)
-            answer[run] = self._from_raster(raster, x[run], y[run], None if points is None else points[run])
+            answer[run] = self._from_raster(raster, x[run], y[run], None if points is None else points[run], threads)
         return answer
 
     def _from_raster(
-        self, raster: CellRaster, x: FloatArray, y: FloatArray, points: GeometryArray | None
+        self, raster: CellRaster, x: FloatArray, y: FloatArray, points: GeometryArray | None, threads: _Threads
     ) -> IndexArray:
         """The rule for one run of points: the cell label, then exact tests where the cell does not decide."""
-        label = raster.lookup(x, y)
+        label = threads.by_position(len(x), lambda run: raster.lookup(x[run], y[run]))
         answer = label.astype(np.intp)
         mixed = np.flatnonzero(is_mixed(label))
         if len(mixed):
-            answer[mixed] = self._among_owners(raster, x[mixed], y[mixed], label[mixed])
+            answer[mixed] = self._among_owners(raster, x[mixed], y[mixed], label[mixed], threads)
         fallback = np.flatnonzero(label == FALLBACK)
         if len(fallback):
-            answer[fallback] = self._exact(x[fallback], y[fallback], None if points is None else points[fallback])
+            subset = None if points is None else points[fallback]
+            answer[fallback] = self._exact(x[fallback], y[fallback], subset, threads)
         return answer
 
-    def _among_owners(self, raster: CellRaster, x: FloatArray, y: FloatArray, label: LabelArray) -> IndexArray:
+    def _among_owners(
+        self, raster: CellRaster, x: FloatArray, y: FloatArray, label: LabelArray, threads: _Threads
+    ) -> IndexArray:
         """The rule for points in mixed cells, testing only the polygons whose boundary marked the cell.
 
         The raster lists a cell's owners smallest code first (`_build_raster`), so the first owner covering a
@@ -217,7 +255,7 @@ class PointAssigner:
         step = 0
         while len(open_points):
             owner = raster.owners[start[open_points] + step].astype(np.intp)
-            hit = shapely.intersects_xy(self.polygons[owner], x[open_points], y[open_points])
+            hit = threads.intersects_xy(self.polygons, owner, x[open_points], y[open_points])
             answer[open_points[hit]] = owner[hit]
             step += 1
             open_points = open_points[~hit & (count[open_points] > step)]
@@ -230,7 +268,9 @@ class PointAssigner:
             self._raster = self._build_raster()
         return self._raster
 
-    def _exact(self, x: FloatArray, y: FloatArray, points: GeometryArray | None = None) -> IndexArray:
+    def _exact(
+        self, x: FloatArray, y: FloatArray, points: GeometryArray | None = None, threads: _Threads = _ONE_THREAD
+    ) -> IndexArray:
         """The rule by bbox candidates and prepared intersects_xy (boundary-inclusive).
 
         `points`, when given, are the same points as shapely geometries (saves making them again).
@@ -241,7 +281,7 @@ class PointAssigner:
         geometries: GeometryArray = np.asarray(shapely.points(x, y) if points is None else points, dtype=object)
         point_idx, tree_idx = self._tree.query(geometries)
         polygon_idx = self._usable[tree_idx]
-        hit = shapely.intersects_xy(self.polygons[polygon_idx], x[point_idx], y[point_idx])
+        hit = threads.intersects_xy(self.polygons, polygon_idx, x[point_idx], y[point_idx])
         point_idx, ranks = point_idx[hit], self._rank_of[polygon_idx[hit]]
         best = np.full(len(x), len(self.polygons), dtype=np.intp)
         np.minimum.at(best, point_idx, ranks)

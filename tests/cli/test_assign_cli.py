@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from gridmap.cli import app
 from gridmap.errors import EXIT_INPUT_ERROR
-from gridmap.geo.assign import covering_polygon
+from gridmap.geo.assign import PointAssigner, covering_polygon
 from gridmap.services.boundaries import import_boundaries, publish_version
+from gridmap.services.parallel import usable_cores
 from gridmap.store import open_store
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -143,6 +144,32 @@ def test_chunks_give_the_same_output_as_one_chunk(out_name: str, points: pd.Data
     pd.testing.assert_frame_equal(outputs[0], outputs[1])
     if out_name == "assigned":
         assert len(list((tmp_path / "37" / out_name).glob("part-*.parquet"))) == -(-len(points) // 37)
+
+
+def test_a_local_run_uses_every_core_unless_told(
+    points: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --threads the kernel gets one thread per usable core; --threads 1 keeps one; the output is the same."""
+    source = tmp_path / "households.parquet"
+    many = pd.concat([points] * (120_000 // len(points) + 1), ignore_index=True)  # enough rows for threads to split
+    many["household_id"] = [f"H{i:06d}" for i in range(len(many))]
+    many.to_parquet(source, index=False)
+    asked: list[int] = []
+    original = PointAssigner.assign_xy
+
+    def counting(self: PointAssigner, x: np.ndarray, y: np.ndarray, *, threads: int = 1) -> np.ndarray:
+        asked.append(threads)
+        return original(self, x, y, threads=threads)
+
+    monkeypatch.setattr(PointAssigner, "assign_xy", counting)
+    outputs = []
+    for threads in ((), ("--threads", "1")):
+        out = tmp_path / f"assigned{len(threads)}.csv"
+        code, output = run("assign", source, "--boundaries", BOUNDARIES, "--out", out, "--no-progress", *threads)
+        assert code == 0, output
+        outputs.append(read_result(out))
+    assert set(asked[: len(asked) // 2]) == {usable_cores()} and set(asked[len(asked) // 2 :]) == {1}
+    pd.testing.assert_frame_equal(outputs[0], outputs[1])
 
 
 def test_rows_without_coordinates_are_located_by_address(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import threading
+import time
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -192,6 +194,47 @@ def test_large_query_builds_raster_lazily_and_keeps_answers() -> None:
     inside = (col >= 0) & (col < 5) & (row >= 0) & (row < 5)
     np.testing.assert_array_equal(large[inside], (row * 5 + col)[inside])
     assert (large[~inside & ((x < LON0) | (y < LAT0) | (x > LON0 + 5 * STEP) | (y > LAT0 + 5 * STEP))] == -1).all()
+
+
+def test_threads_never_query_one_prepared_polygon_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads querying the same prepared polygons at once can abort inside GEOS (a double free, seen in CI and
+    in about one run in three of a stress loop): no polygon object is in two of the threaded assignment's GEOS calls
+    at the same time, several threads did work, and the answers equal one thread's, both without a raster (tree
+    candidates) and with one (a mixed cell's owners)."""
+    rng = np.random.default_rng(7)
+    circles = shapely.buffer(shapely.points(rng.uniform(0, 1, (50, 2))), 0.08, quad_segs=64)
+    x, y = rng.uniform(0, 1, (2, 200_000))
+    busy: dict[int, int] = {}  # polygon object id -> GEOS calls under way holding it
+    clashes: list[int] = []
+    callers: set[int] = set()
+    lock = threading.Lock()
+    original = shapely.intersects_xy
+
+    def recording(geometries: npt.NDArray[np.object_], *args: object, **kwargs: object) -> object:
+        held = {id(geometry) for geometry in np.asarray(geometries, dtype=object).tolist()}
+        with lock:
+            callers.add(threading.get_ident())
+            clashes.extend(key for key in held if busy.get(key))
+            for key in held:
+                busy[key] = busy.get(key, 0) + 1
+        try:
+            time.sleep(0.002)  # widen the window in which a clash would be seen
+            return original(geometries, *args, **kwargs)
+        finally:
+            with lock:
+                for key in held:
+                    busy[key] -= 1
+
+    for raster in (False, True):
+        alone = PointAssigner(circles, np.arange(50), raster=raster).assign_xy(x, y)
+        threaded_assigner = PointAssigner(circles, np.arange(50), raster=raster)
+        callers.clear()
+        monkeypatch.setattr(shapely, "intersects_xy", recording)
+        threaded = threaded_assigner.assign_xy(x, y, threads=4)
+        monkeypatch.setattr(shapely, "intersects_xy", original)
+        np.testing.assert_array_equal(threaded, alone)
+        assert len(callers) > 1
+        assert clashes == []
 
 
 def test_non_point_geometries_follow_the_same_rule() -> None:
