@@ -15,12 +15,20 @@ levels deep). So the page's head also lists every module its entries import, dir
 `<link rel="modulepreload">` (`preload_links`), found by reading the modules' static imports once per process:
 the browser then asks for them all at once. A module a page imports with import(), when first used, is not listed:
 preloaded, it would be fetched with the page.
+
+The viewer's first requests depend on each other's answers (the sets, then the chosen set's versions, then each
+level's count), and each answer waits its turn on a main thread still busy with the page's modules. So the viewer
+page also says, in `<meta name="gridmap-opening">`, which set and version it will most likely open (the published
+default version, when anyone may read it): first-requests.js asks for all of those at once, and the chain then
+finds them asked for. A guess the page does not follow (a link naming another version) costs a few requests, never
+a wrong answer.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 from collections.abc import Callable
@@ -28,7 +36,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -187,6 +195,30 @@ def _page(name: str) -> Callable[[], Response]:
     return page
 
 
+def opening_guess(app: FastAPI) -> dict[str, object] | None:
+    """The set and version the viewer will most likely open, and the datum it asks geometries in: the default set's
+    published version. None when reading needs a token (the page then says nothing about the versions) or when
+    nothing is published."""
+    if not app.state.settings.public_read or not hasattr(app.state, "versions"):
+        return None
+    try:
+        version = app.state.versions.default()
+    except NotFound:
+        return None
+    crs = app.state.base_map.datum.value
+    return {"set": version.set_name, "version": version.id, "feature_count": version.feature_count, "crs": crs}
+
+
+def viewer_page(request: Request) -> Response:
+    """The viewer's page, its head saying what the viewer will most likely open (`opening_guess`)."""
+    page = page_html(PAGES["/"])
+    guess = opening_guess(request.app)
+    if guess is not None:
+        content = html.escape(json.dumps(guess, separators=(",", ":")), quote=True)
+        page = page.replace(b"</head>", f'<meta name="gridmap-opening" content="{content}">\n</head>'.encode(), 1)
+    return Response(page, media_type="text/html", headers=NO_CACHE)
+
+
 def _asset(name: str, media_type: str) -> Callable[[], FileResponse]:
     """The route answering web/`name`."""
 
@@ -199,8 +231,10 @@ def _asset(name: str, media_type: str) -> Callable[[], FileResponse]:
 def mount_pages(app: FastAPI) -> None:
     """Serve the viewer (/), the reporting page (/report), the boundary editor (/edit), the admin page (/admin), the
     incident desk (/desk), the API docs (/docs), their modules and styles, Leaflet and its plugins."""
+    app.add_api_route("/", viewer_page, methods=["GET"], include_in_schema=False)
     for route, name in PAGES.items():
-        app.add_api_route(route, _page(name), methods=["GET"], include_in_schema=False)
+        if route != "/":
+            app.add_api_route(route, _page(name), methods=["GET"], include_in_schema=False)
     for name, media_type in ASSETS.items():
         app.add_api_route(f"/{name}", _asset(name, media_type), methods=["GET"], include_in_schema=False)
     modules = _modules()  # only the files found at start-up: never a path the request makes up

@@ -289,6 +289,23 @@ def test_page_shows_every_level_without_errors_or_requests_elsewhere(
     assert visit.outside_requests() == []
 
 
+def test_the_opening_requests_go_out_together(visit: Visit) -> None:
+    """The page's head names the version the viewer will open (meta gridmap-opening), so the page asks for the set's
+    versions and each level's first page together with the sets, not each after the answer before it; and asks for
+    each of them once."""
+    timings = visit.page.evaluate(
+        """() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/'))
+            .map((e) => ({ path: e.name.split('/api/v1/')[1], start: e.startTime, end: e.responseEnd }))"""
+    )
+    sets = [t for t in timings if t["path"] == "boundary-sets"]
+    versions = [t for t in timings if t["path"] == "boundary-sets/default/versions"]
+    first_pages = [t for t in timings if "/items?" in t["path"] and "offset=" not in t["path"]]
+    assert len(sets) == len(versions) == 1
+    assert len(first_pages) == len({t["path"] for t in first_pages}) == 3
+    assert versions[0]["start"] < sets[0]["end"]
+    assert all(page["start"] < versions[0]["end"] for page in first_pages)
+
+
 def _click_inside(page: Any, feature: dict[str, Any]) -> None:
     """Zoom to a feature and click a point well inside it."""
     shape = shapely.geometry.shape(feature["geometry"])

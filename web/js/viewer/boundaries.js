@@ -14,7 +14,11 @@ import { fetchAndSelect, viewLoading } from "./view-loading.js";
 
 /** level -> its GeoJSON layer (main.js puts them in the layer switcher). */
 export const layers = {};
-// level -> a canvas of its own, in its pane: a large version's outlines are drawn there (see drawOnCanvas).
+// level -> a canvas of its own, in its pane: a large version's outlines are drawn there (see drawOnCanvas). Each
+// canvas reaches a quarter of the view beyond every edge, so a short drag shows drawn outlines: half (2 x 2 views
+// of pixels) had the first view of a province spend ~90 ms of Chromium's main thread handing two canvases to the
+// compositor; a quarter is 2.25 views of pixels.
+const CANVAS_PADDING = 0.25;
 const canvases = {};
 for (const spec of LEVELS) {
   layers[spec.level] = L.geoJSON(null, {
@@ -22,7 +26,7 @@ for (const spec of LEVELS) {
     style: (feature) => styleFor(spec.level, feature),
     onEachFeature: (feature, layer) => bindFeature(spec.level, feature, layer),
   });
-  canvases[spec.level] = L.canvas({ pane: spec.level + "Pane", padding: 0.5 });
+  canvases[spec.level] = L.canvas({ pane: spec.level + "Pane", padding: CANVAS_PADDING });
 }
 layers.community.addTo(map);
 layers.grid.addTo(map);

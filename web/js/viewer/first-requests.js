@@ -5,6 +5,11 @@
  * count and extent, or its first page when the level loads whole), chosen as the viewer chooses (opening.js). So the
  * viewer finds the answers it waits on in turn already asked for, most of them in. Only the viewer's first start
  * takes them (firstAnswer), each once; a path it never asks for (a link naming a version the set lacks, say) is left.
+ *
+ * Each step of that chain waits for an answer, and then for the main thread, still busy with main.js's modules. So
+ * when the page says which set and version it will most likely open (the server's guess, in
+ * `<meta name="gridmap-opening">`: gridmap/api/pages.py), the guessed version's requests are all made at once, and
+ * the chain finds them asked for. A wrong guess costs a few requests: the chain asks for what it chose.
  */
 import { request } from "../api.js";
 import { decodeShareState } from "../share-link.js";
@@ -17,6 +22,7 @@ import { LEVELS } from "./state.js";
 const started = new Map(); // path -> the answer's promise
 
 function ask(path) {
+  if (started.has(path)) return started.get(path); // asked for on the server's guess
   // Quiet, and never an unhandled rejection: a failure is the taker's, who asks again (and that request shows it).
   const answer = request(path, { quiet: true });
   answer.catch(() => {});
@@ -34,14 +40,36 @@ async function askLevel(spec, crs, version, mode) {
   if (!loadsByView({ mode, total: Number(described.numberMatched) })) ask(firstPagePath(spec.collection, crs, version));
 }
 
+/** The server's guess at what the page opens: { set, version, feature_count, crs }, or null. */
+function openingGuess() {
+  const meta = document.querySelector('meta[name="gridmap-opening"]');
+  try {
+    return meta ? JSON.parse(meta.content) : null;
+  } catch {
+    return null;
+  }
+}
+
+function askGuessed(guess, linked, mode) {
+  ask("config");
+  ask("boundary-sets");
+  ask(versionsPath({ name: guess.set }));
+  if (linked !== undefined && linked !== guess.version) return; // a link names another version
+  const version = { id: guess.version, feature_count: guess.feature_count };
+  for (const spec of LEVELS) askLevel(spec, guess.crs, version, mode).catch(() => {});
+}
+
 async function askOpening() {
+  const linked = decodeShareState(window.location.hash).version;
+  const mode = loadMode(window.location.search);
+  const guess = openingGuess();
+  if (guess) askGuessed(guess, linked, mode);
   const config = ask("config");
   const set = openedSet((await ask("boundary-sets")).boundary_sets || []);
   if (!set) return;
   const versions = newestFirst((await ask(versionsPath(set))).versions || []);
-  const version = openedVersion(versions, decodeShareState(window.location.hash).version);
+  const version = openedVersion(versions, linked);
   const crs = (await config).output_crs || "wgs84";
-  const mode = loadMode(window.location.search);
   await Promise.all(LEVELS.map((spec) => askLevel(spec, crs, version, mode)));
 }
 
