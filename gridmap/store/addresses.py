@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gridmap.address.registry import ALIAS_KINDS, COLUMNS, AddressAlias, StandardAddress
 from gridmap.errors import Conflict, InvalidInput
 from gridmap.store.address_store import AddressesAdded, AddressStore
+from gridmap.store.bulk_writes import BulkWrites
 from gridmap.store.frames import stored_text
 from gridmap.store.tables import ADDRESS_ID_LENGTH, CODE_LENGTH, NAME_LENGTH, AddressAliasRow, AddressEntry
 
@@ -48,7 +49,7 @@ def _entry(row: AddressEntry) -> StandardAddress:
     return StandardAddress(id=row.address_id, lon=row.lon, lat=row.lat, **parts)
 
 
-class AddressRegister(AddressStore):
+class AddressRegister(AddressStore, BulkWrites):
     """The address registry half of a SQL store; the store supplies the transaction."""
 
     def _write_transaction(self) -> AbstractContextManager[Session]:
@@ -75,6 +76,7 @@ class AddressRegister(AddressStore):
                 new = [row for row in rows if row["address_id"] not in stored]
                 if new:
                     session.execute(insert(AddressEntry), new)
+                    self._end_bulk_write(session, [AddressEntry.__tablename__], len(new))
         except IntegrityError:
             # Another import stored one of these ids meanwhile.
             msg = "another import changed the address registry meanwhile; nothing was imported, try again"

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput, NotFound
+from gridmap.store.bulk_writes import BulkWrites
 from gridmap.store.frames import stored_text
 from gridmap.store.household_store import (
     HouseholdCounts,
@@ -89,7 +90,7 @@ def _require_code(session: Session, version_id: int, code: str) -> None:
         raise NotFound(msg)
 
 
-class HouseholdRegister(HouseholdStore):
+class HouseholdRegister(HouseholdStore, BulkWrites):
     """The household half of a SQL store; the store supplies the transaction."""
 
     def _transaction(self) -> AbstractContextManager[Session]:
@@ -110,6 +111,7 @@ class HouseholdRegister(HouseholdStore):
         try:
             with self._transaction() as session:
                 session.execute(insert(Household), rows)
+                self._end_bulk_write(session, [Household.__tablename__], len(rows))
         except IntegrityError:
             msg = "some of these household ids are in the register already"
             raise Conflict(msg) from None

@@ -9,7 +9,7 @@ end, in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from itertools import islice
 from typing import cast
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from gridmap.errors import Conflict, InvalidInput
 from gridmap.incidents.model import Incident
+from gridmap.store.bulk_writes import BulkWrites
 from gridmap.store.incident_counts import AREA_COUNTS, COUNTS, CountChanges, counted_fields
 from gridmap.store.incident_privacy import contact_rows
 from gridmap.store.incidents import _audit_rows, _row
@@ -33,7 +34,7 @@ _WRITTEN = (_INCIDENTS, _AUDIT, _CONTACTS, COUNTS, AREA_COUNTS)  # the tables an
 _ID_CHECK_CHUNK = 500  # ids per `IN (...)` when looking for ones that exist already
 
 
-class IncidentImport:
+class IncidentImport(BulkWrites):
     """The bulk-import half of a SQL store; the store supplies the transaction."""
 
     def _transaction(self) -> AbstractContextManager[Session]:
@@ -46,12 +47,6 @@ class IncidentImport:
         """Insert rows (values by column name, the same names in each) into `table`; backends may do it faster."""
         # Core inserts: one executemany, without the ORM's per-row bookkeeping.
         session.execute(insert(table), rows)
-
-    def _start_bulk_write(self, session: Session) -> None:
-        """Set up the transaction of a bulk import before its first row; backends may need to (postgis.py)."""
-
-    def _end_bulk_write(self, session: Session, tables: Sequence[str], added: int) -> None:
-        """After a bulk import wrote `added` incidents' rows into `tables`; backends may refresh statistics."""
 
     def import_incidents(
         self,

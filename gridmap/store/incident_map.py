@@ -27,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from gridmap.errors import InvalidInput
 from gridmap.geo.hierarchy import Level
 from gridmap.incidents.workflow import Status
+from gridmap.store.bulk_writes import BulkWrites
 from gridmap.store.incident_counts import (
     AREA_COUNTS,
     COUNTED_LEVELS,
@@ -34,6 +35,7 @@ from gridmap.store.incident_counts import (
     EXACT,
     NO_AREA,
     PUBLIC_GRID_M,
+    TALLIES,
     Span,
     china_day,
     day_start,
@@ -67,7 +69,7 @@ def _area_column(level: Level | str) -> InstrumentedAttribute[str | None]:
     return columns[_level(level)]
 
 
-class IncidentMapQueries:
+class IncidentMapQueries(BulkWrites):
     """The incident-map half of a SQL store; the store supplies the transaction."""
 
     def _transaction(self) -> AbstractContextManager[Session]:
@@ -122,7 +124,9 @@ class IncidentMapQueries:
     def rebuild_incident_counts(self) -> int:
         """Count every stored incident again into the kept map counts; the number of count rows."""
         with self._write_transaction() as session:
-            return recount_incidents(session.connection())
+            written = recount_incidents(session.connection())
+            self._end_bulk_write(session, [tally.table.name for tally in TALLIES], written)
+            return written
 
     def incident_area_counts(self, where: IncidentFilter, level: Level) -> dict[str, int]:
         """Matching incidents counted per community, grid or microgrid code they were routed to."""
