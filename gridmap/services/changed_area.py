@@ -11,8 +11,14 @@ other problem is kept. Problems are listed in one order (kind, level, codes, mes
 found, so the report is the one a check of the whole area gives. Validity and code problems name features by
 their place in the whole draft ("feature N"), which an edit anywhere may shift: a report holding one is not kept,
 and neither is an area whose families cannot be told apart (a loop of parents), nor a gap of the top level near
-what changed (a hole in the area's union may reach past the families checked again; an unchanged family enclosed
-by the area is one): then the whole area is checked again.
+what changed (a hole in the area's union may reach past the families checked again): then the whole area is
+checked again.
+
+Each check also reads the draft's features of the area's top level outside the area beside the families whose
+problems it reports (meeting their top-level features' boxes widened by AREA_MARGIN_M) and keeps only the problems
+concerning those families. An unchanged family the area surrounds then fills its place in the top level's union as
+it does in the whole draft, instead of leaving a hole the check would report as a gap (and that would send every
+later status back to the whole area); a real gap beside it is bounded as in the whole draft.
 """
 
 from __future__ import annotations
@@ -169,19 +175,64 @@ def _report(problems: Iterable[Problem], families: Iterable[Family], options: Ch
 def _checked(
     store: VersionStore, version_id: int, comparison: VersionComparison, options: CheckOptions, *, remember: bool
 ) -> AreaCheck:
-    """The whole changed area checked (with its families and the problems' owners when `remember`)."""
-    frame = area_frame(store, version_id, widened(changed_geometries(comparison)))
-    found = check_boundaries(frame, options)
-    report = replace(found, problems=sorted(found.problems, key=_order))
-    kept = AreaCheck(report=report, comparison=comparison, options=options)
+    """The whole changed area checked beside its neighbours (with its families and the problems' owners when
+    `remember`)."""
+    with store.reading():
+        frame = area_frame(store, version_id, widened(changed_geometries(comparison)))
+        try:
+            family_of, families = _families(frame)
+        except _NotKept:  # no family to tell the area's problems from its neighbours': the area alone is checked
+            alone = check_boundaries(frame, options)
+            report = replace(alone, problems=sorted(alone.problems, key=_order))
+            return AreaCheck(report=report, comparison=comparison, options=options)
+        checked = _beside(store, version_id, frame, families, families, family_of)
+    found = check_boundaries(checked, _scoped(options, families, families)).problems
+    kept = sorted(
+        ((p, owner) for p, owner in zip(found, _owners(found, checked, family_of), strict=True) if owner),
+        key=lambda pair: _order(pair[0]),
+    )
+    report = _report([p for p, _ in kept], families.values(), options)
     if not remember or not _comparable(options, options) or any(_LABELLED.search(p.message) for p in report.problems):
-        return kept
-    try:
-        family_of, families = _families(frame)
-    except _NotKept:
-        return kept
-    owners = _owners(report.problems, frame, family_of)
-    return replace(kept, families=families, family_of=family_of, owners=owners)
+        return AreaCheck(report=report, comparison=comparison, options=options)
+    owners = tuple(owner for _, owner in kept)
+    return AreaCheck(report, comparison, options, families=families, family_of=family_of, owners=owners)
+
+
+def _beside(
+    store: VersionStore,
+    version_id: int,
+    frame: GeoDataFrame,
+    families: Mapping[str, Family],
+    reported: Iterable[str],
+    family_of: Mapping[str, str],
+) -> GeoDataFrame:
+    """`frame` (features of the area's `families`) with the draft's features of the area's top level outside the
+    area (`family_of`) within AREA_MARGIN_M (by box) of those of the `reported` families: a family the area
+    surrounds then fills its hole in the top level's union, where the gaps are searched, as in the whole draft."""
+    levels = {name for family in families.values() for name in family.levels}
+    top = next((level for level in LEVELS if level.value in levels), None)  # None: no feature has a level
+    reported_codes = {code for name in reported for code in families[name].codes}
+    at_top = frame["level"] == top.value if top is not None else np.ones(len(frame), dtype=bool)
+    tops = frame[at_top & frame["code"].isin(reported_codes)]
+    if not len(tops):
+        return frame
+    boxes = widened(np.asarray(tops.geometry, dtype=object))
+    candidates = store.features(version_id, bbox=_outline(boxes), level=top).features
+    meeting = _meeting(boxes, np.asarray([f.geometry for f in candidates], dtype=object)).tolist()
+    outside = {candidates[i].code for i in meeting} - family_of.keys()
+    return _joined([frame, store.version_frame(version_id, codes=outside)]) if outside else frame
+
+
+def _scoped(options: CheckOptions, families: Mapping[str, Family], reported: Iterable[str]) -> CheckOptions:
+    """`options` for a check of some of the area's families and their neighbours: metres mapped as the whole area's
+    check maps them, and parents checked against their children only in the families whose problems are kept (the
+    neighbours are read in part)."""
+    if not families:
+        return options
+    parents = frozenset(code for name in reported for code in families[name].codes)
+    if options.nesting_parents is not None:
+        parents &= options.nesting_parents
+    return replace(options, metric_bounds=_extent(families.values()), nesting_parents=parents)
 
 
 def _families(frame: GeoDataFrame) -> tuple[dict[str, str], dict[str, Family]]:
@@ -221,7 +272,8 @@ def _owners(
     problems: Sequence[Problem], frame: GeoDataFrame, family_of: Mapping[str, str]
 ) -> tuple[frozenset[str], ...]:
     """Per problem, the families it concerns: those of its codes, or for a problem naming no feature (a gap) the
-    families of the checked features within AREA_MARGIN_M of it."""
+    families of the checked features within AREA_MARGIN_M of it (none: it concerns only features outside
+    `family_of`, the neighbours read beside the families)."""
     placed = [p for p in problems if not p.codes and p.geometry is not None and not p.geometry.is_empty]
     near: dict[int, set[str]] = {}
     if placed:
@@ -229,7 +281,8 @@ def _owners(
         tree = shapely.STRtree(_boxes(widened(np.asarray(frame.geometry, dtype=object))))
         found, rows = tree.query(np.asarray([p.geometry for p in placed], dtype=object), predicate="intersects")
         for index, row in zip(found.tolist(), rows.tolist(), strict=True):
-            near.setdefault(id(placed[index]), set()).add(family_of[codes[row]])
+            if codes[row] in family_of:  # a neighbour read beside the area owns none of its problems
+                near.setdefault(id(placed[index]), set()).add(family_of[codes[row]])
     return tuple(
         frozenset({family_of[code] for code in p.codes if code in family_of} | near.get(id(p), set())) for p in problems
     )
@@ -373,13 +426,12 @@ def _updated(
         families, family_of = area.families, area.family_of
         # Re-checked: the families near what changed and those next to them; checked with one more ring around.
         rechecked = _within(families, widened(np.asarray(area.near.geometry, dtype=object)))
-        around = rechecked | _within(families, np.concatenate([families[name].boxes for name in rechecked]))
+        boxes = np.concatenate([families[name].boxes for name in rechecked]) if rechecked else np.zeros((0, 4))
+        around = rechecked | _within(families, boxes)
         ring = _features(store, version_id, families, around - area.replaced)
-    near = area.near[[family_of.get(code) in families for code in _codes_of(area.near)]]
-    checked = _joined([near, ring])
-    found = check_boundaries(checked, replace(options, metric_bounds=_extent(families.values()))).problems
-    if any(_LABELLED.search(p.message) for p in found):
-        raise _NotKept
+        near = area.near[[family_of.get(code) in families for code in _codes_of(area.near)]]
+        checked = _beside(store, version_id, _joined([near, ring]), families, rechecked, family_of)
+    found = check_boundaries(checked, _scoped(options, families, rechecked)).problems
     dropped = area.replaced | rechecked
     kept: list[tuple[Problem, frozenset[str]]] = []
     for problem, owner in zip(previous.report.problems, previous.owners, strict=True):
@@ -391,10 +443,12 @@ def _updated(
             raise _NotKept
         if not owner & dropped:
             kept.append((problem, owner))
-    found_owners = _owners(found, checked, family_of)
-    if any(not p.codes and owner & rechecked for p, owner in zip(found, found_owners, strict=True)):
-        raise _NotKept  # a gap there now: as above
-    kept += [(p, owner) for p, owner in zip(found, found_owners, strict=True) if owner & rechecked]
+    found_kept = [
+        (p, owner) for p, owner in zip(found, _owners(found, checked, family_of), strict=True) if owner & rechecked
+    ]
+    if any(not p.codes or _LABELLED.search(p.message) for p, _ in found_kept):
+        raise _NotKept  # a gap there now (as above), or a feature named by its place in the draft
+    kept += found_kept
     kept.sort(key=lambda pair: _order(pair[0]))
     return AreaCheck(
         report=_report([p for p, _ in kept], families.values(), options),

@@ -21,9 +21,11 @@ import shapely
 
 from gridmap.geo.editing.model import EditOperation, Merge, MoveVertex, Split
 from gridmap.geo.hierarchy import Level
-from gridmap.geo.problems import ProblemKind
+from gridmap.geo.problems import Problem, ProblemKind
 from gridmap.services import boundaries as boundary_service
 from gridmap.services import changed_area, draft_status, editing
+from gridmap.services.allowed_exceptions import check_options_for_set
+from gridmap.services.check import CheckOptions, check_boundaries
 from gridmap.store.edit_store import EditRequest, StagedFeature
 from gridmap.store.household_store import HouseholdRecord
 from gridmap.store.interface import BoundaryStore
@@ -145,12 +147,14 @@ def grown_into_neighbour(store: BoundaryStore, draft: int, community: int) -> No
 
 
 def checked_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many features each check of a changed area (whole or in part) is given, as statuses run."""
+    """How many features each check of a changed area (whole or in part) is given to report on, as statuses run:
+    those whose parents it checks against their children (the neighbours read beside them are given too, but
+    only their part in the problems of those features is reported)."""
     sizes: list[int] = []
     check = changed_area.check_boundaries
 
-    def counted(frame: Any, options: Any) -> Any:
-        sizes.append(len(frame))
+    def counted(frame: Any, options: CheckOptions) -> Any:
+        sizes.append(len(frame) if options.nesting_parents is None else len(options.nesting_parents))
         return check(frame, options)
 
     monkeypatch.setattr(changed_area, "check_boundaries", counted)
@@ -241,3 +245,115 @@ def test_the_draft_status_route_remembers_the_last_status_of_a_large_draft(
     assert response.json()["check"]["scope"] == "changed_area"
     held = memory.last((draft, info.version.created_at, info.based_on))
     assert held is not None and held.area.report.features == response.json()["check"]["summary"]["features"]
+
+
+ENCLOSED = 14  # the community in the lattice's third column and row, which the edits below surround
+GAP_M = 30.0
+
+
+def community_cells(number: int) -> tuple[int, int]:
+    """The south-west cell of the `number`-th community (0-based)."""
+    return 2 * (number % SIDE), 2 * (number // SIDE)
+
+
+def grid_at(store: BoundaryStore, draft: int, col: int, row: int) -> Feature:
+    """The draft's grid holding the centre of the lattice's cell (`col`, `row`)."""
+    centre = cell(col, row).centroid
+    return next(g for g in grids(store, draft) if g.geometry.contains(centre))
+
+
+def split_around(store: BoundaryStore, draft: int, community: int) -> None:
+    """In each of the eight communities around the `community`-th, the grid farthest from it split: the changed
+    area then surrounds that community without reaching it."""
+    col0, row0 = community_cells(community)
+    for d_col, d_row in ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)):
+        col = col0 + 2 * d_col + (1 if d_col > 0 else 0)
+        row = row0 + 2 * d_row + (1 if d_row > 0 else 0)
+        apply(store, draft, split_of(grid_at(store, draft, col, row)))
+
+
+def south_side_pulled_back(store: BoundaryStore, draft: int, community: int, metres: float) -> None:
+    """The community south of the `community`-th, with its features along their shared side, cut back `metres`
+    from that side, stored as one edit (a gap between the two communities now)."""
+    col0, row0 = community_cells(community)
+    south = store.version_frame(draft, boxes=np.array([cell(col0, row0 - 2, 2, 2).buffer(-1e-6).bounds]))
+    kept = shapely.box(-180.0, -90.0, 180.0, float(cell(col0, row0).bounds[1]) - metres / METRES_PER_DEGREE)
+    features = store.features(draft, codes=set(south["code"])).features
+    cut = [f for f in features if not f.geometry.within(kept)]
+    store.apply_changes(
+        draft,
+        written=[StagedFeature(f.feature_id, replace(f, geometry=f.geometry.intersection(kept))) for f in cut],
+        deleted=[],
+        expected={f.feature_id: f.revision for f in cut},
+        request=EditRequest(op="reshape_border", params={}, who="测试", why="a gap"),
+    )
+
+
+def community_code(number: int) -> str:
+    return f"{TOWN}{number + 1:03d}"
+
+
+def area_codes(store: BoundaryStore, draft: int) -> set[str]:
+    """The codes of the draft's changed area: the families near what it changed since it was started."""
+    based_on = store.draft_info(draft).based_on
+    assert based_on is not None
+    changed = changed_area.changed_geometries(store.compare(based_on, draft))
+    return set(changed_area.area_frame(store, draft, changed_area.widened(changed))["code"])
+
+
+def assert_surrounded(store: BoundaryStore, draft: int, community: int) -> None:
+    """The changed area holds the eight communities around the `community`-th, and not that one."""
+    around = {community + d_row * SIDE + d_col for d_row in (-1, 0, 1) for d_col in (-1, 0, 1)} - {community}
+    area = area_codes(store, draft)
+    assert {community_code(n) for n in around} <= area and community_code(community) not in area
+
+
+def whole_draft_problems(store: BoundaryStore, draft: int) -> list[tuple[str, str | None, tuple[str, ...], float]]:
+    """The problems a check of the whole draft finds (kind, level, codes, area rounded to m2), in order."""
+    options = check_options_for_set(store=store, set_name=SET, options=None)
+    return listed(check_boundaries(store.version_frame(draft), options).problems)
+
+
+def listed(problems: list[Problem]) -> list[tuple[str, str | None, tuple[str, ...], float]]:
+    """The problems as (kind, level, codes, area rounded to m2), in order: areas differ in their last digits as
+    the check's metres are centred on the draft or on its changed area."""
+    return sorted((p.kind.value, p.level, p.codes, round(p.area_m2 or 0.0)) for p in problems)
+
+
+def test_a_community_the_changed_area_surrounds_is_no_gap(
+    sample_draft: tuple[BoundaryStore, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, draft = sample_draft
+    memory = draft_status.StatusMemory()
+    split_around(store, draft, ENCLOSED)
+    status = assert_same_as_from_scratch(store, draft, memory)
+    sizes = checked_sizes(monkeypatch)
+    col, row = community_cells(ENCLOSED - SIDE - 1)  # the community south-west of the enclosed one
+    apply(store, draft, split_of(grid_at(store, draft, col + 1, row)))  # its south-east grid, away from it
+    again = assert_same_as_from_scratch(store, draft, memory)
+
+    assert_surrounded(store, draft, ENCLOSED)
+    assert listed(status.report.problems) == listed(again.report.problems) == whole_draft_problems(store, draft)
+    assert not [p for p in again.report.problems if p.kind is ProblemKind.GAP]
+    # The status with the memory checked only the families around the last edit, once (the spy sees it, then the
+    # from-scratch check): a gap where the enclosed community lies would have made it check the whole area again.
+    assert len(sizes) == 2 and sizes[0] < again.report.features == sizes[1]
+
+
+def test_a_gap_an_edit_opens_beside_a_surrounded_community_is_reported_as_a_whole_draft_check_finds_it(
+    sample_draft: tuple[BoundaryStore, int],
+) -> None:
+    store, draft = sample_draft
+    memory = draft_status.StatusMemory()
+    split_around(store, draft, ENCLOSED)
+    assert_same_as_from_scratch(store, draft, memory)
+    south_side_pulled_back(store, draft, ENCLOSED, GAP_M)
+
+    status = assert_same_as_from_scratch(store, draft, memory)
+
+    assert_surrounded(store, draft, ENCLOSED)
+    whole = whole_draft_problems(store, draft)
+    gaps = [p for p in status.report.problems if p.kind is ProblemKind.GAP]
+    assert listed(status.report.problems) == whole
+    assert len(gaps) == 1 and gaps[0].level == Level.COMMUNITY.value
+    assert gaps[0].area_m2 == pytest.approx(2 * 200 * GAP_M, rel=0.1)  # the strip, not the community with it
