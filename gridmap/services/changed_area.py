@@ -18,7 +18,9 @@ Each check also reads the draft's features of the area's top level outside the a
 problems it reports (meeting their top-level features' boxes widened by AREA_MARGIN_M) and keeps only the problems
 concerning those families. An unchanged family the area surrounds then fills its place in the top level's union as
 it does in the whole draft, instead of leaving a hole the check would report as a gap (and that would send every
-later status back to the whole area); a real gap beside it is bounded as in the whole draft.
+later status back to the whole area); a real gap beside it is bounded as in the whole draft. When the area holds
+most of the draft (WHOLE_DRAFT_SHARE of its top level), the whole draft is read once and checked instead, and the
+same problems (those concerning the area's families) are kept: one read and one check cost less than the area's.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ from gridmap.services.check import CheckOptions, CheckReport, check_boundaries
 from gridmap.store.version_store import VersionComparison, VersionDiff, VersionStore
 
 AREA_MARGIN_M = 5.0  # features this close to a changed feature belong to the changed area
+# Above this share of the draft's top-level features near a change, the whole draft is read and checked (its
+# problems concerning the area kept): the area then costs more to read in pieces and check than the whole draft.
+WHOLE_DRAFT_SHARE = 0.5
 _METRES_PER_DEGREE = 111_320.0
 _LABELLED = re.compile(r": feature \d+ \(")  # "version 7: feature 12 (code): ..." (validity and code problems)
 
@@ -178,14 +183,18 @@ def _checked(
     """The whole changed area checked beside its neighbours (with its families and the problems' owners when
     `remember`)."""
     with store.reading():
-        frame = area_frame(store, version_id, widened(changed_geometries(comparison)))
+        boxes = widened(changed_geometries(comparison))
         try:
-            family_of, families = _families(frame)
-        except _NotKept:  # no family to tell the area's problems from its neighbours': the area alone is checked
-            alone = check_boundaries(frame, options)
-            report = replace(alone, problems=sorted(alone.problems, key=_order))
-            return AreaCheck(report=report, comparison=comparison, options=options)
-        checked = _beside(store, version_id, frame, families, families, family_of)
+            checked, family_of, families = _whole_draft(store, version_id, boxes)
+        except _NotKept:
+            frame = area_frame(store, version_id, boxes)
+            try:
+                family_of, families = _families(frame)
+            except _NotKept:  # no family to tell the area's problems from its neighbours': the area alone is checked
+                alone = check_boundaries(frame, options)
+                report = replace(alone, problems=sorted(alone.problems, key=_order))
+                return AreaCheck(report=report, comparison=comparison, options=options)
+            checked = _beside(store, version_id, frame, families, families, family_of)
     found = check_boundaries(checked, _scoped(options, families, families)).problems
     kept = sorted(
         ((p, owner) for p, owner in zip(found, _owners(found, checked, family_of), strict=True) if owner),
@@ -196,6 +205,27 @@ def _checked(
         return AreaCheck(report=report, comparison=comparison, options=options)
     owners = tuple(owner for _, owner in kept)
     return AreaCheck(report, comparison, options, families=families, family_of=family_of, owners=owners)
+
+
+def _whole_draft(
+    store: VersionStore, version_id: int, boxes: npt.NDArray[np.float64]
+) -> tuple[GeoDataFrame, dict[str, str], dict[str, Family]]:
+    """The whole draft to check, with the families of the area (those with a feature meeting `boxes`) and their
+    codes, when its top level's features meeting `boxes` are more than WHOLE_DRAFT_SHARE of them: the whole draft
+    holds every neighbour the area's check reads, costs one read instead of many, and its problems concerning the
+    area's families are the area's. _NotKept otherwise (or for a loop of parents in the draft)."""
+    top = next((level for level in LEVELS if store.extent(version_id, level=level) is not None), None)
+    if top is None or not len(boxes):
+        raise _NotKept  # no level: no family larger than one feature to read at once
+    tops = np.asarray([f.geometry for f in store.features(version_id, level=top).features], dtype=object)
+    if len(_meeting(boxes, tops)) <= WHOLE_DRAFT_SHARE * len(tops):
+        raise _NotKept
+    frame = store.version_frame(version_id)
+    family_of, families = _families(frame)
+    meeting = _meeting(boxes, np.asarray(frame.geometry, dtype=object))
+    in_area = {family_of[code] for code in np.asarray(_codes_of(frame), dtype=object)[meeting].tolist()}
+    area_of = {code: name for code, name in family_of.items() if name in in_area}
+    return frame, area_of, {name: family for name, family in families.items() if name in in_area}
 
 
 def _beside(

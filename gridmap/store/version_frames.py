@@ -8,7 +8,7 @@ the database counts those places without handing the version's codes out.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -52,18 +52,19 @@ def _frame_of(
     )
 
 
-def _places(session: Session, version_id: int, codes: Collection[str]) -> dict[str, int]:
+def _places(session: Session, version_id: int, codes: Collection[str], counted_up_to: int) -> dict[str, int]:
     """Each code's place among the version's codes in the database's order (that of ORDER BY code).
 
     The database orders the codes asked for, counts the version's codes from each one to the next (an index
     range each, from '' for the first) and adds the counts up: no code of the version is handed out. For more
-    than _LISTED_PER_QUERY codes, one read of the version's codes in order costs less than counting between them.
+    than `counted_up_to` codes, one read of the version's codes in order costs less than counting between them (read
+    as plain rows: the ORM's row handling cost more than the read).
     """
-    if len(codes) > _LISTED_PER_QUERY:
-        ordered = session.scalars(
+    if len(codes) > counted_up_to:
+        ordered = session.connection().execute(
             select(GridFeature.code).where(GridFeature.version_id == version_id).order_by(GridFeature.code)
         )
-        return {code: number for number, code in enumerate(ordered) if code in codes}
+        return {code: number for number, (code,) in enumerate(ordered) if code in codes}
     place: dict[str, int] = {}
     for batch in in_batches(sorted(codes)):
         steps = (
@@ -86,10 +87,10 @@ def _places(session: Session, version_id: int, codes: Collection[str]) -> dict[s
 
 
 def _numbered(
-    session: Session, version_id: int, rows: Sequence[_Row], geometries: npt.NDArray[np.object_]
+    session: Session, version_id: int, rows: Sequence[_Row], geometries: npt.NDArray[np.object_], counted_up_to: int
 ) -> GeoDataFrame:
     """The frame of some of the version's features, by code, numbered by their place in the whole version."""
-    place = _places(session, version_id, {row[0] for row in rows})
+    place = _places(session, version_id, {row[0] for row in rows}, counted_up_to)
     numbers = np.array([place[row[0]] for row in rows], dtype=np.int64)
     order = np.argsort(numbers)
     return _frame_of(version_id, [rows[i] for i in order], geometries[order], numbers[order].tolist())
@@ -97,6 +98,9 @@ def _numbered(
 
 class VersionFrames(SpatialQueries):
     """`version_frame` on SQL (the spatial clauses of the backend's `SpatialQueries`)."""
+
+    # Codes whose places are counted between them (see `_places`); for more, the version's codes are read in order.
+    counted_places: ClassVar[int] = _LISTED_PER_QUERY
 
     def _frame(self, session: Session, version_id: int) -> GeoDataFrame:
         """Every feature of the version, by code."""
@@ -151,4 +155,4 @@ class VersionFrames(SpatialQueries):
                 geometries = _geometries(rows)
             else:
                 return self._frame(session, version_id)
-            return _numbered(session, version_id, rows, geometries)
+            return _numbered(session, version_id, rows, geometries, self.counted_places)

@@ -357,3 +357,34 @@ def test_a_gap_an_edit_opens_beside_a_surrounded_community_is_reported_as_a_whol
     assert listed(status.report.problems) == whole
     assert len(gaps) == 1 and gaps[0].level == Level.COMMUNITY.value
     assert gaps[0].area_m2 == pytest.approx(2 * 200 * GAP_M, rel=0.1)  # the strip, not the community with it
+
+
+def test_a_draft_changed_over_most_of_it_is_checked_whole_with_the_report_of_its_changed_area(
+    sample_draft: tuple[BoundaryStore, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, draft = sample_draft
+    memory = draft_status.StatusMemory()
+    for community in (7, 10, 25):  # the centre of each moved: these and the communities around, 27 of 36
+        apply(store, draft, shared_vertex_move(store, draft, community))
+    frames: list[int] = []
+    check = changed_area.check_boundaries
+
+    def counted(frame: Any, options: CheckOptions) -> Any:
+        frames.append(len(frame))
+        return check(frame, options)
+
+    monkeypatch.setattr(changed_area, "check_boundaries", counted)
+    whole = assert_same_as_from_scratch(store, draft, memory)
+    monkeypatch.setattr(changed_area, "WHOLE_DRAFT_SHARE", 1.0)  # never the whole draft: the area read in pieces
+    area = draft_status.draft_status(store, draft)
+
+    size = store.draft_info(draft).version.feature_count
+    assert frames == [size, size, frames[2]] and frames[2] < size
+    assert whole.scope is area.scope is draft_status.CheckScope.CHANGED_AREA
+    assert whole.report == area.report and whole.report.features == 27 * 13 < size
+    # Brought up to date after one more edit, the remembered whole check is still the status from scratch.
+    monkeypatch.setattr(changed_area, "WHOLE_DRAFT_SHARE", 0.5)
+    apply(store, draft, shared_vertex_move(store, draft, 35))
+    frames.clear()
+    later = assert_same_as_from_scratch(store, draft, memory)
+    assert frames[0] < size and later.report.features == 31 * 13
