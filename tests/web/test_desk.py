@@ -146,11 +146,21 @@ def refresh(page: Any) -> None:
 
 
 def open_from_queue(page: Any, queue: str, incident_id: str, status: str) -> None:
-    """Pick a queue, click the incident's card, and wait for the panel to show it with `status`."""
+    """Pick a queue, click the incident's card, and wait for the panel to show it with `status`, drawn afresh: the
+    panel may still show the same incident from before (same id and status), whose buttons the answer to this click
+    replaces; a test acting on those would click into a form that is then gone."""
     page.click(f".queue-tab[data-queue='{queue}']")
+    page.evaluate(
+        "() => { for (const part of document.getElementById('incident-body').children) part.dataset.old = 1; }"
+    )
     page.click(f".incident-card[data-incident-id='{incident_id}']")
     shown = f"#incident-panel[data-incident-id='{incident_id}'][data-status='{status}']"
     page.wait_for_selector(shown, timeout=WAIT_MS)
+    page.wait_for_function(
+        "() => { const body = document.getElementById('incident-body');"
+        " return body.children.length > 0 && !body.querySelector(':scope > [data-old]'); }",
+        timeout=WAIT_MS,
+    )
 
 
 def act(page: Any, to: str, note: str = "") -> None:
