@@ -45,7 +45,7 @@ def local_frames(
         alike = store.version_frame(to_version, codes=())
         return LocalFrames(boxes=boxes, before=alike, after=alike)
     before, after = (store.version_frame(version_id, boxes=boxes) for version_id in (from_version, to_version))
-    if len(boxes) and not all((frame["level"] == Level.GRID.value).any() for frame in (before, after)):
+    if not all((frame["level"] == Level.GRID.value).any() for frame in (before, after)):
         return None
     return LocalFrames(boxes=boxes, before=before, after=after)
 

@@ -51,8 +51,6 @@ function openingGuess() {
 }
 
 function askGuessed(guess, linked, mode) {
-  ask("config");
-  ask("boundary-sets");
   ask(versionsPath({ name: guess.set }));
   if (linked !== undefined && linked !== guess.version) return; // a link names another version
   const version = { id: guess.version, feature_count: guess.feature_count };
@@ -62,10 +60,11 @@ function askGuessed(guess, linked, mode) {
 async function askOpening() {
   const linked = decodeShareState(window.location.hash).version;
   const mode = loadMode(window.location.search);
+  const config = ask("config");
+  const sets = ask("boundary-sets");
   const guess = openingGuess();
   if (guess) askGuessed(guess, linked, mode);
-  const config = ask("config");
-  const set = openedSet((await ask("boundary-sets")).boundary_sets || []);
+  const set = openedSet((await sets).boundary_sets || []);
   if (!set) return;
   const versions = newestFirst((await ask(versionsPath(set))).versions || []);
   const version = openedVersion(versions, linked);
