@@ -6,7 +6,7 @@
  * made is dropped, and the older request is aborted. Each finished render sets
  * `document.body.dataset.incidentsRendered` to a growing counter and fires `gridmap:incidents-rendered` on
  * window, so that tests and the benchmark can wait for it. What draws the layers (incident-points.js,
- * incident-areas.js) is loaded when one is first switched on, not with the page.
+ * incident-areas.js) is not loaded with the page: once the first view is drawn, or when a layer is switched on first.
  */
 import { errorText } from "../api.js";
 import { signedIn } from "../session.js";
@@ -23,7 +23,9 @@ let debounceTimer = null;
 let categoriesLoading = null; // the category picker being filled, once per page
 let zooming = false; // a zoom animation is under way (from its zoomanim to its moveend)
 let viewAsked = ""; // the view the last request was made for (viewKey)
-const drawing = async () => {
+/** What draws the layers (fetched once: later calls take the same modules). main.js asks for it once the first view
+ * is on screen, so that switching a layer on finds it loaded. */
+export const incidentDrawing = async () => {
   const [points, areas] = await Promise.all([import("./incident-points.js"), import("./incident-areas.js")]);
   return { ...points, ...areas };
 };
@@ -71,7 +73,7 @@ async function refreshNow() {
   viewAsked = viewKey();
   let draws;
   try {
-    const { loadAreas, loadHeat, loadIncidents } = await drawing();
+    const { loadAreas, loadHeat, loadIncidents } = await incidentDrawing();
     const wanted = [];
     if (map.hasLayer(incidentLayer)) wanted.push(loadIncidents(filters, signal));
     if (map.hasLayer(heatLayer)) wanted.push(loadHeat(filters, signal));
@@ -201,6 +203,6 @@ export const incidentsHook = {
     else map.addLayer(layer);
   },
   refresh: refreshNow,
-  openIncident: async (id) => (await drawing()).openIncident(id),
+  openIncident: async (id) => (await incidentDrawing()).openIncident(id),
   pointIds: () => [...state.points.keys()],
 };

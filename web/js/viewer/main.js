@@ -8,9 +8,9 @@
  * GCJ-02 (`crs=gcj02`), so that boundaries line up with the tiles.
  *
  * What the first view does not need is imported later, so that the page loads fewer modules before drawing (only
- * the static imports are preloaded): the map's tools once the first view is on screen (map-tools.js), the
- * statistics table on first use, what draws the incident layers and leaflet.heat when one is first switched on
- * (incidents.js, incident-state.js). Nor do the first requests wait for this module: first-requests.js starts them
+ * the static imports are preloaded): what draws the incident layers, then the map's tools (map-tools.js), once the
+ * first view is on screen; the statistics table on first use; leaflet.heat when the heat map is first switched on
+ * (incident-state.js). Nor do the first requests wait for this module: first-requests.js starts them
  * while its imports are still on their way, up to what loading the chosen version asks for first.
  */
 import { request } from "../api.js";
@@ -21,7 +21,7 @@ import { showSignedIn, wireSignIn } from "./auth.js";
 import { layers, select, updateLabels } from "./boundaries.js";
 import { firstAnswer } from "./first-requests.js";
 import { householdPoints } from "./household-details.js";
-import { incidentsHook, startIncidents } from "./incidents.js";
+import { incidentDrawing, incidentsHook, startIncidents } from "./incidents.js";
 import { addOverlays, layerControl, map, mapLatLng } from "./map.js";
 import { problemLayer } from "./problems.js";
 import "./search.js";
@@ -111,4 +111,8 @@ window.gridmapIncidents = incidentsHook;
 
 updateLabels();
 showSignedIn();
-run(start).then(() => window.requestAnimationFrame(() => run(() => import("./map-tools.js"))));
+// After the first view: what draws the incident layers (their switch is on the page from the start), then the tools.
+run(start).then(() => window.requestAnimationFrame(() => run(async () => {
+  await incidentDrawing();
+  await import("./map-tools.js");
+})));
