@@ -1,7 +1,7 @@
 """Nearest point on the nearest line for many points at once: square blocks and cells of segments, numpy throughout.
 
 For a reach `r`, a grid registers every segment in the square blocks (about `r` wide) that its bounding box,
-grown by `r`, touches: a CSR over the blocks, built with one radix sort. A point looks at the segments of its
+grown by `r`, touches: a CSR over the blocks, built with one sort in place. A point looks at the segments of its
 own block (about ten on a street lattice): any segment within `r` of the point is among them, so when the
 nearest of them lies within `r` it is the nearest of all. The grid's cells (an eighth of `r` wide or more) hold
 only the segments that can be nearest to one of their points, two to five on real streets; a cell is filled
@@ -18,16 +18,21 @@ when it settles the sample, else from the tree): about 95 % of them lie within `
 rounded up to a power of two metres, so one grid serves similar queries, and kept under the network's area
 over its length, beyond which blocks hold too many segments). Queries of fewer than 2,000 points ask the
 cells of the last grid used (building one would cost more than they save). The points left over, farther
-than `r` from every street (in a park, on the water, outside the network), and small queries before any grid
-exists go to shapely's STRtree.query_nearest, which is exact too but about a hundred times slower per point,
-with every tied edge, and are projected the same way. Ties (within a nanometre) are broken alike on every
-path: the lowest edge index, then the smallest offset along it.
+than `r` from every street (in a park, on the water, outside the network), ask the nine blocks around theirs,
+which hold every segment within `r` and a block's side; those still left, and small queries before any grid
+exists, go to shapely's STRtree.query_nearest, which is exact too but about a hundred times slower per point,
+with every tied edge, and are projected the same way. The pairs of a chunk of points are worked out in arrays
+each thread keeps from chunk to chunk (fresh memory, page-faulted in, cost as much as the arithmetic). Ties
+(within a nanometre) are broken alike on every path: the lowest edge index, then the smallest offset along it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,17 +42,20 @@ FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
 GeometryArray = npt.NDArray[np.object_]
 
-_CHUNK = 8_192  # points whose candidate pairs are held in memory at once: a few MB, reused chunk after chunk
-# (more at once had the kernel hand out fresh pages for every query, as costly as the arithmetic)
+_CHUNK = 8_192  # points asked of the cells at once, two to five pairs each: their pairs' arrays, a few MB, are
+# the thread's scratch, reused chunk after chunk
+_BLOCK_CHUNK = 2_048  # the same for points asked of the blocks and for cells filled at once, ten pairs or more
+# each: as many pairs as a chunk of the cells (the scratch is first touched, page by page, by a network's first snap)
 _SETTLED = 1.0 - 1e-9  # a nearest distance below this share of the reach cannot hide a nearer segment
 _GRID_FROM = 2_000  # fewer points go to the tree alone: building a grid would cost more
 _SAMPLE = 256  # points whose exact distances choose the grid's reach
 _SETTLE_SHARE = 0.95  # of the points, the grid should settle about this share
 _FINEST = 4.0  # the finest reach is the widest over this
 
-# the segments' two tables, a row per segment. `geometry`, all a pair's distance reads (one gather of a row):
-# start x, y; vector x, y; 1 / squared length (0 for none). `along`, read for the nearest pairs alone: length;
-# metres along the edge to the start; edge index.
+# the segments' two tables. `geometry`, a column per segment, all a pair's distance reads (gathered column by
+# column, so that the arithmetic runs on contiguous rows): start x, y; vector x, y; 1 / squared length (0 for
+# none). `along`, a row per segment, read for the nearest pairs alone: length; metres along the edge to the
+# start; edge index.
 _SX, _SY, _VX, _VY, _INV = range(5)
 _LENGTH, _BEFORE, _EDGE = range(3)
 _CELLS_PER_REACH = 8  # cells are this much smaller than the reach: fewer segments per cell, more cells
@@ -56,7 +64,7 @@ _CELLS_ANYWAY = 2**20  # but this many are allowed to any network
 _ROUNDING = 1e-6  # metres: room for rounding in distances and in which cell a point falls
 _TIE = 1e-9  # metres: edges this close to the nearest distance are tied with it
 _BLOCK_PER_REACH = 1.0  # block side over the reach (larger: more pairs per point; smaller: more blocks per segment)
-_FILL_BATCH = 100_000  # cells filled at once: their (cell, candidate) pairs are held in memory together
+_BOXES_AT_ONCE = 4_096  # segments' boxes laid out at once: their rows' arrays stay small
 _CROWDED = 2.0  # points per touched cell from which filling the cells costs less than reading the blocks
 
 
@@ -85,7 +93,7 @@ class SegmentIndex:
         first = np.r_[0, np.flatnonzero(np.diff(self.edge)) + 1] if len(self.edge) else np.zeros(0, dtype=np.intp)
         before = running[:-1] - np.repeat(running[first], np.diff(np.r_[first, len(self.edge)]))
         inverse = np.divide(1.0, squared, out=np.zeros_like(squared), where=squared > 0)
-        self.geometry = np.column_stack([start, vector, inverse])
+        self.geometry = np.vstack([start.T, vector.T, inverse])
         self.along = np.column_stack([length, before, self.edge.astype(np.float64)])
         low, high = (coords.min(axis=0), coords.max(axis=0)) if len(coords) else (np.zeros(2), np.zeros(2))
         span = float(np.hypot(*(high - low)))
@@ -109,8 +117,9 @@ class SegmentIndex:
         if grid is not None:
             grid.asked = True
             whole = len(open_points) == n  # every point, in order (the usual case): chunks are slices
-            for begin in range(0, len(open_points), _CHUNK):
-                chunk = open_points[begin : begin + _CHUNK]
+            step = _CHUNK if by_cell else _BLOCK_CHUNK
+            for begin in range(0, len(open_points), step):
+                chunk = open_points[begin : begin + step]
                 rows = slice(begin, begin + len(chunk)) if whole else chunk
                 found = grid.nearest(xy[rows]) if by_cell else grid.nearest_in_blocks(xy[rows])
                 settled = found.distance < grid.reach * _SETTLED
@@ -123,6 +132,16 @@ class SegmentIndex:
                     edge[done], offset[done] = found.edge[settled], found.offset[settled]
                     distance[done] = found.distance[settled]
             open_points = np.flatnonzero(edge < 0) if whole else open_points[edge[open_points] < 0]
+            # the points beyond the reach: the blocks around theirs settle those within a block more (nine times
+            # the pairs of a point: a quarter of the points at once)
+            for begin in range(0, len(open_points), _BLOCK_CHUNK // 4):
+                chunk = open_points[begin : begin + _BLOCK_CHUNK // 4]
+                found = grid.nearest_around(xy[chunk])
+                settled = found.distance < grid.around * _SETTLED
+                done = chunk[settled]
+                edge[done], offset[done] = found.edge[settled], found.offset[settled]
+                distance[done] = found.distance[settled]
+            open_points = open_points[edge[open_points] < 0]
         if grid is not None and grid.reach * _SETTLED > limit:
             open_points = open_points[:0]  # no edge within the limit for the rest
         if len(self.edge) and len(open_points):
@@ -196,10 +215,10 @@ class _Grid:
     """Blocks and cells over the segments, for nearest-segment queries within a reach.
 
     Blocks: squares of whole cells about a reach wide, each holding every segment whose bounding box, grown by
-    the reach and half a cell's diagonal, touches it (a CSR over the blocks). Any segment within reach of a point
-    is registered in the point's block, so the nearest of the block's segments, when it lies within reach, is
-    the nearest of all: a grid's first large query is answered straight from the blocks (`nearest_in_blocks`),
-    about ten (point, segment) pairs per point, with nothing else to build, unless its points are `crowded`.
+    the reach, touches it (a CSR over the blocks). Any segment within reach of a point is registered in the
+    point's block, so the nearest of the block's segments, when it lies within reach, is the nearest of all: a
+    grid's first large query is answered straight from the blocks (`nearest_in_blocks`), about ten (point,
+    segment) pairs per point, with nothing else to build, unless its points are `crowded`.
 
     Cells: an eighth of the reach wide or more, each holding the segments that can be nearest to a point of it
     in reach, two to five on real streets (`nearest`): fewer pairs per point, but a cell is filled when a point
@@ -214,42 +233,43 @@ class _Grid:
         self.reach = reach
         self.geometry = geometry
         self.along = along
-        start = geometry[:, [_SX, _SY]]
-        end = start + geometry[:, [_VX, _VY]]
+        start = geometry[[_SX, _SY]].T
+        end = start + geometry[[_VX, _VY]].T
         corners = np.vstack([start, end])
         extent = np.ptp(corners, axis=0) + 4 * reach
         # cells smaller than the reach hold fewer segments; but no more cells than _CELLS_PER_SEGMENT per segment
         # (or _CELLS_ANYWAY): a cell takes 12 bytes, resident only in the pages of cells that queries touched
-        most = max(_CELLS_PER_SEGMENT * len(geometry), _CELLS_ANYWAY)
+        most = max(_CELLS_PER_SEGMENT * geometry.shape[1], _CELLS_ANYWAY)
         self.cell = max(reach / _CELLS_PER_REACH, float(np.sqrt(np.prod(extent) / most)))
         self.origin = corners.min(axis=0) - reach - self.cell  # a spare cell against rounding
         last_column, last_row = self._cell(np.maximum(start, end).max(axis=0, initial=0.0)[None, :] + reach)
         self.shape = (int(last_column[0]) + 1, int(last_row[0]) + 1)
         self.half_diagonal = self.cell * np.sqrt(0.5)
         # every segment in each block its grown bounding box touches, as a CSR over the blocks
-        grown = reach + self.half_diagonal + _ROUNDING
+        grown = reach + _ROUNDING
         column, row = self._cell(np.minimum(start, end) - grown)
         last_column, last_row = self._cell(np.maximum(start, end) + grown)
         self.block = max(1, round(_BLOCK_PER_REACH * reach / self.cell))  # cells per side of a block
-        self.block_columns = self.shape[0] // self.block + 1
-        blocks = self.block_columns * (self.shape[1] // self.block + 1)
-        segment, block = _box_blocks(
+        self.block_columns, self.block_rows = self.shape[0] // self.block + 1, self.shape[1] // self.block + 1
+        self.block_indptr, self.block_segment = _box_blocks(
             column // self.block,
             row // self.block,
             last_column // self.block,
             last_row // self.block,
             self.block_columns,
+            self.block_columns * self.block_rows,
         )
-        self.block_indptr = np.r_[0, np.cumsum(np.bincount(block, minlength=blocks))]
-        self.block_segment = segment[_block_order(block, blocks)]
+        self.around = reach + self.block * self.cell
+        """Every segment within this of a point is registered in its block or one of the eight around it."""
         # per cell: one more than its first row in `segment` (0: not filled yet, so that the untouched pages
         # of a province's cells stay unallocated) and how many rows it has; one cell more, empty and never
         # filled, for the points outside the grid
         self.outside = self.shape[0] * self.shape[1]
-        self.start = np.zeros(self.outside + 1, dtype=np.int64)
-        self.count = np.zeros(self.outside + 1, dtype=np.int32)
+        self.start = _untouched_zeros(self.outside + 1, np.int64)
+        self.count = _untouched_zeros(self.outside + 1, np.int32)
         self.start[self.outside] = 1
-        self.segment = np.zeros(0, dtype=np.int32)
+        self.segment = np.zeros(0, dtype=np.int32)  # the cells' rows, then room for more
+        self.filled = 0  # rows of `segment` in use
         self._filling = threading.Lock()  # cells are filled by one query at a time
         self.asked = False  # whether a query has used the grid yet
 
@@ -263,7 +283,7 @@ class _Grid:
         those cells and reading their few segments costs less than reading every point's block (a small town's
         50,000 households, 7.5 to a cell, against 1.1-1.4 on a city's or a lattice's)."""
         column, row = self._cell(xy)
-        return len(xy) >= _CROWDED * len(np.unique(row * self.shape[0] + column))
+        return len(xy) >= _CROWDED * len(_distinct(row * self.shape[0] + column))
 
     def _inside(self, column: npt.NDArray[np.int64], row: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         """Whether each cell is in the grid (unsigned, a negative column or row is out of range too)."""
@@ -273,32 +293,45 @@ class _Grid:
         """Find the segments of the cells `keys` (not filled yet, no repeats) and append them to `segment`."""
         if not len(keys):
             return
-        found = [self.segment]
-        end = len(self.segment)
-        for begin in range(0, len(keys), _FILL_BATCH):
-            batch = keys[begin : begin + _FILL_BATCH]
+        for begin in range(0, len(keys), _BLOCK_CHUNK):
+            batch = keys[begin : begin + _BLOCK_CHUNK]
             column, row = batch % self.shape[0], batch // self.shape[0]
             block = (row // self.block) * self.block_columns + column // self.block
             lo = self.block_indptr[block]
             count = self.block_indptr[block + 1] - lo
-            owner = np.repeat(np.arange(len(batch)), count)  # position in `batch` of each (cell, candidate) pair
-            segment = self.block_segment[_runs(lo, count)]
-            centre = self.origin + (np.column_stack([column, row])[owner] + 0.5) * self.cell
-            distance = _distance_to_segments(centre, self.geometry[segment])
-            distance[distance > self.reach + self.half_diagonal] = np.inf
+            pairs = int(count.sum())
+            # position in `batch` of each (cell, candidate) pair
+            owner = _runs(np.arange(len(batch)), count, step=0, out=_SCRATCH.get("owner", pairs, np.intp))
+            segment = _gather_runs(self.block_segment, lo, count)
+            centre = self.origin + (np.column_stack([column, row]) + 0.5) * self.cell
+            squared, _ = _squared_distances(centre, owner, segment, self.geometry)
+            distance = np.sqrt(squared, out=squared)
             # every point of a cell lies within (the centre's nearest) + half a diagonal of that one segment,
             # and no nearer than (the centre's distance) - half a diagonal to any other: a segment farther
-            # from the centre than the nearest + a diagonal is never the nearest to a point of the cell
+            # from the centre than the nearest + a diagonal is never the nearest to a point of the cell; nor is
+            # one farther than the reach + half a diagonal within reach of any
             closest = np.full(len(batch), np.inf)
             has = np.flatnonzero(count)
             closest[has] = np.minimum.reduceat(distance, (np.cumsum(count) - count)[has])
-            useful = np.isfinite(distance) & (distance <= closest[owner] + 2 * self.half_diagonal + _ROUNDING)
+            bound = np.minimum(closest + 2 * self.half_diagonal + _ROUNDING, self.reach + self.half_diagonal)
+            useful = np.less_equal(
+                distance, np.take(bound, owner, out=_SCRATCH.get("bound", pairs)), out=_SCRATCH.get("kept", pairs, bool)
+            )
             kept = np.bincount(owner[useful], minlength=len(batch))
             self.count[batch] = kept
-            self.start[batch] = 1 + end + np.cumsum(kept) - kept
-            end += int(kept.sum())
-            found.append(segment[useful])
-        self.segment = np.concatenate(found)
+            self.start[batch] = 1 + self.filled + np.cumsum(kept) - kept
+            self._append(segment[useful])
+
+    def _append(self, rows: npt.NDArray[np.int32]) -> None:
+        """Append rows to `segment`, doubling its room when full: a query fills cells chunk after chunk, and
+        copying every row once per chunk into fresh memory cost more than the filling."""
+        end = self.filled + len(rows)
+        if end > len(self.segment):
+            grown = np.empty(max(2 * len(self.segment), end), dtype=np.int32)
+            grown[: self.filled] = self.segment[: self.filled]
+            self.segment = grown
+        self.segment[self.filled : end] = rows
+        self.filled = end
 
     def nearest(self, xy: FloatArray) -> Nearest:
         """Nearest among the segments of each point's cell (edge -1 where the cell has none)."""
@@ -311,11 +344,11 @@ class _Grid:
             lo = np.take(self.start, key)
             empty = lo == 0
             if empty.any():
-                self._fill(np.unique(key[empty]))
+                self._fill(_distinct(key[empty]))
                 lo = np.take(self.start, key)
             count, segments = np.take(self.count, key), self.segment
         # the rows lo .. lo + count - 1 of each point, one after the other
-        return _best(xy, np.take(segments, _runs(lo - 1, count)), count, self.geometry, self.along)
+        return _best(xy, _gather_runs(segments, lo - 1, count), count, self.geometry, self.along)
 
     def nearest_in_blocks(self, xy: FloatArray) -> Nearest:
         """Nearest among the segments of each point's block (edge -1 outside the grid): no cell is filled."""
@@ -327,12 +360,103 @@ class _Grid:
         lo = np.take(self.block_indptr, block)
         count = np.take(self.block_indptr, block + 1) - lo
         count[~inside] = 0
-        return _best(xy, np.take(self.block_segment, _runs(lo, count)), count, self.geometry, self.along)
+        return _best(xy, _gather_runs(self.block_segment, lo, count), count, self.geometry, self.along)
+
+    def nearest_around(self, xy: FloatArray) -> Nearest:
+        """Nearest among the segments of each point's block and the eight around it (edge -1 outside the grid).
+
+        A segment within `around` of a point has a point of its grown bounding box within a block's side of it:
+        in one of those blocks. Nine times the pairs of `nearest_in_blocks`, for the few points beyond the reach.
+        """
+        column, row = self._cell(xy)
+        step = np.array([-1, 0, 1])
+        around_column = (column // self.block)[:, None, None] + step[None, None, :]
+        around_row = (row // self.block)[:, None, None] + step[None, :, None]
+        registered = (
+            self._inside(column, row)[:, None, None]
+            & (around_column.view(np.uint64) < self.block_columns)
+            & (around_row.view(np.uint64) < self.block_rows)
+        ).ravel()
+        block = np.where(registered, (around_row * self.block_columns + around_column).ravel(), 0)
+        lo = np.take(self.block_indptr, block)
+        count = np.where(registered, np.take(self.block_indptr, block + 1) - lo, 0)
+        segment = _gather_runs(self.block_segment, lo, count)  # a segment may come twice: the same answer
+        return _best(xy, segment, count.reshape(-1, 9).sum(axis=1), self.geometry, self.along)
 
 
-def _runs(lo: npt.NDArray[np.integer], count: npt.NDArray[np.integer]) -> IndexArray:
-    """The positions lo .. lo + count - 1 of every run, one run after the other."""
-    return np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+class _Scratch(threading.local):
+    """One thread's work arrays, reused chunk after chunk and query after query.
+
+    A chunk's (point, segment) pairs take a few MB: allocated afresh, the allocator hands most of it back to the
+    kernel between chunks, and the next chunk's page faults cost as much as its arithmetic.
+    """
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, npt.NDArray[Any]] = {}
+
+    def get(self, name: str, size: int, dtype: npt.DTypeLike = np.float64) -> npt.NDArray[Any]:
+        """The first `size` elements of the work array `name` (of one dtype), grown when too small."""
+        array = self.arrays.get(name)
+        if array is None or len(array) < size:
+            array = self.arrays[name] = np.empty(size + size // 2, dtype=dtype)  # room for the next chunk's more
+        return array[:size]
+
+
+_SCRATCH = _Scratch()
+
+
+def _untouched_zeros(size: int, dtype: type[np.int64] | type[np.int32]) -> npt.NDArray[Any]:
+    """Zeros in fresh memory of small pages, for arrays touched here and there (a province's cells).
+
+    NumPy asks for huge pages for large arrays: each first touch then zeroes 2 MB, which took half a second
+    for a few hundred cells of a province's grid.
+    """
+    memory = mmap.mmap(-1, max(1, size * np.dtype(dtype).itemsize))
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):  # Linux: small pages even where huge ones are the default
+        with contextlib.suppress(OSError):  # advice only: a kernel without it keeps its pages as they are
+            memory.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(memory, dtype=dtype, count=size)
+
+
+def _distinct(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The distinct values in increasing order: np.unique, by a sort (numpy's hashing unique took ten times as long)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def _runs(
+    first: npt.NDArray[np.integer],
+    count: npt.NDArray[np.integer],
+    *,
+    step: int = 1,
+    out: npt.NDArray[np.integer] | None = None,
+) -> npt.NDArray[np.integer]:
+    """first, first + step, ... (`count` values) for every run, one run after the other, into `out` if given.
+
+    A running sum of the steps, from each run's first value: no array but the result as long as it.
+    """
+    if out is None:
+        out = np.empty(int(count.sum()), dtype=np.intp)
+    has = np.flatnonzero(count)
+    if not len(has):
+        return out
+    width = count[has]
+    # from the last value of the previous run to each run's first (wrapping round an unsigned `out`)
+    jump = np.diff(first[has], prepend=0)
+    jump[1:] -= (width[:-1] - 1) * step
+    out.fill(step)
+    out[np.cumsum(width) - width] = jump.astype(out.dtype)
+    np.cumsum(out, dtype=out.dtype, out=out)
+    return out
+
+
+def _gather_runs(
+    table: npt.NDArray[np.int32], lo: npt.NDArray[np.integer], count: npt.NDArray[np.integer]
+) -> npt.NDArray[np.int32]:
+    """The rows lo .. lo + count - 1 of `table` for every run, one run after the other (the thread's scratch)."""
+    pairs = int(count.sum())
+    position = _runs(lo, count, out=_SCRATCH.get("position", pairs, np.intp))
+    return np.take(table, position, mode="wrap", out=_SCRATCH.get("segment", pairs, np.int32))
 
 
 def _box_blocks(
@@ -341,38 +465,65 @@ def _box_blocks(
     last_column: npt.NDArray[np.int64],
     last_row: npt.NDArray[np.int64],
     columns: int,
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
-    """(box, block) for every block of every box given by its first and last column and row.
+    blocks: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """The boxes of every block, as a CSR (index pointer, box numbers in increasing order within each block).
 
-    Blocks are numbered row by row, `columns` to a row (fewer than 2**31 blocks). Each box is laid out row by
-    row as runs of consecutive numbers: no division per block, and 32-bit numbers (a province registers
-    millions of segments in blocks: half the memory of 64-bit ones).
+    Blocks are numbered row by row, `columns` to a row (`blocks` of them, fewer than 2**31); each box is given
+    by its first and last column and row. Every (block, box) pair is one integer, block * 2**bits + box (32-bit
+    where it fits), written box by box, then sorted in place. Fresh memory costs as much as the arithmetic:
+    the pairs are held once, and the boxes' rows are laid out a batch at a time in small arrays that the
+    allocator hands back batch after batch.
     """
+    bits = max(1, (len(column) - 1).bit_length())  # of a box number
+    key_type = np.uint32 if blocks << bits < 2**32 else np.uint64
     height = last_row - row + 1
-    first = _runs(row, height) * columns + np.repeat(column, height)  # the first block of each row of each box
-    width = np.repeat(last_column - column + 1, height)
-    block = np.repeat((first - (np.cumsum(width) - width)).astype(np.int32), width)
-    block += np.arange(len(block), dtype=np.int32)  # as in `_runs`
-    return np.repeat(np.repeat(np.arange(len(height), dtype=np.int32), height), width), block
+    width = last_column - column + 1
+    box_end = np.cumsum(height * width)
+    key: npt.NDArray[np.unsignedinteger] = np.empty(int(box_end[-1]) if len(box_end) else 0, dtype=key_type)
+    for begin in range(0, len(column), _BOXES_AT_ONCE):
+        box = np.arange(begin, min(begin + _BOXES_AT_ONCE, len(column)))
+        rows = height[box]
+        # each row of each box is a run of consecutive blocks: its first pair, then steps of one block
+        first = np.asarray(_runs(row[box], rows), dtype=np.int64) * columns
+        first += np.repeat(column[box], rows)
+        first <<= bits
+        first |= np.repeat(box, rows)
+        _runs(
+            first,
+            np.repeat(width[box], rows),
+            step=1 << bits,
+            out=key[box_end[begin - 1] if begin else 0 : box_end[box[-1]]],
+        )
+    key.sort()
+    block_start = (np.arange(blocks + 1, dtype=np.int64) << bits).astype(key.dtype)  # each block's first pair
+    indptr = np.asarray(np.searchsorted(key, block_start), dtype=np.int64)
+    key &= key_type((1 << bits) - 1)
+    return indptr, key.astype(np.int32, copy=False) if key_type == np.uint64 else key.view(np.int32)
 
 
-def _block_order(block: npt.NDArray[np.int32], blocks: int) -> IndexArray:
-    """The stable order of `block` (numbers below `blocks`, fewer than 2**31).
-
-    NumPy's stable sort is a radix sort for 16-bit keys: one pass when the numbers fit in 16 bits, else two
-    (the low halves, then the high halves of that order), both cheaper than a comparison sort.
-    """
-    if blocks <= 2**16:
-        return np.argsort(block.astype(np.uint16), kind="stable")
-    low = np.argsort((block & 0xFFFF).astype(np.uint16), kind="stable")
-    return low[np.argsort((block[low] >> 16).astype(np.uint16), kind="stable")]
-
-
-def _distance_to_segments(xy: FloatArray, segments: FloatArray) -> FloatArray:
-    """Distance from each point to the segment on its row (rows of the segments' `geometry`)."""
-    dx, dy = xy[:, 0] - segments[:, _SX], xy[:, 1] - segments[:, _SY]
-    t = np.clip((dx * segments[:, _VX] + dy * segments[:, _VY]) * segments[:, _INV], 0.0, 1.0)
-    return np.asarray(np.hypot(dx - segments[:, _VX] * t, dy - segments[:, _VY] * t))
+def _squared_distances(
+    xy: FloatArray, owner: npt.NDArray[np.integer], segment: npt.NDArray[np.integer], geometry: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Per (point, segment) pair, `owner` its row of `xy`: the squared distance from the point to the segment and
+    where along it (0 to 1) the nearest point lies; in the thread's scratch, valid until its next call."""
+    pairs = len(segment)
+    rows = np.take(geometry, segment, axis=1, mode="wrap", out=_SCRATCH.get("rows", 5 * pairs).reshape(5, pairs))
+    dx = np.take(xy[:, 0], owner, mode="wrap", out=_SCRATCH.get("dx", pairs))
+    dx -= rows[_SX]
+    dy = np.take(xy[:, 1], owner, mode="wrap", out=_SCRATCH.get("dy", pairs))
+    dy -= rows[_SY]
+    vx, vy = rows[_VX], rows[_VY]
+    t = np.multiply(dx, vx, out=_SCRATCH.get("t", pairs))
+    product = _SCRATCH.get("product", pairs)
+    t += np.multiply(dy, vy, out=product)
+    t *= rows[_INV]
+    np.clip(t, 0.0, 1.0, out=t)
+    dx -= np.multiply(vx, t, out=product)
+    dy -= np.multiply(vy, t, out=product)
+    squared = np.multiply(dx, dx, out=_SCRATCH.get("squared", pairs))
+    squared += np.multiply(dy, dy, out=product)
+    return squared, t
 
 
 def _best(
@@ -384,34 +535,23 @@ def _best(
 ) -> Nearest:
     """Per point, the nearest of its segments, given as (point, segment) pairs in point order, `count` per point.
 
-    `segment` holds each pair's segment: its row of the segments' `geometry` (all the distances read) and
+    `segment` holds each pair's segment: its column of the segments' `geometry` (all the distances read) and
     `along` (read for the nearest pairs alone). Ties (within _TIE) go to the lowest edge index, then to the
     smallest offset along that edge.
     """
     n = len(xy)
     if not len(segment):
         return Nearest(np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf))
-    rows = np.take(geometry, segment, axis=0)
-    owner = np.repeat(np.arange(n), count)  # the point of each pair
-    dx = np.repeat(xy[:, 0], count)
-    dx -= rows[:, _SX]
-    dy = np.repeat(xy[:, 1], count)
-    dy -= rows[:, _SY]
-    vx, vy = rows[:, _VX], rows[:, _VY]
-    t = dx * vx
-    t += dy * vy
-    t *= rows[:, _INV]
-    np.clip(t, 0.0, 1.0, out=t)
-    dx -= vx * t
-    dy -= vy * t
-    squared = dx * dx
-    squared += dy * dy
+    pairs = len(segment)
+    owner = _runs(np.arange(n), count, step=0, out=_SCRATCH.get("owner", pairs, np.intp))  # the point of each pair
+    squared, t = _squared_distances(xy, owner, segment, geometry)
     best = np.full(n, np.inf)  # points without a pair keep it: no edge, infinitely far
     np.minimum.at(best, owner, squared)
     distance = np.sqrt(best)
     # the pairs at the smallest distance (one per point but for ties), still in point order; within _TIE of it,
     # as a segment and its reverse (a duplicate way drawn backwards) round the same distance differently
-    tied = np.flatnonzero(squared <= np.take((distance + _TIE) ** 2, owner))
+    limit = np.take((distance + _TIE) ** 2, owner, mode="wrap", out=_SCRATCH.get("bound", pairs))
+    tied = np.flatnonzero(np.less_equal(squared, limit, out=_SCRATCH.get("kept", pairs, bool)))
     # each point's tied pairs are a run of `tied` (every point with a pair has one at least: its nearest);
     # `first` is each run's first, a point's only one but for ties
     tied_point = owner[tied]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridmap.geo.network import WalkingNetwork
-from gridmap.geo.snapping import SegmentIndex, _block_order
+from gridmap.geo.snapping import SegmentIndex, _box_blocks
 
 
 def random_lines(rng: np.random.Generator, count: int) -> npt.NDArray[np.object_]:
@@ -183,13 +183,63 @@ def test_blocks_cells_tree_and_brute_force_agree_with_ties_and_points_beyond_rea
     assert (large.edge == tied.argmax(axis=1)).all()
 
 
-@pytest.mark.parametrize("blocks", [1, 300, 2**16, 2**16 + 1, 2**31 - 1])
-def test_the_radix_block_order_is_the_stable_sort(blocks: int) -> None:
-    """One 16-bit pass up to 65,536 blocks, two above: the same order as a stable sort, repeats in place."""
-    rng = np.random.default_rng(blocks)
-    block = rng.integers(0, blocks, size=50_000).astype(np.int32)
-    block[::7] = block[0]  # many repeats: their order must be kept
-    np.testing.assert_array_equal(_block_order(block, blocks), np.argsort(block, kind="stable"))
+def test_points_beyond_the_reach_are_settled_by_the_blocks_around_exactly_with_ties() -> None:
+    """Streets 10 m apart around a 30 m square without streets, points on a 2.5 m lattice: those in the square
+    farther than the reach are answered by the nine blocks around theirs (a reach and a block), bit for bit
+    as the tree alone answers them, ties at the square's centre lines included."""
+    rng = np.random.default_rng(5)
+    at = [0.0, 10.0, 20.0, 50.0, 60.0, 70.0]
+    lines = [shapely.LineString([(0.0, y), (70.0, y)]) for y in at] + [
+        shapely.LineString([(x, 0.0), (x, 70.0)]) for x in at
+    ]
+    flips = rng.random(len(lines)) < 0.5
+    edges = np.asarray([shapely.reverse(line) if flip else line for line, flip in zip(lines, flips, strict=True)])
+    xy = rng.integers(-2, 31, size=(3_000, 2)) * 2.5
+    index = SegmentIndex(edges)
+    found = index.nearest(xy)
+    grid = index._last_grid
+    assert grid is not None
+    around = grid.nearest_around(xy)
+    beyond = (found.distance >= grid.reach) & (found.distance < grid.around * (1 - 1e-9))
+    assert beyond.sum() > 30  # points the blocks alone leave open
+    tree = SegmentIndex(edges)._from_tree(xy, None)
+    for answer in (found, around):
+        np.testing.assert_array_equal(answer.edge[beyond], tree.edge[beyond])
+        np.testing.assert_array_equal(answer.offset[beyond], tree.offset[beyond])
+        np.testing.assert_array_equal(answer.distance[beyond], tree.distance[beyond])
+    distance = brute_force(edges, xy)
+    tied = distance <= distance.min(axis=1)[:, None] + 1e-9
+    assert (tied[beyond].sum(axis=1) > 1).any()  # ties among them too
+    assert (found.edge == tied.argmax(axis=1)).all()
+    np.testing.assert_allclose(found.distance, distance.min(axis=1), rtol=0, atol=1e-12)
+    # a limit beyond the reach: points outside the grid (beyond a reach of the streets' box) within it connect too
+    wider = rng.integers(-8, 37, size=(3_000, 2)) * 2.5
+    limit = grid.around - 0.5
+    everywhere, limited = index.nearest(wider), index.nearest(wider, max_distance=limit)
+    near = everywhere.distance <= limit
+    assert (near & ~grid._inside(*grid._cell(wider)) & (everywhere.distance > grid.reach)).any()
+    np.testing.assert_array_equal(limited.edge, np.where(near, everywhere.edge, -1))
+    np.testing.assert_array_equal(limited.distance, np.where(near, everywhere.distance, np.inf))
+
+
+@pytest.mark.parametrize(("boxes", "columns", "rows"), [(1, 1, 1), (3_000, 300, 200), (70_000, 300, 300)])
+def test_the_blocks_csr_lists_every_box_of_every_block_in_order(boxes: int, columns: int, rows: int) -> None:
+    """32-bit pairs up to 2**32 (blocks x 2**bits of a box), 64-bit above, several batches of boxes: the same CSR
+    as every (box, block) pair written out one by one and sorted stably by block."""
+    rng = np.random.default_rng(boxes)
+    column, row = rng.integers(0, columns, boxes), rng.integers(0, rows, boxes)
+    last_column = np.minimum(column + rng.integers(0, 6, boxes), columns - 1)
+    last_row = np.minimum(row + rng.integers(0, 6, boxes), rows - 1)
+    pairs = [
+        (box, r * columns + c)
+        for box in range(boxes)
+        for r in range(row[box], last_row[box] + 1)
+        for c in range(column[box], last_column[box] + 1)
+    ]
+    box, block = np.array(pairs).T
+    indptr, box_of_block = _box_blocks(column, row, last_column, last_row, columns, columns * rows)
+    np.testing.assert_array_equal(indptr, np.r_[0, np.cumsum(np.bincount(block, minlength=columns * rows))])
+    np.testing.assert_array_equal(box_of_block, box[np.argsort(block, kind="stable")])
 
 
 def test_a_first_large_query_reads_the_blocks_unless_crowded_and_later_ones_the_cells() -> None:
