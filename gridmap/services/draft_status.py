@@ -6,8 +6,9 @@ which. The impact counts the stored households and open incidents that would cha
 only (no names, phones or addresses) and is meant for planners. Nothing here writes.
 
 A large draft's status is the same whether found from scratch or from the last one a `StatusMemory` holds (the
-app keeps one per process): then only the families around what changed since are checked again
-(`changed_area`) and only the households there assigned again (`remembered_impact`).
+app keeps one per process): then only the draft's features written since are compared again (found by their
+revisions), only the families around what changed since are checked again (`changed_area`) and only the households
+there assigned again (`remembered_impact`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from gridmap.store.edit_store import DraftEditStore, DraftInfo
 from gridmap.store.exception_store import ExceptionStore
 from gridmap.store.household_store import HouseholdLocations, HouseholdVersionStore
 from gridmap.store.incident_store import IncidentFilter, IncidentStore
-from gridmap.store.version_store import VersionComparison, VersionDiff, VersionStatus
+from gridmap.store.version_store import FeatureRevisions, VersionComparison, VersionDiff, VersionStatus
 
 LARGE_DRAFT_FEATURES = 3_000  # above this many features only the changed area is checked
 _INCIDENT_LIMIT = 100_000
@@ -51,10 +52,12 @@ class DraftStatusStore(DraftEditStore, ExceptionStore, HouseholdVersionStore, In
 
 @dataclass(frozen=True)
 class RememberedStatus:
-    """What a StatusMemory keeps of a large draft's status: its changed area's check and the households' codes."""
+    """What a StatusMemory keeps of a large draft's status: its changed area's check (with the comparison it was
+    made from), the households' codes and the draft's feature revisions that comparison saw."""
 
     area: AreaCheck
     households: RegisterCodes
+    revisions: FeatureRevisions
 
 
 class StatusMemory:
@@ -143,21 +146,22 @@ def draft_status(
     draft = store.draft_info(version_id)
     compared_to = against or draft.based_on or _published(store, draft)
     options = check_options_for_set(store=store, set_name=draft.version.set_name, options=options)
-    comparison = store.compare(compared_to, version_id)
-    diff = comparison.diff
-    after_by_id = {f.feature_id: f.geometry for f in comparison.after}
-    before_by_id = {f.feature_id: f.geometry for f in comparison.before}
     scope = CheckScope.DRAFT if draft.version.feature_count <= LARGE_DRAFT_FEATURES else CheckScope.CHANGED_AREA
     if scope is CheckScope.DRAFT:
+        comparison = store.compare(compared_to, version_id)
         report = check_boundaries(store.version_frame(version_id), options)
         impact = _impact(store, compared_to, version_id, options, None)
     elif memory is None or store.get_version(compared_to).status is VersionStatus.DRAFT:  # a draft may change
+        comparison = store.compare(compared_to, version_id)
         report = check_area(store, version_id, comparison, options, None, remember=False).report
         # Households and incidents move only where the versions differ: assigned there alone.
         local = local_frames(store, compared_to, version_id, comparison.before + comparison.after)
         impact = _impact(store, compared_to, version_id, options, local)
     else:
-        report, impact = _remembered(store, draft, compared_to, comparison, options, memory)
+        comparison, report, impact = _remembered(store, draft, compared_to, options, memory)
+    diff = comparison.diff
+    after_by_id = {f.feature_id: f.geometry for f in comparison.after}
+    before_by_id = {f.feature_id: f.geometry for f in comparison.before}
     reshaped = {r.feature_id for r in diff.reshaped}
     return DraftStatus(
         draft=draft,
@@ -195,17 +199,15 @@ def _impact(
 
 
 def _remembered(
-    store: DraftStatusStore,
-    draft: DraftInfo,
-    compared_to: int,
-    comparison: VersionComparison,
-    options: CheckOptions,
-    memory: StatusMemory,
-) -> tuple[CheckReport, _Impact]:
-    """The changed area's check and the impact, from the last status `memory` holds for the draft brought up to date
-    where the draft changed since (from scratch when it holds none), and remembered for the next."""
+    store: DraftStatusStore, draft: DraftInfo, compared_to: int, options: CheckOptions, memory: StatusMemory
+) -> tuple[VersionComparison, CheckReport, _Impact]:
+    """The comparison, the changed area's check and the impact, from the last status `memory` holds for the draft
+    brought up to date where the draft changed since (from scratch when it holds none), and remembered for the next."""
     key = (draft.version.id, draft.version.created_at, compared_to)
     held = memory.last(key)
+    with store.reading():  # the revisions and the features compared in one look at the draft
+        revisions = store.feature_revisions(draft.version.id)
+        comparison = _comparison(store, compared_to, revisions, held)
     checked = check_area(store, draft.version.id, comparison, options, held.area if held else None)
     touched = touched_boxes(held.area.comparison, comparison) if held else None
     boxes = feature_boxes(comparison.before + comparison.after)
@@ -213,12 +215,25 @@ def _remembered(
         store, compared_to, draft.version.id, boxes=boxes, touched=touched, previous=held.households if held else None
     )
     counts, codes = grid_counts(store, compared_to, households, codes)
-    memory.keep(key, RememberedStatus(area=checked, households=codes))
+    memory.keep(key, RememberedStatus(area=checked, households=codes, revisions=revisions))
     incidents = [
         IncidentMove(change.incident.id, change.incident.category, change.from_grid, change.to_grid)
         for change in incident_moves(store, compared_to, draft.version.id, boxes, _INCIDENT_LIMIT)
     ]
-    return checked.report, _Impact(households, _changing(counts, options), incidents)
+    return comparison, checked.report, _Impact(households, _changing(counts, options), incidents)
+
+
+def _comparison(
+    store: DraftStatusStore, compared_to: int, revisions: FeatureRevisions, held: RememberedStatus | None
+) -> VersionComparison:
+    """The draft against the compared version (which never changes): the last status's comparison with only the
+    features written, created or deleted since compared again (all of them when there is none)."""
+    if held is None:
+        return store.compare(compared_to, revisions.version_id)
+    moved = revisions.moved_since(held.revisions)
+    if not moved:
+        return held.area.comparison
+    return store.recompare(held.area.comparison, moved)
 
 
 def _published(store: DraftStatusStore, draft: DraftInfo) -> int:

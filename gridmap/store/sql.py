@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, Self, cast
 
 from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Engine, Table, exists, func, select, update
+from sqlalchemy import ColumnElement, Engine, String, Table, and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,7 +27,7 @@ from gridmap.geo.hierarchy import Level
 from gridmap.store.accounts import UserAccounts
 from gridmap.store.addresses import AddressRegister
 from gridmap.store.allowed_exceptions import AllowedExceptions
-from gridmap.store.diff import diff_features, same_shape
+from gridmap.store.diff import diff_features, same_shape, updated_comparison
 from gridmap.store.edits import DraftEdits
 from gridmap.store.frames import (
     clean_properties,
@@ -61,6 +61,7 @@ from gridmap.store.version_store import (
     CheckFn,
     ExpectedPublished,
     Feature,
+    FeatureRevisions,
     FeatureValues,
     PublishedMeanwhile,
     VersionComparison,
@@ -519,21 +520,27 @@ class SqlBoundaryStore(
     def compare(self, from_version: int, to_version: int) -> VersionComparison:
         """The diff of two versions with the features it is made of; the database compares the rows and only the
         features that differ (id, properties or geometry bytes) are read."""
+        return self._compare(from_version, to_version, None)
+
+    def recompare(self, earlier: VersionComparison, feature_ids: Collection[str]) -> VersionComparison:
+        """`earlier` brought up to date: the features with `feature_ids` compared again, every other one as it was."""
+        again = self._compare(earlier.diff.from_version, earlier.diff.to_version, feature_ids)
+        return updated_comparison(earlier, set(feature_ids), again)
+
+    def _compare(self, from_version: int, to_version: int, feature_ids: Collection[str] | None) -> VersionComparison:
+        """The diff of two versions with the features it is made of (of those with `feature_ids`, when given)."""
         with self._transaction() as session:
             for version_id in (from_version, to_version):
                 self._version_row(session, version_id)
-            twin = aliased(GridFeature)
-            alike = [getattr(twin, name).is_not_distinct_from(getattr(GridFeature, name)) for name in _COMPARED]
-            same_id = [twin.version_id == to_version, twin.feature_id == GridFeature.feature_id]
-            unlike = feature_columns().where(self._every_row_of(from_version), ~exists().where(*same_id, *alike))
-            before = features_from_columns(list(session.execute(unlike)))
-            # The other side: the ids just found (changed features; removed ones are not there) and the ids new to
-            # it, which its index alone tells, without comparing the rows a second time.
-            twin_id = [twin.version_id == from_version, twin.feature_id == GridFeature.feature_id]
-            added = select(GridFeature.feature_id).where(
-                GridFeature.version_id == to_version, ~exists().where(*twin_id)
-            )
-            ids = [f.feature_id for f in before] + list(session.scalars(added))
+            if feature_ids is None:
+                before, ids = self._differing(session, from_version, to_version, self._every_row_of(from_version))
+            else:
+                before, ids = [], []
+                for batch in in_batches(sorted(feature_ids)):
+                    chosen = and_(GridFeature.version_id == from_version, GridFeature.feature_id.in_(batch))
+                    found, found_ids = self._differing(session, from_version, to_version, chosen, batch)
+                    before += found
+                    ids += found_ids
             in_version = feature_columns().where(GridFeature.version_id == to_version)
             after = features_from_columns(
                 [
@@ -545,6 +552,39 @@ class SqlBoundaryStore(
         before.sort(key=lambda f: f.code)
         after.sort(key=lambda f: f.code)
         return VersionComparison(diff_features(from_version, to_version, before, after), before, after)
+
+    def _differing(
+        self,
+        session: Session,
+        from_version: int,
+        to_version: int,
+        rows_from: ColumnElement[bool],
+        feature_ids: Sequence[str] | None = None,
+    ) -> tuple[list[Feature], list[str]]:
+        """The features of `rows_from` (rows of `from_version`) that `to_version` does not hold alike, and the ids
+        of those and of the features of `to_version` (with `feature_ids`, when given) new to it."""
+        twin = aliased(GridFeature)
+        alike = [getattr(twin, name).is_not_distinct_from(getattr(GridFeature, name)) for name in _COMPARED]
+        same_id = [twin.version_id == to_version, twin.feature_id == GridFeature.feature_id]
+        before = features_from_columns(
+            list(session.execute(feature_columns().where(rows_from, ~exists().where(*same_id, *alike))))
+        )
+        # The other side: the ids just found (changed features; removed ones are not there) and the ids new to it,
+        # which its index alone tells, without comparing the rows a second time.
+        twin_id = [twin.version_id == from_version, twin.feature_id == GridFeature.feature_id]
+        chosen = [] if feature_ids is None else [GridFeature.feature_id.in_(feature_ids)]
+        added = select(GridFeature.feature_id).where(
+            GridFeature.version_id == to_version, *chosen, ~exists().where(*twin_id)
+        )
+        return before, [f.feature_id for f in before] + list(session.scalars(added))
+
+    def feature_revisions(self, version_id: int) -> FeatureRevisions:
+        """Every feature id of a version with its revision, read as one string."""
+        entry = GridFeature.feature_id + ":" + GridFeature.revision.cast(String)
+        with self._transaction() as session:
+            self._version_row(session, version_id)
+            listed = session.scalar(select(func.aggregate_strings(entry, " ")).where(self._every_row_of(version_id)))
+        return FeatureRevisions(version_id, listed or "")
 
     def _every_row_of(self, version_id: int) -> ColumnElement[bool]:
         """The rows of a version, for a query that reads each of them (sqlite.py reads them in storage order)."""

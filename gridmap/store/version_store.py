@@ -204,6 +204,23 @@ class VersionComparison:
 
 
 @dataclass(frozen=True)
+class FeatureRevisions:
+    """Every feature of a version at its revision, as `feature_id:revision` entries parted by spaces (in no set
+    order; ids are uuids, without spaces): one string costs a third of the time of a row per feature to read. A
+    draft's features the next look finds at another revision (or only then, or no more) were written since."""
+
+    version_id: int
+    entries: str
+
+    def moved_since(self, earlier: FeatureRevisions) -> set[str]:
+        """The ids of the features written, created or deleted since `earlier` (a look at the same version)."""
+        if self.entries == earlier.entries:
+            return set()
+        moved = set(self.entries.split(" ")) ^ set(earlier.entries.split(" "))
+        return {entry.rpartition(":")[0] for entry in moved if entry}
+
+
+@dataclass(frozen=True)
 class ExpectedPublished:
     """The published version a publisher saw and means to replace (None: they saw none published)."""
 
@@ -385,6 +402,15 @@ class VersionStore(Protocol):
 
     def compare(self, from_version: int, to_version: int) -> VersionComparison:
         """The diff of two versions with the features it is made of, read without the rest."""
+        ...
+
+    def recompare(self, earlier: VersionComparison, feature_ids: Collection[str]) -> VersionComparison:
+        """`earlier` (a comparison of two versions) brought up to date: the features with `feature_ids` compared
+        again, every other one taken as it was (the caller knows they have not changed since)."""
+        ...
+
+    def feature_revisions(self, version_id: int) -> FeatureRevisions:
+        """Every feature id of a version with its revision (every write of a feature raises it), read at once."""
         ...
 
     def diff(self, from_version: int, to_version: int) -> VersionDiff:

@@ -9,8 +9,9 @@ and counted as a large draft here (LARGE_DRAFT_FEATURES lowered), so that the st
 from __future__ import annotations
 
 import math
+import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,10 @@ from gridmap.services import boundaries as boundary_service
 from gridmap.services import changed_area, draft_status, editing
 from gridmap.services.allowed_exceptions import check_options_for_set
 from gridmap.services.check import CheckOptions, check_boundaries
-from gridmap.store.edit_store import EditRequest, StagedFeature
+from gridmap.store.edit_store import EditRecord, EditRequest, StagedFeature
 from gridmap.store.household_store import HouseholdRecord
 from gridmap.store.interface import BoundaryStore
-from gridmap.store.version_store import Feature
+from gridmap.store.version_store import Feature, VersionComparison
 from tests.api.conftest import TestClient
 from tests.api.region import TOWN, write_region
 from tests.api.test_edits import planner, store_of  # noqa: F401 (planner is a fixture)
@@ -205,6 +206,74 @@ def test_a_status_kept_in_memory_is_the_status_from_scratch_after_edits_undo_and
     assert any(status.households.moved for status, _ in statuses) and any(
         status.diff.reshaped for status, _ in statuses
     )
+
+
+def written(store: BoundaryStore, draft: int, features: list[Feature], deleted: list[Feature]) -> EditRecord:
+    """The features stored as one edit (a feature the draft lacks is created), the `deleted` deleted."""
+    current = {f.feature_id: f.revision for f in store.features(draft).features}
+    return store.apply_changes(
+        draft,
+        written=[StagedFeature(f.feature_id, f) for f in features],
+        deleted=[f.feature_id for f in deleted],
+        expected={f.feature_id: current[f.feature_id] for f in [*features, *deleted] if f.feature_id in current},
+        request=EditRequest(op="attributes", params={}, who="测试", why="status memory"),
+    ).record
+
+
+def test_a_remembered_status_compares_again_only_the_features_written_since(
+    sample_draft: tuple[BoundaryStore, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, draft = sample_draft
+    apply(store, draft, shared_vertex_move(store, draft, 0))
+    memory = draft_status.StatusMemory()
+    assert_same_as_from_scratch(store, draft, memory)  # the first: the memory holds no comparison yet
+    compared: list[set[str] | None] = []  # per comparison asked: the features compared again (None: every one)
+    compare, recompare = store.compare, store.recompare
+
+    def compare_spied(from_version: int, to_version: int) -> VersionComparison:
+        compared.append(None)
+        return compare(from_version, to_version)
+
+    def recompare_spied(earlier: VersionComparison, feature_ids: Collection[str]) -> VersionComparison:
+        compared.append(set(feature_ids))
+        return recompare(earlier, feature_ids)
+
+    monkeypatch.setattr(store, "compare", compare_spied)
+    monkeypatch.setattr(store, "recompare", recompare_spied)
+    grid = grids(store, draft)[9]
+    microgrid = store.features(draft, parents=[grid.code]).features[0]
+    recreated = replace(microgrid, feature_id=str(uuid.uuid4()), code=f"{microgrid.code[:-2]}09", name="新")
+    steps: list[Callable[[], EditRecord]] = [
+        lambda: written(store, draft, [replace(grid, name="改名", households_target=40)], []),  # attributes alone
+        lambda: written(store, draft, [], [microgrid]),  # a hole in the grid now
+        lambda: written(store, draft, [recreated], []),  # filled by a new feature
+        lambda: (
+            editing.apply_edit(
+                store, draft, *split_of(grids(store, draft)[20])[:1], who="测试", why="x", expected={}
+            ).record
+        ),
+        lambda: store.undo(draft).record,
+        lambda: store.undo(draft).record,
+        lambda: store.redo(draft).record,
+        lambda: written(store, draft, [replace(grids(store, draft)[9], worker="王")], []),
+        lambda: store.undo(draft).record,
+    ]
+    statuses = []
+    for step in steps:
+        record = step()
+        compared.clear()
+        statuses.append(assert_same_as_from_scratch(store, draft, memory))
+        # The memory's status compared only what the step wrote, created or deleted; the one from scratch all.
+        assert compared == [set(record.feature_ids), None]
+
+    assert [c.changes for c in statuses[0].diff.changed if c.code == grid.code] == [
+        {"name": (grid.name, "改名"), "households_target": (grid.households_target, 40)}
+    ]
+    assert [f.code for f in statuses[1].diff.removed] == [microgrid.code]
+    assert recreated.code in {f.code for f in statuses[2].diff.added}
+    # Undone, the split and the new feature leave the diffs before them (at new revisions, alike: not named).
+    assert statuses[4].diff == statuses[2].diff and statuses[5].diff == statuses[1].diff
+    assert [f.revision for f in statuses[6].diff.added if f.code == recreated.code] == [2]
 
 
 def test_a_status_after_more_edits_shows_a_new_problem_and_drops_a_fixed_one(

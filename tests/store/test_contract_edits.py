@@ -126,6 +126,49 @@ def test_compare_returns_exactly_the_features_a_draft_changed(store: BoundarySto
     assert diff == diff_features(base, draft, *every)
 
 
+def test_revisions_tell_what_edits_undo_and_redo_wrote_and_a_comparison_of_those_alone_brings_one_up_to_date(
+    store: BoundaryStore, region: gpd.GeoDataFrame
+) -> None:
+    base, draft = _draft(store, region)
+    features = _by_code(store, draft)
+    reshaped, renamed, deleted = (features[code] for code in (grid_code(1), grid_code(2), f"{grid_code(4)}02"))
+    created = StagedFeature(
+        str(uuid.uuid4()),
+        FeatureValues(f"{grid_code(4)}03", "新网格", Level.MICROGRID, grid_code(4), None, None, cell(1.5, 0, 0.5, 1)),
+    )
+    written = [
+        StagedFeature(reshaped.feature_id, dataclasses.replace(reshaped, geometry=cell(0, 1, 1.25, 1))),
+        StagedFeature(renamed.feature_id, dataclasses.replace(renamed, name="临时")),  # an attribute alone
+        created,
+    ]
+    touched = {reshaped.feature_id, renamed.feature_id, deleted.feature_id, created.feature_id}
+    revisions, comparison = store.feature_revisions(draft), store.compare(base, draft)
+    steps = [
+        lambda: store.apply_changes(
+            draft,
+            written=written,
+            deleted=[deleted.feature_id],
+            expected={f.feature_id: f.revision for f in (reshaped, renamed, deleted)},
+            request=_request(),
+        ),
+        lambda: store.undo(draft),
+        lambda: store.redo(draft),
+    ]
+    for step in steps:
+        step()
+        now = store.feature_revisions(draft)
+        moved = now.moved_since(revisions)
+        comparison = store.recompare(comparison, moved)
+
+        assert moved == touched
+        assert comparison == store.compare(base, draft)
+        revisions = now
+    assert comparison.diff.reshaped and comparison.diff.changed and comparison.diff.added and comparison.diff.removed
+    assert store.feature_revisions(draft).moved_since(revisions) == set()
+    # Compared again, a feature the draft holds as the base version does stays out of the comparison.
+    assert store.recompare(comparison, [features[grid_code(3)].feature_id]) == comparison
+
+
 def test_a_stale_revision_stores_nothing(store: BoundaryStore, region: gpd.GeoDataFrame) -> None:
     _, draft = _draft(store, region)
     grid = _by_code(store, draft)[grid_code(1)]
