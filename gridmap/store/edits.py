@@ -110,6 +110,10 @@ class DraftEdits(DraftEditStore):
         """After `added` feature rows were written at once: let the query planner know the table's new shape."""
         raise NotImplementedError
 
+    def _features_written(self, rows: int) -> None:
+        """After a transaction that inserted, updated or deleted `rows` feature rows committed: tidy the table."""
+        raise NotImplementedError
+
     def _carry_feature_count(self, session: Session, row: BoundaryVersion, change: int) -> None:
         raise NotImplementedError
 
@@ -144,8 +148,11 @@ class DraftEdits(DraftEditStore):
             )
             session.add(draft)
             session.flush()
-            self._refresh_statistics(session, self._copy_features(session, source.id, draft.id))
-            return self._draft_info(session, draft)
+            copied = self._copy_features(session, source.id, draft.id)
+            self._refresh_statistics(session, copied)
+            started = self._draft_info(session, draft)
+        self._features_written(copied)
+        return started
 
     def _copy_features(self, session: Session, source_id: int, draft_id: int) -> int:
         """Copy every feature row of a version into a draft in one INSERT ... SELECT (geometry stays encoded);
@@ -278,7 +285,9 @@ class DraftEdits(DraftEditStore):
             self._carry_feature_count(session, draft, len(after) - len(rows))  # touched rows after less before
             draft.edit_seq += 1
             session.flush()
-            return EditStep(_record(row), tuple(after), tuple(deleted), self._draft_info(session, draft))
+            step = EditStep(_record(row), tuple(after), tuple(deleted), self._draft_info(session, draft))
+        self._features_written(len(after) + len(deleted))
+        return step
 
     def added_since(self, version_id: int, edit_seq: int) -> set[str]:
         """The ids of the draft's features that an edit, undo or redo after `edit_seq` added."""
@@ -338,4 +347,6 @@ class DraftEdits(DraftEditStore):
             self._carry_feature_count(session, draft, len(written) - len(rows))
             draft.edit_seq += 1
             session.flush()
-            return EditStep(_record(edit), tuple(written), tuple(deleted), self._draft_info(session, draft))
+            step = EditStep(_record(edit), tuple(written), tuple(deleted), self._draft_info(session, draft))
+        self._features_written(len(written) + len(deleted))
+        return step

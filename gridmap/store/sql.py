@@ -364,7 +364,9 @@ class SqlBoundaryStore(
             lineage = self._lineage(session, set_row.id, [v.code for v in values])
             self._insert_features(session, version.id, self._new_rows(version.id, values, lineage))
             self._refresh_statistics(session, len(values))
-            return self._version_info(session, version)
+            imported = self._version_info(session, version)
+        self._features_written(len(values))
+        return imported
 
     def _insert_features(self, session: Session, version_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
         """New rows of version `version_id` in one executemany: no ORM objects, no mapper events (see sqlite.py)."""

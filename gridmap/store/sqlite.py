@@ -143,6 +143,9 @@ class SqliteStore(SqlBoundaryStore):
         that index gives the order."""
         session.execute(text(f"ANALYZE {GridFeature.__tablename__}"))
 
+    def _features_written(self, rows: int) -> None:
+        """Nothing: SQLite keeps no row versions, so an index-only read never visits the table to check them."""
+
     def _copy_features(self, session: Session, source_id: int, draft_id: int) -> int:
         """The rows copied in bulk (no mapper events), and each copy's R*Tree box copied from its original's."""
         with _bulk_cache(session):

@@ -110,3 +110,19 @@ def test_a_bulk_write_on_postgis_plans_each_statement_afresh(postgis_store: Boun
         assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
     with engine_of(postgis_store).connect() as connection:
         assert connection.execute(text("SHOW plan_cache_mode")).scalar_one() == "auto"
+
+
+@pytest.mark.postgis
+def test_feature_rows_written_past_the_vacuum_threshold_on_postgis_leave_every_page_all_visible(
+    postgis_store: BoundaryStore,
+) -> None:
+    """A draft's index-only reads (its frames' places) need not visit the table for rows none can miss; no JIT."""
+    engine = engine_of(postgis_store)
+    region = frame_from(community_of_grids(40, 30))  # 1,201 features: past the threshold of 1,000 rows
+    version = postgis_store.import_version("aoyang", region, who="a", why="b")
+    postgis_store.start_draft(version.id, who="a", why="b")
+    with engine.connect() as connection:
+        pages = text("SELECT relpages, relallvisible FROM pg_class WHERE oid = CAST('grid_features' AS regclass)")
+        written, visible = connection.execute(pages).one()
+        assert visible == written > 0
+        assert connection.execute(text("SHOW jit")).scalar_one() == "off"
