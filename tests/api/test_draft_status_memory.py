@@ -24,7 +24,7 @@ from gridmap.geo.editing.model import EditOperation, Merge, MoveVertex, Split
 from gridmap.geo.hierarchy import Level
 from gridmap.geo.problems import Problem, ProblemKind
 from gridmap.services import boundaries as boundary_service
-from gridmap.services import changed_area, draft_status, editing
+from gridmap.services import changed_area, draft_status, editing, remembered_impact
 from gridmap.services.allowed_exceptions import check_options_for_set
 from gridmap.services.check import CheckOptions, check_boundaries
 from gridmap.store.edit_store import EditRecord, EditRequest, StagedFeature
@@ -457,3 +457,30 @@ def test_a_draft_changed_over_most_of_it_is_checked_whole_with_the_report_of_its
     frames.clear()
     later = assert_same_as_from_scratch(store, draft, memory)
     assert frames[0] < size and later.report.features == 31 * 13
+
+
+def test_households_spread_over_a_version_get_the_codes_their_boxes_give_from_one_read_of_it(
+    sample_draft: tuple[BoundaryStore, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, draft = sample_draft
+    located = store.household_locations()
+    cluster = located.lon < np.quantile(located.lon, 0.05)
+    by_boxes = remembered_impact.codes_at(store, draft, located.lon, located.lat)
+    monkeypatch.setattr(remembered_impact, "_MANY_POINTS", 1)
+    whole_reads: list[int] = []
+    version_frame = store.version_frame
+
+    def counted(version_id: int, **chosen: Any) -> Any:
+        if not chosen:
+            whole_reads.append(version_id)
+        return version_frame(version_id, **chosen)
+
+    monkeypatch.setattr(store, "version_frame", counted)
+
+    from_whole = remembered_impact.codes_at(store, draft, located.lon, located.lat)
+    assert whole_reads == [draft]
+    for level in by_boxes:
+        assert from_whole[level].tolist() == by_boxes[level].tolist()
+        assert sum(code is not None for code in from_whole[level]) > 2_000
+    remembered_impact.codes_at(store, draft, located.lon[cluster], located.lat[cluster])
+    assert whole_reads == [draft]  # a cluster of them is looked up by their boxes
