@@ -398,3 +398,31 @@ def test_far_out_outlines_are_simplified_and_handles_appear_only_at_edit_zoom(br
         assert visit.console_errors == []
     finally:
         page.context.close()
+
+
+def community_queries(visit: Visit) -> list[dict[str, list[str]]]:
+    return [parse_qs(urlsplit(url).query) for url in visit.requests if "/collections/communities/items" in url]
+
+
+def test_the_communities_overview_serves_views_that_want_them_no_finer(browser: Any, server: Server) -> None:
+    """The editor holds every community simplified within 16 m from its overview: a view wanting them at 32 m asks
+    for none, one wanting 8 m asks for its box at 8 m."""
+    visit = open_editor(browser, server)
+    page = visit.page
+    try:
+        start_draft(page)
+        overview = [q for q in community_queries(visit) if "bbox" not in q]
+        assert overview and overview[-1]["simplify"] == ["16"]
+
+        def view_at(zoom: float) -> list[dict[str, list[str]]]:
+            before = len(community_queries(visit))
+            page.evaluate("z => { window.gridmapEditor.map.setZoom(z, { animate: false }); }", zoom)
+            page.wait_for_function("() => !document.body.dataset.viewLoading", timeout=EDIT_TIMEOUT_MS)
+            return community_queries(visit)[before:]
+
+        assert view_at(12) == []  # 32 m wanted: the 16 m outlines held serve
+        finer = view_at(14)
+        assert finer and "bbox" in finer[-1] and finer[-1]["simplify"] == ["8"]
+        assert visit.console_errors == []
+    finally:
+        page.context.close()

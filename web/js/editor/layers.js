@@ -47,6 +47,9 @@ for (const level of LEVELS) {
 const listeners = { select: [] };
 let viewTimer = null;
 let viewController = null;
+// level -> the tolerance (metres) within which every feature of the level is held simplified (main.js's overview of
+// the communities): a view that wants the level no finer is drawn from what is held, without asking again.
+const wholeHeld = {};
 
 /** Call `handler(entries)` whenever the selection changes. */
 export function onSelectionChange(handler) {
@@ -105,6 +108,7 @@ map.on("click", () => {
 /** Drop every feature (a new draft or level is chosen). */
 export function clearFeatures() {
   if (viewController) viewController.abort();
+  for (const level of LEVELS) delete wholeHeld[level];
   for (const level of LEVELS) layers[level].clearLayers();
   state.byId.clear();
   select(null);
@@ -139,7 +143,7 @@ export async function loadView() {
   const bbox = viewBboxParam(VIEW_PAD);
   const zoom = map.getZoom();
   const lat = map.getCenter().lat;
-  const wanted = levelsShown(state.level).filter((level) => zoom >= MIN_ZOOM[level]);
+  const wanted = levelsShown(state.level).filter((level) => zoom >= MIN_ZOOM[level] && !heldFineEnough(level, zoom, lat));
   const tolerances = wanted.map((level) => simplifyTolerance(level, zoom, lat));
   let answers;
   try {
@@ -165,9 +169,22 @@ export async function loadView() {
   document.body.dataset.viewLoaded = String(Number(document.body.dataset.viewLoaded || 0) + 1);
 }
 
+function heldFineEnough(level, zoom, lat) {
+  // The whole level is held simplified within the tolerance the zoom wants, or finer.
+  const wanted = simplifyTolerance(level, zoom, lat);
+  return wanted !== null && wholeHeld[level] !== undefined && wholeHeld[level] <= wanted;
+}
+
+/** Draw every feature of `level`, simplified within `tolerance` metres (an overview): a view wanting the level no
+ * finer is then drawn without asking for it again, until some of those features are dropped. */
+export function addWholeLevel(level, features, tolerance) {
+  addFeatures(features, true);
+  wholeHeld[level] = tolerance;
+}
+
 /** Draw the features of an answer (`simplified`: outlines for display only) that are not held yet, or held
  * only simplified when these are full resolution. */
-export function addFeatures(features, simplified) {
+function addFeatures(features, simplified) {
   const fresh = features.filter((f) => replacesHeld(state.byId.get(String(f.id)), simplified));
   if (!fresh.length) return;
   if (simplified) for (const feature of fresh) feature.simplified = true;
@@ -178,7 +195,10 @@ export function addFeatures(features, simplified) {
  * view were just replaced, and those outside it are no longer needed. */
 function dropSimplified(level) {
   for (const [id, entry] of [...state.byId]) {
-    if (entry.level === level && entry.simplified && !state.selected.includes(id)) removeFeature(id);
+    if (entry.level === level && entry.simplified && !state.selected.includes(id)) {
+      removeFeature(id);
+      delete wholeHeld[level];
+    }
   }
 }
 
@@ -187,7 +207,10 @@ function dropFarFeatures() {
   if (state.byId.size <= MAX_HELD) return;
   const keep = map.getBounds().pad(KEEP_PAD);
   for (const [id, entry] of [...state.byId]) {
-    if (!state.selected.includes(id) && !keep.intersects(entry.layer.getBounds())) removeFeature(id);
+    if (!state.selected.includes(id) && !keep.intersects(entry.layer.getBounds())) {
+      removeFeature(id);
+      delete wholeHeld[entry.level];
+    }
   }
 }
 

@@ -18,7 +18,7 @@ import { diffLayer } from "./diff-panel.js";
 import { featuresOf, listSets, listVersions, startDraft } from "./draft-api.js";
 import { refreshStatus } from "./draft-status.js";
 import { refreshHistory } from "./history.js";
-import { addFeatures, clearFeatures, layers, loadView, select, showLevels } from "./layers.js";
+import { addWholeLevel, clearFeatures, layers, loadView, select, showLevels } from "./layers.js";
 import { map, toLonLat } from "./map.js";
 import { onPublished } from "./publish.js";
 import { clearRefusal, refusalLayer } from "./refusal.js";
@@ -83,7 +83,7 @@ async function chooseDraft(draft) {
     return;
   }
   const communities = await featuresOf("community", { simplify: OVERVIEW_SIMPLIFY_M });
-  addFeatures(communities.features, true);
+  addWholeLevel("community", communities.features, OVERVIEW_SIMPLIFY_M);
   const bounds = layers.community.getBounds();
   if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
   await loadView();
