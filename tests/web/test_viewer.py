@@ -289,21 +289,38 @@ def test_page_shows_every_level_without_errors_or_requests_elsewhere(
     assert visit.outside_requests() == []
 
 
-def test_the_opening_requests_go_out_together(visit: Visit) -> None:
+# Each API request as the page makes it ("ask <path>") and as its answer arrives ("answer <path>"), in order.
+API_EVENTS = """
+window.apiEvents = [];
+const pageFetch = window.fetch;
+window.fetch = (input, init) => {
+  const path = String(input).split("/api/v1/")[1];
+  const answer = pageFetch(input, init);
+  if (path !== undefined) {
+    window.apiEvents.push("ask " + path);
+    answer.then(() => window.apiEvents.push("answer " + path), () => {});
+  }
+  return answer;
+};
+"""
+
+
+def test_the_opening_requests_go_out_together(browser: Any, server: Server) -> None:
     """The page's head names the version the viewer will open (meta gridmap-opening), so the page asks for the set's
     versions and each level's first page together with the sets, not each after the answer before it; and asks for
-    each of them once."""
-    timings = visit.page.evaluate(
-        """() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/'))
-            .map((e) => ({ path: e.name.split('/api/v1/')[1], start: e.startTime, end: e.responseEnd }))"""
-    )
-    sets = [t for t in timings if t["path"] == "boundary-sets"]
-    versions = [t for t in timings if t["path"] == "boundary-sets/default/versions"]
-    first_pages = [t for t in timings if "/items?" in t["path"] and "offset=" not in t["path"]]
-    assert len(sets) == len(versions) == 1
-    assert len(first_pages) == len({t["path"] for t in first_pages}) == 3
-    assert versions[0]["start"] < sets[0]["end"]
-    assert all(page["start"] < versions[0]["end"] for page in first_pages)
+    each of them once. Told by the order of the page's own requests and answers (network timings move with load)."""
+    visit = open_viewer(browser, server.base, prepare=lambda context: context.add_init_script(API_EVENTS))
+    try:
+        events: list[str] = visit.page.evaluate("window.apiEvents")
+        asked = [event.removeprefix("ask ") for event in events if event.startswith("ask ")]
+        first_pages = [path for path in asked if "/items?" in path and "offset=" not in path]
+        assert asked.count("boundary-sets") == asked.count("boundary-sets/default/versions") == 1
+        assert len(first_pages) == len(set(first_pages)) == 3
+        versions_answered = events.index("answer boundary-sets/default/versions")
+        assert events.index("ask boundary-sets/default/versions") < events.index("answer boundary-sets")
+        assert all(events.index("ask " + path) < versions_answered for path in first_pages)
+    finally:
+        visit.page.context.close()
 
 
 def _click_inside(page: Any, feature: dict[str, Any]) -> None:
