@@ -110,6 +110,13 @@ class SegmentIndex:
         open_points = np.flatnonzero(~(np.isnan(xy[:, 0]) | np.isnan(xy[:, 1])))
         limit = np.inf if max_distance is None else max_distance
         edge, offset, distance = np.full(n, -1, dtype=np.intp), np.zeros(n), np.full(n, np.inf)
+
+        def keep(points: IndexArray, found: Nearest, settled: npt.NDArray[np.bool_]) -> None:
+            # the answers of the `settled` ones of `points` (rows of `found`)
+            done = points[settled]
+            edge[done], offset[done] = found.edge[settled], found.offset[settled]
+            distance[done] = found.distance[settled]
+
         grid = self._grid_for(xy, open_points) if len(self.edge) and len(open_points) else None
         # a grid's first large query from its blocks, with nothing filled, unless its points crowd into few cells;
         # small queries, and large ones after the first (a network asked again), from the cells
@@ -128,19 +135,14 @@ class SegmentIndex:
                     found.edge[unsettled], found.offset[unsettled], found.distance[unsettled] = -1, 0.0, np.inf
                     edge[rows], offset[rows], distance[rows] = found.edge, found.offset, found.distance
                 else:
-                    done = chunk[settled]
-                    edge[done], offset[done] = found.edge[settled], found.offset[settled]
-                    distance[done] = found.distance[settled]
+                    keep(chunk, found, settled)
             open_points = np.flatnonzero(edge < 0) if whole else open_points[edge[open_points] < 0]
             # the points beyond the reach: the blocks around theirs settle those within a block more (nine times
             # the pairs of a point: a quarter of the points at once)
             for begin in range(0, len(open_points), _BLOCK_CHUNK // 4):
                 chunk = open_points[begin : begin + _BLOCK_CHUNK // 4]
                 found = grid.nearest_around(xy[chunk])
-                settled = found.distance < grid.around * _SETTLED
-                done = chunk[settled]
-                edge[done], offset[done] = found.edge[settled], found.offset[settled]
-                distance[done] = found.distance[settled]
+                keep(chunk, found, found.distance < grid.around * _SETTLED)
             open_points = open_points[edge[open_points] < 0]
         if grid is not None and grid.reach * _SETTLED > limit:
             open_points = open_points[:0]  # no edge within the limit for the rest

@@ -352,8 +352,9 @@ def test_a_code_change_re_prefixes_the_children(browser: Any, server: Server) ->
         page.context.close()
 
 
-def grid_queries(visit: Visit) -> list[dict[str, list[str]]]:
-    return [parse_qs(urlsplit(url).query) for url in visit.requests if "/collections/grids/items" in url]
+def queries(visit: Visit, collection: str) -> list[dict[str, list[str]]]:
+    """The parameters of every request the page made for `collection`'s items, in order."""
+    return [parse_qs(urlsplit(url).query) for url in visit.requests if f"/collections/{collection}/items" in url]
 
 
 def simplified(page: Any, feature_id: str) -> bool:
@@ -370,23 +371,23 @@ def test_far_out_outlines_are_simplified_and_handles_appear_only_at_edit_zoom(br
         grid = next(iter(polygon_grids(server, draft).values()))
         centre = shape(grid["geometry"]).representative_point()
         full_zoom = FULL_ZOOM_GRID
-        before = len(grid_queries(visit))
+        before = len(queries(visit, "grids"))
         page.evaluate(
             "p => { window.gridmapEditor.map.setView([p[1], p[0]], p[2], { animate: false }); }",
             [centre.x, centre.y, full_zoom - 1.5],
         )
         page.wait_for_function("() => !document.body.dataset.viewLoading", timeout=EDIT_TIMEOUT_MS)
-        far = grid_queries(visit)[before:]
+        far = queries(visit, "grids")[before:]
         # The view's request (the last one: an earlier view's may still have been on its way) is by box, simplified.
         assert far and "bbox" in far[-1] and float(far[-1]["simplify"][0]) > 0
         select(page, grid)
         assert page.evaluate("() => window.gridmapEditor.vertexEditing()") is None
         assert page.locator(".leaflet-marker-pane .marker-icon").count() == 0
 
-        before = len(grid_queries(visit))
+        before = len(queries(visit, "grids"))
         page.evaluate("z => { window.gridmapEditor.map.setZoom(z, { animate: false }); }", full_zoom + 1)
         page.wait_for_function("() => !document.body.dataset.viewLoading", timeout=EDIT_TIMEOUT_MS)
-        near = grid_queries(visit)[before:]
+        near = queries(visit, "grids")[before:]
         assert near and "bbox" in near[-1] and "simplify" not in near[-1]
         assert simplified(page, grid["id"]) is False
         page.wait_for_function(f"() => window.gridmapEditor.vertexEditing() === '{grid['id']}'")
@@ -400,10 +401,6 @@ def test_far_out_outlines_are_simplified_and_handles_appear_only_at_edit_zoom(br
         page.context.close()
 
 
-def community_queries(visit: Visit) -> list[dict[str, list[str]]]:
-    return [parse_qs(urlsplit(url).query) for url in visit.requests if "/collections/communities/items" in url]
-
-
 def test_the_communities_overview_serves_views_that_want_them_no_finer(browser: Any, server: Server) -> None:
     """The editor holds every community simplified within 16 m from its overview: a view wanting them at 32 m asks
     for none, one wanting 8 m asks for its box at 8 m."""
@@ -411,14 +408,14 @@ def test_the_communities_overview_serves_views_that_want_them_no_finer(browser: 
     page = visit.page
     try:
         start_draft(page)
-        overview = [q for q in community_queries(visit) if "bbox" not in q]
+        overview = [q for q in queries(visit, "communities") if "bbox" not in q]
         assert overview and overview[-1]["simplify"] == ["16"]
 
         def view_at(zoom: float) -> list[dict[str, list[str]]]:
-            before = len(community_queries(visit))
+            before = len(queries(visit, "communities"))
             page.evaluate("z => { window.gridmapEditor.map.setZoom(z, { animate: false }); }", zoom)
             page.wait_for_function("() => !document.body.dataset.viewLoading", timeout=EDIT_TIMEOUT_MS)
-            return community_queries(visit)[before:]
+            return queries(visit, "communities")[before:]
 
         assert view_at(12) == []  # 32 m wanted: the 16 m outlines held serve
         finer = view_at(14)
